@@ -1,0 +1,2 @@
+//! Benchmark placeholder; replaced by its owner.
+fn main() {}

@@ -1,0 +1,1 @@
+//! A local, Drip-compatible usage-billing API server.

@@ -1,0 +1,1 @@
+//! TODO(client): filled by its owner.

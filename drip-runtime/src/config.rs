@@ -1,0 +1,1 @@
+//! TODO(config): filled by its owner.

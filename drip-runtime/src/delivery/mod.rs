@@ -1,0 +1,1 @@
+//! TODO(delivery): filled by its owner.

@@ -1,0 +1,1 @@
+//! TODO(error): filled by its owner.

@@ -1,0 +1,34 @@
+//! Runtime of the [drip](https://docs.rs/drip) SDK.
+//!
+//! Users depend on the `drip` facade crate, which re-exports everything here.
+//! This crate is split so that the dependency-free [`fields`] module (the
+//! metadata allowlist) can be shared with the `drip-macros` proc-macro crate:
+//! the compile-time and the run-time checks are the very same code.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod fields;
+
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+pub mod config;
+#[cfg(feature = "client")]
+pub mod context;
+#[cfg(feature = "client")]
+pub mod delivery;
+#[cfg(feature = "client")]
+pub mod error;
+#[cfg(feature = "client")]
+pub mod metadata;
+#[cfg(feature = "client")]
+pub mod model;
+#[cfg(feature = "client")]
+pub mod privacy;
+#[cfg(feature = "client")]
+#[doc(hidden)]
+pub mod private;
+#[cfg(feature = "client")]
+pub mod testing;
+#[cfg(feature = "client")]
+pub mod webhook;

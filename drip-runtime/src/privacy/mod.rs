@@ -1,0 +1,1 @@
+//! TODO(privacy): filled by its owner.

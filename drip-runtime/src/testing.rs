@@ -1,0 +1,1 @@
+//! TODO(testing): filled by its owner.

@@ -1,0 +1,1 @@
+//! TODO(webhook): filled by its owner.
