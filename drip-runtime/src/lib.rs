@@ -32,3 +32,23 @@ pub mod private;
 pub mod testing;
 #[cfg(feature = "client")]
 pub mod webhook;
+
+// Root re-exports, one section per module owner (keep edits inside your section).
+
+// -- section: metadata / privacy --
+#[cfg(feature = "client")]
+pub use metadata::{Metadata, Value};
+
+// -- end section --
+
+// -- section: client / error / webhook --
+
+// -- end section --
+
+// -- section: context / testing --
+
+// -- end section --
+
+// -- section: config / delivery --
+
+// -- end section --
