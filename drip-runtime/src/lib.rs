@@ -42,6 +42,8 @@ pub use metadata::{Metadata, Value};
 // -- end section --
 
 // -- section: client / error / webhook --
+#[cfg(feature = "client")]
+pub use error::{Error, Result};
 
 // -- end section --
 
