@@ -162,3 +162,48 @@ pub fn counters() -> PrivacyCounters {
 pub(crate) fn register_secret(secret: &str) {
     secrets::register(secret);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_secrets_are_never_sent() {
+        let key = "pk_emulator_0123456789abcdef";
+        register_secret(key);
+        register_secret("short");
+        let m: Metadata = [
+            ("region", Value::from(format!("x{key}y"))),
+            ("model", Value::from("short")),
+        ]
+        .into_iter()
+        .collect();
+        let clean = sanitize_metadata(m);
+        assert_eq!(clean.get("region"), None);
+        assert_eq!(clean.get("model"), Some(&Value::from("short")));
+        assert_eq!(
+            sanitize_value("region", Value::from(key)),
+            None,
+            "the trusted path checks values too"
+        );
+        let text = format!("auth failed with {key}!");
+        assert_eq!(redact_text(&text), "auth failed with [redacted]!");
+    }
+
+    #[test]
+    fn trusted_values_are_cut_and_checked() {
+        assert_eq!(
+            sanitize_value("tool_name", Value::from("web-search")),
+            Some(Value::from("web-search"))
+        );
+        assert_eq!(
+            sanitize_value("model", Value::from("ada@example.com")),
+            None
+        );
+        assert_eq!(sanitize_value("latency_ms", Value::from(f64::NAN)), None);
+        let Some(Value::Str(cut)) = sanitize_value("route", Value::from("a".repeat(500))) else {
+            panic!("long value dropped");
+        };
+        assert_eq!(cut.len(), 256);
+    }
+}
