@@ -84,6 +84,7 @@ impl Client {
             .external_run_id(external_run_id.clone())
             .idempotency_key(format!("{external_run_id}:start"));
         start.correlation_id = run.correlation_id.clone();
+        start.parent_run_id = run.parent_run_id.clone();
         start.metadata = run.metadata.clone();
         let started_run = self.start_run(start).await?;
 
@@ -129,8 +130,9 @@ impl Client {
             Err(e) => return Err(e),
         };
 
-        let duration_ms = ended
+        let duration_ms = run
             .duration_ms
+            .or(ended.duration_ms)
             .unwrap_or_else(|| u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
         let workflow_name = started_run
             .workflow_name

@@ -41,6 +41,21 @@ pub struct RecordRun {
     /// Correlation id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
+    /// The parent run's id (nested agent runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_run_id: Option<String>,
+    /// RFC 3339 start, measured by the caller. Not in the hosted API's
+    /// documented body (servers that do not know it ignore it); the emulator
+    /// uses it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// RFC 3339 end, measured by the caller (see `started_at`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    /// Duration measured by the caller (see `started_at`); without it the
+    /// server's own figure is the time of the record call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
     /// Metadata; sanitised before sending.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
@@ -65,6 +80,10 @@ impl RecordRun {
             error_code: None,
             external_run_id: None,
             correlation_id: None,
+            parent_run_id: None,
+            started_at: None,
+            ended_at: None,
+            duration_ms: None,
             metadata: None,
             idempotency_key: None,
         }
@@ -97,6 +116,29 @@ impl RecordRun {
     /// Correlation id.
     pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
         self.correlation_id = Some(id.into());
+        self
+    }
+    /// Parent run id.
+    pub fn parent_run_id(mut self, id: impl Into<String>) -> Self {
+        self.parent_run_id = Some(id.into());
+        self
+    }
+    /// When the run started and ended, measured by the caller.
+    ///
+    /// ```
+    /// use drip_runtime::model::{RecordRun, RunStatus};
+    /// use std::time::{Duration, SystemTime};
+    /// let end = SystemTime::now();
+    /// let r = RecordRun::new("cus_1", "wf", RunStatus::Completed).timing(end - Duration::from_millis(1_500), end);
+    /// assert_eq!(r.duration_ms, Some(1_500));
+    /// ```
+    pub fn timing(mut self, started: std::time::SystemTime, ended: std::time::SystemTime) -> Self {
+        self.started_at = Some(super::time::rfc3339(started));
+        self.ended_at = Some(super::time::rfc3339(ended));
+        self.duration_ms = ended
+            .duration_since(started)
+            .ok()
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         self
     }
     /// Metadata.
