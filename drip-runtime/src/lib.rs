@@ -45,7 +45,11 @@ pub use privacy::{PrivacyCounters, hash_id};
 
 // -- section: client / error / webhook --
 #[cfg(feature = "client")]
+pub use client::{Admin, Client, ClientBuilder, KeyKind, RetryPolicy, TimelinePages};
+#[cfg(feature = "client")]
 pub use error::{Error, Result};
+#[cfg(feature = "client")]
+pub use webhook::{WebhookSignatureError, verify_webhook_signature};
 
 // -- end section --
 
