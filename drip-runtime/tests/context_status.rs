@@ -1,6 +1,8 @@
 //! How runs and tool calls end: Ok / Err / panic / cancel, error kinds and
 //! messages, and timing from the first poll. Driven through the macro contract
 //! (`drip_runtime::private`) exactly as generated code calls it.
+// `(&Probe(&out))` is autoref specialisation: the borrow picks the impl.
+#![allow(clippy::needless_borrow)]
 
 use drip_runtime::metadata::Value;
 use drip_runtime::model::RunStatus;
