@@ -173,6 +173,9 @@ impl<T: core::fmt::Display> CustomerArg for T {
 
 pub use crate::context::{RunGuard, ToolCall};
 
+// For `drip::metadata!`, which builds a `Metadata` value.
+pub use crate::metadata::Metadata;
+
 /// Starts a tool call at first poll (async) or on entry (sync). Inactive when the
 /// SDK is disabled, or outside any run (then it warns once through `tracing`).
 #[inline]
