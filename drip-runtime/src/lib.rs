@@ -43,7 +43,11 @@ pub use metadata::{Metadata, Value};
 
 // -- section: client / error / webhook --
 #[cfg(feature = "client")]
+pub use client::{Admin, Client, ClientBuilder, KeyKind, RetryPolicy, TimelinePages};
+#[cfg(feature = "client")]
 pub use error::{Error, Result};
+#[cfg(feature = "client")]
+pub use webhook::{WebhookSignatureError, verify_webhook_signature};
 
 // -- end section --
 
