@@ -199,7 +199,7 @@ pub fn init(config: Config) -> crate::Result<DripGuard> {
     }
     let spool_dir = config.effective_spool_dir();
     let counters = Arc::new(Counters::default());
-    let spool = Spool::open(spool_dir, config.spool_max_bytes, counters.clone())?;
+    let spool = Spool::open(spool_dir, config.spool_max_bytes)?;
     let pipeline = start(config, counters, Some(Arc::new(spool)), false)?;
     install(pipeline.clone());
     Ok(DripGuard {
@@ -331,8 +331,15 @@ impl Pipeline {
                 .drop_items(envelope.items(), "queue full (policy DropNewest)"),
             OverflowPolicy::Block => {
                 let mut envelope = envelope;
+                let mut attempt = 0u32;
                 loop {
-                    std::thread::sleep(Duration::from_millis(1));
+                    attempt = attempt.saturating_add(1);
+                    // The transport usually frees a slot within microseconds.
+                    if attempt < 64 {
+                        std::thread::yield_now();
+                    } else {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
                     match self.queue.try_send(envelope) {
                         Ok(()) => return,
                         Err(mpsc::error::TrySendError::Full(back)) => envelope = back,
@@ -387,6 +394,7 @@ impl Pipeline {
 /// Called once by the run context on the first instrumented call before
 /// [`init`]. Limits (documented in the module docs): no guard drains it at
 /// exit, so call [`shutdown`] before the process ends to lose nothing.
+#[allow(dead_code)] // called by the run context
 pub(crate) fn lazy_init_from_env() -> bool {
     if current().is_some() {
         return true;
@@ -400,11 +408,7 @@ pub(crate) fn lazy_init_from_env() -> bool {
         return false;
     }
     let counters = Arc::new(Counters::default());
-    let spool = match Spool::open(
-        config.effective_spool_dir(),
-        config.spool_max_bytes,
-        counters.clone(),
-    ) {
+    let spool = match Spool::open(config.effective_spool_dir(), config.spool_max_bytes) {
         Ok(s) => Some(Arc::new(s)),
         Err(e) => {
             tracing::error!(target: "drip", error = %e, "drip runs without a spool: undeliverable events will be lost at exit");

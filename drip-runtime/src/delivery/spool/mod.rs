@@ -19,11 +19,9 @@ mod segment;
 pub(crate) use dead_letter::DeadLetters;
 pub(crate) use segment::{AppendError, SegmentFile, SegmentWriter};
 
-use crate::delivery::report::Counters;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -47,12 +45,11 @@ pub(crate) struct Spool {
     bytes: AtomicU64,
     next_seq: AtomicU64,
     process_tag: String,
-    pub(crate) counters: Arc<Counters>,
 }
 
 impl Spool {
     /// Opens (creating it if needed) the spool directory.
-    pub(crate) fn open(dir: PathBuf, max_bytes: u64, counters: Arc<Counters>) -> crate::Result<Self> {
+    pub(crate) fn open(dir: PathBuf, max_bytes: u64) -> crate::Result<Self> {
         fs::create_dir_all(&dir).map_err(|source| crate::Error::Io {
             context: format!(
                 "cannot create the drip spool directory {}; set DRIP_SPOOL_DIR or Config::spool_dir to a writable directory",
@@ -83,7 +80,6 @@ impl Spool {
             bytes: AtomicU64::new(0),
             next_seq: AtomicU64::new(0),
             process_tag,
-            counters,
         })
     }
 
