@@ -38,6 +38,8 @@ pub mod webhook;
 // -- section: metadata / privacy --
 #[cfg(feature = "client")]
 pub use metadata::{Metadata, Value};
+#[cfg(feature = "client")]
+pub use privacy::{PrivacyCounters, hash_id};
 
 // -- end section --
 
