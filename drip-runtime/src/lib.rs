@@ -63,5 +63,9 @@ pub use context::{
 // -- end section --
 
 // -- section: config / delivery --
+#[cfg(feature = "client")]
+pub use config::{Config, OverflowPolicy};
+#[cfg(feature = "client")]
+pub use delivery::{DripGuard, FlushReport, Stats, flush, init, shutdown, stats};
 
 // -- end section --
