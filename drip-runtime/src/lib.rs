@@ -38,6 +38,8 @@ pub mod webhook;
 // -- section: metadata / privacy --
 #[cfg(feature = "client")]
 pub use metadata::{Metadata, Value};
+#[cfg(feature = "client")]
+pub use privacy::{PrivacyCounters, hash_id};
 
 // -- end section --
 
@@ -52,9 +54,18 @@ pub use webhook::{WebhookSignatureError, verify_webhook_signature};
 // -- end section --
 
 // -- section: context / testing --
+#[cfg(feature = "client")]
+pub use context::{
+    InCurrentRun, InRun, LlmUsage, RunInfo, current_run, error_event, execute, llm_call,
+    llm_call_with, plan, spawn,
+};
 
 // -- end section --
 
 // -- section: config / delivery --
+#[cfg(feature = "client")]
+pub use config::{Config, OverflowPolicy};
+#[cfg(feature = "client")]
+pub use delivery::{DripGuard, FlushReport, Stats, flush, init, shutdown, stats};
 
 // -- end section --
