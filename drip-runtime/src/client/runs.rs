@@ -12,8 +12,14 @@ use reqwest::Method;
 impl Client {
     /// `POST /runs`. `workflow_id` must be an id: see [`Client::resolve_workflow_id`].
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// use drip_runtime::model::{EndRun, Event, StartRun};
     /// let wf = client.resolve_workflow_id("research-agent").await?;
     /// let run = client.start_run(StartRun::new("cus_1", wf)).await?;
