@@ -1,1 +1,49 @@
 //! A local, Drip-compatible usage-billing API server.
+//!
+//! `drip-emulator` serves the Drip API (`/v1/...` plus `/health`) on loopback from memory,
+//! optionally persisted to a JSON file. It is the embedded default for running drip offline
+//! and the real HTTP peer of drip's tests. It is an independent implementation of the wire
+//! protocol: it shares no code with the drip client, so tests catch client bugs.
+//!
+//! What it implements: bearer authentication with a public (`pk_test_…`) and a secret
+//! (`sk_test_…`) key; scopes (webhooks need the secret key, `403 PUBLIC_KEY_NOT_ALLOWED`);
+//! idempotency (a repeated `idempotencyKey` answers `isDuplicate: true` and stores nothing);
+//! customers, usage, workflows, runs with their state machine, run events, `/runs/record`,
+//! timelines, entitlement checks and webhooks; `400 VALIDATION_ERROR` naming the bad field.
+//!
+//! Tests inspect what was stored ([`EmulatorHandle::usage`], [`EmulatorHandle::runs`],
+//! [`EmulatorHandle::events`], [`EmulatorHandle::requests`] …) and inject faults
+//! ([`EmulatorHandle::faults`], or `POST /_emulator/faults` with the secret key).
+//!
+//! ```
+//! let emulator = drip_emulator::Emulator::builder().start_blocking()?;
+//! println!("Drip API on {} (key {})", emulator.base_url(), emulator.public_key());
+//! emulator.faults().error_rate(503, 0.2).seed(7);
+//! assert!(emulator.usage().is_empty());
+//! # Ok::<(), drip_emulator::EmulatorError>(())
+//! ```
+//!
+//! Server semantics beyond the hosted API's documentation: customer ids in usage and runs
+//! are not checked against stored customers; events for an ended run are refused (`409
+//! RUN_ALREADY_ENDED`, or `skipped` with that reason in a batch); `/runs/record` also honours
+//! optional `startedAt`, `endedAt` and `durationMs` fields.
+
+mod api;
+mod clock;
+mod error;
+mod faults;
+mod handle;
+mod persist;
+mod random;
+mod records;
+mod server;
+mod shared;
+mod store;
+
+pub use error::EmulatorError;
+pub use faults::{FaultConfig, Faults};
+pub use handle::{Emulator, EmulatorBuilder, EmulatorHandle};
+pub use records::{
+    CustomerRecord, EventRecord, RequestRecord, RunRecord, UsageRecord, WebhookRecord,
+    WorkflowRecord,
+};

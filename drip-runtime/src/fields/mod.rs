@@ -29,7 +29,6 @@ pub use suggest::closest_allowed;
 
 // The run-time sanitiser's allocation-free paths.
 #[cfg(feature = "client")]
-#[allow(unused_imports)] // until the sanitiser lands
 pub(crate) use {
     detect::find_sensitive_from, keys::check_normalized_key, normalize::is_normalized,
 };

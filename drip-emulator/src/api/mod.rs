@@ -1,0 +1,304 @@
+//! The HTTP API: routing, authentication, body parsing and error bodies.
+
+mod admin;
+mod customers;
+mod entitlements;
+mod events;
+mod record;
+mod runs;
+mod timeline;
+mod usage;
+mod webhooks;
+mod workflows;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::shared::Shared;
+
+pub(crate) type AppState = Arc<Shared>;
+
+/// Largest request body accepted (large event batches included).
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+pub(crate) fn router(shared: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/customers", post(customers::create).get(customers::list))
+        .route("/customers/{id}", get(customers::get_one))
+        .route("/usage", post(usage::charge))
+        .route("/usage/internal", post(usage::track))
+        .route("/usage/internal/batch", post(usage::track_queued))
+        .route("/workflows", get(workflows::list).post(workflows::create))
+        .route("/runs", post(runs::start))
+        .route("/runs/record", post(record::record))
+        .route("/runs/{id}", get(runs::get_one).patch(runs::end))
+        .route("/runs/{id}/timeline", get(timeline::timeline))
+        .route("/run-events", post(events::emit))
+        .route("/run-events/batch", post(events::emit_batch))
+        .route("/entitlements/check", post(entitlements::check))
+        .route("/webhooks", post(webhooks::create).get(webhooks::list))
+        .route(
+            "/webhooks/{id}",
+            get(webhooks::get_one)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route("/webhooks/{id}/test", post(webhooks::test))
+        .route(
+            "/webhooks/{id}/rotate-secret",
+            post(webhooks::rotate_secret),
+        );
+    Router::new()
+        .route("/health", get(health))
+        .route(
+            "/_emulator/faults",
+            get(admin::get_faults).post(admin::set_faults),
+        )
+        .route("/_emulator/entitlements", post(admin::set_entitlement))
+        .nest("/v1", v1)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(shared)
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({
+        "status": "healthy",
+        "timestamp": crate::clock::now_ms(),
+        "service": "drip-emulator",
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("route")
+}
+
+/// An error answer: `{"error": message, "code": CODE, ...extra}`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    extra: Vec<(&'static str, Value)>,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            extra: Vec::new(),
+        }
+    }
+
+    pub(crate) fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
+    }
+
+    pub(crate) fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("{what} not found"),
+        )
+    }
+
+    pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    pub(crate) fn with(mut self, key: &'static str, value: Value) -> Self {
+        self.extra.push((key, value));
+        self
+    }
+
+    /// The answer an injected fault gives.
+    pub(crate) fn injected(status: u16, retry_after: Option<u64>) -> Response {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let code = match status.as_u16() {
+            429 => "RATE_LIMITED",
+            500 => "INTERNAL_ERROR",
+            502 => "BAD_GATEWAY",
+            503 => "SERVICE_UNAVAILABLE",
+            504 => "GATEWAY_TIMEOUT",
+            408 => "REQUEST_TIMEOUT",
+            _ => "INJECTED_FAULT",
+        };
+        let mut error = Self::new(status, code, format!("injected fault: {}", status.as_u16()));
+        let retry_after = retry_after.filter(|_| status == StatusCode::TOO_MANY_REQUESTS);
+        if let Some(secs) = retry_after {
+            error = error.with("retryAfter", json!(secs));
+        }
+        let mut response = error.into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = serde_json::Map::new();
+        body.insert("error".into(), Value::String(self.message));
+        body.insert("code".into(), Value::String(self.code.into()));
+        for (k, v) in self.extra {
+            body.insert(k.into(), v);
+        }
+        (self.status, Json(Value::Object(body))).into_response()
+    }
+}
+
+pub(crate) type ApiResult = Result<Response, ApiError>;
+
+/// 200 with a JSON body.
+pub(crate) fn ok(value: Value) -> ApiResult {
+    Ok(Json(value).into_response())
+}
+
+/// 201 with a JSON body.
+pub(crate) fn created(value: Value) -> ApiResult {
+    Ok((StatusCode::CREATED, Json(value)).into_response())
+}
+
+/// Which key authenticated the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Caller {
+    Public,
+    Secret,
+}
+
+impl Caller {
+    /// Refuses public keys for secret-only operations (DESIGN §5).
+    pub(crate) fn require_secret(self, operation: &str) -> Result<(), ApiError> {
+        match self {
+            Caller::Secret => Ok(()),
+            Caller::Public => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "PUBLIC_KEY_NOT_ALLOWED",
+                format!(
+                    "{operation} requires a secret key (sk_); this request used a public key (pk_)"
+                ),
+            )),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized =
+            |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message);
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            unauthorized("missing Authorization header; send `Authorization: Bearer <api key>`")
+        })?;
+        let key = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| unauthorized("Authorization header must be `Bearer <api key>`"))?;
+        if key == state.secret_key {
+            Ok(Caller::Secret)
+        } else if key == state.public_key {
+            Ok(Caller::Public)
+        } else {
+            Err(unauthorized("invalid API key"))
+        }
+    }
+}
+
+/// Parses a JSON body into `T`, naming the offending field in the 400 message.
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::validation(
+            "request body is empty; a JSON object is required",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::validation(format!("malformed JSON body: {inner}"))
+        } else if path == "." || path.is_empty() {
+            ApiError::validation(format!("invalid request body: {inner}"))
+        } else {
+            ApiError::validation(format!("invalid field `{path}`: {inner}"))
+        }
+    })
+}
+
+/// A required, non-empty string field.
+pub(crate) fn required(field: &str, value: Option<String>) -> Result<String, ApiError> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(v),
+        Some(_) => Err(ApiError::validation(format!("`{field}` must not be empty"))),
+        None => Err(ApiError::validation(format!("`{field}` is required"))),
+    }
+}
+
+/// A quantity: finite and not negative.
+pub(crate) fn check_quantity(field: &str, value: f64) -> Result<f64, ApiError> {
+    if !value.is_finite() {
+        Err(ApiError::validation(format!(
+            "`{field}` must be a finite number"
+        )))
+    } else if value < 0.0 {
+        Err(ApiError::validation(format!(
+            "`{field}` must not be negative (got {value})"
+        )))
+    } else {
+        Ok(value)
+    }
+}
+
+/// Metadata must be a JSON object (or absent/null).
+pub(crate) fn check_metadata(field: &str, value: Option<Value>) -> Result<Option<Value>, ApiError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Object(_)) => Ok(Some(v)),
+        Some(_) => Err(ApiError::validation(format!(
+            "`{field}` must be a JSON object"
+        ))),
+    }
+}
+
+/// An optional RFC 3339 timestamp.
+pub(crate) fn check_timestamp(
+    field: &str,
+    value: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    match value {
+        Some(t) if !crate::clock::is_rfc3339(&t) => Err(ApiError::validation(format!(
+            "`{field}` must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z"
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// Empty strings count as absent for optional identifiers.
+pub(crate) fn non_blank(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
+}
+
+/// Formats a decimal quantity the way the API's string totals do (`"1500"`, `"0.25"`).
+pub(crate) fn decimal(value: f64) -> String {
+    format!("{value}")
+}

@@ -1,0 +1,169 @@
+//! `POST /runs/record`: a whole run in one call, idempotent on `externalRunId`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::events::{EventInput, store_recorded_event};
+use super::runs::{check_end_status, total_cost};
+use super::workflows::pretty_name;
+use super::{
+    ApiResult, AppState, Caller, check_metadata, check_timestamp, non_blank, ok, parse, required,
+};
+use crate::records::{RunRecord, WorkflowRecord};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordRun {
+    customer_id: Option<String>,
+    workflow: Option<String>,
+    #[serde(default)]
+    events: Vec<EventInput>,
+    status: Option<String>,
+    error_message: Option<String>,
+    error_code: Option<String>,
+    external_run_id: Option<String>,
+    correlation_id: Option<String>,
+    parent_run_id: Option<String>,
+    metadata: Option<Value>,
+    idempotency_key: Option<String>,
+    /// Not in the hosted API's documented body; honoured when a client sends it.
+    started_at: Option<String>,
+    /// Not in the hosted API's documented body; honoured when a client sends it.
+    ended_at: Option<String>,
+    /// Not in the hosted API's documented body; honoured when a client sends it.
+    duration_ms: Option<u64>,
+}
+
+fn summary(status: &str, workflow_name: &str, created: u64, duration_ms: u64) -> String {
+    let icon = match status {
+        "COMPLETED" => "✓",
+        "FAILED" => "✗",
+        _ => "○",
+    };
+    format!("{icon} {workflow_name}: {created} events recorded ({duration_ms}ms)")
+}
+
+fn view(
+    run: &RunRecord,
+    workflow_name: &str,
+    created: u64,
+    duplicates: u64,
+    duplicate: bool,
+) -> Value {
+    let duration = run.duration_ms.unwrap_or(0);
+    json!({
+        "run": {
+            "id": run.id,
+            "workflowId": run.workflow_id,
+            "workflowName": workflow_name,
+            "status": run.status,
+            "durationMs": duration,
+            "externalRunId": run.external_run_id,
+        },
+        "events": { "created": created, "duplicates": duplicates },
+        "totalCostUnits": total_cost(run),
+        "summary": summary(&run.status, workflow_name, created, duration),
+        "isDuplicate": duplicate,
+    })
+}
+
+pub(crate) async fn record(State(s): State<AppState>, _caller: Caller, body: Bytes) -> ApiResult {
+    let req: RecordRun = parse(&body)?;
+    let customer_id = required("customerId", req.customer_id)?;
+    let workflow = required("workflow", req.workflow)?;
+    let status = check_end_status(req.status)?;
+    let metadata = check_metadata("metadata", req.metadata)?;
+    let started_at = check_timestamp("startedAt", req.started_at)?;
+    let ended_at = check_timestamp("endedAt", req.ended_at)?;
+    let mut events = Vec::with_capacity(req.events.len());
+    for (n, input) in req.events.into_iter().enumerate() {
+        events.push(input.validate(&format!("events[{n}]."))?);
+    }
+    let external = non_blank(req.external_run_id);
+    let key = non_blank(req.idempotency_key);
+
+    let mut store = s.store();
+    let existing = external
+        .as_ref()
+        .and_then(|e| store.index.run_by_external.get(e))
+        .or_else(|| key.as_ref().and_then(|k| store.index.run_by_key.get(k)));
+    if let Some(&i) = existing {
+        let run = &store.runs[i];
+        let name = store
+            .index
+            .workflow_by_id
+            .get(&run.workflow_id)
+            .map(|&w| store.workflows[w].name.clone())
+            .unwrap_or_default();
+        return ok(view(run, &name, 0, events.len() as u64, true));
+    }
+
+    let now = crate::clock::now_ms();
+    let now_text = crate::clock::rfc3339(now);
+    let wf = match store.workflow_index(&workflow) {
+        Some(i) => i,
+        None => {
+            let record = WorkflowRecord {
+                id: store.new_id("wf"),
+                name: pretty_name(&workflow),
+                slug: workflow.clone(),
+                product_surface: "CUSTOM".into(),
+                description: None,
+                metadata: None,
+                auto_created: true,
+                idempotency_key: None,
+                created_at: now_text.clone(),
+            };
+            store.push_workflow(record)
+        }
+    };
+    let (workflow_id, workflow_slug, workflow_name) = {
+        let w = &store.workflows[wf];
+        (w.id.clone(), w.slug.clone(), w.name.clone())
+    };
+    let run = RunRecord {
+        id: store.new_id("run"),
+        customer_id,
+        workflow_id,
+        workflow_slug,
+        status: "RUNNING".into(),
+        external_run_id: external,
+        correlation_id: non_blank(req.correlation_id),
+        parent_run_id: non_blank(req.parent_run_id),
+        metadata,
+        error_code: None,
+        error_message: None,
+        started_at: started_at.unwrap_or_else(|| now_text.clone()),
+        ended_at: None,
+        duration_ms: None,
+        event_count: 0,
+        total_quantity: 0.0,
+        total_cost_units: 0.0,
+        recorded: true,
+        idempotency_key: key,
+        started_at_ms: now,
+    };
+    let run_index = store.push_run(run);
+    let total = events.len() as u64;
+    let mut created = 0;
+    for event in events {
+        if store_recorded_event(&mut store, run_index, event, &now_text) {
+            created += 1;
+        }
+    }
+    let run = &mut store.runs[run_index];
+    run.status = status;
+    run.ended_at = Some(ended_at.unwrap_or(now_text));
+    run.duration_ms = Some(req.duration_ms.unwrap_or(0));
+    run.error_message = non_blank(req.error_message);
+    run.error_code = non_blank(req.error_code);
+    let v = view(run, &workflow_name, created, total - created, false);
+    drop(store);
+    s.changed();
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}

@@ -1,0 +1,190 @@
+//! The emulator's data: records plus the indexes that make lookups and idempotency O(1).
+//!
+//! Only the records are persisted; indexes are rebuilt from them on load, so a snapshot can
+//! never disagree with itself.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::records::{
+    CustomerRecord, EntitlementLimit, EventRecord, RunRecord, UsageRecord, WebhookRecord,
+    WorkflowRecord,
+};
+
+/// Everything the server stores.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Store {
+    pub(crate) next_id: u64,
+    pub(crate) customers: Vec<CustomerRecord>,
+    pub(crate) usage: Vec<UsageRecord>,
+    pub(crate) workflows: Vec<WorkflowRecord>,
+    pub(crate) runs: Vec<RunRecord>,
+    pub(crate) events: Vec<EventRecord>,
+    pub(crate) webhooks: Vec<WebhookRecord>,
+    pub(crate) entitlement_limits: Vec<EntitlementLimit>,
+    #[serde(skip)]
+    pub(crate) index: Index,
+}
+
+/// Lookups derived from the records.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub(crate) customer_by_id: HashMap<String, usize>,
+    pub(crate) customer_by_external: HashMap<String, usize>,
+    pub(crate) customer_by_key: HashMap<String, usize>,
+    pub(crate) usage_by_key: HashMap<String, usize>,
+    pub(crate) workflow_by_id: HashMap<String, usize>,
+    pub(crate) workflow_by_slug: HashMap<String, usize>,
+    pub(crate) workflow_by_key: HashMap<String, usize>,
+    pub(crate) run_by_id: HashMap<String, usize>,
+    pub(crate) run_by_external: HashMap<String, usize>,
+    pub(crate) run_by_key: HashMap<String, usize>,
+    /// Event indices per run index, in insertion order.
+    pub(crate) run_events: HashMap<usize, Vec<usize>>,
+    pub(crate) event_by_key: HashMap<String, usize>,
+    pub(crate) webhook_by_key: HashMap<String, String>,
+}
+
+impl Store {
+    /// A fresh id `prefix_` + 12 hex digits, unique within this store.
+    pub(crate) fn new_id(&mut self, prefix: &str) -> String {
+        self.next_id += 1;
+        format!("{prefix}_{:012x}", self.next_id)
+    }
+
+    /// Rebuilds every index from the records (after loading a snapshot).
+    pub(crate) fn reindex(&mut self) {
+        let mut index = Index::default();
+        for (i, c) in self.customers.iter().enumerate() {
+            index.customer_by_id.insert(c.id.clone(), i);
+            if let Some(ext) = &c.external_customer_id {
+                index.customer_by_external.insert(ext.clone(), i);
+            }
+            if let Some(key) = &c.idempotency_key {
+                index.customer_by_key.insert(key.clone(), i);
+            }
+        }
+        for (i, u) in self.usage.iter().enumerate() {
+            if let Some(key) = &u.idempotency_key {
+                index.usage_by_key.insert(key.clone(), i);
+            }
+        }
+        for (i, w) in self.workflows.iter().enumerate() {
+            index.workflow_by_id.insert(w.id.clone(), i);
+            index.workflow_by_slug.insert(w.slug.clone(), i);
+            if let Some(key) = &w.idempotency_key {
+                index.workflow_by_key.insert(key.clone(), i);
+            }
+        }
+        for (i, r) in self.runs.iter().enumerate() {
+            index.run_by_id.insert(r.id.clone(), i);
+            if let Some(ext) = &r.external_run_id {
+                index.run_by_external.insert(ext.clone(), i);
+            }
+            if let Some(key) = &r.idempotency_key {
+                index.run_by_key.insert(key.clone(), i);
+            }
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            if let Some(&run) = index.run_by_id.get(&e.run_id) {
+                index.run_events.entry(run).or_default().push(i);
+            }
+            if let Some(key) = &e.idempotency_key {
+                index.event_by_key.insert(key.clone(), i);
+            }
+        }
+        for w in &self.webhooks {
+            if let Some(key) = &w.idempotency_key {
+                index.webhook_by_key.insert(key.clone(), w.id.clone());
+            }
+        }
+        self.index = index;
+    }
+
+    /// Stores an event for the run at `run_index` and updates the run's totals.
+    pub(crate) fn push_event(&mut self, run_index: usize, event: EventRecord) -> usize {
+        let i = self.events.len();
+        if let Some(key) = &event.idempotency_key {
+            self.index.event_by_key.insert(key.clone(), i);
+        }
+        let run = &mut self.runs[run_index];
+        run.event_count += 1;
+        run.total_quantity += event.quantity.unwrap_or(0.0);
+        run.total_cost_units += event.cost_units.unwrap_or(0.0);
+        self.index.run_events.entry(run_index).or_default().push(i);
+        self.events.push(event);
+        i
+    }
+
+    /// Stores a workflow and indexes it.
+    pub(crate) fn push_workflow(&mut self, workflow: WorkflowRecord) -> usize {
+        let i = self.workflows.len();
+        self.index.workflow_by_id.insert(workflow.id.clone(), i);
+        self.index.workflow_by_slug.insert(workflow.slug.clone(), i);
+        if let Some(key) = &workflow.idempotency_key {
+            self.index.workflow_by_key.insert(key.clone(), i);
+        }
+        self.workflows.push(workflow);
+        i
+    }
+
+    /// Stores a run and indexes it.
+    pub(crate) fn push_run(&mut self, run: RunRecord) -> usize {
+        let i = self.runs.len();
+        self.index.run_by_id.insert(run.id.clone(), i);
+        if let Some(ext) = &run.external_run_id {
+            self.index.run_by_external.insert(ext.clone(), i);
+        }
+        if let Some(key) = &run.idempotency_key {
+            self.index.run_by_key.insert(key.clone(), i);
+        }
+        self.runs.push(run);
+        i
+    }
+
+    /// The workflow whose id or slug is `id_or_slug`.
+    pub(crate) fn workflow_index(&self, id_or_slug: &str) -> Option<usize> {
+        self.index
+            .workflow_by_id
+            .get(id_or_slug)
+            .or_else(|| self.index.workflow_by_slug.get(id_or_slug))
+            .copied()
+    }
+
+    /// Total usage tracked for a customer on a meter (entitlement consumption).
+    pub(crate) fn usage_total(&self, customer_id: &str, usage_type: &str) -> f64 {
+        self.usage
+            .iter()
+            .filter(|u| u.customer_id == customer_id && u.usage_type == usage_type)
+            .map(|u| u.quantity)
+            .sum()
+    }
+
+    /// The quota for a feature: the customer's own, else the global one.
+    pub(crate) fn entitlement_limit(&self, customer_id: &str, feature_key: &str) -> Option<i64> {
+        let find = |customer: Option<&str>| {
+            self.entitlement_limits
+                .iter()
+                .find(|l| l.feature_key == feature_key && l.customer_id.as_deref() == customer)
+                .map(|l| l.limit)
+        };
+        find(Some(customer_id)).or_else(|| find(None))
+    }
+
+    /// Sets (replaces) a quota.
+    pub(crate) fn set_entitlement_limit(
+        &mut self,
+        customer_id: Option<String>,
+        feature_key: String,
+        limit: i64,
+    ) {
+        self.entitlement_limits
+            .retain(|l| !(l.feature_key == feature_key && l.customer_id == customer_id));
+        self.entitlement_limits.push(EntitlementLimit {
+            customer_id,
+            feature_key,
+            limit,
+        });
+    }
+}
