@@ -54,6 +54,11 @@ pub use webhook::{WebhookSignatureError, verify_webhook_signature};
 // -- end section --
 
 // -- section: context / testing --
+#[cfg(feature = "client")]
+pub use context::{
+    InCurrentRun, InRun, LlmUsage, RunInfo, current_run, error_event, execute, llm_call,
+    llm_call_with, plan, spawn,
+};
 
 // -- end section --
 
