@@ -355,6 +355,22 @@ async fn ending_an_ended_run_differently_is_refused_and_blocks_nothing() {
 }
 
 #[tokio::test]
+async fn an_event_without_a_key_gets_one_that_survives_retries() {
+    let env = client_support::start().await;
+    let wf = env.pk.resolve_workflow_id("wf").await.unwrap();
+    let run = env.pk.start_run(StartRun::new("cus_1", wf)).await.unwrap();
+    let mut event = Event::new("custom.step");
+    event.idempotency_key.clear();
+    env.emulator.faults().fail_next(&[503]);
+    env.pk.emit_event(&run.id, event).await.unwrap();
+    let attempts = env.requests("POST", "/v1/run-events");
+    assert_eq!(attempts.len(), 2);
+    assert!(attempts[0].idempotency_keys[0].starts_with("evt_"));
+    assert_eq!(attempts[0].idempotency_keys, attempts[1].idempotency_keys);
+    assert_eq!(env.emulator.events().len(), 1);
+}
+
+#[tokio::test]
 async fn an_empty_batch_sends_nothing() {
     let env = client_support::start().await;
     let r = env.pk.emit_events_batch("run_1", Vec::new()).await.unwrap();
