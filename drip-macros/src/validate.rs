@@ -266,7 +266,7 @@ pub(crate) fn metadata(
                 format!("give `{key}` once")
             } else {
                 format!(
-                    "`{first}` and `{}` are the same key (`{key}`) once normalised to snake_case; give it once",
+                    "`{first}` and `{}` are the same key once normalised to snake_case; give it once",
                     entry.key.text
                 )
             };
@@ -328,23 +328,47 @@ fn report_key_refusal(
     extension: &ProjectExtension,
     diag: &mut Diagnostics,
 ) {
+    // Name the key as the user wrote it; show the normalised form only where
+    // the rule is about the whole key and the spelling differs.
+    let read_as = match refusal {
+        KeyRefusal::NotListed { key, .. } | KeyRefusal::Malformed { key } if key != written => {
+            format!(" (read as `{key}`)")
+        }
+        _ => String::new(),
+    };
+    let reason = match refusal {
+        KeyRefusal::Secret { segment, .. } => {
+            format!("metadata key `{written}` names a secret (`{segment}`)")
+        }
+        KeyRefusal::Content { key, .. } => {
+            // `Display` tells content from personal data; keep its wording for the tail.
+            let full = refusal.to_string();
+            let tail = full
+                .strip_prefix(&format!("metadata key `{key}`"))
+                .unwrap_or(&full)
+                .to_owned();
+            format!("metadata key `{written}`{tail}")
+        }
+        KeyRefusal::NotListed { .. } => {
+            format!("metadata key `{written}`{read_as} is not in the allowlist")
+        }
+        KeyRefusal::Malformed { .. } => {
+            format!("metadata key `{written}`{read_as} is not a valid field name")
+        }
+        _ => refusal.to_string(),
+    };
     let normalized = fields::normalize_key(written);
     let listed = extension
         .keys
         .iter()
         .any(|k| fields::normalize_key(k) == normalized);
-    let spelled = if normalized != written && !normalized.is_empty() {
-        format!(" (written `{written}`)")
-    } else {
-        String::new()
-    };
     let message = if listed {
         format!(
-            "{refusal}{spelled}; listing it in {} does not allow it",
+            "{reason}; listing it in {} does not allow it",
             extension.manifest.display()
         )
     } else {
-        format!("{refusal}{spelled}")
+        reason
     };
     diag.error_with_hint(span, message, refusal.hint());
 }

@@ -266,7 +266,7 @@ impl Config {
         self
     }
 
-    /// Key of `drip::hash_id` (HMAC-SHA256). Default: derived from the API key.
+    /// Key of `drip::hash_id` (HMAC-SHA256). Default: `DRIP_HASH_KEY`.
     pub fn hash_key(mut self, key: impl Into<Vec<u8>>) -> Self {
         self.hash_key = Some(key.into());
         self

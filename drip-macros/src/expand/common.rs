@@ -196,14 +196,13 @@ impl Wrapper<'_> {
                 quote!(#(#stmts)*)
             }
         };
-        quote! {
-            #(#outer)*
-            #vis #sig {
-                #(#inner)*
-                #track
-                #body
-            }
-        }
+        let mut function = quote!(#(#outer)* #vis #sig);
+        // The body keeps the user's braces: the item's span stays the user's
+        // own, so lints such as `dead_code` still report the function.
+        block.brace_token.surround(&mut function, |tokens| {
+            tokens.extend(quote!(#(#inner)* #track #body));
+        });
+        function
     }
 
     /// Rewrites `async move { … }` / `Box::pin(async move { … })` so the

@@ -219,9 +219,12 @@ fn install(pipeline: Arc<Pipeline>) {
 
 /// Settings other modules own, applied once per pipeline.
 fn apply_side_settings(config: &Config) {
-    // Wired to `crate::privacy` (allow-list extension, hash key) and
-    // `crate::context` (enabled flag) once those modules expose them.
-    let _ = (&config.allowed_metadata, &config.hash_key);
+    if !config.allowed_metadata.is_empty() {
+        crate::privacy::set_allowed_metadata(config.allowed_metadata.iter().cloned());
+    }
+    if let Some(key) = &config.hash_key {
+        crate::privacy::set_hash_key(key);
+    }
 }
 
 fn set_context_enabled(_enabled: bool) {}
@@ -524,6 +527,7 @@ pub fn stats() -> Stats {
                 .unwrap_or_default();
             s.running = false;
             s.in_flight = 0;
+            s.privacy = crate::privacy::counters();
             s
         }
     };
