@@ -319,14 +319,18 @@ impl ClientBuilder {
                 reason: "timeout must be greater than zero".into(),
             });
         }
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
-            .user_agent(self.user_agent)
-            .build()
-            .map_err(|e| Error::Config {
-                reason: format!("cannot build the HTTP client: {e}"),
-            })?;
+            .user_agent(self.user_agent);
+        if base.scheme() == "http" {
+            // Plain http is trusted only because it stays on this machine; an
+            // HTTP_PROXY would carry the bearer key off it in clear text.
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(|e| Error::Config {
+            reason: format!("cannot build the HTTP client: {e}"),
+        })?;
         crate::privacy::register_secret(&key);
         Ok(Client {
             inner: Arc::new(Inner {
