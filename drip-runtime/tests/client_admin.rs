@@ -6,7 +6,7 @@ mod client_support;
 use drip_runtime::model::{CreateWebhook, UpdateWebhook, WebhookFilters};
 use drip_runtime::verify_webhook_signature;
 use drip_runtime::webhook::{SIGNATURE_HEADER, WebhookSignatureError};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
@@ -22,36 +22,7 @@ fn receiver() -> (String, Receiver<(String, Vec<u8>)>) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
-            stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-            let mut raw = Vec::new();
-            let mut buf = [0u8; 4096];
-            let (head, body) = loop {
-                let n = stream.read(&mut buf).unwrap_or(0);
-                if n == 0 {
-                    break (String::new(), Vec::new());
-                }
-                raw.extend_from_slice(&buf[..n]);
-                let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
-                    continue;
-                };
-                let head = String::from_utf8_lossy(&raw[..end]).into_owned();
-                let len = head
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().parse().unwrap_or(0))
-                    })
-                    .unwrap_or(0usize);
-                while raw.len() < end + 4 + len {
-                    let n = stream.read(&mut buf).unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    raw.extend_from_slice(&buf[..n]);
-                }
-                break (head, raw[end + 4..].to_vec());
-            };
+            let (head, body) = client_support::read_request(&mut stream);
             stream
                 .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 .ok();
