@@ -28,6 +28,9 @@ pub(crate) struct CheckedMetadata {
 pub(crate) struct CheckedEntry {
     /// Normalised snake_case key.
     pub key: String,
+    /// Allowed only by the project's manifest: the run-time sanitiser must be
+    /// told, or it would drop a value computed at call time.
+    pub from_manifest: bool,
     pub value: CheckedValue,
 }
 
@@ -46,6 +49,17 @@ impl CheckedMetadata {
             .iter()
             .filter(|e| !matches!(e.value, CheckedValue::Runtime(_)))
             .map(|e| (e.key.as_str(), &e.value))
+    }
+
+    /// Keys allowed only by the manifest whose values are checked again at run time.
+    pub(crate) fn manifest_keys_at_runtime(&self, all_values: bool) -> Vec<&str> {
+        self.entries
+            .iter()
+            .filter(|e| {
+                e.from_manifest && (all_values || matches!(e.value, CheckedValue::Runtime(_)))
+            })
+            .map(|e| e.key.as_str())
+            .collect()
     }
 
     pub(crate) fn runtime(&self) -> impl Iterator<Item = (&str, &Expr)> {
@@ -278,11 +292,16 @@ pub(crate) fn metadata(
             continue;
         }
         seen.push((key.clone(), &entry.key.text));
-        if fields::check_key(&entry.key.text, &[]).is_err() {
+        let from_manifest = fields::check_key(&entry.key.text, &[]).is_err();
+        if from_manifest {
             checked.depends_on_manifest = Some(extension.manifest.clone());
         }
         if let Some(value) = value(&key, &entry.value, diag) {
-            checked.entries.push(CheckedEntry { key, value });
+            checked.entries.push(CheckedEntry {
+                key,
+                from_manifest,
+                value,
+            });
         }
     }
     checked
