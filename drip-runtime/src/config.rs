@@ -261,7 +261,8 @@ impl Config {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.allowed_metadata.extend(keys.into_iter().map(Into::into));
+        self.allowed_metadata
+            .extend(keys.into_iter().map(Into::into));
         self
     }
 
@@ -315,6 +316,18 @@ impl Config {
         let digest = h.finalize();
         let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         self.spool_root().join(name)
+    }
+
+    /// The dead-letter file: one JSON line per envelope the API refused
+    /// permanently, with the reason (`dead-letters.jsonl` in
+    /// [`Config::effective_spool_dir`]).
+    ///
+    /// ```
+    /// let c = drip_runtime::config::Config::new("sk_test_0123456789").spool_dir("/tmp/s");
+    /// assert!(c.dead_letter_path().ends_with("dead-letters.jsonl"));
+    /// ```
+    pub fn dead_letter_path(&self) -> PathBuf {
+        self.effective_spool_dir().join("dead-letters.jsonl")
     }
 
     fn spool_root(&self) -> PathBuf {
