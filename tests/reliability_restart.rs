@@ -189,7 +189,7 @@ fn child_stream_until_killed() {
     loop {
         submit(run);
         run += 1;
-        if run % 50 == 0 {
+        if run.is_multiple_of(50) {
             println!("SUBMITTED {run}");
         }
     }

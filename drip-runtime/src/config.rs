@@ -144,8 +144,10 @@ impl Config {
     /// ```
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let mut c = Config::default();
-        c.api_key = var("DRIP_API_KEY").map(|k| k.trim().to_owned());
+        let mut c = Config {
+            api_key: var("DRIP_API_KEY").map(|k| k.trim().to_owned()),
+            ..Config::default()
+        };
         if let Some(url) = var("DRIP_API_URL").or_else(|| var("DRIP_BASE_URL")) {
             c.base_url = url.trim().to_owned();
         }
