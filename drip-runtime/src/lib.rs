@@ -38,19 +38,34 @@ pub mod webhook;
 // -- section: metadata / privacy --
 #[cfg(feature = "client")]
 pub use metadata::{Metadata, Value};
+#[cfg(feature = "client")]
+pub use privacy::{PrivacyCounters, hash_id};
 
 // -- end section --
 
 // -- section: client / error / webhook --
 #[cfg(feature = "client")]
+pub use client::{Admin, Client, ClientBuilder, KeyKind, RetryPolicy, TimelinePages};
+#[cfg(feature = "client")]
 pub use error::{Error, Result};
+#[cfg(feature = "client")]
+pub use webhook::{WebhookSignatureError, verify_webhook_signature};
 
 // -- end section --
 
 // -- section: context / testing --
+#[cfg(feature = "client")]
+pub use context::{
+    InCurrentRun, InRun, LlmUsage, RunInfo, current_run, error_event, execute, llm_call,
+    llm_call_with, plan, spawn,
+};
 
 // -- end section --
 
 // -- section: config / delivery --
+#[cfg(feature = "client")]
+pub use config::{Config, OverflowPolicy};
+#[cfg(feature = "client")]
+pub use delivery::{DripGuard, FlushReport, Stats, flush, init, shutdown, stats};
 
 // -- end section --

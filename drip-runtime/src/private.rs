@@ -173,21 +173,24 @@ impl<T: core::fmt::Display> CustomerArg for T {
 
 pub use crate::context::{RunGuard, ToolCall};
 
+// For `drip::metadata!`, which builds a `Metadata` value, and for keys the
+// macros allowed through the user's `[package.metadata.drip] allowed-metadata`.
+pub use crate::metadata::Metadata;
+pub use crate::privacy::register_manifest_keys;
+
 /// Starts a tool call at first poll (async) or on entry (sync). Inactive when the
 /// SDK is disabled, or outside any run (then it warns once through `tracing`).
 #[inline]
 pub fn tool_enter(site: &'static ToolSite) -> ToolCall {
-    crate::context::tool_enter(site, None)
+    crate::context::tool_enter(site)
 }
 
 /// Like [`tool_enter`], for tools given `customer = …` and `meter = "…"`: outside
-/// any run the call is tracked as usage (quantity 1) on that meter.
+/// any run the call is tracked as usage (quantity 1) on that meter. Inside a run
+/// it is an ordinary tool call and `customer` is not evaluated into a string.
 #[inline]
 pub fn tool_enter_metered(site: &'static ToolSite, customer: impl CustomerArg) -> ToolCall {
-    if !enabled() {
-        return ToolCall::inactive();
-    }
-    crate::context::tool_enter(site, Some(customer.into_customer_id()))
+    crate::context::tool_enter_metered(site, || customer.into_customer_id())
 }
 
 /// Opens a run for `customer`. Inactive when the SDK is disabled.

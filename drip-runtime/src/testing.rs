@@ -1,1 +1,375 @@
-//! TODO(testing): filled by its owner.
+//! Test support: see exactly what your instrumented code records.
+//!
+//! ```
+//! use drip_runtime::private::{run_enter, tool_enter, Outcome, RunSite, ToolSite};
+//! use drip_runtime::model::RunStatus;
+//! # static RUN: RunSite = RunSite { workflow: "research", stream: false, metadata: &[], error_message: false };
+//! # static TOOL: ToolSite = ToolSite { name: "web-search", metadata: &[], meter: None, error_message: false };
+//! // In a user's crate this is `#[drip::run] fn research(..)` with a `#[drip::tool]` inside.
+//! # fn research() { let run = run_enter(&RUN, "cus_1", None);
+//! #     run.enter_sync(|| tool_enter(&TOOL).finish(Outcome::Ok)); run.finish(Outcome::Ok); }
+//!
+//! let cap = drip_runtime::testing::capture();
+//! research();
+//! let runs = cap.runs();
+//! assert_eq!(runs.len(), 1);
+//! assert_eq!(runs[0].workflow, "research");
+//! assert_eq!(runs[0].status, RunStatus::Completed);
+//! assert_eq!(runs[0].tool_names(), ["web-search"]);
+//! ```
+//!
+//! # What a capture sees
+//!
+//! While the [`Capture`] guard is alive, it receives — instead of the delivery
+//! pipeline — every run **started on this thread** (including the test body of
+//! `#[tokio::test]`, which runs on the test's thread with either runtime
+//! flavour), every run nested in those, and everything recorded in them by
+//! tasks they carry the run into (`drip::spawn`, `.in_current_run()`), on any
+//! thread. The capture is fixed when a run starts and travels with the run,
+//! so parallel tests each see only their own runs.
+//!
+//! Metered tools called **outside any run** are captured when called on this
+//! thread. For these runs and calls the SDK counts as enabled even if
+//! `drip::init` was never called and no `DRIP_API_KEY` is set.
+//!
+//! # Limits
+//!
+//! - Work started on another thread with no run (a plain `tokio::spawn` or
+//!   `std::thread::spawn` from the test, a run started inside such a task) is
+//!   not captured: it goes wherever it would go without the capture.
+//! - The guard is `!Send`: create and drop it on the test's thread.
+//! - A run is captured when it ends: await spawned work before asserting.
+//! - While any capture or [`disabled`] guard is alive anywhere in the process,
+//!   the SDK's on/off check takes a slower path (a thread-local look-up);
+//!   behaviour is unchanged.
+
+use crate::context::Override;
+use crate::context::sink::CaptureStore;
+use crate::context::test_overrides;
+use crate::metadata::Metadata;
+use crate::model::{Event, RunStatus};
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Starts capturing the runs and usage started on this thread (see the module docs).
+///
+/// ```
+/// let cap = drip_runtime::testing::capture();
+/// assert!(cap.runs().is_empty());
+/// ```
+#[must_use = "capturing stops when the guard is dropped"]
+pub fn capture() -> Capture {
+    let store = Arc::new(CaptureStore::default());
+    let id = test_overrides::push(Override::Capture(Arc::clone(&store)));
+    Capture {
+        store,
+        id,
+        _not_send: PhantomData,
+    }
+}
+
+/// Forces the SDK off on this thread while the guard lives, whatever the
+/// configuration or an enclosing [`capture`] says: instrumented code records
+/// nothing, as with `DRIP_DISABLED=1`.
+///
+/// ```
+/// use drip_runtime::private::{run_enter, Outcome, RunSite};
+/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+/// let cap = drip_runtime::testing::capture();
+/// {
+///     let _off = drip_runtime::testing::disabled();
+///     let run = run_enter(&SITE, "cus_1", None);
+///     assert!(!run.is_active());
+///     run.finish(Outcome::Ok);
+/// }
+/// assert!(cap.runs().is_empty());
+/// ```
+#[must_use = "the SDK is back on when the guard is dropped"]
+pub fn disabled() -> Disabled {
+    Disabled {
+        id: test_overrides::push(Override::Disabled),
+        _not_send: PhantomData,
+    }
+}
+
+/// Guard returned by [`capture`]; inspect what was recorded through it.
+///
+/// ```
+/// let cap = drip_runtime::testing::capture();
+/// assert!(cap.usage().is_empty());
+/// drop(cap); // capturing stops
+/// ```
+#[derive(Debug)]
+pub struct Capture {
+    store: Arc<CaptureStore>,
+    id: u64,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl std::fmt::Debug for CaptureStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaptureStore").finish_non_exhaustive()
+    }
+}
+
+impl Capture {
+    /// Finished runs, in the order they finished.
+    ///
+    /// ```
+    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+    /// assert_eq!(cap.runs()[0].customer_id, "cus_1");
+    /// ```
+    pub fn runs(&self) -> Vec<CapturedRun> {
+        self.store.log().runs.clone()
+    }
+
+    /// Usage tracked by metered tools called outside any run.
+    ///
+    /// ```
+    /// use drip_runtime::private::{tool_enter_metered, Outcome, ToolSite};
+    /// static TOOL: ToolSite = ToolSite { name: "ocr", metadata: &[], meter: Some("ocr_pages"), error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// tool_enter_metered(&TOOL, "cus_9").finish(Outcome::Ok);
+    /// let usage = cap.usage();
+    /// assert_eq!((usage[0].meter.as_str(), usage[0].quantity), ("ocr_pages", 1.0));
+    /// ```
+    pub fn usage(&self) -> Vec<CapturedUsage> {
+        self.store.log().usage.clone()
+    }
+
+    /// What would have been handed to the delivery pipeline, in order: one
+    /// record per record-mode run, start / event batches / end per streamed run.
+    ///
+    /// ```
+    /// use drip_runtime::testing::Delivery;
+    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// static SITE: RunSite = RunSite { workflow: "w", stream: true, metadata: &[], error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+    /// let d = cap.deliveries();
+    /// assert!(matches!(d[0], Delivery::StreamStart { .. }));
+    /// assert!(matches!(d[1], Delivery::StreamEnd { .. }));
+    /// ```
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.store.log().deliveries.clone()
+    }
+
+    /// Names of tools (and event kinds such as `llm.call`) called on this
+    /// thread outside any run, which therefore recorded nothing.
+    ///
+    /// ```
+    /// use drip_runtime::private::{tool_enter, ToolSite};
+    /// static TOOL: ToolSite = ToolSite { name: "lonely", metadata: &[], meter: None, error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// drop(tool_enter(&TOOL));
+    /// assert_eq!(cap.unattached(), ["lonely"]);
+    /// ```
+    pub fn unattached(&self) -> Vec<String> {
+        self.store.log().unattached.clone()
+    }
+
+    /// Forgets everything captured so far (runs still going are kept track of).
+    ///
+    /// ```
+    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+    /// cap.clear();
+    /// assert!(cap.runs().is_empty());
+    /// ```
+    pub fn clear(&self) {
+        self.store.clear();
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        test_overrides::remove(self.id);
+    }
+}
+
+/// Guard returned by [`disabled`].
+///
+/// ```
+/// let off = drip_runtime::testing::disabled();
+/// drop(off); // back to the configured state
+/// ```
+#[derive(Debug)]
+pub struct Disabled {
+    id: u64,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for Disabled {
+    fn drop(&mut self) {
+        test_overrides::remove(self.id);
+    }
+}
+
+/// A finished run as a capture saw it.
+///
+/// ```
+/// # use drip_runtime::private::{run_enter, Outcome, RunSite};
+/// # static SITE: RunSite = RunSite { workflow: "triage", stream: false, metadata: &[], error_message: false };
+/// let cap = drip_runtime::testing::capture();
+/// run_enter(&SITE, "cus_1", Some("req-17".into())).finish(Outcome::Ok);
+/// let run = &cap.runs()[0];
+/// assert_eq!(run.correlation_id.as_deref(), Some("req-17"));
+/// assert!(run.external_run_id.starts_with("run_"));
+/// assert!(!run.stream);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CapturedRun {
+    /// Workflow slug.
+    pub workflow: String,
+    /// Customer the run is attributed to.
+    pub customer_id: String,
+    /// `Completed`, `Failed` or `Cancelled`.
+    pub status: RunStatus,
+    /// The error's kind (type name), or `panic`.
+    pub error_code: Option<String>,
+    /// The redacted error message (only with `error_message`).
+    pub error_message: Option<String>,
+    /// Time from the run's start (first poll) to its end.
+    pub duration: Duration,
+    /// The run's metadata.
+    pub metadata: Metadata,
+    /// Its events as they go on the wire, in the order they were recorded.
+    pub events: Vec<Event>,
+    /// The run's client-made id (`externalRunId`).
+    pub external_run_id: String,
+    /// The enclosing run's id, for a run started inside another.
+    pub parent_external_run_id: Option<String>,
+    /// The correlation id given to the run.
+    pub correlation_id: Option<String>,
+    /// Whether it was delivered as a stream (explicit `stream`, or a run that
+    /// outgrew its buffer) rather than as one record.
+    pub stream: bool,
+}
+
+impl CapturedRun {
+    /// The `eventType` of each event, in order.
+    ///
+    /// ```
+    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// let run = run_enter(&SITE, "cus_1", None);
+    /// run.enter_sync(|| { drip_runtime::plan("p"); drip_runtime::llm_call("m", 1); });
+    /// run.finish(Outcome::Ok);
+    /// assert_eq!(cap.runs()[0].event_types(), ["agent.plan", "llm.call"]);
+    /// ```
+    pub fn event_types(&self) -> Vec<&str> {
+        self.events.iter().map(|e| e.event_type.as_str()).collect()
+    }
+
+    /// The `tool_name` of each `tool.call` event, in order.
+    ///
+    /// ```
+    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+    /// assert!(cap.runs()[0].tool_names().is_empty());
+    /// ```
+    pub fn tool_names(&self) -> Vec<&str> {
+        self.tool_calls()
+            .filter_map(|e| match e.metadata.as_ref()?.get("tool_name")? {
+                crate::metadata::Value::Str(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The `tool.call` events, in order.
+    ///
+    /// ```
+    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+    /// assert_eq!(cap.runs()[0].tool_calls().count(), 0);
+    /// ```
+    pub fn tool_calls(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(|e| e.event_type == "tool.call")
+    }
+}
+
+/// One usage record as a capture saw it.
+///
+/// ```
+/// use drip_runtime::private::{tool_enter_metered, Outcome, ToolSite};
+/// static TOOL: ToolSite = ToolSite { name: "ocr", metadata: &[], meter: Some("pages"), error_message: false };
+/// let cap = drip_runtime::testing::capture();
+/// tool_enter_metered(&TOOL, "cus_9").finish(Outcome::Ok);
+/// assert_eq!(cap.usage()[0].customer_id, "cus_9");
+/// assert!(cap.usage()[0].idempotency_key.starts_with("usage_"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CapturedUsage {
+    /// Customer the usage is attributed to.
+    pub customer_id: String,
+    /// Meter name.
+    pub meter: String,
+    /// Quantity (1 per tool call).
+    pub quantity: f64,
+    /// `tool_name`, `status`, `duration_ms`, and the tool's metadata.
+    pub metadata: Metadata,
+    /// Made once; reused on every retry.
+    pub idempotency_key: String,
+}
+
+/// One hand-off to the delivery pipeline, as a capture saw it.
+///
+/// ```
+/// use drip_runtime::testing::Delivery;
+/// # use drip_runtime::private::{run_enter, Outcome, RunSite};
+/// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+/// let cap = drip_runtime::testing::capture();
+/// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+/// assert!(matches!(cap.deliveries()[0], Delivery::Record { events: 0, .. }));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// A whole record-mode run (`POST /runs/record`).
+    Record {
+        /// The run's client-made id.
+        external_run_id: String,
+        /// How many events it carried.
+        events: usize,
+    },
+    /// Start of a streamed run (`POST /runs`).
+    StreamStart {
+        /// The run's client-made id.
+        external_run_id: String,
+    },
+    /// A batch of a streamed run's events (`/run-events/batch`).
+    StreamEvents {
+        /// The run's client-made id.
+        external_run_id: String,
+        /// How many events the batch carried.
+        events: usize,
+    },
+    /// End of a streamed run (`PATCH /runs/{id}`).
+    StreamEnd {
+        /// The run's client-made id.
+        external_run_id: String,
+        /// Its final status.
+        status: RunStatus,
+    },
+    /// One usage record (`/usage/internal`).
+    Usage {
+        /// Customer the usage is attributed to.
+        customer_id: String,
+        /// Meter name.
+        meter: String,
+    },
+}

@@ -1,1 +1,433 @@
-//! TODO(client): filled by its owner.
+//! The async client of the Drip API.
+//!
+//! One [`Client`] per process is enough: it is cheap to clone (an `Arc`
+//! inside) and pools connections. Every method is wire-compatible with the
+//! hosted API; mutating calls carry an `idempotencyKey` in the body, made once
+//! per call (unless you set one) and reused on every retry.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> drip_runtime::Result<()> {
+//! use drip_runtime::Client;
+//! let client = Client::builder()
+//!     .api_key("pk_test_0123456789")
+//!     .base_url("http://127.0.0.1:1/v1")
+//!     .build()?;
+//! assert!(!client.key_kind().is_secret());
+//! assert!(!format!("{client:?}").contains("pk_test_0123456789"));
+//! # Ok(()) }
+//! ```
+
+mod admin;
+mod customers;
+mod entitlements;
+mod events;
+mod health;
+mod http;
+mod prepare;
+mod record;
+mod retry;
+mod runs;
+mod url;
+mod usage;
+mod workflows;
+
+pub use admin::Admin;
+pub use retry::RetryPolicy;
+pub use runs::TimelinePages;
+
+use crate::error::{Error, Result};
+use reqwest::header::HeaderValue;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Default user agent: `drip-rust/<version>`.
+const USER_AGENT: &str = concat!("drip-rust/", env!("CARGO_PKG_VERSION"));
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Which kind of API key the client holds.
+///
+/// ```
+/// use drip_runtime::KeyKind;
+/// assert!(KeyKind::Secret.is_secret());
+/// assert_eq!(KeyKind::Public.as_str(), "public");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyKind {
+    /// `pk_…`: usage, runs and events, customers, entitlement checks.
+    Public,
+    /// `sk_…`: everything, including the [`Admin`] surface.
+    Secret,
+}
+
+impl KeyKind {
+    /// Whether this is a secret key.
+    pub fn is_secret(self) -> bool {
+        self == KeyKind::Secret
+    }
+
+    /// `"public"` or `"secret"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Public => "public",
+            KeyKind::Secret => "secret",
+        }
+    }
+
+    /// Checks a key's shape and says which kind it is. The key is never quoted
+    /// in the error.
+    fn of(key: &str) -> Result<KeyKind> {
+        let kind = if key.starts_with("pk_") {
+            KeyKind::Public
+        } else if key.starts_with("sk_") {
+            KeyKind::Secret
+        } else {
+            return Err(Error::Config {
+                reason: "API key must start with pk_ (public) or sk_ (secret), e.g. sk_live_… or pk_test_…; check DRIP_API_KEY".into(),
+            });
+        };
+        if key.chars().count() < 10 {
+            return Err(Error::Config {
+                reason: "API key is too short (at least 10 characters); copy the whole key from the Drip dashboard".into(),
+            });
+        }
+        if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::Config {
+                reason: "API key contains whitespace or control characters; check for a stray newline in DRIP_API_KEY".into(),
+            });
+        }
+        Ok(kind)
+    }
+}
+
+impl fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Async client of the Drip API. Cheap to clone; `Debug` never shows the key.
+///
+/// Build one with [`Client::from_env`] or [`Client::builder`].
+///
+/// ```
+/// let client = drip_runtime::Client::builder()
+///     .api_key("sk_test_0123456789")
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.base_url(), "https://api.drippay.dev/v1");
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    base: ::url::Url,
+    health: ::url::Url,
+    /// `Bearer <key>`, marked sensitive so HTTP debug output hides it.
+    auth: HeaderValue,
+    key_kind: KeyKind,
+    retry: RetryPolicy,
+    timeout: Duration,
+    /// Workflow slug → id, filled once per slug (single-flight).
+    workflows: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<String>>>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base.as_str())
+            .field("key_kind", &self.inner.key_kind)
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder with the defaults (hosted API, 30 s timeout, default retries).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client from the environment: `DRIP_API_KEY` (required), then
+    /// `DRIP_API_URL`, else `DRIP_BASE_URL`, else `https://api.drippay.dev/v1`.
+    ///
+    /// ```no_run
+    /// let client = drip_runtime::Client::from_env()?;
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// Public or secret key.
+    pub fn key_kind(&self) -> KeyKind {
+        self.inner.key_kind
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+
+    /// The retry policy of every call.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The management surface (webhooks). Needs a secret key: with a public
+    /// key this fails with [`Error::PublicKeyNotAllowed`] and sends nothing.
+    ///
+    /// ```
+    /// let pk = drip_runtime::Client::builder().api_key("pk_test_0123456789").build().unwrap();
+    /// let err = pk.admin().unwrap_err();
+    /// assert_eq!(err.code(), Some("PUBLIC_KEY_NOT_ALLOWED"));
+    /// ```
+    pub fn admin(&self) -> Result<Admin> {
+        if self.inner.key_kind.is_secret() {
+            Ok(Admin::new(self.clone()))
+        } else {
+            Err(Error::PublicKeyNotAllowed {
+                operation: "admin (webhook management)",
+            })
+        }
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+/// Configures a [`Client`]. `Debug` never shows the key.
+///
+/// ```
+/// use drip_runtime::{Client, RetryPolicy};
+/// use std::time::Duration;
+/// let client = Client::builder()
+///     .api_key("sk_live_0123456789")
+///     .base_url("https://api.drippay.dev/v1/")
+///     .timeout(Duration::from_secs(10))
+///     .retry(RetryPolicy::none())
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.base_url(), "https://api.drippay.dev/v1");
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    timeout: Duration,
+    user_agent: String,
+    retry: RetryPolicy,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            api_key: None,
+            base_url: None,
+            timeout: DEFAULT_TIMEOUT,
+            user_agent: USER_AGENT.to_owned(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder pre-filled from `DRIP_API_KEY` and `DRIP_API_URL` / `DRIP_BASE_URL`.
+    pub fn from_env() -> Result<ClientBuilder> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let key = var("DRIP_API_KEY").ok_or_else(|| Error::Config {
+            reason: "DRIP_API_KEY is not set; export your Drip API key (pk_… or sk_…)".into(),
+        })?;
+        let mut builder = ClientBuilder::default().api_key(key.trim());
+        if let Some(url) = var("DRIP_API_URL").or_else(|| var("DRIP_BASE_URL")) {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
+    /// The API key (`pk_…` or `sk_…`).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The base URL (default `https://api.drippay.dev/v1`): https, or http to a loopback host.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Timeout of one attempt, connection to last body byte (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header (default `drip-rust/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Retry policy of every call (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    ///
+    /// ```
+    /// use drip_runtime::Client;
+    /// let err = Client::builder().api_key("sk_test_0123456789").base_url("http://example.com/v1").build();
+    /// assert!(err.is_err()); // plain http only to loopback
+    /// let err = Client::builder().api_key("xk_0123456789").build().unwrap_err();
+    /// assert!(!err.to_string().contains("xk_0123456789"));
+    /// ```
+    pub fn build(self) -> Result<Client> {
+        let key = self.api_key.ok_or_else(|| Error::Config {
+            reason: "no API key; call .api_key(…) or set DRIP_API_KEY".into(),
+        })?;
+        let key_kind = KeyKind::of(&key)?;
+        let base = url::parse_base_url(self.base_url.as_deref().unwrap_or(url::DEFAULT_BASE_URL))?;
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| Error::Config {
+                reason: "API key contains characters not allowed in an HTTP header".into(),
+            })?;
+        auth.set_sensitive(true);
+        if self.timeout.is_zero() {
+            return Err(Error::Config {
+                reason: "timeout must be greater than zero".into(),
+            });
+        }
+        let mut http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.timeout)
+            .user_agent(self.user_agent);
+        if base.scheme() == "http" {
+            // Plain http is trusted only because it stays on this machine; an
+            // HTTP_PROXY would carry the bearer key off it in clear text.
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(|e| Error::Config {
+            reason: format!("cannot build the HTTP client: {e}"),
+        })?;
+        crate::privacy::register_secret(&key);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                health: url::health_url(&base),
+                base,
+                auth,
+                key_kind,
+                retry: self.retry,
+                timeout: self.timeout,
+                workflows: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_checked_and_never_echoed() {
+        for bad in [
+            "",
+            "sk_",
+            "sk_short",
+            "ak_live_0123456789",
+            "sk_live_01234 56789",
+        ] {
+            let err = Client::builder().api_key(bad).build().unwrap_err();
+            assert!(matches!(err, Error::Config { .. }), "{bad}");
+            if !bad.is_empty() {
+                assert!(!err.to_string().contains(bad), "{err}");
+                assert!(!format!("{err:?}").contains(bad), "{err:?}");
+            }
+        }
+        let pk = Client::builder()
+            .api_key("pk_test_abcdefgh")
+            .build()
+            .unwrap();
+        assert_eq!(pk.key_kind(), KeyKind::Public);
+        let sk = Client::builder()
+            .api_key("sk_live_abcdefgh")
+            .build()
+            .unwrap();
+        assert_eq!(sk.key_kind(), KeyKind::Secret);
+    }
+
+    /// Every future is `Send`, so calls can be spawned on a multi-threaded runtime.
+    #[test]
+    fn futures_are_send_and_the_client_is_shareable() {
+        use crate::model::*;
+        fn send<T: Send>(_: T) {}
+        fn shareable<T: Send + Sync + Clone + 'static>() {}
+        shareable::<Client>();
+        shareable::<Admin>();
+        let c = Client::builder()
+            .api_key("sk_test_0123456789")
+            .build()
+            .unwrap();
+        send(c.ping());
+        send(c.create_customer(CreateCustomer::external("u")));
+        send(c.get_customer("c"));
+        send(c.list_customers(ListCustomers::new()));
+        send(c.get_or_create_customer("u", None));
+        send(c.track_usage(TrackUsage::new("c", "m", 1.0)));
+        send(c.create_workflow(CreateWorkflow::from_slug("w")));
+        send(c.list_workflows());
+        send(c.resolve_workflow_id("w"));
+        send(c.start_run(StartRun::new("c", "w")));
+        send(c.emit_event("r", Event::new("e")));
+        send(c.emit_events_batch("r", vec![]));
+        send(c.end_run("r", EndRun::completed()));
+        send(c.get_run("r"));
+        send(c.get_run_timeline("r", TimelineQuery::new()));
+        send(c.timeline_all("r", TimelineQuery::new()));
+        send(c.record_run(RecordRun::new("c", "w", RunStatus::Completed)));
+        send(c.check_entitlement(CheckEntitlement::new("c", "f")));
+        let admin = c.admin().unwrap();
+        send(admin.create_webhook(CreateWebhook::new("https://x", ["usage.recorded"])));
+        send(admin.list_webhooks());
+        send(admin.get_webhook("w"));
+        send(admin.update_webhook("w", UpdateWebhook::new()));
+        send(admin.delete_webhook("w"));
+        send(admin.test_webhook("w"));
+        send(admin.rotate_webhook_secret("w"));
+        let mut pages = c.timeline_pages("r", TimelineQuery::new());
+        send(pages.next_page());
+    }
+
+    #[test]
+    fn debug_hides_the_key() {
+        let key = "sk_live_SUPERSECRET42";
+        let builder = Client::builder().api_key(key);
+        assert!(!format!("{builder:?}").contains("SUPERSECRET"));
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("SUPERSECRET"));
+        assert!(!format!("{:?}", client.inner.auth).contains("SUPERSECRET"));
+    }
+}

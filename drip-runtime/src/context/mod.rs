@@ -1,78 +1,45 @@
-//! Run context: which run (if any) the current code is executing under.
+//! Run context: which run (if any) the current code is executing under, and
+//! what instrumented code records into it.
 //!
-//! STUB written at project set-up; the delivery/context work replaces the bodies.
+//! - `switch`: the global on/off state (`enabled()`: one relaxed load).
+//! - `current`: the current run (a per-thread stack entered per poll / per call).
+//! - `run`: a run's state, [`RunGuard`], record vs stream hand-off.
+//! - `tool`: [`ToolCall`].
+//! - `events`: [`llm_call`], [`plan`], [`execute`], [`error_event`].
+//! - `propagate`: [`spawn`], [`InCurrentRun`], [`current_run`].
+//! - `sink` / `overrides`: delivery or a test's capture.
+//!
+//! **What carries a run.** The future of a `#[drip::run]` function, and any
+//! future wrapped by [`spawn`], [`InCurrentRun::in_current_run`] or
+//! [`RunInfo::instrument`]; a sync `#[drip::run]` function for its duration;
+//! [`RunInfo::in_scope`] on another thread. Plain `tokio::spawn`,
+//! `std::thread::spawn` and `spawn_blocking` start with no run.
 
-use crate::metadata::Value;
-use crate::private::{Outcome, RunSite, ToolSite};
-use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+mod current;
+mod events;
+mod overrides;
+mod pending;
+mod propagate;
+mod run;
+pub(crate) mod sink;
+mod switch;
+mod tool;
+mod warn_once;
 
-static ENABLED: AtomicBool = AtomicBool::new(false);
+pub use events::{LlmUsage, error_event, execute, llm_call, llm_call_with, plan};
+pub use propagate::{InCurrentRun, InRun, RunInfo, current_run, spawn};
+pub use run::RunGuard;
+pub use tool::ToolCall;
 
-/// Whether the SDK is enabled (one relaxed load).
-#[inline]
-pub(crate) fn enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
-}
+pub(crate) use overrides::Override;
+pub(crate) use run::run_enter;
+#[allow(unused_imports)] // For the delivery pipeline (init / shutdown / Config).
+pub(crate) use run::{DEFAULT_RECORD_BUFFER_LIMIT, record_buffer_limit, set_record_buffer_limit};
+#[allow(unused_imports)] // `set_enabled`: for `drip::init` / shutdown.
+pub(crate) use switch::{enabled, set_enabled};
+pub(crate) use tool::{tool_enter, tool_enter_metered};
 
-/// A tool call in progress. Inactive calls do nothing.
-#[derive(Debug)]
-pub struct ToolCall {
-    _active: bool,
-}
-
-impl ToolCall {
-    /// A call that records nothing.
-    pub fn inactive() -> Self {
-        ToolCall { _active: false }
-    }
-    /// Whether anything will be recorded.
-    pub fn is_active(&self) -> bool {
-        self._active
-    }
-    /// Adds a run-time metadata value (key checked at compile time).
-    pub fn metadata(&mut self, _key: &'static str, _value: impl Into<Value>) {}
-    /// Records the outcome.
-    pub fn finish(self, _outcome: Outcome) {}
-}
-
-/// A run in progress. Inactive runs do nothing.
-#[derive(Debug)]
-pub struct RunGuard {
-    _active: bool,
-}
-
-impl RunGuard {
-    /// A run that records nothing.
-    pub fn inactive() -> Self {
-        RunGuard { _active: false }
-    }
-    /// Whether anything will be recorded.
-    pub fn is_active(&self) -> bool {
-        self._active
-    }
-    /// Adds a run-time metadata value (key checked at compile time).
-    pub fn metadata(&mut self, _key: &'static str, _value: impl Into<Value>) {}
-    /// Runs `fut` with this run as the current run.
-    pub fn instrument<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
-        fut
-    }
-    /// Runs `f` with this run as the current run on this thread.
-    pub fn enter_sync<R>(&self, f: impl FnOnce() -> R) -> R {
-        f()
-    }
-    /// Records the outcome and hands the run to delivery.
-    pub fn finish(self, _outcome: Outcome) {}
-}
-
-pub(crate) fn tool_enter(_site: &'static ToolSite, _customer: Option<String>) -> ToolCall {
-    ToolCall::inactive()
-}
-
-pub(crate) fn run_enter(
-    _site: &'static RunSite,
-    _customer: String,
-    _correlation_id: Option<String>,
-) -> RunGuard {
-    RunGuard::inactive()
+/// Installs / removes per-thread test overrides (used by [`crate::testing`]).
+pub(crate) mod test_overrides {
+    pub(crate) use super::overrides::{push, remove};
 }

@@ -1,4 +1,41 @@
 //! The metadata allowlist: one source of truth for the macros and the runtime.
 //!
 //! This module has no dependencies and is compiled even with
-//! `default-features = false`.
+//! `default-features = false`: `drip-macros` calls it at compile time and the
+//! run-time sanitiser ([`crate::privacy`], feature `client`) calls the very
+//! same functions, so a key accepted by one is accepted by the other.
+//!
+//! * [`normalize_key`]: camelCase / kebab-case → snake_case.
+//! * [`check_key`]: the key rules (secrets, content and personal data, allowlist).
+//! * [`check_literal_str`] / [`find_sensitive`]: secret and personal-data detectors for values.
+//! * [`closest_allowed`]: "did you mean …?".
+//!
+//! ```
+//! use drip_runtime::fields::{check_key, check_literal_str};
+//! assert_eq!(check_key("queryHash", &[]).unwrap(), "query_hash");
+//! assert!(check_key("prompt", &[]).is_err());
+//! assert!(check_literal_str("ada@example.com").is_err());
+//! ```
+
+mod detect;
+mod keys;
+mod normalize;
+mod suggest;
+
+pub use detect::{ValueRefusal, check_literal_str, find_sensitive};
+pub use keys::{BUILTIN_KEYS, KeyRefusal, MAX_KEY_CHARS, MEASURE_SUFFIXES, check_key};
+pub use normalize::normalize_key;
+pub use suggest::closest_allowed;
+
+// The run-time sanitiser's allocation-free paths.
+#[cfg(feature = "client")]
+pub(crate) use {
+    detect::find_sensitive_from, keys::check_normalized_key, normalize::is_normalized,
+};
+
+/// Longest string value sent, in characters; longer strings are cut.
+///
+/// ```
+/// assert_eq!(drip_runtime::fields::MAX_STRING_CHARS, 256);
+/// ```
+pub const MAX_STRING_CHARS: usize = 256;

@@ -1,9 +1,38 @@
 //! Wire types of the Drip API (camelCase JSON), and the event model.
+//!
+//! Requests omit unset optional fields (never `null`); responses tolerate
+//! unknown fields and missing optional ones.
 
+mod customer;
+mod emitted;
+mod entitlement;
 mod event;
+mod health;
 pub mod idempotency;
+mod record;
+mod run;
 mod status;
 pub mod time;
+mod timeline;
+mod usage;
+mod webhook;
+pub(crate) mod wire;
+mod workflow;
 
+pub use customer::{CreateCustomer, Customer, CustomerList, CustomerStatus, ListCustomers};
+pub use emitted::{BatchEventOutcome, EventBatchResult, EventEmitted};
+pub use entitlement::{CheckEntitlement, Entitlement};
 pub use event::{Event, ToolStatus};
+pub use health::Health;
+pub use record::{RecordRun, RecordRunResult, RecordedEvents, RecordedRun};
+pub use run::{EndRun, RunDetails, RunEnded, RunStarted, RunTotals, StartRun};
 pub use status::RunStatus;
+pub use timeline::{
+    Anomaly, Timeline, TimelineEvent, TimelineQuery, TimelineSummary, TimelineUsage,
+};
+pub use usage::{TrackUsage, UsageMode, UsageTracked};
+pub use webhook::{
+    CreateWebhook, UpdateWebhook, Webhook, WebhookCreated, WebhookDeleted, WebhookFilters,
+    WebhookList, WebhookSecretRotated, WebhookStats, WebhookTestResult,
+};
+pub use workflow::{CreateWorkflow, ProductSurface, Workflow, WorkflowList};

@@ -1,22 +1,233 @@
-//! Run-time half of the privacy contract: sanitiser, redaction, `hash_id`.
+//! Run-time half of the privacy contract: the sanitiser, redaction, counters and `hash_id`.
 //!
-//! STUB written at project set-up (identity functions); the privacy work
-//! replaces the bodies, keeping these signatures.
+//! Every path that carries metadata or free text to Drip passes through here
+//! before anything is queued, using the same rules as the compile-time checks
+//! of the macros ([`crate::fields`]):
+//!
+//! * [`sanitize_metadata`]: keys normalised to snake_case and checked against
+//!   the allowlist (with the project's extension, [`set_allowed_metadata`]);
+//!   values kept only when they are finite, not secret- or personal-looking,
+//!   and not a registered secret; strings cut to 256 characters.
+//! * [`redact_text`]: secret and personal spans in free text become
+//!   `[redacted]`; the text is cut to 256 characters.
+//! * [`counters`]: what was dropped, redacted or cut; the first of each kind
+//!   is logged through `tracing` (never the value).
+//! * [`hash_id`]: HMAC-SHA256 identifiers for things like `query_hash`.
+//!
+//! ```
+//! use drip_runtime::metadata::Metadata;
+//! use drip_runtime::privacy::{redact_text, sanitize_metadata};
+//!
+//! let mut m = Metadata::new();
+//! m.insert("model", "gpt-4o");
+//! m.insert("promptTokens", 812);
+//! m.insert("prompt", "Summarise my medical history");
+//! m.insert("customer_id", "ada@example.com");
+//! let clean = sanitize_metadata(m);
+//! assert_eq!(clean.len(), 2); // model, prompt_tokens
+//! assert!(clean.get("prompt_tokens").is_some());
+//!
+//! assert_eq!(redact_text("no account for ada@example.com"), "no account for [redacted]");
+//! ```
 
-use crate::metadata::Metadata;
+mod counters;
+mod extension;
+mod hash;
+mod redact;
+mod sanitize;
+mod secrets;
 
-/// Applies the key and value rules of `crate::fields` to `metadata`,
+pub use counters::PrivacyCounters;
+pub use hash::{HASH_KEY_ENV, hash_id};
+
+use crate::metadata::{Metadata, Value};
+
+/// What replaces a secret or personal span in free text.
+pub const REDACTED: &str = "[redacted]";
+
+/// Applies the key and value rules of [`crate::fields`] to `metadata`,
 /// dropping (and counting) what is refused.
+///
+/// Keys are normalised to snake_case (`queryHash` → `query_hash`); a key
+/// refused by [`check_key`](crate::fields::check_key) with the project's
+/// extension is dropped; a value that is a non-finite float, a string that
+/// (after being cut to 256 characters) looks like a secret or personal data,
+/// or contains a registered secret is dropped. When two keys normalise to the
+/// same one, the first in key order is kept. A map that needs no change is
+/// returned without allocating. Sanitising the result again changes nothing.
+///
+/// ```
+/// use drip_runtime::metadata::{Metadata, Value};
+/// use drip_runtime::privacy::sanitize_metadata;
+///
+/// let m: Metadata = [
+///     ("queryHash", Value::from("9f86d081884c7d65")),
+///     ("latency_ms", Value::from(f64::NAN)),
+///     ("api_key", Value::from("x")),
+///     ("region", Value::from("sk_live_0123456789")),
+/// ].into_iter().collect();
+/// let clean = sanitize_metadata(m);
+/// assert_eq!(clean.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["query_hash"]);
+/// ```
 pub fn sanitize_metadata(metadata: Metadata) -> Metadata {
-    metadata
+    sanitize::sanitize_metadata(metadata)
 }
 
 /// Redacts secret-looking and personal data inside free text (descriptions,
 /// error messages) and cuts it to 256 characters.
+///
+/// Detected spans (see [`crate::fields::find_sensitive`]) and registered
+/// secrets become `[redacted]`. Redacting the result again changes nothing.
+///
+/// ```
+/// use drip_runtime::privacy::redact_text;
+/// assert_eq!(
+///     redact_text("401 for Bearer abc123def456 (card 4111 1111 1111 1111)"),
+///     "401 for [redacted] (card [redacted])"
+/// );
+/// assert_eq!(redact_text(&"x".repeat(1000)).chars().count(), 256);
+/// ```
 pub fn redact_text(text: &str) -> String {
-    text.to_owned()
+    redact::redact_text(text)
 }
 
-/// Registers a secret (the configured API key) that must never be sent as a value.
-#[allow(dead_code)] // STUB
-pub(crate) fn register_secret(_secret: &str) {}
+/// Applies only the value rules, for a value whose key is trusted: keys that
+/// `drip-macros` checked at compile time against the allowlist and the user's
+/// manifest (generated code passes them as `&'static str`) and keys the SDK
+/// itself writes. Returns `None` (and counts the drop) when the value must not
+/// be sent; strings come back cut to 256 characters.
+#[allow(dead_code)] // for the run context
+pub(crate) fn sanitize_value(key: &str, value: Value) -> Option<Value> {
+    sanitize::sanitize_value(key, value)
+}
+
+/// The trusted path for run-time values of macro sites: keys were checked at
+/// compile time (including the project's `[package.metadata.drip]`
+/// extension, which the runtime may not know), so only the value rules apply.
+/// Use [`sanitize_metadata`] for anything a user built by hand.
+#[allow(dead_code)] // for the run context
+pub(crate) fn sanitize_checked(
+    entries: impl IntoIterator<Item = (&'static str, Value)>,
+) -> Metadata {
+    entries
+        .into_iter()
+        .filter_map(|(key, value)| sanitize::sanitize_value(key, value).map(|v| (key, v)))
+        .collect()
+}
+
+/// Sets the project's own allowed metadata keys at run time, replacing any
+/// earlier list (`Config::allow_metadata([...])` calls this at init).
+///
+/// Entries may be spelt in any case style. A key the rules deny (secrets,
+/// content, personal data) stays refused even when listed.
+///
+/// ```
+/// use drip_runtime::metadata::Metadata;
+/// use drip_runtime::privacy::{sanitize_metadata, set_allowed_metadata};
+///
+/// set_allowed_metadata(["plan_tier", "deploymentRing"]);
+/// let m: Metadata = [("planTier", "pro"), ("deployment_ring", "canary"), ("favorite_color", "red")]
+///     .into_iter().collect();
+/// assert_eq!(sanitize_metadata(m).len(), 2);
+/// ```
+pub fn set_allowed_metadata(keys: impl IntoIterator<Item = impl Into<String>>) {
+    extension::set(keys.into_iter().map(Into::into).collect());
+}
+
+/// Adds the `[package.metadata.drip] allowed-metadata` list that `drip-macros`
+/// read from the user's manifest at compile time, so hand-built metadata
+/// (`drip::metadata!`) with those keys also passes the run-time sanitiser.
+/// Generated code calls it; registering the same list again is cheap.
+///
+/// ```
+/// static MANIFEST_KEYS: &[&str] = &["plan_tier"];
+/// drip_runtime::privacy::register_manifest_keys(MANIFEST_KEYS);
+/// ```
+#[doc(hidden)]
+pub fn register_manifest_keys(keys: &'static [&'static str]) {
+    extension::register_manifest(keys);
+}
+
+/// Sets the key of [`hash_id`] (`Config::hash_key(..)` calls this at init);
+/// it takes precedence over `DRIP_HASH_KEY`. An empty key unsets it.
+///
+/// ```
+/// drip_runtime::privacy::set_hash_key("a-long-random-project-secret");
+/// assert!(drip_runtime::hash_id("x").is_ok());
+/// ```
+pub fn set_hash_key(key: impl AsRef<[u8]>) {
+    hash::set_key(key.as_ref());
+}
+
+/// Totals of what the privacy rules removed since the process started.
+///
+/// ```
+/// let c = drip_runtime::privacy::counters();
+/// assert!(c.dropped_keys <= drip_runtime::privacy::counters().dropped_keys);
+/// ```
+pub fn counters() -> PrivacyCounters {
+    counters::snapshot()
+}
+
+/// Registers a secret (the configured API key) that must never be sent as a
+/// value: values containing it are dropped and free text has it redacted.
+/// Strings shorter than 8 characters are ignored.
+#[allow(dead_code)] // called by the client when it is built
+pub(crate) fn register_secret(secret: &str) {
+    secrets::register(secret);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_secrets_are_never_sent() {
+        let key = "pk_emulator_0123456789abcdef";
+        register_secret(key);
+        register_secret("short");
+        let m: Metadata = [
+            ("region", Value::from(format!("x{key}y"))),
+            ("model", Value::from("short")),
+        ]
+        .into_iter()
+        .collect();
+        let clean = sanitize_metadata(m);
+        assert_eq!(clean.get("region"), None);
+        assert_eq!(clean.get("model"), Some(&Value::from("short")));
+        assert_eq!(
+            sanitize_value("region", Value::from(key)),
+            None,
+            "the trusted path checks values too"
+        );
+        let text = format!("auth failed with {key}!");
+        assert_eq!(redact_text(&text), "auth failed with [redacted]!");
+    }
+
+    #[test]
+    fn checked_keys_skip_the_key_rules_but_not_the_value_rules() {
+        let clean = sanitize_checked([
+            ("plan_tier", Value::from("pro")),
+            ("deployment", Value::from("ada@example.com")),
+        ]);
+        assert_eq!(clean.get("plan_tier"), Some(&Value::from("pro")));
+        assert_eq!(clean.get("deployment"), None);
+    }
+
+    #[test]
+    fn trusted_values_are_cut_and_checked() {
+        assert_eq!(
+            sanitize_value("tool_name", Value::from("web-search")),
+            Some(Value::from("web-search"))
+        );
+        assert_eq!(
+            sanitize_value("model", Value::from("ada@example.com")),
+            None
+        );
+        assert_eq!(sanitize_value("latency_ms", Value::from(f64::NAN)), None);
+        let Some(Value::Str(cut)) = sanitize_value("route", Value::from("a".repeat(500))) else {
+            panic!("long value dropped");
+        };
+        assert_eq!(cut.len(), 256);
+    }
+}

@@ -1,0 +1,84 @@
+//! Request preparation shared by every resource: input validation (typed
+//! errors before anything is sent) and the privacy hook (every metadata map
+//! and every free text passes the sanitiser at request construction).
+
+use crate::error::{Error, Result};
+use crate::metadata::Metadata;
+use crate::model::Event;
+use crate::privacy;
+
+/// Refuses an empty (or blank) required string.
+pub(crate) fn required(field: &'static str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::Validation {
+            field,
+            reason: "must not be empty".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a negative, NaN or infinite quantity.
+pub(crate) fn quantity(field: &'static str, value: f64) -> Result<()> {
+    if !value.is_finite() {
+        return Err(Error::Validation {
+            field,
+            reason: format!("must be a finite number, got {value}"),
+        });
+    }
+    if value < 0.0 {
+        return Err(Error::Validation {
+            field,
+            reason: format!("must not be negative, got {value}"),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a NaN or infinite optional number.
+pub(crate) fn finite(field: &'static str, value: Option<f64>) -> Result<()> {
+    match value {
+        Some(v) if !v.is_finite() => Err(Error::Validation {
+            field,
+            reason: format!("must be a finite number, got {v}"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Checks an event before it is sent.
+pub(crate) fn check_event(event: &Event) -> Result<()> {
+    required("eventType", &event.event_type)?;
+    if let Some(q) = event.quantity {
+        quantity("quantity", q)?;
+    }
+    finite("costUnits", event.cost_units)
+}
+
+/// Sanitises a metadata map (an emptied map is omitted).
+pub(crate) fn metadata(metadata: Option<Metadata>) -> Option<Metadata> {
+    metadata
+        .map(privacy::sanitize_metadata)
+        .filter(|m| !m.is_empty())
+}
+
+/// Redacts free text.
+pub(crate) fn text(text: Option<String>) -> Option<String> {
+    text.map(|t| privacy::redact_text(&t))
+}
+
+/// Applies the privacy hook to an event, and gives it a key if it lost its own.
+pub(crate) fn event(mut event: Event) -> Event {
+    if event.idempotency_key.trim().is_empty() {
+        event.idempotency_key = crate::model::idempotency::new_key("evt");
+    }
+    event.metadata = metadata(event.metadata.take());
+    event.description = text(event.description.take());
+    event
+}
+
+/// The caller's key, else a fresh one with `prefix`.
+pub(crate) fn key_or_new(key: Option<String>, prefix: &str) -> String {
+    key.filter(|k| !k.is_empty())
+        .unwrap_or_else(|| crate::model::idempotency::new_key(prefix))
+}

@@ -1,0 +1,88 @@
+//! Events as they wait in a run's buffer.
+//!
+//! A tool call is buffered as a few words of plain data (its static site, two
+//! instants, a status) and only turned into a wire [`Event`] — idempotency key,
+//! RFC 3339 timestamp, metadata map — when the run hands its events to
+//! delivery. That keeps the per-call cost inside a run to one lock and one
+//! push. The key is still made once per event, before anything is sent, so
+//! every retry and spool replay carries the same key.
+
+use crate::metadata::{Metadata, Value};
+use crate::model::{Event, ToolStatus};
+use crate::private::ToolSite;
+use std::time::{Duration, Instant};
+
+/// Run-time metadata values given by generated code (keys checked at compile time).
+pub(crate) type RuntimeValues = Vec<(&'static str, Value)>;
+
+/// One buffered event of a run.
+pub(crate) enum PendingEvent {
+    /// A `#[drip::tool]` call, made into a `tool.call` event later.
+    Tool(ToolRecord),
+    /// An event already built (LLM calls, plans, …).
+    Ready(Box<Event>),
+}
+
+/// The facts of one finished tool call.
+pub(crate) struct ToolRecord {
+    pub(crate) site: &'static ToolSite,
+    pub(crate) ended: Instant,
+    pub(crate) elapsed: Duration,
+    pub(crate) status: ToolStatus,
+    pub(crate) error_type: Option<&'static str>,
+    /// Only with `error_message`; redacted when the event is built.
+    pub(crate) error_message: Option<String>,
+    pub(crate) values: Option<Box<RuntimeValues>>,
+}
+
+impl PendingEvent {
+    /// The wire event. `timestamp_of` turns an instant into RFC 3339 (the run
+    /// knows its wall-clock start).
+    pub(crate) fn into_event(self, timestamp_of: impl FnOnce(Instant) -> String) -> Event {
+        match self {
+            PendingEvent::Ready(event) => *event,
+            PendingEvent::Tool(call) => {
+                let mut event = Event::tool_call(call.site.name, call.elapsed, call.status);
+                event.timestamp = timestamp_of(call.ended);
+                if let Some(message) = &call.error_message {
+                    event.description = Some(crate::privacy::redact_text(message));
+                }
+                let metadata = event.metadata_mut();
+                if let Some(kind) = call.error_type {
+                    metadata.insert("error_type", kind);
+                }
+                merge_user_metadata(metadata, call.site, call.values);
+                event
+            }
+        }
+    }
+}
+
+/// Adds a site's literal metadata and the call's run-time values to `into`,
+/// never replacing what drip itself set (`tool_name`, `status`, …).
+pub(crate) fn merge_user_metadata(
+    into: &mut Metadata,
+    site: &'static ToolSite,
+    values: Option<Box<RuntimeValues>>,
+) {
+    for (key, value) in site.metadata {
+        // Literals were checked by the macro, keys and values both.
+        if into.get(key).is_none() {
+            into.insert(*key, Value::from(*value));
+        }
+    }
+    // Keys were checked at compile time (including the project's manifest
+    // extension, which the runtime may not know): only the value rules apply.
+    for (key, value) in values.into_iter().flat_map(|v| *v) {
+        if into.get(key).is_none()
+            && let Some(value) = crate::privacy::sanitize_value(key, value)
+        {
+            into.insert(key, value);
+        }
+    }
+}
+
+/// Duration in whole milliseconds, saturating.
+pub(crate) fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,255 @@
+//! Carrying a run into other tasks and threads.
+
+use super::current;
+use super::run::RunState;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+pin_project_lite::pin_project! {
+    /// A future that runs under a run: while it is polled, that run is the
+    /// current run, on whichever thread polls it.
+    ///
+    /// Made by [`InCurrentRun::in_current_run`], [`spawn`] and
+    /// `#[drip::run]`'s generated code.
+    ///
+    /// ```
+    /// use drip_runtime::InCurrentRun;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// // Outside any run it simply polls the inner future.
+    /// assert_eq!(async { 7 }.in_current_run().await, 7);
+    /// # });
+    /// ```
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct InRun<F> {
+        #[pin]
+        inner: F,
+        run: Option<Arc<RunState>>,
+        // The run's own future (not a task it spawned): it starts the run and
+        // reports a panic unwinding through it as the run's failure.
+        primary: bool,
+    }
+}
+
+impl<F> InRun<F> {
+    pub(crate) fn primary(run: Option<Arc<RunState>>, inner: F) -> Self {
+        InRun {
+            inner,
+            run,
+            primary: true,
+        }
+    }
+
+    fn carried(run: Option<Arc<RunState>>, inner: F) -> Self {
+        InRun {
+            inner,
+            run,
+            primary: false,
+        }
+    }
+}
+
+impl<F> std::fmt::Debug for InRun<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InRun")
+            .field("run", &self.run)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: Future> Future for InRun<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(run) = this.run.as_ref() else {
+            return this.inner.poll(cx);
+        };
+        if *this.primary {
+            run.begin();
+        }
+        let _entered = current::enter(Arc::clone(run));
+        let _watch = PanicWatch {
+            run: this.primary.then_some(&**run),
+        };
+        this.inner.poll(cx)
+    }
+}
+
+/// Notes a panic unwinding out of a run's own future. The future itself is
+/// dropped later, when the panic is no longer visible, so its guards could not
+/// tell a panic from a cancellation on their own.
+struct PanicWatch<'a> {
+    run: Option<&'a RunState>,
+}
+
+impl Drop for PanicWatch<'_> {
+    fn drop(&mut self) {
+        if let Some(run) = self.run
+            && std::thread::panicking()
+        {
+            run.mark_panicked();
+        }
+    }
+}
+
+/// Runs any future under the current run, wherever it is polled.
+///
+/// `tokio::spawn` starts a new task with no run, so instrumented code in it
+/// records nothing; wrap the future first (or use [`spawn`]). Without a
+/// current run the wrapper just polls the future.
+///
+/// ```
+/// use drip_runtime::InCurrentRun;
+/// use drip_runtime::private::{run_enter, Outcome, RunSite};
+/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+///
+/// # tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap().block_on(async {
+/// let cap = drip_runtime::testing::capture();
+/// let run = run_enter(&SITE, "cus_1", None);
+/// run.instrument(async {
+///     let task = async { drip_runtime::plan("sub-task") }.in_current_run();
+///     tokio::spawn(task).await.unwrap();
+/// }).await;
+/// run.finish(Outcome::Ok);
+/// assert_eq!(cap.runs()[0].events.len(), 1);
+/// # });
+/// ```
+pub trait InCurrentRun: Future + Sized {
+    /// Wraps `self` so it runs under the run current at this call.
+    fn in_current_run(self) -> InRun<Self> {
+        InRun::carried(current::current(), self)
+    }
+}
+
+impl<F: Future> InCurrentRun for F {}
+
+/// `tokio::spawn` that carries the current run into the new task.
+///
+/// Events recorded by the task after its run has ended are dropped (with a
+/// one-time warning): await the handle before the run returns.
+/// Must be called from within a tokio runtime, like `tokio::spawn`.
+///
+/// ```
+/// use drip_runtime::private::{run_enter, Outcome, RunSite};
+/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+///
+/// # tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap().block_on(async {
+/// let cap = drip_runtime::testing::capture();
+/// let run = run_enter(&SITE, "cus_1", None);
+/// run.instrument(async {
+///     let a = drip_runtime::spawn(async { drip_runtime::llm_call("gpt-4o", 10) });
+///     let b = drip_runtime::spawn(async { drip_runtime::llm_call("gpt-4o", 20) });
+///     a.await.unwrap();
+///     b.await.unwrap();
+/// }).await;
+/// run.finish(Outcome::Ok);
+/// assert_eq!(cap.runs()[0].events.len(), 2);
+/// # });
+/// ```
+pub fn spawn<F>(fut: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(fut.in_current_run())
+}
+
+/// The run the calling code executes under, if any.
+///
+/// ```
+/// assert!(drip_runtime::current_run().is_none());
+/// ```
+pub fn current_run() -> Option<RunInfo> {
+    current::current().map(|run| RunInfo { run })
+}
+
+/// A handle on a run: who it is for, its ids, and a way to run code under it
+/// elsewhere (a blocking thread, a thread pool).
+///
+/// ```
+/// use drip_runtime::private::{run_enter, Outcome, RunSite};
+/// static SITE: RunSite = RunSite { workflow: "support-agent", stream: false, metadata: &[], error_message: false };
+///
+/// let cap = drip_runtime::testing::capture();
+/// let run = run_enter(&SITE, "cus_7", None);
+/// let info = run.enter_sync(|| drip_runtime::current_run()).unwrap();
+/// assert_eq!(info.workflow(), "support-agent");
+/// assert_eq!(info.customer_id(), "cus_7");
+/// std::thread::spawn(move || info.in_scope(|| drip_runtime::plan("on another thread")))
+///     .join()
+///     .unwrap();
+/// run.finish(Outcome::Ok);
+/// assert_eq!(cap.runs()[0].events.len(), 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    run: Arc<RunState>,
+}
+
+impl RunInfo {
+    /// The run's client-made id (`externalRunId`), e.g. `run_9f3c…`.
+    ///
+    /// ```
+    /// assert!(drip_runtime::current_run().map(|r| r.external_run_id().to_owned()).is_none());
+    /// ```
+    pub fn external_run_id(&self) -> &str {
+        &self.run.external_run_id
+    }
+
+    /// The enclosing run's id when this run was started inside another.
+    ///
+    /// ```
+    /// assert!(drip_runtime::current_run().and_then(|r| r.parent_external_run_id().map(str::to_owned)).is_none());
+    /// ```
+    pub fn parent_external_run_id(&self) -> Option<&str> {
+        self.run.parent_external_run_id.as_deref()
+    }
+
+    /// The workflow slug.
+    ///
+    /// ```
+    /// assert!(drip_runtime::current_run().map(|r| r.workflow()).is_none());
+    /// ```
+    pub fn workflow(&self) -> &'static str {
+        self.run.workflow()
+    }
+
+    /// The customer the run is attributed to.
+    ///
+    /// ```
+    /// assert!(drip_runtime::current_run().map(|r| r.customer_id().to_owned()).is_none());
+    /// ```
+    pub fn customer_id(&self) -> &str {
+        &self.run.customer_id
+    }
+
+    /// The correlation id given to the run, if any.
+    ///
+    /// ```
+    /// assert!(drip_runtime::current_run().and_then(|r| r.correlation_id().map(str::to_owned)).is_none());
+    /// ```
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.run.correlation_id.as_deref()
+    }
+
+    /// Runs `f` under this run on the calling thread.
+    ///
+    /// ```
+    /// // See the type-level example.
+    /// ```
+    pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _entered = current::enter(Arc::clone(&self.run));
+        f()
+    }
+
+    /// Wraps `fut` so it runs under this run wherever it is polled.
+    ///
+    /// ```
+    /// // See the type-level example and `InCurrentRun`.
+    /// ```
+    pub fn instrument<F: Future>(&self, fut: F) -> InRun<F> {
+        InRun::carried(Some(Arc::clone(&self.run)), fut)
+    }
+}

@@ -1,0 +1,443 @@
+//! A run: its identity, its buffered events, and how it ends.
+
+use super::current;
+use super::pending::{PendingEvent, RuntimeValues};
+use super::sink::Sink;
+use super::warn_once::{WarnOnce, warn_once};
+use crate::delivery::{Envelope, FinishedRun, StreamEnd, StreamStart};
+use crate::metadata::{Metadata, Value};
+use crate::model::{RunStatus, idempotency, time};
+use crate::private::{Outcome, RunSite};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Events a record-mode run keeps before it switches to streaming.
+pub(crate) const DEFAULT_RECORD_BUFFER_LIMIT: usize = 1000;
+/// After such a switch, events are handed over in groups of this many.
+const OVERFLOW_FLUSH_EVERY: usize = 100;
+/// An explicit stream-mode run hands each event over as it happens.
+const STREAM_FLUSH_EVERY: usize = 1;
+
+static RECORD_BUFFER_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_RECORD_BUFFER_LIMIT);
+
+/// How many events a record-mode run keeps in memory before streaming the rest.
+pub(crate) fn record_buffer_limit() -> usize {
+    RECORD_BUFFER_LIMIT.load(Ordering::Relaxed)
+}
+
+/// Sets [`record_buffer_limit`] for runs started from now on (at least 1).
+#[allow(dead_code)] // For the delivery pipeline's `Config`.
+pub(crate) fn set_record_buffer_limit(limit: usize) {
+    RECORD_BUFFER_LIMIT.store(limit.max(1), Ordering::Relaxed);
+}
+
+/// Shared state of one run, reachable from every task it runs in.
+pub(crate) struct RunState {
+    pub(crate) site: &'static RunSite,
+    pub(crate) customer_id: String,
+    pub(crate) external_run_id: String,
+    pub(crate) parent_external_run_id: Option<String>,
+    pub(crate) correlation_id: Option<String>,
+    pub(crate) sink: Sink,
+    started: Instant,
+    started_wall: SystemTime,
+    /// A panic unwound through the run's own future (see `InRun`).
+    panicked: AtomicBool,
+    /// The run's code has started executing.
+    begun: AtomicBool,
+    buffer: Mutex<Buffer>,
+}
+
+struct Buffer {
+    values: RuntimeValues,
+    events: Vec<PendingEvent>,
+    phase: Phase,
+}
+
+#[derive(Clone, Copy)]
+enum Phase {
+    /// Events stay with the run until it ends (one `/runs/record`).
+    Recording { limit: usize },
+    /// Start, event batches, end.
+    Streaming { announced: bool, flush_every: usize },
+    /// Finished: later events (from tasks that outlived the run) are dropped.
+    Ended,
+}
+
+impl RunState {
+    fn new(site: &'static RunSite, customer_id: String, correlation_id: Option<String>) -> Self {
+        let parent = current::current();
+        let sink = parent
+            .as_ref()
+            .map_or_else(Sink::for_new_work, |p| p.sink.clone());
+        let phase = if site.stream {
+            Phase::Streaming {
+                announced: false,
+                flush_every: STREAM_FLUSH_EVERY,
+            }
+        } else {
+            Phase::Recording {
+                limit: record_buffer_limit(),
+            }
+        };
+        RunState {
+            site,
+            customer_id,
+            external_run_id: idempotency::new_key("run"),
+            parent_external_run_id: parent.map(|p| p.external_run_id.clone()),
+            correlation_id,
+            sink,
+            started: Instant::now(),
+            started_wall: SystemTime::now(),
+            panicked: AtomicBool::new(false),
+            begun: AtomicBool::new(false),
+            buffer: Mutex::new(Buffer {
+                values: Vec::new(),
+                events: Vec::new(),
+                phase,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Buffer> {
+        self.buffer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The run's code starts executing: a stream-mode run announces itself.
+    pub(crate) fn begin(&self) {
+        if !self.begun.swap(true, Ordering::Relaxed) && self.site.stream {
+            let mut buf = self.lock();
+            self.announce(&mut buf);
+        }
+    }
+
+    pub(crate) fn mark_panicked(&self) {
+        self.panicked.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn has_panicked(&self) -> bool {
+        self.panicked.load(Ordering::Relaxed)
+    }
+
+    /// Adds an event; may hand buffered events to the sink.
+    pub(crate) fn push(&self, event: PendingEvent) {
+        let mut buf = self.lock();
+        match buf.phase {
+            Phase::Ended => {
+                drop(buf);
+                warn_once(
+                    WarnOnce::EventAfterRunEnded,
+                    "drip: an event arrived after its run had ended (from a task that outlived the run) and was dropped; await spawned tasks before the run returns",
+                );
+            }
+            Phase::Recording { limit } => {
+                buf.events.push(event);
+                if buf.events.len() >= limit {
+                    buf.phase = Phase::Streaming {
+                        announced: false,
+                        flush_every: OVERFLOW_FLUSH_EVERY,
+                    };
+                    self.announce(&mut buf);
+                    self.flush(&mut buf);
+                }
+            }
+            Phase::Streaming { flush_every, .. } => {
+                buf.events.push(event);
+                if buf.events.len() >= flush_every {
+                    self.announce(&mut buf);
+                    self.flush(&mut buf);
+                }
+            }
+        }
+    }
+
+    /// Adds a run-time metadata value (key checked at compile time).
+    fn add_value(&self, key: &'static str, value: Value) {
+        self.lock().values.push((key, value));
+    }
+
+    /// Ends the run and hands it to the sink. Only the first call counts.
+    fn end(&self, status: RunStatus, error_code: Option<String>, error_message: Option<String>) {
+        let mut buf = self.lock();
+        let duration = self.started.elapsed();
+        let error_message = error_message.map(|m| crate::privacy::redact_text(&m));
+        match buf.phase {
+            Phase::Ended => {}
+            Phase::Recording { .. } => {
+                let events = self.take_events(&mut buf);
+                let metadata = self.metadata(&buf.values);
+                buf.phase = Phase::Ended;
+                let run = FinishedRun {
+                    customer_id: self.customer_id.clone(),
+                    workflow: self.site.workflow.to_owned(),
+                    external_run_id: self.external_run_id.clone(),
+                    parent_external_run_id: self.parent_external_run_id.clone(),
+                    correlation_id: self.correlation_id.clone(),
+                    status,
+                    error_code,
+                    error_message,
+                    metadata,
+                    events,
+                };
+                self.sink.send(Envelope::Run(run), Some(duration));
+            }
+            Phase::Streaming { .. } => {
+                self.announce(&mut buf);
+                self.flush(&mut buf);
+                buf.phase = Phase::Ended;
+                let end = StreamEnd {
+                    external_run_id: self.external_run_id.clone(),
+                    status,
+                    error_code,
+                    error_message,
+                };
+                self.sink.send(Envelope::StreamEnd(end), Some(duration));
+            }
+        }
+    }
+
+    /// Sends `StreamStart` once. The lock is held so nothing overtakes it.
+    fn announce(&self, buf: &mut Buffer) {
+        if let Phase::Streaming {
+            announced: false,
+            flush_every,
+        } = buf.phase
+        {
+            buf.phase = Phase::Streaming {
+                announced: true,
+                flush_every,
+            };
+            let start = StreamStart {
+                customer_id: self.customer_id.clone(),
+                workflow: self.site.workflow.to_owned(),
+                external_run_id: self.external_run_id.clone(),
+                parent_external_run_id: self.parent_external_run_id.clone(),
+                correlation_id: self.correlation_id.clone(),
+                metadata: self.metadata(&buf.values),
+            };
+            self.sink.send(Envelope::StreamStart(start), None);
+        }
+    }
+
+    /// Sends the buffered events of a streaming run.
+    fn flush(&self, buf: &mut Buffer) {
+        if buf.events.is_empty() {
+            return;
+        }
+        let events = self.take_events(buf);
+        self.sink.send(
+            Envelope::StreamEvents {
+                external_run_id: self.external_run_id.clone(),
+                events,
+            },
+            None,
+        );
+    }
+
+    fn take_events(&self, buf: &mut Buffer) -> Vec<crate::model::Event> {
+        std::mem::take(&mut buf.events)
+            .into_iter()
+            .map(|e| e.into_event(|at| self.timestamp_of(at)))
+            .collect()
+    }
+
+    /// The run's metadata: the site's literals, then its sanitised run-time values.
+    fn metadata(&self, values: &RuntimeValues) -> Metadata {
+        let mut metadata: Metadata = self
+            .site
+            .metadata
+            .iter()
+            .map(|(k, v)| (*k, Value::from(*v)))
+            .collect();
+        // Keys checked at compile time: only the value rules apply.
+        for (key, value) in values {
+            if let Some(value) = crate::privacy::sanitize_value(key, value.clone()) {
+                metadata.insert(*key, value);
+            }
+        }
+        metadata
+    }
+
+    /// RFC 3339 time of `at`, from the run's wall-clock start and the monotonic clock.
+    fn timestamp_of(&self, at: Instant) -> String {
+        time::rfc3339(self.started_wall + at.saturating_duration_since(self.started))
+    }
+
+    pub(crate) fn workflow(&self) -> &'static str {
+        self.site.workflow
+    }
+
+    #[allow(dead_code)] // Kept for diagnostics; runs report duration at their end.
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+/// A run in progress, made by generated code for `#[drip::run]`.
+///
+/// Ends the run when [`finish`](RunGuard::finish)ed with the call's outcome;
+/// dropped without it, the run ends `CANCELLED`, or `FAILED` with error code
+/// `panic` if a panic is unwinding (or unwound through the run's future).
+/// An inactive guard (SDK disabled) does nothing at all.
+///
+/// ```
+/// use drip_runtime::private::{run_enter, Outcome, RunSite};
+/// static SITE: RunSite = RunSite { workflow: "research", stream: false, metadata: &[], error_message: false };
+///
+/// let cap = drip_runtime::testing::capture();
+/// let run = run_enter(&SITE, "cus_42", None);
+/// run.enter_sync(|| drip_runtime::plan("look things up"));
+/// run.finish(Outcome::Ok);
+/// assert_eq!(cap.runs()[0].events[0].event_type, "agent.plan");
+/// ```
+#[derive(Debug)]
+pub struct RunGuard {
+    state: Option<Arc<RunState>>,
+}
+
+impl std::fmt::Debug for RunState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunState")
+            .field("workflow", &self.site.workflow)
+            .field("external_run_id", &self.external_run_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunGuard {
+    /// A run that records nothing.
+    ///
+    /// ```
+    /// let run = drip_runtime::private::RunGuard::inactive();
+    /// assert!(!run.is_active());
+    /// ```
+    pub fn inactive() -> Self {
+        RunGuard { state: None }
+    }
+
+    /// Whether anything will be recorded.
+    ///
+    /// ```
+    /// assert!(!drip_runtime::private::RunGuard::inactive().is_active());
+    /// ```
+    #[inline]
+    pub fn is_active(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// Adds a run-time metadata value (key checked at compile time; the value
+    /// passes the run-time value rules). Call before the run starts executing:
+    /// a stream-mode run sends its metadata when it starts.
+    ///
+    /// ```
+    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// let mut run = run_enter(&SITE, "cus_1", None);
+    /// run.metadata("region", "eu-west-1");
+    /// run.finish(Outcome::Ok);
+    /// assert_eq!(cap.runs()[0].metadata.get("region"), Some(&"eu-west-1".into()));
+    /// ```
+    pub fn metadata(&mut self, key: &'static str, value: impl Into<Value>) {
+        if let Some(state) = &self.state {
+            state.add_value(key, value.into());
+        }
+    }
+
+    /// Runs `fut` with this run as the current run (on every poll, on any thread).
+    ///
+    /// ```
+    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let cap = drip_runtime::testing::capture();
+    /// let run = run_enter(&SITE, "cus_1", None);
+    /// run.instrument(async { drip_runtime::llm_call("gpt-4o", 120) }).await;
+    /// run.finish(Outcome::Ok);
+    /// assert_eq!(cap.runs()[0].events[0].quantity, Some(120.0));
+    /// # });
+    /// ```
+    pub fn instrument<F: Future>(&self, fut: F) -> super::InRun<F> {
+        super::InRun::primary(self.state.clone(), fut)
+    }
+
+    /// Runs `f` with this run as the current run on this thread.
+    ///
+    /// ```
+    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// let run = run_enter(&SITE, "cus_1", None);
+    /// let id = run.enter_sync(|| drip_runtime::current_run().map(|r| r.external_run_id().to_owned()));
+    /// run.finish(Outcome::Ok);
+    /// assert_eq!(id.as_deref(), Some(cap.runs()[0].external_run_id.as_str()));
+    /// ```
+    pub fn enter_sync<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.state {
+            Some(state) => {
+                state.begin();
+                let _entered = current::enter(Arc::clone(state));
+                f()
+            }
+            None => f(),
+        }
+    }
+
+    /// Ends the run with the call's outcome and hands it to delivery:
+    /// `COMPLETED`, or `FAILED` with error code = the error's kind (and its
+    /// redacted message only with `error_message`).
+    ///
+    /// ```
+    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// use drip_runtime::model::RunStatus;
+    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Err { kind: "Timeout", message: None });
+    /// assert_eq!(cap.runs()[0].status, RunStatus::Failed);
+    /// assert_eq!(cap.runs()[0].error_code.as_deref(), Some("Timeout"));
+    /// ```
+    pub fn finish(mut self, outcome: Outcome) {
+        if let Some(state) = self.state.take() {
+            match outcome {
+                Outcome::Ok => state.end(RunStatus::Completed, None, None),
+                Outcome::Err { kind, message } => state.end(
+                    RunStatus::Failed,
+                    Some(kind.to_owned()),
+                    message.filter(|_| state.site.error_message),
+                ),
+            }
+        }
+    }
+}
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        if let Some(state) = self.state.take() {
+            if std::thread::panicking() || state.has_panicked() {
+                state.end(RunStatus::Failed, Some("panic".to_owned()), None);
+            } else {
+                state.end(RunStatus::Cancelled, None, None);
+            }
+        }
+    }
+}
+
+/// Opens a run (the SDK is known to be enabled).
+pub(crate) fn run_enter(
+    site: &'static RunSite,
+    customer_id: String,
+    correlation_id: Option<String>,
+) -> RunGuard {
+    if customer_id.trim().is_empty() {
+        warn_once(
+            WarnOnce::EmptyCustomer,
+            "drip: a run was started with an empty customer id and is not recorded; pass the customer's id to `customer = …`",
+        );
+        return RunGuard::inactive();
+    }
+    RunGuard {
+        state: Some(Arc::new(RunState::new(site, customer_id, correlation_id))),
+    }
+}

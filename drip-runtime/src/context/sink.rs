@@ -1,0 +1,167 @@
+//! Where a run's or a tool's records go: the delivery pipeline, or a test's capture.
+//!
+//! The choice is made once, when a run (or an out-of-run metered call) starts,
+//! and travels with it, so records follow the run across tasks and threads.
+
+use super::overrides;
+use crate::delivery::{self, Envelope};
+use crate::testing::{CapturedRun, CapturedUsage, Delivery};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+/// Destination of envelopes.
+#[derive(Clone)]
+pub(crate) enum Sink {
+    /// The real pipeline (`delivery::submit`).
+    Deliver,
+    /// A test's capture (`drip::testing::capture`).
+    Capture(Arc<CaptureStore>),
+}
+
+impl Sink {
+    /// The sink for work started now on this thread with no parent run.
+    pub(crate) fn for_new_work() -> Sink {
+        overrides::thread_capture().map_or(Sink::Deliver, Sink::Capture)
+    }
+
+    pub(crate) fn is_capture(&self) -> bool {
+        matches!(self, Sink::Capture(_))
+    }
+
+    /// Hands `env` over. `duration` is the run's measured length on final envelopes.
+    pub(crate) fn send(&self, env: Envelope, duration: Option<Duration>) {
+        match self {
+            Sink::Deliver => delivery::submit(env),
+            Sink::Capture(store) => store.accept(env, duration),
+        }
+    }
+
+    /// Notes, for a capture, a call that was made outside any run and so recorded nothing.
+    pub(crate) fn note_unattached(name: &str) {
+        if !super::switch::overrides_active() {
+            return;
+        }
+        if let Some(store) = overrides::thread_capture() {
+            store.log().unattached.push(name.to_owned());
+        }
+    }
+}
+
+/// What a test's capture has seen.
+#[derive(Default)]
+pub(crate) struct CaptureStore {
+    log: Mutex<CaptureLog>,
+}
+
+#[derive(Default)]
+pub(crate) struct CaptureLog {
+    pub(crate) runs: Vec<CapturedRun>,
+    pub(crate) usage: Vec<CapturedUsage>,
+    pub(crate) deliveries: Vec<Delivery>,
+    pub(crate) unattached: Vec<String>,
+    /// Stream-mode runs started but not ended, by external id.
+    open_streams: HashMap<String, CapturedRun>,
+}
+
+impl CaptureStore {
+    pub(crate) fn log(&self) -> MutexGuard<'_, CaptureLog> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn accept(&self, env: Envelope, duration: Option<Duration>) {
+        let mut log = self.log();
+        let log = &mut *log;
+        match env {
+            Envelope::Run(run) => {
+                log.deliveries.push(Delivery::Record {
+                    external_run_id: run.external_run_id.clone(),
+                    events: run.events.len(),
+                });
+                log.runs.push(CapturedRun {
+                    workflow: run.workflow,
+                    customer_id: run.customer_id,
+                    status: run.status,
+                    error_code: run.error_code,
+                    error_message: run.error_message,
+                    duration: duration.unwrap_or_default(),
+                    metadata: run.metadata,
+                    events: run.events,
+                    external_run_id: run.external_run_id,
+                    parent_external_run_id: run.parent_external_run_id,
+                    correlation_id: run.correlation_id,
+                    stream: false,
+                });
+            }
+            Envelope::StreamStart(start) => {
+                log.deliveries.push(Delivery::StreamStart {
+                    external_run_id: start.external_run_id.clone(),
+                });
+                log.open_streams.insert(
+                    start.external_run_id.clone(),
+                    CapturedRun {
+                        workflow: start.workflow,
+                        customer_id: start.customer_id,
+                        status: crate::model::RunStatus::Running,
+                        error_code: None,
+                        error_message: None,
+                        duration: Duration::ZERO,
+                        metadata: start.metadata,
+                        events: Vec::new(),
+                        external_run_id: start.external_run_id,
+                        parent_external_run_id: start.parent_external_run_id,
+                        correlation_id: start.correlation_id,
+                        stream: true,
+                    },
+                );
+            }
+            Envelope::StreamEvents {
+                external_run_id,
+                events,
+            } => {
+                log.deliveries.push(Delivery::StreamEvents {
+                    external_run_id: external_run_id.clone(),
+                    events: events.len(),
+                });
+                if let Some(run) = log.open_streams.get_mut(&external_run_id) {
+                    run.events.extend(events);
+                }
+            }
+            Envelope::StreamEnd(end) => {
+                log.deliveries.push(Delivery::StreamEnd {
+                    external_run_id: end.external_run_id.clone(),
+                    status: end.status,
+                });
+                if let Some(mut run) = log.open_streams.remove(&end.external_run_id) {
+                    run.status = end.status;
+                    run.error_code = end.error_code;
+                    run.error_message = end.error_message;
+                    run.duration = duration.unwrap_or_default();
+                    log.runs.push(run);
+                }
+            }
+            Envelope::Usage(usage) => {
+                log.deliveries.push(Delivery::Usage {
+                    customer_id: usage.customer_id.clone(),
+                    meter: usage.meter.clone(),
+                });
+                log.usage.push(CapturedUsage {
+                    customer_id: usage.customer_id,
+                    meter: usage.meter,
+                    quantity: usage.quantity,
+                    metadata: usage.metadata,
+                    idempotency_key: usage.idempotency_key,
+                });
+            }
+        }
+    }
+
+    pub(crate) fn clear(&self) {
+        let mut log = self.log();
+        log.runs.clear();
+        log.usage.clear();
+        log.deliveries.clear();
+        log.unattached.clear();
+        // Open streams stay: their runs are still going and will end later.
+    }
+}

@@ -1,0 +1,272 @@
+//! A `#[drip::tool]` call in progress.
+
+use super::current;
+use super::pending::{PendingEvent, RuntimeValues, ToolRecord, merge_user_metadata, millis};
+use super::run::RunState;
+use super::sink::Sink;
+use super::warn_once::{WarnOnce, warn_once};
+use crate::delivery::{Envelope, UsageRecord};
+use crate::metadata::{Metadata, Value};
+use crate::model::{ToolStatus, idempotency};
+use crate::private::{Outcome, ToolSite};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A tool call in progress, made by generated code for `#[drip::tool]`.
+///
+/// Inside a run, [`finish`](ToolCall::finish) adds a `tool.call` event to the
+/// run; outside any run with `customer` and `meter`, it tracks one unit of
+/// usage; otherwise the call is inactive and costs nothing. Dropped without
+/// `finish`, it records `cancelled` (or `panicked` while a panic unwinds).
+///
+/// ```
+/// use drip_runtime::private::{run_enter, tool_enter, Outcome, RunSite, ToolSite};
+/// static RUN: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+/// static TOOL: ToolSite = ToolSite { name: "web-search", metadata: &[], meter: None, error_message: false };
+///
+/// let cap = drip_runtime::testing::capture();
+/// let run = run_enter(&RUN, "cus_1", None);
+/// run.enter_sync(|| tool_enter(&TOOL).finish(Outcome::Ok));
+/// run.finish(Outcome::Ok);
+/// let event = &cap.runs()[0].events[0];
+/// assert_eq!(event.event_type, "tool.call");
+/// assert_eq!(event.metadata.as_ref().unwrap().get("status"), Some(&"ok".into()));
+/// ```
+#[derive(Debug)]
+pub struct ToolCall {
+    active: Option<Active>,
+}
+
+#[derive(Debug)]
+struct Active {
+    target: Target,
+    site: &'static ToolSite,
+    started: Instant,
+    values: Option<Box<RuntimeValues>>,
+}
+
+#[derive(Debug)]
+enum Target {
+    Run(Arc<RunState>),
+    Usage(Box<UsageTarget>),
+}
+
+struct UsageTarget {
+    customer_id: String,
+    meter: &'static str,
+    sink: Sink,
+}
+
+impl std::fmt::Debug for UsageTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UsageTarget")
+            .field("meter", &self.meter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ToolCall {
+    /// A call that records nothing.
+    ///
+    /// ```
+    /// assert!(!drip_runtime::private::ToolCall::inactive().is_active());
+    /// ```
+    #[inline]
+    pub fn inactive() -> Self {
+        ToolCall { active: None }
+    }
+
+    /// Whether anything will be recorded.
+    ///
+    /// ```
+    /// use drip_runtime::private::{tool_enter, ToolSite};
+    /// static TOOL: ToolSite = ToolSite { name: "t", metadata: &[], meter: None, error_message: false };
+    /// // Outside any run, a tool without `customer`/`meter` records nothing.
+    /// assert!(!tool_enter(&TOOL).is_active());
+    /// ```
+    #[inline]
+    pub fn is_active(&self) -> bool {
+        self.active.is_some()
+    }
+
+    /// Adds a run-time metadata value (key checked at compile time; the value
+    /// passes the run-time value rules when the event is built).
+    ///
+    /// ```
+    /// use drip_runtime::private::{run_enter, tool_enter, Outcome, RunSite, ToolSite};
+    /// static RUN: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// static TOOL: ToolSite = ToolSite { name: "t", metadata: &[], meter: None, error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// let run = run_enter(&RUN, "cus_1", None);
+    /// run.enter_sync(|| {
+    ///     let mut call = tool_enter(&TOOL);
+    ///     call.metadata("document_count", 3);
+    ///     call.finish(Outcome::Ok);
+    /// });
+    /// run.finish(Outcome::Ok);
+    /// let m = cap.runs()[0].events[0].metadata.clone().unwrap();
+    /// assert_eq!(m.get("document_count"), Some(&3.into()));
+    /// ```
+    pub fn metadata(&mut self, key: &'static str, value: impl Into<Value>) {
+        if let Some(active) = &mut self.active {
+            active
+                .values
+                .get_or_insert_with(Default::default)
+                .push((key, value.into()));
+        }
+    }
+
+    /// Records the call's outcome: `ok`, or `error` with `error_type` = the
+    /// error's kind (its redacted message only with `error_message`).
+    ///
+    /// ```
+    /// use drip_runtime::private::{run_enter, tool_enter, Outcome, RunSite, ToolSite};
+    /// static RUN: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// static TOOL: ToolSite = ToolSite { name: "t", metadata: &[], meter: None, error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// let run = run_enter(&RUN, "cus_1", None);
+    /// run.enter_sync(|| tool_enter(&TOOL).finish(Outcome::Err { kind: "IoError", message: None }));
+    /// run.finish(Outcome::Ok);
+    /// let m = cap.runs()[0].events[0].metadata.clone().unwrap();
+    /// assert_eq!(m.get("status"), Some(&"error".into()));
+    /// assert_eq!(m.get("error_type"), Some(&"IoError".into()));
+    /// ```
+    #[inline]
+    pub fn finish(mut self, outcome: Outcome) {
+        if let Some(active) = self.active.take() {
+            match outcome {
+                Outcome::Ok => active.record(ToolStatus::Ok, None, None),
+                Outcome::Err { kind, message } => {
+                    let message = message.filter(|_| active.site.error_message);
+                    active.record(ToolStatus::Error, Some(kind), message);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ToolCall {
+    fn drop(&mut self) {
+        if let Some(active) = self.active.take() {
+            let panicked = std::thread::panicking()
+                || matches!(&active.target, Target::Run(run) if run.has_panicked());
+            let status = if panicked {
+                ToolStatus::Panicked
+            } else {
+                ToolStatus::Cancelled
+            };
+            active.record(status, None, None);
+        }
+    }
+}
+
+impl Active {
+    fn record(self, status: ToolStatus, error_type: Option<&'static str>, message: Option<String>) {
+        let ended = Instant::now();
+        let elapsed = ended.saturating_duration_since(self.started);
+        match self.target {
+            Target::Run(run) => run.push(PendingEvent::Tool(ToolRecord {
+                site: self.site,
+                ended,
+                elapsed,
+                status,
+                error_type,
+                error_message: message,
+                values: self.values,
+            })),
+            Target::Usage(usage) => {
+                let mut metadata = Metadata::new();
+                metadata.insert("tool_name", self.site.name);
+                metadata.insert("status", status.as_str());
+                metadata.insert("duration_ms", millis(elapsed));
+                if let Some(kind) = error_type {
+                    metadata.insert("error_type", kind);
+                }
+                merge_user_metadata(&mut metadata, self.site, self.values);
+                let record = UsageRecord {
+                    customer_id: usage.customer_id,
+                    meter: usage.meter.to_owned(),
+                    quantity: 1.0,
+                    metadata,
+                    idempotency_key: idempotency::new_key("usage"),
+                };
+                usage.sink.send(Envelope::Usage(record), None);
+            }
+        }
+    }
+}
+
+/// Starts a tool call inside the current run, if any (the SDK is known to be
+/// enabled or is checked here).
+#[inline]
+pub(crate) fn tool_enter(site: &'static ToolSite) -> ToolCall {
+    if !super::enabled() {
+        return ToolCall::inactive();
+    }
+    match current::current() {
+        Some(run) => ToolCall::in_run(run, site),
+        None => outside_run(site),
+    }
+}
+
+/// Starts a metered tool call: inside a run like any tool, outside any run as
+/// usage for `customer` on `site.meter`. `customer` is only evaluated outside a run.
+#[inline]
+pub(crate) fn tool_enter_metered(
+    site: &'static ToolSite,
+    customer: impl FnOnce() -> String,
+) -> ToolCall {
+    if !super::enabled() {
+        return ToolCall::inactive();
+    }
+    if let Some(run) = current::current() {
+        return ToolCall::in_run(run, site);
+    }
+    let Some(meter) = site.meter else {
+        return outside_run(site);
+    };
+    let customer_id = customer();
+    if customer_id.trim().is_empty() {
+        warn_once(
+            WarnOnce::EmptyCustomer,
+            "drip: a metered tool was called with an empty customer id and is not recorded; pass the customer's id to `customer = …`",
+        );
+        return ToolCall::inactive();
+    }
+    ToolCall {
+        active: Some(Active {
+            target: Target::Usage(Box::new(UsageTarget {
+                customer_id,
+                meter,
+                sink: Sink::for_new_work(),
+            })),
+            site,
+            started: Instant::now(),
+            values: None,
+        }),
+    }
+}
+
+impl ToolCall {
+    #[inline]
+    fn in_run(run: Arc<RunState>, site: &'static ToolSite) -> Self {
+        ToolCall {
+            active: Some(Active {
+                target: Target::Run(run),
+                site,
+                started: Instant::now(),
+                values: None,
+            }),
+        }
+    }
+}
+
+#[cold]
+fn outside_run(site: &'static ToolSite) -> ToolCall {
+    warn_once(
+        WarnOnce::ToolOutsideRun,
+        "drip: a #[drip::tool] was called outside any #[drip::run] and recorded nothing; call it beneath a run, carry the run into spawned tasks with drip::spawn or .in_current_run(), or give the tool `customer = …` and `meter = \"…\"` to track it as usage",
+    );
+    Sink::note_unattached(site.name);
+    ToolCall::inactive()
+}

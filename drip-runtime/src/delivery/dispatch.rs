@@ -1,0 +1,428 @@
+//! Sends one sealed segment's envelopes to the API and settles each of them:
+//! sent, duplicate, or dead-lettered. Transient failures are retried here
+//! (the client is built with `RetryPolicy::none()`), forever, with capped
+//! backoff: only the transport's deadline (flush, shutdown) stops a segment,
+//! and what is unsettled then stays in the spool.
+//!
+//! Order inside a segment: stream-run starts, then everything else
+//! concurrently (record-mode runs, usage, event batches per run), then
+//! stream-run ends. Segments are delivered one after another, so a run's
+//! start always precedes its events and its end.
+
+use super::backoff;
+use super::envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord};
+use super::report::Counters;
+use super::run_ids::RunIds;
+use super::spool::DeadLetters;
+use crate::Error;
+use crate::client::{Client, RetryPolicy};
+use crate::config::Config;
+use crate::model::{EndRun, Event, RecordRun, StartRun, TrackUsage};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// Which envelopes of a segment are settled, for rewriting the segment when a
+/// deadline interrupts it.
+#[derive(Debug)]
+pub(crate) struct Progress {
+    /// Parts still unsettled per envelope (events for stream batches, else 1).
+    remaining: Vec<AtomicU32>,
+    /// Whether anything settled at all.
+    any: AtomicBool,
+}
+
+impl Progress {
+    pub(crate) fn new(envelopes: &[Envelope]) -> Self {
+        Progress {
+            remaining: envelopes
+                .iter()
+                .map(|e| match e {
+                    Envelope::StreamEvents { events, .. } => AtomicU32::new(events.len() as u32),
+                    _ => AtomicU32::new(1),
+                })
+                .collect(),
+            any: AtomicBool::new(false),
+        }
+    }
+
+    fn settle(&self, index: usize, parts: u32) {
+        if let Some(r) = self.remaining.get(index) {
+            let _ = r.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                Some(v.saturating_sub(parts))
+            });
+        }
+        self.any.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn any_settled(&self) -> bool {
+        self.any.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_settled(&self, index: usize) -> bool {
+        self.remaining
+            .get(index)
+            .is_none_or(|r| r.load(Ordering::Relaxed) == 0)
+    }
+}
+
+/// Owns the client and the rules for settling envelopes.
+#[derive(Debug)]
+pub(crate) struct Dispatcher {
+    client: Client,
+    counters: Arc<Counters>,
+    dead: DeadLetters,
+    runs: RunIds,
+    batch_size: usize,
+    permits: Semaphore,
+    max_backoff: Duration,
+}
+
+type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+impl Dispatcher {
+    pub(crate) fn new(
+        config: &Config,
+        counters: Arc<Counters>,
+        dead: DeadLetters,
+        runs: RunIds,
+    ) -> crate::Result<Self> {
+        let client = Client::builder()
+            .api_key(config.api_key.clone().unwrap_or_default())
+            .base_url(config.base_url.clone())
+            .timeout(config.request_timeout)
+            .retry(RetryPolicy::none())
+            .build()?;
+        Ok(Dispatcher {
+            client,
+            counters,
+            dead,
+            runs,
+            batch_size: config.batch_size,
+            permits: Semaphore::new(config.usage_concurrency),
+            max_backoff: config.max_backoff,
+        })
+    }
+
+    /// Settles every envelope of a segment (or runs until the caller drops it).
+    pub(crate) async fn deliver(
+        self: Arc<Self>,
+        envelopes: Arc<Vec<Envelope>>,
+        progress: Arc<Progress>,
+    ) {
+        // 1. Stream-run starts.
+        let mut jobs: Vec<Job> = Vec::new();
+        for (i, env) in envelopes.iter().enumerate() {
+            if let Envelope::StreamStart(start) = env {
+                let (me, p, start) = (self.clone(), progress.clone(), start.clone());
+                jobs.push(Box::pin(async move { me.start_run(i, start, &p).await }));
+            }
+        }
+        run_all(jobs).await;
+
+        // 2. Record-mode runs, usage, and event batches (grouped per run).
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut per_run: Vec<(String, Vec<(usize, Event)>)> = Vec::new();
+        let mut run_slot: HashMap<&str, usize> = HashMap::new();
+        for (i, env) in envelopes.iter().enumerate() {
+            match env {
+                Envelope::Run(run) => {
+                    let (me, p, run) = (self.clone(), progress.clone(), run.clone());
+                    jobs.push(Box::pin(async move { me.record_run(i, run, &p).await }));
+                }
+                Envelope::Usage(usage) => {
+                    let (me, p, usage) = (self.clone(), progress.clone(), usage.clone());
+                    jobs.push(Box::pin(async move { me.track_usage(i, usage, &p).await }));
+                }
+                Envelope::StreamEvents {
+                    external_run_id,
+                    events,
+                } => {
+                    let slot = *run_slot.entry(external_run_id.as_str()).or_insert_with(|| {
+                        per_run.push((external_run_id.clone(), Vec::new()));
+                        per_run.len() - 1
+                    });
+                    per_run[slot]
+                        .1
+                        .extend(events.iter().map(|e| (i, e.clone())));
+                }
+                Envelope::StreamStart(_) | Envelope::StreamEnd(_) => {}
+            }
+        }
+        for (ext, events) in per_run {
+            let mut events = events.into_iter().peekable();
+            while events.peek().is_some() {
+                let chunk: Vec<(usize, Event)> = events.by_ref().take(self.batch_size).collect();
+                let (me, p, ext) = (self.clone(), progress.clone(), ext.clone());
+                jobs.push(Box::pin(async move { me.emit_chunk(ext, chunk, p).await }));
+            }
+        }
+        run_all(jobs).await;
+
+        // 3. Stream-run ends.
+        let mut jobs: Vec<Job> = Vec::new();
+        for (i, env) in envelopes.iter().enumerate() {
+            if let Envelope::StreamEnd(end) = env {
+                let (me, p, end) = (self.clone(), progress.clone(), end.clone());
+                jobs.push(Box::pin(async move { me.end_run(i, end, &p).await }));
+            }
+        }
+        run_all(jobs).await;
+    }
+
+    /// Calls `call` until it succeeds or fails permanently, pausing between
+    /// attempts. `items` is what the request carries (for `in_flight`).
+    async fn retrying<T, F, Fut>(&self, items: u64, mut call: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let mut attempt = 0u32;
+        loop {
+            let result = {
+                let _permit = self.permits.acquire().await;
+                Counters::add(&self.counters.in_flight, items);
+                let r = call().await;
+                self.counters.in_flight.fetch_sub(items, Ordering::Relaxed);
+                r
+            };
+            match result {
+                Err(e) if e.is_retryable() => {
+                    Counters::add(&self.counters.retries, 1);
+                    let pause = backoff::pause(attempt, self.max_backoff, e.retry_after());
+                    tracing::debug!(target: "drip", error = %e, attempt, ?pause, "drip delivery will retry");
+                    tokio::time::sleep(pause).await;
+                    attempt = attempt.saturating_add(1);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn reject(&self, envelope: &Envelope, error: &Error) {
+        Counters::add(&self.counters.rejected, envelope.items());
+        self.dead.write(envelope, error);
+    }
+
+    async fn start_run(&self, index: usize, start: StreamStart, progress: &Progress) {
+        let ext = start.external_run_id.clone();
+        if self.runs.get(&ext).is_some() {
+            return progress.settle(index, 1);
+        }
+        let result = self
+            .retrying(0, || async {
+                let workflow_id = self.client.resolve_workflow_id(&start.workflow).await?;
+                let mut req = StartRun::new(start.customer_id.clone(), workflow_id)
+                    .external_run_id(ext.clone())
+                    .idempotency_key(format!("start:{ext}"));
+                req.correlation_id = start.correlation_id.clone();
+                req.parent_run_id = start
+                    .parent_external_run_id
+                    .as_deref()
+                    .and_then(|parent| self.runs.get(parent));
+                if !start.metadata.is_empty() {
+                    req.metadata = Some(start.metadata.clone());
+                }
+                self.client.start_run(req).await
+            })
+            .await;
+        match result {
+            Ok(started) => self.runs.started(&ext, &started.id),
+            Err(e) => self.reject(&Envelope::StreamStart(start), &e),
+        }
+        progress.settle(index, 1);
+    }
+
+    async fn end_run(&self, index: usize, end: StreamEnd, progress: &Progress) {
+        let Some(run_id) = self.runs.get(&end.external_run_id) else {
+            self.reject(&Envelope::StreamEnd(end), &unknown_run());
+            return progress.settle(index, 1);
+        };
+        let result = self
+            .retrying(0, || {
+                let mut req =
+                    EndRun::new(end.status).idempotency_key(format!("end:{}", end.external_run_id));
+                req.error_code = end.error_code.clone();
+                req.error_message = end.error_message.clone();
+                self.client.end_run(&run_id, req)
+            })
+            .await;
+        match result {
+            // 409: already ended by an earlier attempt.
+            Ok(_) => self.runs.ended(&end.external_run_id),
+            Err(e) if e.status() == Some(409) => self.runs.ended(&end.external_run_id),
+            Err(e) => self.reject(&Envelope::StreamEnd(end), &e),
+        }
+        progress.settle(index, 1);
+    }
+
+    async fn record_run(&self, index: usize, run: FinishedRun, progress: &Progress) {
+        let n = run.events.len() as u64;
+        let result = self
+            .retrying(n, || {
+                let mut req =
+                    RecordRun::new(run.customer_id.clone(), run.workflow.clone(), run.status)
+                        .events(run.events.iter().cloned())
+                        .external_run_id(run.external_run_id.clone())
+                        .idempotency_key(format!("rec:{}", run.external_run_id));
+                req.correlation_id = run.correlation_id.clone();
+                req.error_code = run.error_code.clone();
+                req.error_message = run.error_message.clone();
+                if !run.metadata.is_empty() {
+                    req.metadata = Some(run.metadata.clone());
+                }
+                self.client.record_run(req)
+            })
+            .await;
+        match result {
+            Ok(recorded) => {
+                // A replayed run the server already has may report neither
+                // created nor duplicate events: it is delivered all the same.
+                let dups = if recorded.events.created == 0 {
+                    n
+                } else {
+                    recorded.events.duplicates.min(n)
+                };
+                Counters::add(&self.counters.duplicates, dups);
+                Counters::add(&self.counters.sent, n - dups);
+            }
+            Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, n),
+            Err(e) => self.reject(&Envelope::Run(run), &e),
+        }
+        progress.settle(index, 1);
+    }
+
+    async fn track_usage(&self, index: usize, usage: UsageRecord, progress: &Progress) {
+        let result = self
+            .retrying(1, || {
+                let mut req = TrackUsage::new(
+                    usage.customer_id.clone(),
+                    usage.meter.clone(),
+                    usage.quantity,
+                )
+                .idempotency_key(usage.idempotency_key.clone());
+                if !usage.metadata.is_empty() {
+                    req = req.metadata(usage.metadata.clone());
+                }
+                self.client.track_usage(req)
+            })
+            .await;
+        match result {
+            Ok(tracked) if tracked.is_duplicate => Counters::add(&self.counters.duplicates, 1),
+            Ok(_) => Counters::add(&self.counters.sent, 1),
+            Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, 1),
+            Err(e) => self.reject(&Envelope::Usage(usage), &e),
+        }
+        progress.settle(index, 1);
+    }
+
+    /// One `/run-events/batch` request. A permanent refusal of a batch of
+    /// several events is bisected, so one poisoned event cannot hold up the
+    /// others: only the event the server refuses on its own is dead-lettered.
+    fn emit_chunk(
+        self: Arc<Self>,
+        ext: String,
+        chunk: Vec<(usize, Event)>,
+        progress: Arc<Progress>,
+    ) -> Job {
+        Box::pin(async move {
+            let settle_all = |chunk: &[(usize, Event)]| {
+                for (i, _) in chunk {
+                    progress.settle(*i, 1);
+                }
+            };
+            let Some(run_id) = self.runs.get(&ext) else {
+                let error = unknown_run();
+                for (_, event) in &chunk {
+                    self.reject(&one_event(&ext, event), &error);
+                }
+                return settle_all(&chunk);
+            };
+            let n = chunk.len() as u64;
+            let result = self
+                .retrying(n, || {
+                    let events: Vec<Event> = chunk.iter().map(|(_, e)| e.clone()).collect();
+                    self.client.emit_events_batch(&run_id, events)
+                })
+                .await;
+            match result {
+                Ok(answer) if answer.events.len() == chunk.len() => {
+                    for ((_, event), outcome) in chunk.iter().zip(&answer.events) {
+                        if outcome.skipped {
+                            let error = Error::Api {
+                                status: 400,
+                                code: Some("EVENT_SKIPPED".into()),
+                                message: outcome
+                                    .reason
+                                    .clone()
+                                    .unwrap_or_else(|| "skipped by the server".into()),
+                            };
+                            self.reject(&one_event(&ext, event), &error);
+                        } else if outcome.is_duplicate {
+                            Counters::add(&self.counters.duplicates, 1);
+                        } else {
+                            Counters::add(&self.counters.sent, 1);
+                        }
+                    }
+                    settle_all(&chunk);
+                }
+                Ok(answer) => {
+                    // No per-event detail: trust the totals.
+                    let dups = answer.duplicates.min(n);
+                    Counters::add(&self.counters.duplicates, dups);
+                    Counters::add(&self.counters.sent, n - dups);
+                    settle_all(&chunk);
+                }
+                Err(e) if e.status() == Some(409) => {
+                    Counters::add(&self.counters.duplicates, n);
+                    settle_all(&chunk);
+                }
+                Err(e) if chunk.len() > 1 => {
+                    tracing::debug!(target: "drip", error = %e, events = chunk.len(), "event batch refused; bisecting to isolate the refused events");
+                    let mut left = chunk;
+                    let right = left.split_off(left.len() / 2);
+                    let a = self.clone().emit_chunk(ext.clone(), left, progress.clone());
+                    let b = self.clone().emit_chunk(ext, right, progress.clone());
+                    run_all(vec![a, b]).await;
+                }
+                Err(e) => {
+                    for (_, event) in &chunk {
+                        self.reject(&one_event(&ext, event), &e);
+                    }
+                    settle_all(&chunk);
+                }
+            }
+        })
+    }
+}
+
+fn one_event(ext: &str, event: &Event) -> Envelope {
+    Envelope::StreamEvents {
+        external_run_id: ext.to_owned(),
+        events: vec![event.clone()],
+    }
+}
+
+fn unknown_run() -> Error {
+    Error::Validation {
+        field: "externalRunId",
+        reason: "the stream run's start was refused or is missing, so its events and end cannot be attached to a run".into(),
+    }
+}
+
+/// Runs jobs concurrently on the transport's runtime and waits for all.
+async fn run_all(jobs: Vec<Job>) {
+    if jobs.is_empty() {
+        return;
+    }
+    let mut set = JoinSet::new();
+    for job in jobs {
+        set.spawn(job);
+    }
+    while set.join_next().await.is_some() {}
+}

@@ -1,0 +1,150 @@
+//! What the pipeline tells its user: [`FlushReport`], [`Stats`], and the
+//! counters behind them.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Outcome of [`flush`](crate::delivery::flush) or
+/// [`shutdown`](crate::delivery::shutdown).
+///
+/// Counts are of billable items (run events and usage records) since the
+/// pipeline started, except `spooled`, which is what is pending on disk when
+/// the report is made: not lost, replayed at the next start.
+///
+/// ```
+/// let r = drip_runtime::delivery::FlushReport::default();
+/// assert!(r.is_complete());
+/// assert_eq!(r.delivered(), 0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FlushReport {
+    /// Stored by the server for the first time.
+    pub sent: u64,
+    /// Acknowledged as already stored (a retry or a replay of something that had
+    /// arrived): delivered, not stored twice.
+    pub duplicates: u64,
+    /// Refused permanently (4xx other than 408/409/429); in the dead-letter file.
+    pub rejected: u64,
+    /// Not acknowledged yet; safe in the spool and replayed at the next start.
+    pub spooled: u64,
+    /// Lost: spool full or unwritable, corrupted spool lines, `DropNewest`
+    /// overflow, or submitted after shutdown. Each loss is logged.
+    pub dropped: u64,
+}
+
+impl FlushReport {
+    /// `sent + duplicates`.
+    pub fn delivered(&self) -> u64 {
+        self.sent + self.duplicates
+    }
+
+    /// Whether nothing is pending and nothing was lost or refused.
+    pub fn is_complete(&self) -> bool {
+        self.spooled == 0 && self.dropped == 0 && self.rejected == 0
+    }
+}
+
+/// A snapshot of the pipeline, from [`stats`](crate::delivery::stats).
+///
+/// ```
+/// let s = drip_runtime::delivery::stats();
+/// assert!(s.queue_depth <= 1 << 40);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Envelopes waiting in memory for the transport.
+    pub queue_depth: u64,
+    /// Items in requests that have not been answered yet.
+    pub in_flight: u64,
+    /// Items stored for the first time.
+    pub sent: u64,
+    /// Items acknowledged as already stored.
+    pub duplicates: u64,
+    /// Items refused permanently (dead-lettered).
+    pub rejected: u64,
+    /// Requests retried after a transient failure.
+    pub retries: u64,
+    /// Items pending in the spool.
+    pub spooled: u64,
+    /// Items lost (see [`FlushReport::dropped`]).
+    pub dropped: u64,
+    /// Age of the oldest item not yet acknowledged.
+    pub oldest_pending_age: Option<Duration>,
+    /// Whether a pipeline is running.
+    pub running: bool,
+    /// What the privacy rules removed from metadata and text (process totals).
+    pub privacy: crate::privacy::PrivacyCounters,
+}
+
+/// Counters shared by callers and the transport. Relaxed atomics: they are
+/// statistics, not synchronisation.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub sent: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub rejected: AtomicU64,
+    pub retries: AtomicU64,
+    pub spooled: AtomicU64,
+    pub dropped: AtomicU64,
+    pub in_flight: AtomicU64,
+    /// Unix milliseconds of the oldest pending item; 0 when none.
+    pub oldest_pending_ms: AtomicU64,
+    first_drop_logged: AtomicBool,
+}
+
+impl Counters {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts a loss; the first one is logged (with the reason, never content).
+    pub(crate) fn drop_items(&self, n: u64, reason: &str) {
+        if n == 0 {
+            return;
+        }
+        self.dropped.fetch_add(n, Ordering::Relaxed);
+        if !self.first_drop_logged.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                target: "drip",
+                items = n,
+                reason,
+                "drip dropped billing items; later drops are counted in drip::stats() without logging"
+            );
+        }
+    }
+
+    pub(crate) fn report(&self) -> FlushReport {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        FlushReport {
+            sent: get(&self.sent),
+            duplicates: get(&self.duplicates),
+            rejected: get(&self.rejected),
+            spooled: get(&self.spooled),
+            dropped: get(&self.dropped),
+        }
+    }
+
+    pub(crate) fn stats(&self, queue_depth: u64) -> Stats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let oldest = get(&self.oldest_pending_ms);
+        let oldest_pending_age = (oldest != 0).then(|| {
+            let now = crate::delivery::spool::unix_ms();
+            Duration::from_millis(now.saturating_sub(oldest))
+        });
+        Stats {
+            queue_depth,
+            in_flight: get(&self.in_flight),
+            sent: get(&self.sent),
+            duplicates: get(&self.duplicates),
+            rejected: get(&self.rejected),
+            retries: get(&self.retries),
+            spooled: get(&self.spooled),
+            dropped: get(&self.dropped),
+            oldest_pending_age,
+            running: true,
+            privacy: crate::privacy::counters(),
+        }
+    }
+}

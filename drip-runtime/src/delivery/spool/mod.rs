@@ -1,0 +1,180 @@
+//! The disk spool: append-only segment files of envelopes (one JSON line each)
+//! in one directory, plus the dead-letter file.
+//!
+//! * Every envelope the transport takes is appended to the open segment and
+//!   the segment is synced when it is sealed (every `linger`, or when full),
+//!   before anything in it is sent. So a process killed outright loses at most
+//!   what it had not yet sealed.
+//! * A segment is deleted once everything in it is acknowledged (sent,
+//!   duplicate or dead-lettered).
+//! * Segment names sort by creation time; at start-up the segments of earlier
+//!   processes are replayed in that order.
+//! * Each segment is held under an exclusive file lock by the process that
+//!   writes or replays it, so two processes on one spool never replay the same
+//!   segment.
+
+mod dead_letter;
+mod segment;
+
+pub(crate) use dead_letter::DeadLetters;
+pub(crate) use segment::{AppendError, SegmentFile, SegmentWriter};
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const SEGMENT_PREFIX: &str = "seg-";
+const SEGMENT_SUFFIX: &str = ".jsonl";
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// One spool directory, shared by the transport and (on overflow) callers.
+#[derive(Debug)]
+pub(crate) struct Spool {
+    dir: PathBuf,
+    max_bytes: u64,
+    /// Bytes of the segments this process writes or has claimed.
+    bytes: AtomicU64,
+    next_seq: AtomicU64,
+    process_tag: String,
+}
+
+impl Spool {
+    /// Opens (creating it if needed) the spool directory.
+    pub(crate) fn open(dir: PathBuf, max_bytes: u64) -> crate::Result<Self> {
+        fs::create_dir_all(&dir).map_err(|source| crate::Error::Io {
+            context: format!(
+                "cannot create the drip spool directory {}; set DRIP_SPOOL_DIR or Config::spool_dir to a writable directory",
+                dir.display()
+            ),
+            source,
+        })?;
+        // Prove we can write here now rather than at the first outage.
+        let probe = dir.join(format!(".probe-{}", std::process::id()));
+        fs::write(&probe, b"")
+            .and_then(|()| fs::remove_file(&probe))
+            .map_err(|source| crate::Error::Io {
+                context: format!(
+                    "the drip spool directory {} is not writable; set DRIP_SPOOL_DIR or Config::spool_dir to a writable directory",
+                    dir.display()
+                ),
+                source,
+            })?;
+        // The pid alone can repeat across containers sharing one volume.
+        let process_tag = format!(
+            "{:08x}{:06x}",
+            std::process::id(),
+            crate::delivery::backoff::random_u64() & 0xff_ffff
+        );
+        Ok(Spool {
+            dir,
+            max_bytes,
+            bytes: AtomicU64::new(0),
+            next_seq: AtomicU64::new(0),
+            process_tag,
+        })
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn new_segment_path(&self) -> (PathBuf, u64) {
+        let ms = unix_ms();
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        let name = format!(
+            "{SEGMENT_PREFIX}{ms:013}-{}-{seq:08}{SEGMENT_SUFFIX}",
+            self.process_tag
+        );
+        (self.dir.join(name), ms)
+    }
+
+    /// Reserves `n` bytes under the cap; false when the spool is full.
+    pub(crate) fn reserve(&self, n: u64) -> bool {
+        let mut current = self.bytes.load(Ordering::Relaxed);
+        loop {
+            if current.saturating_add(n) > self.max_bytes {
+                return false;
+            }
+            match self.bytes.compare_exchange_weak(
+                current,
+                current + n,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    pub(crate) fn release(&self, n: u64) {
+        let _ = self
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                Some(b.saturating_sub(n))
+            });
+    }
+
+    /// Segments left by earlier (or other, dead) processes, in creation order,
+    /// each claimed under its lock. Segments locked by a live process are skipped.
+    pub(crate) fn claim_leftovers(&self) -> Vec<SegmentFile> {
+        let mut names: Vec<PathBuf> = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| is_segment_name(p))
+                .collect(),
+            Err(e) => {
+                tracing::warn!(target: "drip", error = %e, dir = %self.dir.display(), "cannot list the drip spool");
+                return Vec::new();
+            }
+        };
+        names.sort();
+        let mut claimed = Vec::new();
+        for path in names {
+            match SegmentFile::claim(&path, self) {
+                Ok(Some(seg)) => {
+                    self.bytes.fetch_add(seg.bytes(), Ordering::Relaxed);
+                    claimed.push(seg);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(target: "drip", error = %e, segment = %path.display(), "cannot open a drip spool segment; leaving it for a later start");
+                }
+            }
+        }
+        claimed
+    }
+}
+
+fn is_segment_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(SEGMENT_PREFIX) && n.ends_with(SEGMENT_SUFFIX))
+}
+
+/// Creation time (Unix ms) encoded in a segment's name.
+fn created_ms_from_name(path: &Path) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    name.strip_prefix(SEGMENT_PREFIX)?
+        .split('-')
+        .next()?
+        .parse()
+        .ok()
+}
+
+pub(crate) fn io_error(context: impl Into<String>, source: io::Error) -> crate::Error {
+    crate::Error::Io {
+        context: context.into(),
+        source,
+    }
+}

@@ -1,0 +1,327 @@
+//! One segment file: written append-only by a [`SegmentWriter`], then held as a
+//! [`SegmentFile`] until everything in it is acknowledged.
+
+use super::{Spool, created_ms_from_name, io_error};
+use crate::delivery::envelope::Envelope;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, BufWriter, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// Why an envelope could not be appended.
+#[derive(Debug)]
+pub(crate) enum AppendError {
+    /// The spool's size cap would be exceeded.
+    Full,
+    /// The file could not be written.
+    Io(io::Error),
+}
+
+/// The open segment. Lines are buffered and reach the disk when the buffer
+/// fills or the segment is sealed.
+#[derive(Debug)]
+pub(crate) struct SegmentWriter {
+    path: PathBuf,
+    file: BufWriter<File>,
+    bytes: u64,
+    items: u64,
+    entries: usize,
+    created_ms: u64,
+    line: Vec<u8>,
+}
+
+impl SegmentWriter {
+    /// Creates a new, exclusively locked segment.
+    pub(crate) fn create(spool: &Spool) -> crate::Result<Self> {
+        let (path, created_ms) = spool.new_segment_path();
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| {
+                io_error(
+                    format!("cannot create drip spool segment {}", path.display()),
+                    e,
+                )
+            })?;
+        // A fresh name nobody else knows yet: the lock cannot be contended.
+        if let Err(TryLockError::Error(e)) = file.try_lock() {
+            return Err(io_error(
+                format!("cannot lock drip spool segment {}", path.display()),
+                e,
+            ));
+        }
+        Ok(SegmentWriter {
+            path,
+            file: BufWriter::with_capacity(64 * 1024, file),
+            bytes: 0,
+            items: 0,
+            entries: 0,
+            created_ms,
+            line: Vec::with_capacity(512),
+        })
+    }
+
+    /// Appends one envelope as a JSON line, within the spool's cap.
+    pub(crate) fn append(&mut self, spool: &Spool, envelope: &Envelope) -> Result<(), AppendError> {
+        self.line.clear();
+        if let Err(e) = serde_json::to_writer(&mut self.line, envelope) {
+            return Err(AppendError::Io(io::Error::other(e)));
+        }
+        self.line.push(b'\n');
+        let n = self.line.len() as u64;
+        if !spool.reserve(n) {
+            return Err(AppendError::Full);
+        }
+        if let Err(e) = self.file.write_all(&self.line) {
+            spool.release(n);
+            return Err(AppendError::Io(e));
+        }
+        self.bytes += n;
+        self.items += envelope.items();
+        self.entries += 1;
+        Ok(())
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    pub(crate) fn items(&self) -> u64 {
+        self.items
+    }
+
+    pub(crate) fn created_ms(&self) -> u64 {
+        self.created_ms
+    }
+
+    /// Makes what was appended so far durable without sealing.
+    pub(crate) fn sync(&mut self) -> io::Result<()> {
+        self.file.flush()?;
+        self.file.get_ref().sync_data()
+    }
+
+    /// Flushes and syncs the segment; it is durable from here on.
+    pub(crate) fn seal(self) -> crate::Result<SegmentFile> {
+        let SegmentWriter {
+            path,
+            file,
+            bytes,
+            items,
+            created_ms,
+            ..
+        } = self;
+        let file = file.into_inner().map_err(|e| {
+            io_error(
+                format!("cannot write drip spool segment {}", path.display()),
+                e.into_error(),
+            )
+        })?;
+        file.sync_data().map_err(|e| {
+            io_error(
+                format!("cannot sync drip spool segment {}", path.display()),
+                e,
+            )
+        })?;
+        Ok(SegmentFile {
+            path,
+            file,
+            bytes,
+            items,
+            created_ms,
+        })
+    }
+
+    /// Gives the segment up without sealing (its lines may be incomplete).
+    pub(crate) fn discard(self, spool: &Spool) {
+        spool.release(self.bytes);
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// A sealed segment, held under its lock until acknowledged.
+#[derive(Debug)]
+pub(crate) struct SegmentFile {
+    path: PathBuf,
+    file: File,
+    bytes: u64,
+    items: u64,
+    created_ms: u64,
+}
+
+/// What reading a segment back found.
+#[derive(Debug, Default)]
+pub(crate) struct SegmentContents {
+    pub envelopes: Vec<Envelope>,
+    /// Lines that did not parse (counted as losses).
+    pub corrupt_lines: u64,
+    /// An unterminated last line (a write cut short by a crash).
+    pub torn_tail: bool,
+}
+
+impl SegmentFile {
+    /// Opens and locks a segment left by another process. `None` when a live
+    /// process holds it, or it vanished (already delivered by someone else).
+    pub(crate) fn claim(path: &Path, _spool: &Spool) -> io::Result<Option<SegmentFile>> {
+        let file = match OpenOptions::new().read(true).write(true).open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Ok(None),
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+        // The owner may have deleted the file between our open and our lock:
+        // only the file still reachable under its name is worth replaying.
+        if !same_file(path, &file) {
+            return Ok(None);
+        }
+        let bytes = file.metadata()?.len();
+        let created_ms = created_ms_from_name(path).unwrap_or_else(super::unix_ms);
+        let mut seg = SegmentFile {
+            path: path.to_owned(),
+            file,
+            bytes,
+            items: 0,
+            created_ms,
+        };
+        // Count what is pending without keeping it in memory.
+        seg.items = seg
+            .read()
+            .map(|c| c.envelopes.iter().map(Envelope::items).sum())
+            .unwrap_or(0);
+        Ok(Some(seg))
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    pub(crate) fn items(&self) -> u64 {
+        self.items
+    }
+
+    pub(crate) fn created_ms(&self) -> u64 {
+        self.created_ms
+    }
+
+    /// Reads every envelope back, skipping (and reporting) corrupt lines and a
+    /// torn last line.
+    pub(crate) fn read(&self) -> io::Result<SegmentContents> {
+        // The handle that wrote the segment has its cursor at the end.
+        (&self.file).seek(io::SeekFrom::Start(0))?;
+        let mut raw = Vec::with_capacity(self.bytes as usize);
+        (&self.file).read_to_end(&mut raw)?;
+        Ok(parse_lines(&raw))
+    }
+
+    /// Deletes the segment: everything in it was acknowledged.
+    pub(crate) fn delete(self, spool: &Spool) {
+        if let Err(e) = fs::remove_file(&self.path)
+            && e.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(target: "drip", error = %e, segment = %self.path.display(), "cannot delete an acknowledged drip spool segment; its events will be re-sent as duplicates at the next start");
+        }
+        spool.release(self.bytes);
+        // Dropping `file` releases the lock after the name is gone.
+    }
+
+    /// Replaces the contents with `remaining` (what is still unacknowledged),
+    /// atomically: a crash leaves either the old or the new contents.
+    pub(crate) fn rewrite(&mut self, spool: &Spool, remaining: &[Envelope]) -> io::Result<()> {
+        let tmp = self.path.with_extension("rewrite");
+        let mut out = Vec::new();
+        for env in remaining {
+            serde_json::to_writer(&mut out, env).map_err(io::Error::other)?;
+            out.push(b'\n');
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        if let Err(TryLockError::Error(e)) = file.try_lock() {
+            return Err(e);
+        }
+        (&file).write_all(&out)?;
+        file.sync_data()?;
+        fs::rename(&tmp, &self.path)?;
+        spool.release(self.bytes);
+        let new_bytes = out.len() as u64;
+        spool
+            .bytes
+            .fetch_add(new_bytes, std::sync::atomic::Ordering::Relaxed);
+        self.file = file;
+        self.bytes = new_bytes;
+        self.items = remaining.iter().map(Envelope::items).sum();
+        Ok(())
+    }
+}
+
+fn parse_lines(raw: &[u8]) -> SegmentContents {
+    let mut contents = SegmentContents::default();
+    let mut rest = raw;
+    while !rest.is_empty() {
+        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+            contents.torn_tail = true;
+            break;
+        };
+        let line = &rest[..end];
+        rest = &rest[end + 1..];
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Envelope>(line) {
+            Ok(env) => contents.envelopes.push(env),
+            Err(_) => contents.corrupt_lines += 1,
+        }
+    }
+    contents
+}
+
+#[cfg(unix)]
+fn same_file(path: &Path, file: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::metadata(path), file.metadata()) {
+        (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(path: &Path, _file: &File) -> bool {
+    path.exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn torn_and_corrupt_lines_are_skipped_and_reported() {
+        let good =
+            serde_json::to_string(&Envelope::StreamEnd(crate::delivery::envelope::StreamEnd {
+                external_run_id: "r".into(),
+                status: crate::model::RunStatus::Completed,
+                error_code: None,
+                error_message: None,
+            }))
+            .unwrap();
+        let raw = format!("{good}\n{{not json\n{good}\n{{\"kind\":\"us");
+        let c = parse_lines(raw.as_bytes());
+        assert_eq!(c.envelopes.len(), 2);
+        assert_eq!(c.corrupt_lines, 1);
+        assert!(c.torn_tail);
+    }
+}

@@ -1,0 +1,689 @@
+//! The transport thread: owns a current-thread tokio runtime and the client,
+//! so delivery works the same under any (or no) runtime of the application and
+//! can never deadlock it.
+//!
+//! Its loop: take envelopes from the queue and append them to the open spool
+//! segment (synced every `linger`); seal the segment when the dispatcher is
+//! idle and `linger` has passed (or it is full); hand sealed segments to the
+//! [`Dispatcher`] one at a time; delete each once settled. Flush and shutdown
+//! requests arrive on a separate unbounded control channel so they are never
+//! stuck behind a full queue.
+
+use super::dispatch::{Dispatcher, Progress};
+use super::envelope::Envelope;
+use super::report::{Counters, FlushReport};
+use super::run_ids::RunIds;
+use super::spool::{AppendError, DeadLetters, SegmentFile, SegmentWriter, Spool};
+use super::{Control, Shared};
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// A segment is sealed at this size even while the dispatcher is busy, which
+/// bounds what one delivery reads back into memory.
+const SEGMENT_MAX_BYTES: u64 = 4 * 1024 * 1024;
+const SEGMENT_MAX_ENTRIES: usize = 50_000;
+/// Envelopes taken from the queue per wake-up before housekeeping runs again.
+const ACCEPT_BURST: usize = 2_048;
+
+pub(crate) fn spawn(
+    shared: Arc<Shared>,
+    queue: mpsc::Receiver<Envelope>,
+    control: mpsc::UnboundedReceiver<Control>,
+) -> crate::Result<std::thread::JoinHandle<()>> {
+    let io = |context: &str, source| crate::Error::Io {
+        context: context.to_owned(),
+        source,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| io("cannot start the drip transport runtime", e))?;
+    let leftovers = shared
+        .spool
+        .as_ref()
+        .map(|s| s.claim_leftovers())
+        .unwrap_or_default();
+    let spool_dir = shared.spool.as_ref().map(|s| s.dir().to_owned());
+    let runs = RunIds::load(spool_dir.as_deref(), leftovers.is_empty());
+    let dispatcher = Dispatcher::new(
+        &shared.config,
+        shared.counters.clone(),
+        DeadLetters::new(spool_dir),
+        runs,
+    )?;
+    let mut transport = Transport {
+        memory_cap: shared.config.queue_capacity.max(1_024),
+        linger: shared.config.linger.max(Duration::from_millis(1)),
+        shared,
+        dispatcher: Arc::new(dispatcher),
+        active: None,
+        sealed: VecDeque::new(),
+        delivering: None,
+        in_memory: 0,
+        next_segment_id: 0,
+        flushes: Vec::new(),
+    };
+    for file in leftovers {
+        transport.adopt_leftover(file);
+    }
+    std::thread::Builder::new()
+        .name("drip-transport".into())
+        .spawn(move || runtime.block_on(transport.run(queue, control)))
+        .map_err(|e| io("cannot start the drip transport thread", e))
+}
+
+/// The segment being written.
+struct Active {
+    writer: Option<SegmentWriter>,
+    /// `None` once the segment outgrew the memory budget: read back from disk.
+    envelopes: Option<Vec<Envelope>>,
+    items: u64,
+    entries: usize,
+    first_at: Instant,
+    created_ms: u64,
+    last_sync: Instant,
+}
+
+/// A sealed segment waiting for (or in) delivery.
+struct Sealed {
+    id: u64,
+    file: Option<SegmentFile>,
+    envelopes: Option<Vec<Envelope>>,
+    /// Items counted in `Counters::spooled` for this segment.
+    spooled_items: u64,
+    /// All items (spooled or memory-only).
+    items: u64,
+    created_ms: u64,
+}
+
+struct Delivery {
+    segment: Sealed,
+    envelopes: Arc<Vec<Envelope>>,
+    progress: Arc<Progress>,
+    task: JoinHandle<()>,
+}
+
+struct FlushWaiter {
+    upto: u64,
+    deadline: Instant,
+    reply: oneshot::Sender<FlushReport>,
+}
+
+struct Transport {
+    shared: Arc<Shared>,
+    dispatcher: Arc<Dispatcher>,
+    active: Option<Active>,
+    sealed: VecDeque<Sealed>,
+    delivering: Option<Delivery>,
+    /// Envelopes held in memory by `active` and `sealed`.
+    in_memory: usize,
+    memory_cap: usize,
+    linger: Duration,
+    next_segment_id: u64,
+    flushes: Vec<FlushWaiter>,
+}
+
+impl Transport {
+    fn counters(&self) -> &Counters {
+        &self.shared.counters
+    }
+
+    fn spool(&self) -> Option<&Arc<Spool>> {
+        self.shared.spool.as_ref()
+    }
+
+    async fn run(
+        mut self,
+        mut queue: mpsc::Receiver<Envelope>,
+        mut control: mpsc::UnboundedReceiver<Control>,
+    ) {
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<()>();
+        loop {
+            self.housekeeping(&mut queue, &done_tx);
+            let wake = self.next_wake();
+            tokio::select! {
+                biased;
+                request = control.recv() => match request {
+                    Some(Control::Flush { deadline, reply }) => {
+                        self.begin_flush(&mut queue, deadline, reply);
+                    }
+                    Some(Control::Shutdown { deadline, reply }) => {
+                        let report = self.shutdown(&mut queue, &mut done_rx, &done_tx, deadline).await;
+                        let _ = reply.send(report);
+                        return;
+                    }
+                    None => {
+                        let deadline = self.shared.config.shutdown_deadline;
+                        self.shutdown(&mut queue, &mut done_rx, &done_tx, deadline).await;
+                        return;
+                    }
+                },
+                Some(()) = done_rx.recv() => self.finish_delivery(),
+                envelope = queue.recv() => match envelope {
+                    Some(envelope) => {
+                        self.accept(envelope);
+                        for _ in 0..ACCEPT_BURST {
+                            match queue.try_recv() {
+                                Ok(envelope) => self.accept(envelope),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    // Every sender is gone: wait for the shutdown request.
+                    None => {
+                        if let Some(request) = control.recv().await {
+                            let (deadline, reply) = match request {
+                                Control::Shutdown { deadline, reply } => (deadline, Some(reply)),
+                                Control::Flush { deadline, reply } => {
+                                    let _ = reply.send(self.counters().report());
+                                    (deadline, None)
+                                }
+                            };
+                            let report = self.shutdown(&mut queue, &mut done_rx, &done_tx, deadline).await;
+                            if let Some(reply) = reply {
+                                let _ = reply.send(report);
+                            }
+                        }
+                        return;
+                    }
+                },
+                () = tokio::time::sleep_until(wake.into()) => {}
+            }
+        }
+    }
+
+    fn next_wake(&self) -> Instant {
+        let now = Instant::now();
+        let mut wake = now + self.linger.min(Duration::from_millis(100));
+        if let Some(a) = &self.active {
+            wake = wake
+                .min(a.first_at + self.linger)
+                .min(a.last_sync + self.linger);
+        }
+        for f in &self.flushes {
+            wake = wake.min(f.deadline);
+        }
+        wake.max(now + Duration::from_millis(1))
+    }
+
+    /// Everything that does not wait: take spilled work, sync, seal, start the
+    /// next delivery, answer flushes, publish gauges.
+    fn housekeeping(
+        &mut self,
+        queue: &mut mpsc::Receiver<Envelope>,
+        done: &mpsc::UnboundedSender<()>,
+    ) {
+        if self.shared.spilling.load(Ordering::Relaxed) {
+            self.take_overflow(queue);
+        }
+        let now = Instant::now();
+        let idle = self.delivering.is_none() && self.sealed.is_empty();
+        let seal = self.active.as_ref().is_some_and(|a| {
+            a.entries >= SEGMENT_MAX_ENTRIES
+                || a.writer
+                    .as_ref()
+                    .is_some_and(|w| w.bytes() >= SEGMENT_MAX_BYTES)
+                || (idle && now >= a.first_at + self.linger)
+        });
+        if seal {
+            self.seal_active();
+        } else if let Some(a) = &mut self.active
+            && now >= a.last_sync + self.linger
+        {
+            a.last_sync = now;
+            if let Some(w) = &mut a.writer
+                && let Err(e) = w.sync()
+            {
+                tracing::warn!(target: "drip", error = %e, "cannot sync the drip spool");
+            }
+        }
+        if self.delivering.is_none() {
+            self.start_delivery(done);
+        }
+        self.answer_flushes(false);
+        self.publish_oldest();
+    }
+
+    fn publish_oldest(&self) {
+        let oldest = self
+            .delivering
+            .as_ref()
+            .map(|d| d.segment.created_ms)
+            .or_else(|| self.sealed.front().map(|s| s.created_ms))
+            .or_else(|| self.active.as_ref().map(|a| a.created_ms))
+            .unwrap_or(0);
+        self.counters()
+            .oldest_pending_ms
+            .store(oldest, Ordering::Relaxed);
+    }
+
+    fn accept(&mut self, envelope: Envelope) {
+        let items = envelope.items();
+        if self.active.is_none() {
+            let writer = self.spool().and_then(|s| match SegmentWriter::create(s) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    tracing::error!(target: "drip", error = %e, "cannot open a drip spool segment; delivering from memory only");
+                    None
+                }
+            });
+            let now = Instant::now();
+            self.active = Some(Active {
+                created_ms: writer
+                    .as_ref()
+                    .map(SegmentWriter::created_ms)
+                    .unwrap_or_else(super::spool::unix_ms),
+                writer,
+                envelopes: Some(Vec::new()),
+                items: 0,
+                entries: 0,
+                first_at: now,
+                last_sync: now,
+            });
+        }
+        let Some(spool) = self.shared.spool.clone() else {
+            return self.accept_in_memory(envelope, items);
+        };
+        let Some(active) = self.active.as_mut() else {
+            return;
+        };
+        let Some(writer) = active.writer.as_mut() else {
+            return self.accept_in_memory(envelope, items);
+        };
+        match writer.append(&spool, &envelope) {
+            Ok(()) => {
+                Counters::add(&self.shared.counters.spooled, items);
+                active.items += items;
+                active.entries += 1;
+                match &mut active.envelopes {
+                    Some(list) if self.in_memory < self.memory_cap => {
+                        list.push(envelope);
+                        self.in_memory += 1;
+                    }
+                    Some(list) => {
+                        // Over the memory budget: this segment is read back from disk.
+                        self.in_memory -= list.len();
+                        active.envelopes = None;
+                    }
+                    None => {}
+                }
+            }
+            Err(AppendError::Full) => self.shared.counters.drop_items(items, "spool full"),
+            Err(AppendError::Io(e)) => {
+                tracing::error!(target: "drip", error = %e, "cannot write to the drip spool");
+                self.shared.counters.drop_items(items, "spool write failed");
+            }
+        }
+    }
+
+    /// No spool: the envelope lives only in memory, within the budget.
+    fn accept_in_memory(&mut self, envelope: Envelope, items: u64) {
+        let Some(active) = self.active.as_mut() else {
+            return;
+        };
+        match &mut active.envelopes {
+            Some(list) if self.in_memory < self.memory_cap => {
+                list.push(envelope);
+                self.in_memory += 1;
+                active.items += items;
+                active.entries += 1;
+            }
+            _ => self
+                .shared
+                .counters
+                .drop_items(items, "no spool and the in-memory budget is full"),
+        }
+    }
+
+    fn seal_active(&mut self) {
+        let Some(active) = self.active.take() else {
+            return;
+        };
+        if active.entries == 0 {
+            if let (Some(w), Some(spool)) = (active.writer, self.spool()) {
+                w.discard(spool);
+            }
+            return;
+        }
+        let counted = if active.writer.is_some() {
+            active.items
+        } else {
+            0
+        };
+        let file = match active.writer.map(SegmentWriter::seal) {
+            Some(Ok(file)) => Some(file),
+            Some(Err(e)) => {
+                tracing::error!(target: "drip", error = %e, "cannot seal a drip spool segment");
+                let counters = &self.shared.counters;
+                counters.spooled.fetch_sub(counted, Ordering::Relaxed);
+                if active.envelopes.is_none() {
+                    counters.drop_items(active.items, "spool write failed");
+                    return;
+                }
+                // Still in memory: deliver it from there.
+                None
+            }
+            None => None,
+        };
+        let id = self.next_segment_id;
+        self.next_segment_id += 1;
+        self.sealed.push_back(Sealed {
+            id,
+            spooled_items: if file.is_some() { counted } else { 0 },
+            file,
+            envelopes: active.envelopes,
+            items: active.items,
+            created_ms: active.created_ms,
+        });
+    }
+
+    /// Segments left by earlier processes join the queue first, in order.
+    fn adopt_leftover(&mut self, file: SegmentFile) {
+        let id = self.next_segment_id;
+        self.next_segment_id += 1;
+        let items = file.items();
+        Counters::add(&self.shared.counters.spooled, items);
+        self.sealed.push_back(Sealed {
+            id,
+            created_ms: file.created_ms(),
+            file: Some(file),
+            envelopes: None,
+            spooled_items: items,
+            items,
+        });
+    }
+
+    /// Takes the callers' overflow segment. Everything still in the queue was
+    /// submitted before the overflow began, so it goes first.
+    fn take_overflow(&mut self, queue: &mut mpsc::Receiver<Envelope>) {
+        let shared = self.shared.clone();
+        let mut older = Vec::new();
+        let writer = {
+            let mut overflow = shared
+                .overflow
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            while let Ok(envelope) = queue.try_recv() {
+                older.push(envelope);
+            }
+            shared.spilling.store(false, Ordering::Relaxed);
+            overflow.take()
+        };
+        for envelope in older {
+            self.accept(envelope);
+        }
+        self.seal_active();
+        let Some(writer) = writer else { return };
+        if writer.is_empty() {
+            if let Some(spool) = self.spool() {
+                writer.discard(spool);
+            }
+            return;
+        }
+        let items = writer.items();
+        let created_ms = writer.created_ms();
+        match writer.seal() {
+            Ok(file) => {
+                let id = self.next_segment_id;
+                self.next_segment_id += 1;
+                self.sealed.push_back(Sealed {
+                    id,
+                    file: Some(file),
+                    envelopes: None,
+                    spooled_items: items,
+                    items,
+                    created_ms,
+                });
+            }
+            Err(e) => {
+                tracing::error!(target: "drip", error = %e, "cannot seal the drip overflow segment");
+                shared.counters.spooled.fetch_sub(items, Ordering::Relaxed);
+                shared.counters.drop_items(items, "spool write failed");
+            }
+        }
+    }
+
+    fn start_delivery(&mut self, done: &mpsc::UnboundedSender<()>) {
+        while let Some(mut segment) = self.sealed.pop_front() {
+            let envelopes = match segment.envelopes.take() {
+                Some(list) => {
+                    self.in_memory -= list.len();
+                    list
+                }
+                None => match self.read_back(&segment) {
+                    Some(list) => list,
+                    None => continue,
+                },
+            };
+            // Keep later segments' envelopes in memory only within budget.
+            self.trim_memory();
+            let envelopes = Arc::new(envelopes);
+            let progress = Arc::new(Progress::new(&envelopes));
+            let task = {
+                let (dispatcher, envelopes, progress, done) = (
+                    self.dispatcher.clone(),
+                    envelopes.clone(),
+                    progress.clone(),
+                    done.clone(),
+                );
+                tokio::spawn(async move {
+                    dispatcher.deliver(envelopes, progress).await;
+                    let _ = done.send(());
+                })
+            };
+            self.delivering = Some(Delivery {
+                segment,
+                envelopes,
+                progress,
+                task,
+            });
+            return;
+        }
+    }
+
+    fn trim_memory(&mut self) {
+        if self.in_memory <= self.memory_cap {
+            return;
+        }
+        for segment in self.sealed.iter_mut().rev() {
+            if self.in_memory <= self.memory_cap {
+                break;
+            }
+            if segment.file.is_some()
+                && let Some(list) = segment.envelopes.take()
+            {
+                self.in_memory -= list.len();
+            }
+        }
+    }
+
+    /// Reads a segment back from disk; counts what cannot be read as dropped.
+    fn read_back(&mut self, segment: &Sealed) -> Option<Vec<Envelope>> {
+        let file = segment.file.as_ref()?;
+        match file.read() {
+            Ok(contents) => {
+                if contents.corrupt_lines > 0 {
+                    tracing::error!(target: "drip", lines = contents.corrupt_lines, segment = %file.path().display(), "corrupted lines in a drip spool segment were skipped");
+                    self.shared
+                        .counters
+                        .drop_items(contents.corrupt_lines, "corrupted spool lines");
+                }
+                if contents.torn_tail {
+                    tracing::warn!(target: "drip", segment = %file.path().display(), "a drip spool segment ends in a line cut short by a crash; it was skipped");
+                    self.shared.counters.drop_items(1, "torn spool line");
+                }
+                Some(contents.envelopes)
+            }
+            Err(e) => {
+                tracing::error!(target: "drip", error = %e, segment = %file.path().display(), "cannot read a drip spool segment; its items are counted as dropped");
+                let segment_items = segment.spooled_items;
+                self.shared
+                    .counters
+                    .spooled
+                    .fetch_sub(segment_items, Ordering::Relaxed);
+                self.shared
+                    .counters
+                    .drop_items(segment.items.max(1), "unreadable spool segment");
+                None
+            }
+        }
+    }
+
+    fn finish_delivery(&mut self) {
+        let Some(delivery) = self.delivering.take() else {
+            return;
+        };
+        let segment = delivery.segment;
+        self.shared
+            .counters
+            .spooled
+            .fetch_sub(segment.spooled_items, Ordering::Relaxed);
+        if let (Some(file), Some(spool)) = (segment.file, self.shared.spool.clone()) {
+            file.delete(&spool);
+        }
+    }
+
+    fn begin_flush(
+        &mut self,
+        queue: &mut mpsc::Receiver<Envelope>,
+        deadline: Duration,
+        reply: oneshot::Sender<FlushReport>,
+    ) {
+        self.drain_queue(queue);
+        self.take_overflow(queue);
+        self.seal_active();
+        let upto = self.next_segment_id;
+        self.flushes.push(FlushWaiter {
+            upto,
+            deadline: Instant::now() + deadline,
+            reply,
+        });
+        self.answer_flushes(false);
+    }
+
+    fn drain_queue(&mut self, queue: &mut mpsc::Receiver<Envelope>) {
+        while let Ok(envelope) = queue.try_recv() {
+            self.accept(envelope);
+        }
+    }
+
+    /// The id of the oldest unsettled segment (ids grow with age).
+    fn oldest_pending_id(&self) -> u64 {
+        self.delivering
+            .as_ref()
+            .map(|d| d.segment.id)
+            .or_else(|| self.sealed.front().map(|s| s.id))
+            .unwrap_or(u64::MAX)
+    }
+
+    fn answer_flushes(&mut self, all: bool) {
+        if self.flushes.is_empty() {
+            return;
+        }
+        let oldest = self.oldest_pending_id();
+        let now = Instant::now();
+        let report = self.counters().report();
+        let mut i = 0;
+        while i < self.flushes.len() {
+            let f = &self.flushes[i];
+            if all || oldest >= f.upto || now >= f.deadline {
+                let f = self.flushes.swap_remove(i);
+                let _ = f.reply.send(report);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    async fn shutdown(
+        &mut self,
+        queue: &mut mpsc::Receiver<Envelope>,
+        done_rx: &mut mpsc::UnboundedReceiver<()>,
+        done_tx: &mpsc::UnboundedSender<()>,
+        deadline: Duration,
+    ) -> FlushReport {
+        let end = Instant::now() + deadline;
+        queue.close();
+        self.drain_queue(queue);
+        self.take_overflow(queue);
+        self.seal_active();
+        loop {
+            if self.delivering.is_none() {
+                self.start_delivery(done_tx);
+            }
+            if self.delivering.is_none() {
+                break;
+            }
+            tokio::select! {
+                Some(()) = done_rx.recv() => self.finish_delivery(),
+                () = tokio::time::sleep_until(end.into()) => break,
+            }
+        }
+        self.abandon_delivery();
+        // What is left stays on disk (unlocked as the files close); what has
+        // no file is lost and counted.
+        for segment in self.sealed.drain(..) {
+            if segment.file.is_none() {
+                self.shared
+                    .counters
+                    .drop_items(segment.items, "no spool: undelivered at shutdown");
+            }
+        }
+        self.in_memory = 0;
+        self.shared.counters.in_flight.store(0, Ordering::Relaxed);
+        self.publish_oldest();
+        self.answer_flushes(true);
+        self.counters().report()
+    }
+
+    /// Stops the delivery in progress; rewrites its segment to what is still
+    /// unsettled, so a later replay sends only that.
+    fn abandon_delivery(&mut self) {
+        let Some(delivery) = self.delivering.take() else {
+            return;
+        };
+        delivery.task.abort();
+        let mut segment = delivery.segment;
+        let Some(file) = segment.file.as_mut() else {
+            self.shared
+                .counters
+                .drop_items(segment.items, "no spool: undelivered at shutdown");
+            return;
+        };
+        if !delivery.progress.any_settled() {
+            return;
+        }
+        let remaining: Vec<Envelope> = delivery
+            .envelopes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !delivery.progress.is_settled(*i))
+            .map(|(_, e)| e.clone())
+            .collect();
+        let Some(spool) = self.shared.spool.clone() else {
+            return;
+        };
+        self.shared
+            .counters
+            .spooled
+            .fetch_sub(segment.spooled_items, Ordering::Relaxed);
+        if remaining.is_empty() {
+            if let Some(file) = segment.file.take() {
+                file.delete(&spool);
+            }
+            return;
+        }
+        match file.rewrite(&spool, &remaining) {
+            Ok(()) => Counters::add(&self.shared.counters.spooled, file.items()),
+            Err(e) => {
+                // The old contents stay; settled parts will come back as duplicates.
+                tracing::warn!(target: "drip", error = %e, "cannot shrink a partly delivered drip spool segment");
+                Counters::add(&self.shared.counters.spooled, segment.spooled_items);
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! How many fields and spans the privacy rules removed, and a warning the first time each kind happens.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// Totals since the process started of what the run-time privacy rules removed.
+///
+/// Read with [`counters`](super::counters); included in `drip::stats()`.
+///
+/// ```
+/// let before = drip_runtime::privacy::counters();
+/// let _ = drip_runtime::privacy::redact_text("contact ada@example.com");
+/// assert!(drip_runtime::privacy::counters().redactions > before.redactions);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PrivacyCounters {
+    /// Metadata fields dropped because of their key (secret, content, personal
+    /// data, not allowlisted, malformed, or a duplicate after normalisation).
+    pub dropped_keys: u64,
+    /// Metadata fields dropped because of their value (secret-looking,
+    /// personal data, a registered secret, or a non-finite number).
+    pub dropped_values: u64,
+    /// Spans replaced by `[redacted]` in free text.
+    pub redactions: u64,
+    /// Strings cut to 256 characters.
+    pub truncations: u64,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    DroppedKey,
+    DroppedValue,
+    Redaction,
+    Truncation,
+}
+
+static COUNTS: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+static WARNED: [AtomicBool; 4] = [const { AtomicBool::new(false) }; 4];
+
+/// Counts one occurrence; returns true the first time this kind happens in the
+/// process, so the caller logs it once.
+pub(crate) fn record(kind: Kind) -> bool {
+    let i = kind as usize;
+    COUNTS[i].fetch_add(1, Ordering::Relaxed);
+    !WARNED[i].load(Ordering::Relaxed) && !WARNED[i].swap(true, Ordering::Relaxed)
+}
+
+pub(crate) fn snapshot() -> PrivacyCounters {
+    let get = |k: Kind| COUNTS[k as usize].load(Ordering::Relaxed);
+    PrivacyCounters {
+        dropped_keys: get(Kind::DroppedKey),
+        dropped_values: get(Kind::DroppedValue),
+        redactions: get(Kind::Redaction),
+        truncations: get(Kind::Truncation),
+    }
+}

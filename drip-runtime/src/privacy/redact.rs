@@ -1,0 +1,55 @@
+//! Redaction of free text (descriptions, error messages).
+
+use super::counters::{Kind, record};
+use super::sanitize::cut_string;
+use super::{REDACTED, secrets};
+use crate::fields::{ValueRefusal, find_sensitive_from};
+
+/// Passes after which text that keeps changing is replaced whole (fail closed).
+const MAX_PASSES: usize = 4;
+
+pub(crate) fn redact_text(text: &str) -> String {
+    let mut out = text.to_owned();
+    redact_once(&mut out);
+    cut_string(&mut out);
+    // Cutting can expose a shorter match (e.g. the first 16 digits of a longer
+    // number); repeat until nothing changes so that redacting twice is a no-op.
+    for _ in 0..MAX_PASSES {
+        let mut next = out.clone();
+        redact_once(&mut next);
+        cut_string(&mut next);
+        if next == out {
+            return out;
+        }
+        out = next;
+    }
+    REDACTED.to_owned()
+}
+
+fn redact_once(text: &mut String) {
+    let registered = secrets::replace_in(text);
+    if registered > 0 {
+        count(registered, None);
+    }
+    let mut pos = 0;
+    while let Some((span, kind)) = find_sensitive_from(text, pos) {
+        text.replace_range(span.clone(), REDACTED);
+        pos = span.start + REDACTED.len();
+        count(1, Some(kind));
+    }
+}
+
+fn count(n: u64, kind: Option<ValueRefusal>) {
+    for _ in 0..n {
+        if record(Kind::Redaction) {
+            match kind {
+                Some(kind) => tracing::warn!(
+                    "drip redacted free text ({kind}); the text is not logged and further redactions are only counted"
+                ),
+                None => tracing::warn!(
+                    "drip redacted a configured secret from free text; further redactions are only counted"
+                ),
+            }
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The delivery pipeline against the emulator over loopback: what arrives, what
+//! the reports say, and how the pipeline behaves at its edges.
+//!
+//! The pipeline is process-global, so the tests of this file take turns.
+
+use drip_emulator::{Emulator, EmulatorHandle};
+use drip_runtime::config::{Config, OverflowPolicy};
+use drip_runtime::delivery::{self, __test_hooks as hooks};
+use drip_runtime::model::{Event, RunStatus, ToolStatus};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+static TURN: Mutex<()> = Mutex::new(());
+
+fn turn() -> MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn spool_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("drip-delivery-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn config(emulator: &EmulatorHandle, spool: &PathBuf) -> Config {
+    Config::new(emulator.secret_key())
+        .base_url(emulator.base_url())
+        .spool_dir(spool)
+        .linger(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(200))
+}
+
+fn tool_events(n: usize) -> Vec<Event> {
+    (0..n)
+        .map(|i| {
+            Event::tool_call(
+                "web-search",
+                Duration::from_millis(i as u64),
+                ToolStatus::Ok,
+            )
+        })
+        .collect()
+}
+
+/// Waits (as a hang guard, not a timing assertion) until `cond` holds.
+fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let give_up = Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(Instant::now() < give_up, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn multi_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn runs_usage_and_stream_runs_arrive_once_and_the_report_agrees() {
+    let _turn = turn();
+    multi_thread_runtime().block_on(mixed_work_arrives_once());
+}
+
+async fn mixed_work_arrives_once() {
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let spool = spool_dir("mixed");
+    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+
+    let mut keys = HashSet::new();
+    for r in 0..10 {
+        let events = tool_events(20);
+        keys.extend(events.iter().map(|e| e.idempotency_key.clone()));
+        hooks::submit_run("cus_1", "research-agent", &format!("run-rec-{r}"), events);
+    }
+    hooks::submit_stream_start("cus_2", "streamer", "run-stream-1");
+    for _ in 0..30 {
+        let events = tool_events(1);
+        keys.extend(events.iter().map(|e| e.idempotency_key.clone()));
+        hooks::submit_stream_events("run-stream-1", events);
+    }
+    hooks::submit_stream_end("run-stream-1", RunStatus::Completed);
+    for u in 0..15 {
+        hooks::submit_usage("cus_3", "api_calls", 2.0, &format!("usage-{u}"));
+    }
+
+    let report = delivery::flush(Duration::from_secs(30)).await;
+    assert_eq!(report.sent, 200 + 30 + 15, "{report:?}");
+    assert_eq!(report.duplicates, 0, "{report:?}");
+    assert!(report.is_complete(), "{report:?}");
+
+    let stored: HashSet<String> = emulator
+        .events()
+        .into_iter()
+        .filter_map(|e| e.idempotency_key)
+        .collect();
+    assert_eq!(emulator.events().len(), 230);
+    assert_eq!(
+        stored, keys,
+        "every event arrives once with the key it was made with"
+    );
+    assert_eq!(emulator.usage().len(), 15);
+    let stream_run = emulator
+        .runs()
+        .into_iter()
+        .find(|r| r.external_run_id.as_deref() == Some("run-stream-1"))
+        .expect("the stream run exists");
+    assert_eq!(stream_run.status, "COMPLETED");
+    assert_eq!(stream_run.event_count, 30);
+
+    let after = guard.shutdown();
+    assert_eq!(after.sent, 245);
+    assert_eq!(after.spooled, 0);
+    let stats = delivery::stats();
+    assert!(!stats.running);
+    assert_eq!(stats.sent, 245);
+}
+
+#[test]
+fn timestamps_and_keys_made_at_creation_are_the_ones_stored() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let spool = spool_dir("keys");
+    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+    let mut event = Event::llm_call("gpt-4o", 42);
+    event.timestamp = "2020-01-02T03:04:05.006Z".into();
+    let key = event.idempotency_key.clone();
+    hooks::submit_run("cus_1", "agent", "run-ts", vec![event]);
+    let report = guard.shutdown();
+    assert_eq!(report.sent, 1, "{report:?}");
+    let stored = emulator.events();
+    assert_eq!(stored[0].idempotency_key.as_deref(), Some(key.as_str()));
+    assert_eq!(
+        stored[0].timestamp.as_deref(),
+        Some("2020-01-02T03:04:05.006Z")
+    );
+}
+
+#[test]
+fn init_refuses_bad_keys_untrusted_urls_and_a_second_pipeline() {
+    let _turn = turn();
+    let spool = spool_dir("init");
+    let short = delivery::init(Config::new("sk_x").spool_dir(&spool));
+    assert!(matches!(short, Err(drip_runtime::Error::Config { .. })));
+    let plain_http = delivery::init(
+        Config::new("sk_test_0123456789")
+            .base_url("http://example.com/v1")
+            .spool_dir(&spool),
+    );
+    let message = plain_http.unwrap_err().to_string();
+    assert!(message.contains("not trusted"), "{message}");
+    assert!(
+        !message.contains("0123456789"),
+        "the key never appears: {message}"
+    );
+
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let first = delivery::init(config(&emulator, &spool)).unwrap();
+    let second = delivery::init(config(&emulator, &spool));
+    assert!(matches!(second, Err(drip_runtime::Error::Config { .. })));
+    drop(first);
+    // After the first guard is gone a new pipeline may start.
+    let third = delivery::init(config(&emulator, &spool)).unwrap();
+    drop(third);
+}
+
+#[test]
+fn a_disabled_configuration_starts_nothing() {
+    let _turn = turn();
+    let guard = delivery::init(Config::new("sk_test_0123456789").disabled(true)).unwrap();
+    assert!(!delivery::stats().running);
+    assert_eq!(guard.shutdown(), delivery::FlushReport::default());
+}
+
+#[test]
+fn every_overflowing_item_is_either_delivered_or_counted_as_dropped() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    emulator.set_request_logging(false);
+    for policy in [
+        OverflowPolicy::DropNewest,
+        OverflowPolicy::Spill,
+        OverflowPolicy::Block,
+    ] {
+        let spool = spool_dir(&format!("overflow-{policy:?}"));
+        let guard =
+            delivery::init(config(&emulator, &spool).queue_capacity(1).overflow(policy)).unwrap();
+        let before = emulator.events().len() as u64;
+        let run = format!("run-overflow-{policy:?}");
+        hooks::submit_stream_start("cus_1", "overflow", &run);
+        let n = 3_000u64;
+        for _ in 0..n {
+            hooks::submit_stream_events(&run, tool_events(1));
+        }
+        hooks::submit_stream_end(&run, RunStatus::Completed);
+        let report = guard.shutdown();
+        let stored = emulator.events().len() as u64 - before;
+        assert_eq!(
+            report.sent + report.duplicates,
+            stored,
+            "{policy:?}: {report:?}"
+        );
+        assert_eq!(report.sent + report.dropped, n, "{policy:?}: {report:?}");
+        assert_eq!(report.spooled, 0, "{policy:?}: {report:?}");
+        if policy != OverflowPolicy::DropNewest {
+            assert_eq!(report.dropped, 0, "{policy:?} never drops: {report:?}");
+        }
+    }
+}
+
+#[test]
+fn stats_show_pending_work_while_the_server_stalls() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    emulator.faults().stall(true);
+    let spool = spool_dir("stall-stats");
+    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+    for u in 0..5 {
+        hooks::submit_usage("cus_1", "tokens", 1.0, &format!("stall-{u}"));
+    }
+    eventually("requests in flight", || delivery::stats().in_flight > 0);
+    let stats = delivery::stats();
+    assert!(stats.running);
+    assert_eq!(stats.spooled, 5);
+    assert!(stats.oldest_pending_age.is_some());
+    let report = guard.shutdown();
+    assert_eq!(report.spooled, 5, "{report:?}");
+    assert_eq!(report.sent, 0);
+    emulator.faults().clear();
+}
+
+#[test]
+fn shutdown_without_a_pipeline_returns_at_once_and_late_items_are_counted() {
+    let _turn = turn();
+    let before = delivery::shutdown(Duration::from_secs(1));
+    hooks::submit_usage("cus_1", "tokens", 1.0, "after-shutdown");
+    let after = delivery::shutdown(Duration::from_secs(1));
+    assert_eq!(after.dropped, before.dropped + 1);
+}
+
+#[test]
+fn shutdown_from_inside_a_current_thread_runtime_does_not_deadlock() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let spool = spool_dir("current-thread");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime.block_on(async {
+        let guard = delivery::init(config(&emulator, &spool)).unwrap();
+        hooks::submit_run("cus_1", "agent", "run-ct", tool_events(3));
+        let flushed = delivery::flush(Duration::from_secs(30)).await;
+        assert_eq!(flushed.sent, 3);
+        guard.shutdown()
+    });
+    assert_eq!(report.sent, 3);
+    assert!(report.is_complete());
+}
