@@ -47,7 +47,11 @@ fn the_server_stops_when_the_last_clone_is_dropped() {
     let clone = emu.clone();
     let origin = emu.origin();
     drop(emu);
-    assert_eq!(health(&origin), 200, "a live clone keeps the server running");
+    assert_eq!(
+        health(&origin),
+        200,
+        "a live clone keeps the server running"
+    );
     drop(clone);
     assert!(std::net::TcpStream::connect(origin.trim_start_matches("http://")).is_err());
 }
