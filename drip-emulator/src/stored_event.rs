@@ -1,0 +1,198 @@
+//! Run events as the server keeps them, built for cheap ingestion.
+//!
+//! Metadata stays the raw JSON text the client sent (checked on arrival, never turned into a
+//! `serde_json::Value` tree on the hot path), and what every event of a batch repeats (the
+//! run id, the receive time) is shared rather than copied. Inspection converts to the public
+//! [`EventRecord`] on demand. The serialised form (the `--persist` snapshot) is the same as
+//! [`EventRecord`]'s, so snapshots written before and after this layout load either way.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::records::EventRecord;
+
+/// Text shared by many records: cloning is a reference-count increment, not a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SharedText(Arc<str>);
+
+impl SharedText {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for SharedText {
+    fn from(text: &str) -> Self {
+        Self(text.into())
+    }
+}
+
+impl Serialize for SharedText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|s| Self(s.into()))
+    }
+}
+
+/// One stored run event; field for field an [`EventRecord`] (same serialised names and order).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct StoredEvent {
+    pub(crate) id: String,
+    pub(crate) run_id: SharedText,
+    pub(crate) event_type: String,
+    pub(crate) quantity: Option<f64>,
+    pub(crate) units: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) cost_units: Option<f64>,
+    pub(crate) cost_currency: Option<String>,
+    /// A JSON object, as sent (validated on arrival and on load).
+    pub(crate) metadata: Option<Box<RawValue>>,
+    pub(crate) idempotency_key: Option<String>,
+    pub(crate) timestamp: Option<String>,
+    pub(crate) parent_event_id: Option<String>,
+    pub(crate) correlation_id: Option<String>,
+    pub(crate) span_id: Option<String>,
+    pub(crate) received_at: SharedText,
+}
+
+impl StoredEvent {
+    /// The public snapshot of this event.
+    pub(crate) fn to_record(&self) -> EventRecord {
+        EventRecord {
+            id: self.id.clone(),
+            run_id: self.run_id.as_str().to_owned(),
+            event_type: self.event_type.clone(),
+            quantity: self.quantity,
+            units: self.units.clone(),
+            description: self.description.clone(),
+            cost_units: self.cost_units,
+            cost_currency: self.cost_currency.clone(),
+            // Metadata was checked to parse as a JSON value before it was stored.
+            metadata: self
+                .metadata
+                .as_deref()
+                .and_then(|m| serde_json::from_str(m.get()).ok()),
+            idempotency_key: self.idempotency_key.clone(),
+            timestamp: self.timestamp.clone(),
+            parent_event_id: self.parent_event_id.clone(),
+            correlation_id: self.correlation_id.clone(),
+            span_id: self.span_id.clone(),
+            received_at: self.received_at.as_str().to_owned(),
+        }
+    }
+}
+
+/// Deepest metadata nesting the fast path accepts; deeper documents take the exact (slow)
+/// path, whose limits are serde_json's own.
+const MAX_FAST_DEPTH: usize = 64;
+
+/// Whether `raw` parses into a `serde_json::Value` (numbers in range, no lone surrogates —
+/// what skipping over it as raw text does not check), without building one.
+pub(crate) fn parses_as_value(raw: &RawValue) -> bool {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    serde::de::DeserializeSeed::deserialize(Checked(0), &mut de).is_ok()
+}
+
+/// Visits every scalar the way `Value` parsing does, keeping nothing.
+#[derive(Clone, Copy)]
+struct Checked(usize);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Checked {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Checked {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let inner = self.nested::<A::Error>()?;
+        while seq.next_element_seed(inner)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let inner = self.nested::<A::Error>()?;
+        while map.next_key_seed(inner)?.is_some() {
+            map.next_value_seed(inner)?;
+        }
+        Ok(())
+    }
+}
+
+impl Checked {
+    fn nested<E: serde::de::Error>(self) -> Result<Self, E> {
+        if self.0 >= MAX_FAST_DEPTH {
+            Err(E::custom("nested too deeply for the fast path"))
+        } else {
+            Ok(Self(self.0 + 1))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn accepts_what_value_accepts_and_rejects_what_it_rejects() {
+        for text in [
+            r#"{"a":1,"b":[true,null,"x\n"],"c":{"d":-1.5e3}}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{}"#,
+        ] {
+            assert!(parses_as_value(&raw(text)), "{text}");
+            assert!(serde_json::from_str::<serde_json::Value>(text).is_ok());
+        }
+        for text in [r#"{"a":1e400}"#, r#"{"a":"\ud800"}"#] {
+            assert!(!parses_as_value(&raw(text)), "{text}");
+            assert!(serde_json::from_str::<serde_json::Value>(text).is_err());
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_left_to_the_exact_path() {
+        let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(!parses_as_value(&raw(&deep)));
+    }
+}
