@@ -19,13 +19,19 @@ pub(crate) struct KeyIndex {
 }
 
 impl KeyIndex {
-    /// The position stored for `key`; `key_at` gives the key of the record at a position.
+    /// The hash `get` and `insert` take, so that a lookup followed by an insert hashes once.
+    pub(crate) fn hash(&self, key: &str) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// The position stored for `key` (whose `hash` is given); `key_at` gives the key of the
+    /// record at a position.
     pub(crate) fn get<'k>(
         &self,
+        hash: u64,
         key: &str,
         key_at: impl Fn(Position) -> Option<&'k str>,
     ) -> Option<Position> {
-        let hash = self.hasher.hash_one(key);
         match self.by_hash.get(&hash) {
             Some(&at) if key_at(at) == Some(key) => Some(at),
             Some(_) => self.collisions.get(key).copied(),
@@ -36,11 +42,11 @@ impl KeyIndex {
     /// Records `key` at `position` (a later insert of the same key wins, like a map's).
     pub(crate) fn insert<'k>(
         &mut self,
+        hash: u64,
         key: &str,
         position: Position,
         key_at: impl Fn(Position) -> Option<&'k str>,
     ) {
-        let hash = self.hasher.hash_one(key);
         match self.by_hash.get_mut(&hash) {
             None => {
                 self.by_hash.insert(hash, position);
@@ -84,12 +90,12 @@ mod tests {
         let mut index = KeyIndex::default();
         let key_at = |i: usize| keys.get(i).map(String::as_str);
         for (i, k) in keys.iter().enumerate() {
-            index.insert(k, i, key_at);
+            index.insert(index.hash(k), k, i, key_at);
         }
         for (i, k) in keys.iter().enumerate() {
-            assert_eq!(index.get(k, key_at), Some(i));
+            assert_eq!(index.get(index.hash(k), k, key_at), Some(i));
         }
-        assert_eq!(index.get("key-1000", key_at), None);
+        assert_eq!(index.get(index.hash("key-1000"), "key-1000", key_at), None);
     }
 
     #[test]
@@ -97,13 +103,13 @@ mod tests {
         let keys = ["a".to_owned(), "b".to_owned()];
         let key_at = |i: usize| keys.get(i).map(String::as_str);
         let mut index = KeyIndex::default();
-        index.insert("a", 0, key_at);
+        index.insert(index.hash("a"), "a", 0, key_at);
         // Force "b" into the slot "a" occupies, as a real collision would.
-        let hash_b = index.hasher.hash_one("b");
-        index.by_hash.remove(&index.hasher.hash_one("a"));
+        let hash_b = index.hash("b");
+        index.by_hash.remove(&index.hash("a"));
         index.by_hash.insert(hash_b, 0);
-        index.insert("b", 1, key_at);
-        assert_eq!(index.get("b", key_at), Some(1));
+        index.insert(hash_b, "b", 1, key_at);
+        assert_eq!(index.get(hash_b, "b", key_at), Some(1));
         assert_eq!(index.collisions.len(), 1);
     }
 }

@@ -41,10 +41,65 @@ impl<'de> Deserialize<'de> for SharedText {
     }
 }
 
+/// An event id, `evt_` and at least 12 hex digits of a number unique within the store; kept
+/// as the number (no allocation per event) and written out as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EventId(pub(crate) u64);
+
+const EVENT_ID_PREFIX: &str = "evt_";
+
+impl EventId {
+    /// The id's text, written into `buf`.
+    fn encode(self, buf: &mut [u8; 20]) -> &str {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let significant = (64 - self.0.leading_zeros() as usize).div_ceil(4);
+        let digits = significant.max(12);
+        buf[..4].copy_from_slice(EVENT_ID_PREFIX.as_bytes());
+        for (i, slot) in buf[4..4 + digits].iter_mut().enumerate() {
+            let shift = 4 * (digits - 1 - i);
+            // Shifts of 64 or more (the zero padding) give 0.
+            let nibble = self.0.checked_shr(shift as u32).unwrap_or(0) & 0xf;
+            *slot = HEX[nibble as usize];
+        }
+        // Only ASCII was written.
+        std::str::from_utf8(&buf[..4 + digits]).unwrap_or(EVENT_ID_PREFIX)
+    }
+
+    /// Parses text that `encode` produced; `None` for anything else.
+    fn decode(text: &str) -> Option<Self> {
+        let hex = text.strip_prefix(EVENT_ID_PREFIX)?;
+        let id = Self(u64::from_str_radix(hex, 16).ok()?);
+        (id.encode(&mut [0; 20]) == text).then_some(id)
+    }
+}
+
+impl std::fmt::Display for EventId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.encode(&mut [0; 20]))
+    }
+}
+
+impl Serialize for EventId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.encode(&mut [0; 20]))
+    }
+}
+
+impl<'de> Deserialize<'de> for EventId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::decode(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not an event id this emulator issues (evt_ and 12 or more hex digits)"
+            ))
+        })
+    }
+}
+
 /// One stored run event; field for field an [`EventRecord`] (same serialised names and order).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct StoredEvent {
-    pub(crate) id: String,
+    pub(crate) id: EventId,
     pub(crate) run_id: SharedText,
     pub(crate) event_type: String,
     pub(crate) quantity: Option<f64>,
@@ -66,7 +121,7 @@ impl StoredEvent {
     /// The public snapshot of this event.
     pub(crate) fn to_record(&self) -> EventRecord {
         EventRecord {
-            id: self.id.clone(),
+            id: self.id.to_string(),
             run_id: self.run_id.as_str().to_owned(),
             event_type: self.event_type.clone(),
             quantity: self.quantity,
@@ -187,6 +242,30 @@ mod tests {
         for text in [r#"{"a":1e400}"#, r#"{"a":"\ud800"}"#] {
             assert!(!parses_as_value(&raw(text)), "{text}");
             assert!(serde_json::from_str::<serde_json::Value>(text).is_err());
+        }
+    }
+
+    #[test]
+    fn event_ids_read_as_store_new_id_wrote_them() {
+        for n in [
+            0u64,
+            1,
+            0xabc,
+            0xffff_ffff_ffff,
+            0x1_0000_0000_0000,
+            u64::MAX,
+        ] {
+            let text = format!("evt_{n:012x}");
+            assert_eq!(EventId(n).to_string(), text);
+            assert_eq!(EventId::decode(&text), Some(EventId(n)));
+        }
+        for bad in [
+            "evt_1",
+            "evt_00000000000g",
+            "run_000000000001",
+            "evt_0000000000001",
+        ] {
+            assert_eq!(EventId::decode(bad), None, "{bad}");
         }
     }
 

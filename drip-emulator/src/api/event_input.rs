@@ -13,7 +13,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{ApiError, check_quantity, check_timestamp, required};
-use crate::stored_event::{SharedText, StoredEvent, parses_as_value};
+use crate::stored_event::{EventId, SharedText, StoredEvent, parses_as_value};
 
 /// A string field, borrowed from the request body unless it contained escapes.
 pub(crate) struct Text<'a>(Cow<'a, str>);
@@ -243,7 +243,7 @@ impl ValidEvent<'_> {
     /// The record to store, copying what was borrowed from the request body.
     pub(crate) fn into_stored(
         self,
-        id: String,
+        id: EventId,
         run_id: SharedText,
         received_at: SharedText,
     ) -> StoredEvent {

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::event_input::{ExactEvent, FastEvent, ValidEvent, parse_fast};
 use super::{ApiError, ApiResult, AppState, Caller, ok, required};
 use crate::store::Store;
-use crate::stored_event::{SharedText, StoredEvent};
+use crate::stored_event::{EventId, SharedText, StoredEvent};
 
 /// What happened to one event; the refused ones give back the type they were sent with.
 pub(crate) enum Stored<'a> {
@@ -33,20 +33,21 @@ pub(crate) fn store_event<'a>(
     event: ValidEvent<'a>,
     received_at: &SharedText,
 ) -> Stored<'a> {
-    if let Some(i) = event
+    let key_hash = event
         .idempotency_key
         .as_deref()
-        .and_then(|k| store.event_by_key(k))
-    {
+        .map(|k| (k, store.event_key_hash(k)));
+    if let Some(i) = key_hash.and_then(|(k, hash)| store.event_by_key(hash, k)) {
         return Stored::Duplicate(i, event.event_type);
     }
+    let key_hash = key_hash.map(|(_, hash)| hash);
     if store.runs[run_index].ended_at.is_some() {
         return Stored::RunEnded(event.event_type);
     }
-    let id = store.new_id("evt");
+    let id = EventId(store.new_number());
     let run_id = store.index.run_ids[run_index].clone();
     let record = event.into_stored(id, run_id, received_at.clone());
-    Stored::Created(store.push_event(run_index, record))
+    Stored::Created(store.push_event(run_index, record, key_hash))
 }
 
 /// Stores an event on a run that was just created by `/runs/record` (never ended yet).
@@ -64,7 +65,7 @@ pub(crate) fn store_recorded_event(
 
 fn single_view(e: &StoredEvent, duplicate: bool) -> Value {
     json!({
-        "id": e.id,
+        "id": e.id.to_string(),
         "runId": e.run_id.as_str(),
         "eventType": e.event_type,
         "quantity": e.quantity,
@@ -115,7 +116,7 @@ enum Outcome<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct BatchItem<'s> {
-    id: Option<&'s str>,
+    id: Option<EventId>,
     event_type: &'s str,
     is_duplicate: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -152,14 +153,14 @@ impl Serialize for BatchItems<'_, '_> {
         let events = self.0.events;
         serializer.collect_seq(self.0.outcomes.iter().map(|outcome| match outcome {
             Outcome::Created(i) => BatchItem {
-                id: Some(&events[*i].id),
+                id: Some(events[*i].id),
                 event_type: &events[*i].event_type,
                 is_duplicate: false,
                 skipped: false,
                 reason: None,
             },
             Outcome::Duplicate(i, event_type) => BatchItem {
-                id: Some(&events[*i].id),
+                id: Some(events[*i].id),
                 event_type,
                 is_duplicate: true,
                 skipped: false,
@@ -231,7 +232,7 @@ pub(crate) async fn emit_batch(
         }
         outcomes.push(outcome);
     }
-    // Serialised while the lock is held, so ids and types are borrowed rather than copied.
+    // Serialised while the lock is held, so event types are borrowed rather than copied.
     let response = Json(BatchResponse {
         created,
         duplicates,

@@ -132,7 +132,7 @@ pub(crate) async fn timeline(
     let indices: &[usize] = store
         .index
         .run_events
-        .get(&run_index)
+        .get(run_index)
         .map_or(&[], Vec::as_slice);
     // Metadata is kept as text; the timeline is read rarely enough to convert it here.
     let events: Vec<EventRecord> = indices
