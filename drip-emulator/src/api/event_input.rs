@@ -156,8 +156,8 @@ fn non_blank(text: Option<Text<'_>>) -> Option<Cow<'_, str>> {
     cow(text).filter(|t| !t.is_empty())
 }
 
-fn owned(text: Option<Text<'_>>) -> Option<String> {
-    text.map(|t| t.0.into_owned())
+fn owned(text: Option<&Text<'_>>) -> Option<String> {
+    text.map(|t| t.0.as_ref().to_owned())
 }
 
 fn is_object(metadata: &RawJson<'_>) -> bool {
@@ -168,6 +168,18 @@ impl<'a> FastEvent<'a> {
     /// Validates; `position` is the event's index in an `events` array, used to name fields
     /// (`events[2].quantity`) in error messages.
     pub(crate) fn validate(self, position: Option<usize>) -> Result<ValidEvent<'a>, ApiError> {
+        self.check(position)?;
+        Ok(self.into_valid())
+    }
+
+    /// Whether the event carries a `runId`.
+    pub(crate) fn has_run_id(&self) -> bool {
+        self.run_id.is_some()
+    }
+
+    /// The validation of [`FastEvent::validate`], without consuming the event (so a batch can
+    /// be checked whole before anything is stored, without a second list).
+    pub(crate) fn check(&self, position: Option<usize>) -> Result<(), ApiError> {
         let field = |name: &str| match position {
             Some(n) => format!("events[{n}].{name}"),
             None => name.to_owned(),
@@ -188,7 +200,12 @@ impl<'a> FastEvent<'a> {
         {
             return Err(self.explain(&field));
         }
-        Ok(ValidEvent {
+        Ok(())
+    }
+
+    /// The event as validated; only for events [`FastEvent::check`] accepted.
+    pub(crate) fn into_valid(self) -> ValidEvent<'a> {
+        ValidEvent {
             run_id: cow(self.run_id),
             event_type: cow(self.event_type).unwrap_or_default(),
             quantity: self.quantity,
@@ -202,13 +219,13 @@ impl<'a> FastEvent<'a> {
             idempotency_key: non_blank(self.idempotency_key),
             metadata: self.metadata.map(|m| m.0),
             timestamp: cow(self.timestamp),
-        })
+        }
     }
 
     /// The first problem with an invalid event, as a 400.
-    fn explain(self, field: &dyn Fn(&str) -> String) -> ApiError {
+    fn explain(&self, field: &dyn Fn(&str) -> String) -> ApiError {
         let check = || -> Result<(), ApiError> {
-            required(&field("eventType"), owned(self.event_type))?;
+            required(&field("eventType"), owned(self.event_type.as_ref()))?;
             if let Some(q) = self.quantity {
                 check_quantity(&field("quantity"), q)?;
             }
@@ -230,7 +247,7 @@ impl<'a> FastEvent<'a> {
                     field("metadata")
                 )));
             }
-            check_timestamp(&field("timestamp"), owned(self.timestamp))?;
+            check_timestamp(&field("timestamp"), owned(self.timestamp.as_ref()))?;
             Ok(())
         };
         check()

@@ -1,7 +1,9 @@
 //! `/run-events` and `/run-events/batch`: per-event dedupe by `idempotencyKey`.
 //!
-//! The batch path is the hot one: typed deserialisation, one lock per batch, hash lookups
-//! for keys, and records built by moving the parsed strings (no copies of the body).
+//! The batch path is the hot one: strings borrowed from the body and metadata kept as raw
+//! text (see `event_input`), the whole batch validated before anything is stored, one lock per
+//! batch, one hash per idempotency key, and the answer serialised from the stored records
+//! while the lock is held (no per-event copies for it).
 
 use std::borrow::Cow;
 
@@ -192,22 +194,20 @@ pub(crate) async fn emit_batch(
             })
         },
     )?;
-    let mut events = Vec::with_capacity(batch.events.len());
-    for (n, input) in batch.events.into_iter().enumerate() {
-        let event = input.validate(Some(n))?;
-        if event.run_id.is_none() {
+    for (n, input) in batch.events.iter().enumerate() {
+        input.check(Some(n))?;
+        if !input.has_run_id() {
             return Err(ApiError::validation(format!(
                 "`events[{n}].runId` is required"
             )));
         }
-        events.push(event);
     }
     let received_at = SharedText::from(crate::clock::now_rfc3339().as_str());
     let (mut created, mut duplicates, mut skipped) = (0, 0, 0);
-    let mut outcomes = Vec::with_capacity(events.len());
+    let mut outcomes = Vec::with_capacity(batch.events.len());
     let mut store = s.store();
     let mut last_run: Option<(Cow<str>, Option<usize>)> = None;
-    for mut event in events {
+    for mut event in batch.events.into_iter().map(FastEvent::into_valid) {
         let run_id = event.run_id.take().unwrap_or_default();
         let run_index = match &last_run {
             Some((id, index)) if *id == run_id => *index,
