@@ -270,6 +270,37 @@ mod tests {
     }
 
     #[test]
+    fn snapshots_read_and_write_the_event_record_form() {
+        let record = EventRecord {
+            id: "evt_00000000002a".into(),
+            run_id: "run_000000000001".into(),
+            event_type: "llm.call".into(),
+            quantity: Some(3.0),
+            units: Some("tokens".into()),
+            description: None,
+            cost_units: Some(0.5),
+            cost_currency: None,
+            metadata: Some(serde_json::json!({"model": "m", "n": [1, 2.5, null]})),
+            idempotency_key: Some("k".into()),
+            timestamp: Some("2026-01-31T12:00:00Z".into()),
+            parent_event_id: None,
+            correlation_id: Some("c".into()),
+            span_id: None,
+            received_at: "2026-01-31T12:00:01Z".into(),
+        };
+        // A snapshot written when events were stored as `EventRecord` loads unchanged…
+        let old_form = serde_json::to_string(&record).unwrap();
+        let stored: StoredEvent = serde_json::from_str(&old_form).unwrap();
+        assert_eq!(stored.to_record(), record);
+        // …and what is written now reads back as the same `EventRecord`.
+        let new_form = serde_json::to_string(&stored).unwrap();
+        assert_eq!(
+            serde_json::from_str::<EventRecord>(&new_form).unwrap(),
+            record
+        );
+    }
+
+    #[test]
     fn deep_nesting_is_left_to_the_exact_path() {
         let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(!parses_as_value(&raw(&deep)));
