@@ -1,7 +1,8 @@
-//! Measures `/run-events/batch` throughput over loopback with the request log off.
+//! Measures `/run-events/batch` throughput over loopback, with the request log off unless
+//! `log` is 1.
 //!
 //! ```text
-//! cargo run --release -p drip-emulator --example throughput -- [batches] [events_per_batch] [connections]
+//! cargo run --release -p drip-emulator --example throughput -- [batches] [events_per_batch] [connections] [log]
 //! ```
 
 use std::time::Instant;
@@ -14,9 +15,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let batches = args.next().transpose()?.unwrap_or(200);
     let per_batch = args.next().transpose()?.unwrap_or(1000);
     let connections = args.next().transpose()?.unwrap_or(4);
+    let log = args.next().transpose()?.unwrap_or(0) == 1;
 
     let emulator = Emulator::start().await?;
-    emulator.set_request_logging(false);
+    emulator.set_request_logging(log);
     let http = reqwest::Client::builder().no_proxy().build()?;
     let post = |path: &str, body: String| {
         http.post(format!("{}{path}", emulator.base_url()))

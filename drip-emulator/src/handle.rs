@@ -14,6 +14,7 @@ use crate::records::{
     CustomerRecord, EventRecord, RequestRecord, RunRecord, UsageRecord, WebhookRecord,
     WorkflowRecord,
 };
+use crate::request_log::LoggedRequest;
 use crate::shared::Shared;
 use crate::stored_event::StoredEvent;
 
@@ -436,7 +437,9 @@ impl EmulatorHandle {
     /// assert!(emulator.requests().is_empty());
     /// ```
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.inner.shared.requests().clone()
+        // Copied out under the lock; the derived fields are worked out after releasing it.
+        let logged = self.inner.shared.requests().clone();
+        logged.iter().map(LoggedRequest::to_record).collect()
     }
 
     /// Empties the request log.

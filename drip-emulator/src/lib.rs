@@ -68,6 +68,7 @@ mod key_index;
 mod persist;
 mod random;
 mod records;
+mod request_log;
 mod server;
 mod shared;
 mod store;

@@ -6,18 +6,17 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::http::{Method, Request, Response, StatusCode};
 use axum::response::IntoResponse;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, oneshot};
 
 use crate::api::{ApiError, MAX_BODY_BYTES};
-use crate::records::RequestRecord;
+use crate::request_log::LoggedRequest;
 use crate::shared::Shared;
 
 /// Accepts connections until `stop` fires (or its sender is dropped).
@@ -87,15 +86,14 @@ async fn handle(
         shared.faults().decide(&path)
     };
     let log = !path.starts_with("/_emulator") && shared.logging();
-    let mut record = log.then(|| RequestRecord {
+    let mut record = log.then(|| LoggedRequest {
         method: parts.method.to_string(),
         path_and_query: parts
             .uri
             .path_and_query()
             .map_or_else(|| path.clone(), |p| p.as_str().to_owned()),
-        body: bytes.to_vec(),
+        body: bytes.clone(),
         status: None,
-        idempotency_keys: idempotency_keys(&bytes),
         dropped: false,
         injected: false,
     });
@@ -139,21 +137,4 @@ async fn handle(
         std::future::pending::<()>().await;
     }
     Ok(response)
-}
-
-/// Every `idempotencyKey` in a JSON body: top level, then `events[*]`.
-fn idempotency_keys(body: &Bytes) -> Vec<String> {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return Vec::new();
-    };
-    let key = |v: &Value| {
-        v.get("idempotencyKey")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let mut keys: Vec<String> = key(&value).into_iter().collect();
-    if let Some(events) = value.get("events").and_then(Value::as_array) {
-        keys.extend(events.iter().filter_map(key));
-    }
-    keys
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 
 use crate::faults::FaultState;
-use crate::records::RequestRecord;
+use crate::request_log::LoggedRequest;
 use crate::store::Store;
 
 pub(crate) struct Shared {
@@ -15,7 +15,7 @@ pub(crate) struct Shared {
     pub(crate) public_key: String,
     pub(crate) secret_key: String,
     pub(crate) faults: Arc<Mutex<FaultState>>,
-    requests: Mutex<Vec<RequestRecord>>,
+    requests: Mutex<Vec<LoggedRequest>>,
     logging: AtomicBool,
     pub(crate) persist_path: Option<PathBuf>,
     /// Woken after every mutation when persisting.
@@ -54,7 +54,7 @@ impl Shared {
         }
     }
 
-    pub(crate) fn requests(&self) -> MutexGuard<'_, Vec<RequestRecord>> {
+    pub(crate) fn requests(&self) -> MutexGuard<'_, Vec<LoggedRequest>> {
         self.requests.lock().unwrap_or_else(|p| p.into_inner())
     }
 
