@@ -261,8 +261,7 @@ impl Config {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.allowed_metadata
-            .extend(keys.into_iter().map(Into::into));
+        self.allowed_metadata.extend(keys.into_iter().map(Into::into));
         self
     }
 

@@ -362,10 +362,7 @@ impl Pipeline {
                 .counters
                 .drop_items(items, "queue full and no spool directory");
         };
-        let mut overflow = shared
-            .overflow
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut overflow = shared.overflow.lock().unwrap_or_else(PoisonError::into_inner);
         shared.spilling.store(true, Ordering::Relaxed);
         if overflow.is_none() {
             match SegmentWriter::create(spool) {
@@ -541,12 +538,7 @@ pub mod __test_hooks {
     use crate::model::{Event, RunStatus};
 
     /// A record-mode run with `events`.
-    pub fn submit_run(
-        customer_id: &str,
-        workflow: &str,
-        external_run_id: &str,
-        events: Vec<Event>,
-    ) {
+    pub fn submit_run(customer_id: &str, workflow: &str, external_run_id: &str, events: Vec<Event>) {
         submit(Envelope::Run(FinishedRun {
             customer_id: customer_id.into(),
             workflow: workflow.into(),

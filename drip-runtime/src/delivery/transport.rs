@@ -200,9 +200,7 @@ impl Transport {
         let now = Instant::now();
         let mut wake = now + self.linger.min(Duration::from_millis(100));
         if let Some(a) = &self.active {
-            wake = wake
-                .min(a.first_at + self.linger)
-                .min(a.last_sync + self.linger);
+            wake = wake.min(a.first_at + self.linger).min(a.last_sync + self.linger);
         }
         for f in &self.flushes {
             wake = wake.min(f.deadline);
@@ -212,11 +210,7 @@ impl Transport {
 
     /// Everything that does not wait: take spilled work, sync, seal, start the
     /// next delivery, answer flushes, publish gauges.
-    fn housekeeping(
-        &mut self,
-        queue: &mut mpsc::Receiver<Envelope>,
-        done: &mpsc::UnboundedSender<()>,
-    ) {
+    fn housekeeping(&mut self, queue: &mut mpsc::Receiver<Envelope>, done: &mpsc::UnboundedSender<()>) {
         if self.shared.spilling.load(Ordering::Relaxed) {
             self.take_overflow(queue);
         }
@@ -224,9 +218,7 @@ impl Transport {
         let idle = self.delivering.is_none() && self.sealed.is_empty();
         let seal = self.active.as_ref().is_some_and(|a| {
             a.entries >= SEGMENT_MAX_ENTRIES
-                || a.writer
-                    .as_ref()
-                    .is_some_and(|w| w.bytes() >= SEGMENT_MAX_BYTES)
+                || a.writer.as_ref().is_some_and(|w| w.bytes() >= SEGMENT_MAX_BYTES)
                 || (idle && now >= a.first_at + self.linger)
         });
         if seal {
@@ -349,11 +341,7 @@ impl Transport {
             }
             return;
         }
-        let counted = if active.writer.is_some() {
-            active.items
-        } else {
-            0
-        };
+        let counted = if active.writer.is_some() { active.items } else { 0 };
         let file = match active.writer.map(SegmentWriter::seal) {
             Some(Ok(file)) => Some(file),
             Some(Err(e)) => {
@@ -403,10 +391,7 @@ impl Transport {
         let shared = self.shared.clone();
         let mut older = Vec::new();
         let writer = {
-            let mut overflow = shared
-                .overflow
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut overflow = shared.overflow.lock().unwrap_or_else(PoisonError::into_inner);
             while let Ok(envelope) = queue.try_recv() {
                 older.push(envelope);
             }

@@ -38,18 +38,10 @@ impl SegmentWriter {
             .write(true)
             .create_new(true)
             .open(&path)
-            .map_err(|e| {
-                io_error(
-                    format!("cannot create drip spool segment {}", path.display()),
-                    e,
-                )
-            })?;
+            .map_err(|e| io_error(format!("cannot create drip spool segment {}", path.display()), e))?;
         // A fresh name nobody else knows yet: the lock cannot be contended.
         if let Err(TryLockError::Error(e)) = file.try_lock() {
-            return Err(io_error(
-                format!("cannot lock drip spool segment {}", path.display()),
-                e,
-            ));
+            return Err(io_error(format!("cannot lock drip spool segment {}", path.display()), e));
         }
         Ok(SegmentWriter {
             path,
@@ -115,18 +107,11 @@ impl SegmentWriter {
             created_ms,
             ..
         } = self;
-        let file = file.into_inner().map_err(|e| {
-            io_error(
-                format!("cannot write drip spool segment {}", path.display()),
-                e.into_error(),
-            )
-        })?;
-        file.sync_data().map_err(|e| {
-            io_error(
-                format!("cannot sync drip spool segment {}", path.display()),
-                e,
-            )
-        })?;
+        let file = file
+            .into_inner()
+            .map_err(|e| io_error(format!("cannot write drip spool segment {}", path.display()), e.into_error()))?;
+        file.sync_data()
+            .map_err(|e| io_error(format!("cannot sync drip spool segment {}", path.display()), e))?;
         Ok(SegmentFile {
             path,
             file,
@@ -260,9 +245,7 @@ impl SegmentFile {
         fs::rename(&tmp, &self.path)?;
         spool.release(self.bytes);
         let new_bytes = out.len() as u64;
-        spool
-            .bytes
-            .fetch_add(new_bytes, std::sync::atomic::Ordering::Relaxed);
+        spool.bytes.fetch_add(new_bytes, std::sync::atomic::Ordering::Relaxed);
         self.file = file;
         self.bytes = new_bytes;
         self.items = remaining.iter().map(Envelope::items).sum();
@@ -311,14 +294,13 @@ mod tests {
 
     #[test]
     fn torn_and_corrupt_lines_are_skipped_and_reported() {
-        let good =
-            serde_json::to_string(&Envelope::StreamEnd(crate::delivery::envelope::StreamEnd {
-                external_run_id: "r".into(),
-                status: crate::model::RunStatus::Completed,
-                error_code: None,
-                error_message: None,
-            }))
-            .unwrap();
+        let good = serde_json::to_string(&Envelope::StreamEnd(crate::delivery::envelope::StreamEnd {
+            external_run_id: "r".into(),
+            status: crate::model::RunStatus::Completed,
+            error_code: None,
+            error_message: None,
+        }))
+        .unwrap();
         let raw = format!("{good}\n{{not json\n{good}\n{{\"kind\":\"us");
         let c = parse_lines(raw.as_bytes());
         assert_eq!(c.envelopes.len(), 2);
