@@ -34,7 +34,13 @@ fn config(emulator: &EmulatorHandle, spool: &PathBuf) -> Config {
 
 fn tool_events(n: usize) -> Vec<Event> {
     (0..n)
-        .map(|i| Event::tool_call("web-search", Duration::from_millis(i as u64), ToolStatus::Ok))
+        .map(|i| {
+            Event::tool_call(
+                "web-search",
+                Duration::from_millis(i as u64),
+                ToolStatus::Ok,
+            )
+        })
         .collect()
 }
 
@@ -47,9 +53,21 @@ fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn runs_usage_and_stream_runs_arrive_once_and_the_report_agrees() {
+fn multi_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn runs_usage_and_stream_runs_arrive_once_and_the_report_agrees() {
     let _turn = turn();
+    multi_thread_runtime().block_on(mixed_work_arrives_once());
+}
+
+async fn mixed_work_arrives_once() {
     let emulator = Emulator::builder().start_blocking().unwrap();
     let spool = spool_dir("mixed");
     let guard = delivery::init(config(&emulator, &spool)).unwrap();
@@ -82,7 +100,10 @@ async fn runs_usage_and_stream_runs_arrive_once_and_the_report_agrees() {
         .filter_map(|e| e.idempotency_key)
         .collect();
     assert_eq!(emulator.events().len(), 230);
-    assert_eq!(stored, keys, "every event arrives once with the key it was made with");
+    assert_eq!(
+        stored, keys,
+        "every event arrives once with the key it was made with"
+    );
     assert_eq!(emulator.usage().len(), 15);
     let stream_run = emulator
         .runs()
@@ -114,7 +135,10 @@ fn timestamps_and_keys_made_at_creation_are_the_ones_stored() {
     assert_eq!(report.sent, 1, "{report:?}");
     let stored = emulator.events();
     assert_eq!(stored[0].idempotency_key.as_deref(), Some(key.as_str()));
-    assert_eq!(stored[0].timestamp.as_deref(), Some("2020-01-02T03:04:05.006Z"));
+    assert_eq!(
+        stored[0].timestamp.as_deref(),
+        Some("2020-01-02T03:04:05.006Z")
+    );
 }
 
 #[test]
@@ -130,7 +154,10 @@ fn init_refuses_bad_keys_untrusted_urls_and_a_second_pipeline() {
     );
     let message = plain_http.unwrap_err().to_string();
     assert!(message.contains("not trusted"), "{message}");
-    assert!(!message.contains("0123456789"), "the key never appears: {message}");
+    assert!(
+        !message.contains("0123456789"),
+        "the key never appears: {message}"
+    );
 
     let emulator = Emulator::builder().start_blocking().unwrap();
     let first = delivery::init(config(&emulator, &spool)).unwrap();
@@ -155,14 +182,14 @@ fn every_overflowing_item_is_either_delivered_or_counted_as_dropped() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
     emulator.set_request_logging(false);
-    for policy in [OverflowPolicy::DropNewest, OverflowPolicy::Spill, OverflowPolicy::Block] {
+    for policy in [
+        OverflowPolicy::DropNewest,
+        OverflowPolicy::Spill,
+        OverflowPolicy::Block,
+    ] {
         let spool = spool_dir(&format!("overflow-{policy:?}"));
-        let guard = delivery::init(
-            config(&emulator, &spool)
-                .queue_capacity(1)
-                .overflow(policy),
-        )
-        .unwrap();
+        let guard =
+            delivery::init(config(&emulator, &spool).queue_capacity(1).overflow(policy)).unwrap();
         let before = emulator.events().len() as u64;
         let run = format!("run-overflow-{policy:?}");
         hooks::submit_stream_start("cus_1", "overflow", &run);
@@ -173,7 +200,11 @@ fn every_overflowing_item_is_either_delivered_or_counted_as_dropped() {
         hooks::submit_stream_end(&run, RunStatus::Completed);
         let report = guard.shutdown();
         let stored = emulator.events().len() as u64 - before;
-        assert_eq!(report.sent + report.duplicates, stored, "{policy:?}: {report:?}");
+        assert_eq!(
+            report.sent + report.duplicates,
+            stored,
+            "{policy:?}: {report:?}"
+        );
         assert_eq!(report.sent + report.dropped, n, "{policy:?}: {report:?}");
         assert_eq!(report.spooled, 0, "{policy:?}: {report:?}");
         if policy != OverflowPolicy::DropNewest {

@@ -245,8 +245,8 @@ impl Dispatcher {
         };
         let result = self
             .retrying(0, || {
-                let mut req = EndRun::new(end.status)
-                    .idempotency_key(format!("end:{}", end.external_run_id));
+                let mut req =
+                    EndRun::new(end.status).idempotency_key(format!("end:{}", end.external_run_id));
                 req.error_code = end.error_code.clone();
                 req.error_message = end.error_message.clone();
                 self.client.end_run(&run_id, req)
@@ -265,10 +265,11 @@ impl Dispatcher {
         let n = run.events.len() as u64;
         let result = self
             .retrying(n, || {
-                let mut req = RecordRun::new(run.customer_id.clone(), run.workflow.clone(), run.status)
-                    .events(run.events.iter().cloned())
-                    .external_run_id(run.external_run_id.clone())
-                    .idempotency_key(format!("rec:{}", run.external_run_id));
+                let mut req =
+                    RecordRun::new(run.customer_id.clone(), run.workflow.clone(), run.status)
+                        .events(run.events.iter().cloned())
+                        .external_run_id(run.external_run_id.clone())
+                        .idempotency_key(format!("rec:{}", run.external_run_id));
                 req.correlation_id = run.correlation_id.clone();
                 req.error_code = run.error_code.clone();
                 req.error_message = run.error_message.clone();
@@ -299,8 +300,12 @@ impl Dispatcher {
     async fn track_usage(&self, index: usize, usage: UsageRecord, progress: &Progress) {
         let result = self
             .retrying(1, || {
-                let mut req = TrackUsage::new(usage.customer_id.clone(), usage.meter.clone(), usage.quantity)
-                    .idempotency_key(usage.idempotency_key.clone());
+                let mut req = TrackUsage::new(
+                    usage.customer_id.clone(),
+                    usage.meter.clone(),
+                    usage.quantity,
+                )
+                .idempotency_key(usage.idempotency_key.clone());
                 if !usage.metadata.is_empty() {
                     req = req.metadata(usage.metadata.clone());
                 }

@@ -200,7 +200,9 @@ impl Transport {
         let now = Instant::now();
         let mut wake = now + self.linger.min(Duration::from_millis(100));
         if let Some(a) = &self.active {
-            wake = wake.min(a.first_at + self.linger).min(a.last_sync + self.linger);
+            wake = wake
+                .min(a.first_at + self.linger)
+                .min(a.last_sync + self.linger);
         }
         for f in &self.flushes {
             wake = wake.min(f.deadline);
@@ -210,7 +212,11 @@ impl Transport {
 
     /// Everything that does not wait: take spilled work, sync, seal, start the
     /// next delivery, answer flushes, publish gauges.
-    fn housekeeping(&mut self, queue: &mut mpsc::Receiver<Envelope>, done: &mpsc::UnboundedSender<()>) {
+    fn housekeeping(
+        &mut self,
+        queue: &mut mpsc::Receiver<Envelope>,
+        done: &mpsc::UnboundedSender<()>,
+    ) {
         if self.shared.spilling.load(Ordering::Relaxed) {
             self.take_overflow(queue);
         }
@@ -218,19 +224,21 @@ impl Transport {
         let idle = self.delivering.is_none() && self.sealed.is_empty();
         let seal = self.active.as_ref().is_some_and(|a| {
             a.entries >= SEGMENT_MAX_ENTRIES
-                || a.writer.as_ref().is_some_and(|w| w.bytes() >= SEGMENT_MAX_BYTES)
+                || a.writer
+                    .as_ref()
+                    .is_some_and(|w| w.bytes() >= SEGMENT_MAX_BYTES)
                 || (idle && now >= a.first_at + self.linger)
         });
         if seal {
             self.seal_active();
-        } else if let Some(a) = &mut self.active {
-            if now >= a.last_sync + self.linger {
-                a.last_sync = now;
-                if let Some(w) = &mut a.writer {
-                    if let Err(e) = w.sync() {
-                        tracing::warn!(target: "drip", error = %e, "cannot sync the drip spool");
-                    }
-                }
+        } else if let Some(a) = &mut self.active
+            && now >= a.last_sync + self.linger
+        {
+            a.last_sync = now;
+            if let Some(w) = &mut a.writer
+                && let Err(e) = w.sync()
+            {
+                tracing::warn!(target: "drip", error = %e, "cannot sync the drip spool");
             }
         }
         if self.delivering.is_none() {
@@ -341,7 +349,11 @@ impl Transport {
             }
             return;
         }
-        let counted = if active.writer.is_some() { active.items } else { 0 };
+        let counted = if active.writer.is_some() {
+            active.items
+        } else {
+            0
+        };
         let file = match active.writer.map(SegmentWriter::seal) {
             Some(Ok(file)) => Some(file),
             Some(Err(e)) => {
@@ -391,7 +403,10 @@ impl Transport {
         let shared = self.shared.clone();
         let mut older = Vec::new();
         let writer = {
-            let mut overflow = shared.overflow.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut overflow = shared
+                .overflow
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             while let Ok(envelope) = queue.try_recv() {
                 older.push(envelope);
             }
@@ -478,10 +493,10 @@ impl Transport {
             if self.in_memory <= self.memory_cap {
                 break;
             }
-            if segment.file.is_some() {
-                if let Some(list) = segment.envelopes.take() {
-                    self.in_memory -= list.len();
-                }
+            if segment.file.is_some()
+                && let Some(list) = segment.envelopes.take()
+            {
+                self.in_memory -= list.len();
             }
         }
     }

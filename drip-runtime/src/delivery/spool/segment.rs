@@ -4,7 +4,7 @@
 use super::{Spool, created_ms_from_name, io_error};
 use crate::delivery::envelope::Envelope;
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 /// Why an envelope could not be appended.
@@ -38,10 +38,18 @@ impl SegmentWriter {
             .write(true)
             .create_new(true)
             .open(&path)
-            .map_err(|e| io_error(format!("cannot create drip spool segment {}", path.display()), e))?;
+            .map_err(|e| {
+                io_error(
+                    format!("cannot create drip spool segment {}", path.display()),
+                    e,
+                )
+            })?;
         // A fresh name nobody else knows yet: the lock cannot be contended.
         if let Err(TryLockError::Error(e)) = file.try_lock() {
-            return Err(io_error(format!("cannot lock drip spool segment {}", path.display()), e));
+            return Err(io_error(
+                format!("cannot lock drip spool segment {}", path.display()),
+                e,
+            ));
         }
         Ok(SegmentWriter {
             path,
@@ -107,11 +115,18 @@ impl SegmentWriter {
             created_ms,
             ..
         } = self;
-        let file = file
-            .into_inner()
-            .map_err(|e| io_error(format!("cannot write drip spool segment {}", path.display()), e.into_error()))?;
-        file.sync_data()
-            .map_err(|e| io_error(format!("cannot sync drip spool segment {}", path.display()), e))?;
+        let file = file.into_inner().map_err(|e| {
+            io_error(
+                format!("cannot write drip spool segment {}", path.display()),
+                e.into_error(),
+            )
+        })?;
+        file.sync_data().map_err(|e| {
+            io_error(
+                format!("cannot sync drip spool segment {}", path.display()),
+                e,
+            )
+        })?;
         Ok(SegmentFile {
             path,
             file,
@@ -203,20 +218,19 @@ impl SegmentFile {
     /// Reads every envelope back, skipping (and reporting) corrupt lines and a
     /// torn last line.
     pub(crate) fn read(&self) -> io::Result<SegmentContents> {
+        // The handle that wrote the segment has its cursor at the end.
+        (&self.file).seek(io::SeekFrom::Start(0))?;
         let mut raw = Vec::with_capacity(self.bytes as usize);
         (&self.file).read_to_end(&mut raw)?;
-        // read_to_end on a shared handle moves its cursor; rewind for the next reader.
-        use std::io::Seek;
-        (&self.file).seek(io::SeekFrom::Start(0))?;
         Ok(parse_lines(&raw))
     }
 
     /// Deletes the segment: everything in it was acknowledged.
     pub(crate) fn delete(self, spool: &Spool) {
-        if let Err(e) = fs::remove_file(&self.path) {
-            if e.kind() != io::ErrorKind::NotFound {
-                tracing::warn!(target: "drip", error = %e, segment = %self.path.display(), "cannot delete an acknowledged drip spool segment; its events will be re-sent as duplicates at the next start");
-            }
+        if let Err(e) = fs::remove_file(&self.path)
+            && e.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(target: "drip", error = %e, segment = %self.path.display(), "cannot delete an acknowledged drip spool segment; its events will be re-sent as duplicates at the next start");
         }
         spool.release(self.bytes);
         // Dropping `file` releases the lock after the name is gone.
@@ -245,7 +259,9 @@ impl SegmentFile {
         fs::rename(&tmp, &self.path)?;
         spool.release(self.bytes);
         let new_bytes = out.len() as u64;
-        spool.bytes.fetch_add(new_bytes, std::sync::atomic::Ordering::Relaxed);
+        spool
+            .bytes
+            .fetch_add(new_bytes, std::sync::atomic::Ordering::Relaxed);
         self.file = file;
         self.bytes = new_bytes;
         self.items = remaining.iter().map(Envelope::items).sum();
@@ -294,13 +310,14 @@ mod tests {
 
     #[test]
     fn torn_and_corrupt_lines_are_skipped_and_reported() {
-        let good = serde_json::to_string(&Envelope::StreamEnd(crate::delivery::envelope::StreamEnd {
-            external_run_id: "r".into(),
-            status: crate::model::RunStatus::Completed,
-            error_code: None,
-            error_message: None,
-        }))
-        .unwrap();
+        let good =
+            serde_json::to_string(&Envelope::StreamEnd(crate::delivery::envelope::StreamEnd {
+                external_run_id: "r".into(),
+                status: crate::model::RunStatus::Completed,
+                error_code: None,
+                error_message: None,
+            }))
+            .unwrap();
         let raw = format!("{good}\n{{not json\n{good}\n{{\"kind\":\"us");
         let c = parse_lines(raw.as_bytes());
         assert_eq!(c.envelopes.len(), 2);
