@@ -128,6 +128,10 @@ async fn redirects_are_never_followed() {
         .unwrap();
     let err = client.get_customer("cus_1").await.unwrap_err();
     assert_eq!(err.status(), Some(307), "{err}");
+    assert!(
+        err.to_string().contains("base URL"),
+        "says what to check: {err}"
+    );
     let request = seen.recv_timeout(Duration::from_secs(10)).unwrap();
     assert!(request.starts_with("GET /v1/customers/cus_1 "), "{request}");
     assert!(
