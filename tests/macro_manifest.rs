@@ -89,7 +89,7 @@ fn project_extension_is_read_from_the_users_manifest() {
     let manifest = workspace.join("denied").join("Cargo.toml");
     assert!(
         text.contains(&format!(
-            "`user_email` in `[package.metadata.drip] allowed-metadata` of {}",
+            "`user_email` is listed in `[package.metadata.drip] allowed-metadata` of {}, but it names personal data",
             manifest.display()
         )),
         "error should name the key and the manifest:\n{text}"

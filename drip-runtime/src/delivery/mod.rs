@@ -225,9 +225,12 @@ fn apply_side_settings(config: &Config) {
     if let Some(key) = &config.hash_key {
         crate::privacy::set_hash_key(key);
     }
+    crate::context::set_record_buffer_limit(config.run_buffer_events);
 }
 
-fn set_context_enabled(_enabled: bool) {}
+fn set_context_enabled(enabled: bool) {
+    crate::context::set_enabled(enabled);
+}
 
 fn start(
     config: Config,
@@ -256,11 +259,16 @@ fn start(
 
 /// Stops `pipeline` (if it is still the current one) within `deadline`.
 fn stop(pipeline: &Arc<Pipeline>, deadline: Duration) -> FlushReport {
-    {
+    let was_current = {
         let mut slot = PIPELINE.write().unwrap_or_else(PoisonError::into_inner);
-        if slot.as_ref().is_some_and(|p| Arc::ptr_eq(p, pipeline)) {
+        let current = slot.as_ref().is_some_and(|p| Arc::ptr_eq(p, pipeline));
+        if current {
             *slot = None;
         }
+        current
+    };
+    if was_current {
+        set_context_enabled(false);
     }
     let (reply, answer) = std::sync::mpsc::channel();
     if pipeline
@@ -485,11 +493,7 @@ pub async fn flush(deadline: Duration) -> FlushReport {
 /// ```
 pub fn shutdown(deadline: Duration) -> FlushReport {
     match current() {
-        Some(p) => {
-            let report = stop(&p, deadline);
-            set_context_enabled(false);
-            report
-        }
+        Some(p) => stop(&p, deadline),
         None => last_report(),
     }
 }

@@ -36,3 +36,19 @@ fn main() {
     unit();
     let _ = never_ends;
 }
+
+#[drip::tool]
+fn crash() {
+    panic!("diverges")
+}
+
+#[drip::run(customer = "cus_1")]
+async fn unfinished() -> Result<u8, String> {
+    todo!()
+}
+
+#[allow(dead_code)]
+fn use_diverging() {
+    crash();
+    let _ = unfinished();
+}

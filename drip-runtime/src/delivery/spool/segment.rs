@@ -227,10 +227,10 @@ impl SegmentFile {
 
     /// Deletes the segment: everything in it was acknowledged.
     pub(crate) fn delete(self, spool: &Spool) {
-        if let Err(e) = fs::remove_file(&self.path) {
-            if e.kind() != io::ErrorKind::NotFound {
-                tracing::warn!(target: "drip", error = %e, segment = %self.path.display(), "cannot delete an acknowledged drip spool segment; its events will be re-sent as duplicates at the next start");
-            }
+        if let Err(e) = fs::remove_file(&self.path)
+            && e.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(target: "drip", error = %e, segment = %self.path.display(), "cannot delete an acknowledged drip spool segment; its events will be re-sent as duplicates at the next start");
         }
         spool.release(self.bytes);
         // Dropping `file` releases the lock after the name is gone.
