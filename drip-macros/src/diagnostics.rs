@@ -27,7 +27,7 @@ impl Diagnostics {
     ) {
         self.errors.push(syn::Error::new(
             span,
-            format_args!("{message}\n\nhelp: {hint}"),
+            format_args!("{message}\nhelp: {hint}"),
         ));
     }
 

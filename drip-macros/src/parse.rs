@@ -240,7 +240,7 @@ impl Seen {
             diag.error_with_hint(
                 name.span(),
                 format_args!("duplicate argument `{text}`"),
-                format_args!("give `{text}` once; remove this one or the earlier one"),
+                format_args!("give `{text}` once"),
             );
             return false;
         }
@@ -257,7 +257,7 @@ fn unknown(name: &Ident, attribute: &str, known: &[&str], diag: &mut Diagnostics
         .collect::<Vec<_>>()
         .join(", ");
     let hint = match closest(&text, known) {
-        Some(best) => format!("did you mean `{best}`? {attribute} accepts {expected}"),
+        Some(best) => format!("did you mean `{best}`? ({attribute} accepts {expected})"),
         None => format!("{attribute} accepts {expected}"),
     };
     diag.error_with_hint(name.span(), format_args!("unknown argument `{text}`"), hint);

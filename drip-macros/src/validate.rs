@@ -28,6 +28,9 @@ pub(crate) struct CheckedMetadata {
 pub(crate) struct CheckedEntry {
     /// Normalised snake_case key.
     pub key: String,
+    /// Allowed only by the project's manifest: the run-time sanitiser must be
+    /// told, or it would drop a value computed at call time.
+    pub from_manifest: bool,
     pub value: CheckedValue,
 }
 
@@ -46,6 +49,17 @@ impl CheckedMetadata {
             .iter()
             .filter(|e| !matches!(e.value, CheckedValue::Runtime(_)))
             .map(|e| (e.key.as_str(), &e.value))
+    }
+
+    /// Keys allowed only by the manifest whose values are checked again at run time.
+    pub(crate) fn manifest_keys_at_runtime(&self, all_values: bool) -> Vec<&str> {
+        self.entries
+            .iter()
+            .filter(|e| {
+                e.from_manifest && (all_values || matches!(e.value, CheckedValue::Runtime(_)))
+            })
+            .map(|e| e.key.as_str())
+            .collect()
     }
 
     pub(crate) fn runtime(&self) -> impl Iterator<Item = (&str, &Expr)> {
@@ -266,7 +280,7 @@ pub(crate) fn metadata(
                 format!("give `{key}` once")
             } else {
                 format!(
-                    "`{first}` and `{}` are the same key (`{key}`) once normalised to snake_case; give it once",
+                    "`{first}` and `{}` are the same key once normalised to snake_case; give it once",
                     entry.key.text
                 )
             };
@@ -278,11 +292,16 @@ pub(crate) fn metadata(
             continue;
         }
         seen.push((key.clone(), &entry.key.text));
-        if fields::check_key(&entry.key.text, &[]).is_err() {
+        let from_manifest = fields::check_key(&entry.key.text, &[]).is_err();
+        if from_manifest {
             checked.depends_on_manifest = Some(extension.manifest.clone());
         }
         if let Some(value) = value(&key, &entry.value, diag) {
-            checked.entries.push(CheckedEntry { key, value });
+            checked.entries.push(CheckedEntry {
+                key,
+                from_manifest,
+                value,
+            });
         }
     }
     checked
@@ -303,19 +322,16 @@ fn load_extension(span: Span, diag: &mut Diagnostics) -> Arc<ProjectExtension> {
     // A key the project lists but the rules always refuse is a mistake in the
     // manifest; report it wherever the manifest is consulted.
     for listed in &extension.keys {
-        match fields::check_key(listed, &[listed.as_str()]) {
-            Ok(_) => {}
-            Err(refusal) => diag.error_with_hint(
+        if let Err(refusal) = fields::check_key(listed, &[listed.as_str()]) {
+            diag.error_with_hint(
                 span,
                 format_args!(
-                    "`{listed}` in `[package.metadata.drip] allowed-metadata` of {} is refused: {refusal}",
-                    extension.manifest.display()
+                    "`{listed}` is listed in `[package.metadata.drip] allowed-metadata` of {}, but it {}",
+                    extension.manifest.display(),
+                    why_refused(listed, &refusal)
                 ),
-                format_args!(
-                    "remove it from the manifest; secrets, content and personal data cannot be allowed. {}",
-                    refusal.hint()
-                ),
-            ),
+                "remove it from the manifest: secrets, content and personal data can never be allowed",
+            );
         }
     }
     extension
@@ -328,25 +344,50 @@ fn report_key_refusal(
     extension: &ProjectExtension,
     diag: &mut Diagnostics,
 ) {
+    // Name the key as the user wrote it; show the normalised form only where
+    // the rule is about the whole key and the spelling differs.
+    let read_as = match refusal {
+        KeyRefusal::NotListed { key, .. } | KeyRefusal::Malformed { key } if key != written => {
+            format!(" (read as `{key}`)")
+        }
+        _ => String::new(),
+    };
+    let reason = format!(
+        "metadata key `{written}`{read_as} {}",
+        why_refused(written, refusal)
+    );
     let normalized = fields::normalize_key(written);
     let listed = extension
         .keys
         .iter()
         .any(|k| fields::normalize_key(k) == normalized);
-    let spelled = if normalized != written && !normalized.is_empty() {
-        format!(" (written `{written}`)")
-    } else {
-        String::new()
-    };
     let message = if listed {
         format!(
-            "{refusal}{spelled}; listing it in {} does not allow it",
+            "{reason}; listing it in {} does not allow it",
             extension.manifest.display()
         )
     } else {
-        format!("{refusal}{spelled}")
+        reason
     };
     diag.error_with_hint(span, message, refusal.hint());
+}
+
+/// The rule that refused a key, as a verb phrase ("names a secret (`api_key`)").
+fn why_refused(written: &str, refusal: &KeyRefusal) -> String {
+    match refusal {
+        KeyRefusal::Secret { segment, .. } => format!("names a secret (`{segment}`)"),
+        KeyRefusal::Content { key, .. } => {
+            // `Display` tells content from personal data; reuse its wording.
+            let full = refusal.to_string();
+            full.strip_prefix(&format!("metadata key `{key}` "))
+                .unwrap_or(&full)
+                .to_owned()
+        }
+        KeyRefusal::NotListed { .. } => "is not in the allowlist".to_owned(),
+        KeyRefusal::Malformed { .. } => "is not a valid field name".to_owned(),
+        KeyRefusal::Empty => "is empty".to_owned(),
+        _ => format!("is refused ({refusal}; written `{written}`)"),
+    }
 }
 
 const VALUE_KINDS: &str = "a string, integer, float or bool";

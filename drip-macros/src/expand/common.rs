@@ -180,12 +180,12 @@ impl Wrapper<'_> {
             Shape::Async => {
                 let edge = return_edge(&sig.output);
                 let stmts = &block.stmts;
-                self.async_body(quote!(#edge #(#stmts)*))
+                self.async_body(quote!(#edge #(#stmts)*), declared_type(&sig.output))
             }
             Shape::Sync => {
                 let edge = return_edge(&sig.output);
                 let stmts = &block.stmts;
-                self.sync_body(quote!(#edge #(#stmts)*))
+                self.sync_body(quote!(#edge #(#stmts)*), declared_type(&sig.output))
             }
             Shape::ReturnsFuture { stmt, boxed } => {
                 let mut stmts: Vec<TokenStream> =
@@ -196,14 +196,13 @@ impl Wrapper<'_> {
                 quote!(#(#stmts)*)
             }
         };
-        quote! {
-            #(#outer)*
-            #vis #sig {
-                #(#inner)*
-                #track
-                #body
-            }
-        }
+        let mut function = quote!(#(#outer)* #vis #sig);
+        // The body keeps the user's braces: the item's span stays the user's
+        // own, so lints such as `dead_code` still report the function.
+        block.brace_token.surround(&mut function, |tokens| {
+            tokens.extend(quote!(#(#inner)* #track #body));
+        });
+        function
     }
 
     /// Rewrites `async move { … }` / `Box::pin(async move { … })` so the
@@ -218,7 +217,7 @@ impl Wrapper<'_> {
                 ..
             } = block;
             let stmts = &block.stmts;
-            let body = self.async_body(quote!(#(#stmts)*));
+            let body = self.async_body(quote!(#(#stmts)*), None);
             quote!(#(#attrs)* #async_token #capture { #body })
         };
         match expr {
@@ -235,16 +234,16 @@ impl Wrapper<'_> {
         }
     }
 
-    fn async_body(&self, body: TokenStream) -> TokenStream {
+    fn async_body(&self, body: TokenStream, out_ty: Option<TokenStream>) -> TokenStream {
         let guard = &self.guard;
         let invoke = match self.invoke {
             Invoke::Direct => quote!(async move { #body }.await),
             Invoke::Scoped => quote!(#guard.instrument(async move { #body }).await),
         };
-        self.around(invoke)
+        self.around(invoke, out_ty)
     }
 
-    fn sync_body(&self, body: TokenStream) -> TokenStream {
+    fn sync_body(&self, body: TokenStream, out_ty: Option<TokenStream>) -> TokenStream {
         let guard = &self.guard;
         let invoke = match self.invoke {
             // An `FnOnce` bound (not a bare `(|| …)()`) lets the body return
@@ -261,11 +260,11 @@ impl Wrapper<'_> {
             }
             Invoke::Scoped => quote!(#guard.enter_sync(move || { #body })),
         };
-        self.around(invoke)
+        self.around(invoke, out_ty)
     }
 
     /// Guard creation, call-time metadata, the wrapped call, then the outcome.
-    fn around(&self, invoke: TokenStream) -> TokenStream {
+    fn around(&self, invoke: TokenStream, out_ty: Option<TokenStream>) -> TokenStream {
         let Wrapper { guard, enter, .. } = self;
         let out = local("__drip_out");
         let runtime: Vec<TokenStream> = self
@@ -273,19 +272,23 @@ impl Wrapper<'_> {
             .runtime()
             .map(|(key, expr)| quote!(#guard.metadata(#key, #expr);))
             .collect();
+        let register = register_manifest_keys(
+            &self.private,
+            &self.metadata.manifest_keys_at_runtime(false),
+        );
         let (mutability, metadata) = if runtime.is_empty() {
             (None, None)
         } else {
             (
                 Some(quote!(mut)),
-                Some(quote!(if #guard.is_active() { #(#runtime)* })),
+                Some(quote!(if #guard.is_active() { #register #(#runtime)* })),
             )
         };
         let outcome = self.outcome(&out);
         quote! {
             let #mutability #guard = #enter;
             #metadata
-            let #out = #invoke;
+            let #out #out_ty = #invoke;
             if #guard.is_active() {
                 #guard.finish(#outcome);
             }
@@ -335,6 +338,19 @@ impl Wrapper<'_> {
     }
 }
 
+/// Tells the run-time sanitiser, once per site, about manifest-allowed keys
+/// whose values it will check (it does not read the user's manifest itself).
+pub(crate) fn register_manifest_keys(private: &TokenStream, keys: &[&str]) -> Option<TokenStream> {
+    if keys.is_empty() {
+        return None;
+    }
+    let once = local("__DRIP_MANIFEST_KEYS");
+    Some(quote! {{
+        static #once: ::std::sync::Once = ::std::sync::Once::new();
+        #once.call_once(|| #private::register_manifest_keys(&[#(#keys),*]));
+    }})
+}
+
 pub(crate) fn manifest_dependency(path: &FsPath) -> TokenStream {
     let path = path.to_string_lossy();
     quote! {
@@ -371,6 +387,20 @@ fn return_edge(output: &ReturnType) -> Option<TokenStream> {
             return #never;
         }
     })
+}
+
+/// `: T` for the wrapped call's result, so the status probe sees the declared
+/// type even when the body diverges (`panic!()` in a `()` function).
+fn declared_type(output: &ReturnType) -> Option<TokenStream> {
+    match output {
+        ReturnType::Default => Some(quote!(: ())),
+        ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) => None,
+        ReturnType::Type(_, ty) => {
+            let mut ty = (**ty).clone();
+            EraseImplTrait.visit_type_mut(&mut ty);
+            Some(quote!(: #ty))
+        }
+    }
 }
 
 struct EraseImplTrait;
