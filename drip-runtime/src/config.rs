@@ -144,8 +144,10 @@ impl Config {
     /// ```
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let mut c = Config::default();
-        c.api_key = var("DRIP_API_KEY").map(|k| k.trim().to_owned());
+        let mut c = Config {
+            api_key: var("DRIP_API_KEY").map(|k| k.trim().to_owned()),
+            ..Config::default()
+        };
         if let Some(url) = var("DRIP_API_URL").or_else(|| var("DRIP_BASE_URL")) {
             c.base_url = url.trim().to_owned();
         }
@@ -266,7 +268,7 @@ impl Config {
         self
     }
 
-    /// Key of `drip::hash_id` (HMAC-SHA256). Default: derived from the API key.
+    /// Key of `drip::hash_id` (HMAC-SHA256). Default: `DRIP_HASH_KEY`.
     pub fn hash_key(mut self, key: impl Into<Vec<u8>>) -> Self {
         self.hash_key = Some(key.into());
         self
@@ -316,6 +318,18 @@ impl Config {
         let digest = h.finalize();
         let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         self.spool_root().join(name)
+    }
+
+    /// The dead-letter file: one JSON line per envelope the API refused
+    /// permanently, with the reason (`dead-letters.jsonl` in
+    /// [`Config::effective_spool_dir`]).
+    ///
+    /// ```
+    /// let c = drip_runtime::config::Config::new("sk_test_0123456789").spool_dir("/tmp/s");
+    /// assert!(c.dead_letter_path().ends_with("dead-letters.jsonl"));
+    /// ```
+    pub fn dead_letter_path(&self) -> PathBuf {
+        self.effective_spool_dir().join("dead-letters.jsonl")
     }
 
     fn spool_root(&self) -> PathBuf {

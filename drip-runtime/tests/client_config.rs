@@ -1,8 +1,10 @@
 //! Client configuration: environment lookup, key and URL trust rules, and
 //! redirects (a raw loopback socket plays the misbehaving server).
 
+mod client_support;
+
+use client_support::{json_response, one_shot_server, scripted_server};
 use drip_runtime::{Client, Error, KeyKind, RetryPolicy};
-use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -103,28 +105,54 @@ fn keys_are_validated_and_never_shown() {
     assert!(!format!("{:?}", client.admin().unwrap()).contains("secretvalue"));
 }
 
-/// A one-shot server answering every connection with `response`; returns its
-/// port and a receiver of the raw requests it saw.
-fn one_shot_server(response: &'static str) -> (u16, std::sync::mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-            let mut buf = [0u8; 8192];
-            let n = stream.read(&mut buf).unwrap_or(0);
-            if tx
-                .send(String::from_utf8_lossy(&buf[..n]).into_owned())
-                .is_err()
-            {
-                return;
-            }
-            stream.write_all(response.as_bytes()).ok();
-        }
-    });
-    (port, rx)
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_honoured() {
+    let at = std::time::SystemTime::now() + Duration::from_secs(2);
+    let (port, seen) = scripted_server(vec![
+        json_response(
+            "503 Service Unavailable",
+            &format!("Retry-After: {}\r\n", httpdate::fmt_http_date(at)),
+            r#"{"error":"maintenance"}"#,
+        ),
+        json_response("200 OK", "", r#"{"data":[],"count":0}"#),
+    ]);
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(format!("http://127.0.0.1:{port}/v1"))
+        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let list = client.list_workflows().await.unwrap();
+    assert!(list.data.is_empty());
+    // The date is whole seconds, so the wait is more than one second; the
+    // client's own backoff (1 ms) cannot explain 900 ms.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(std::iter::from_fn(|| seen.try_recv().ok()).count(), 2);
+}
+
+#[tokio::test]
+async fn a_success_with_a_foreign_body_is_a_decode_error_not_retried() {
+    let (port, seen) = one_shot_server(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\nConnection: close\r\n\r\n<html></html>",
+    );
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(format!("http://127.0.0.1:{port}/v1"))
+        .build()
+        .unwrap();
+    let err = client.list_workflows().await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("base URL"),
+        "says what to check: {err}"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(std::iter::from_fn(|| seen.try_recv().ok()).count(), 1);
 }
 
 #[tokio::test]
@@ -132,13 +160,9 @@ async fn redirects_are_never_followed() {
     // The redirect target would receive the bearer key if it were followed.
     let (target_port, target_seen) =
         one_shot_server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
-    let redirect: &'static str = Box::leak(
-        format!(
-            "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{target_port}/v1/customers/x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        )
-        .into_boxed_str(),
-    );
-    let (port, seen) = one_shot_server(redirect);
+    let (port, seen) = one_shot_server(&format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{target_port}/v1/customers/x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ));
     let client = Client::builder()
         .api_key(KEY)
         .base_url(format!("http://127.0.0.1:{port}/v1"))

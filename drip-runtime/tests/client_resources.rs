@@ -355,6 +355,22 @@ async fn ending_an_ended_run_differently_is_refused_and_blocks_nothing() {
 }
 
 #[tokio::test]
+async fn an_event_without_a_key_gets_one_that_survives_retries() {
+    let env = client_support::start().await;
+    let wf = env.pk.resolve_workflow_id("wf").await.unwrap();
+    let run = env.pk.start_run(StartRun::new("cus_1", wf)).await.unwrap();
+    let mut event = Event::new("custom.step");
+    event.idempotency_key.clear();
+    env.emulator.faults().fail_next(&[503]);
+    env.pk.emit_event(&run.id, event).await.unwrap();
+    let attempts = env.requests("POST", "/v1/run-events");
+    assert_eq!(attempts.len(), 2);
+    assert!(attempts[0].idempotency_keys[0].starts_with("evt_"));
+    assert_eq!(attempts[0].idempotency_keys, attempts[1].idempotency_keys);
+    assert_eq!(env.emulator.events().len(), 1);
+}
+
+#[tokio::test]
 async fn an_empty_batch_sends_nothing() {
     let env = client_support::start().await;
     let r = env.pk.emit_events_batch("run_1", Vec::new()).await.unwrap();
@@ -395,4 +411,66 @@ async fn entitlement_checks_with_either_key() {
         env.last_body("POST", "/v1/entitlements/check")["quantity"],
         json!(1.0)
     );
+}
+
+#[tokio::test]
+async fn get_or_create_customer_searches_when_the_409_names_no_customer() {
+    use client_support::{json_response, scripted_server};
+    let customer = r#"{"id":"cus_9","externalCustomerId":"user_42","status":"ACTIVE"}"#;
+    let (port, seen) = scripted_server(vec![
+        json_response(
+            "409 Conflict",
+            "",
+            r#"{"error":"exists","code":"CONFLICT"}"#,
+        ),
+        json_response(
+            "200 OK",
+            "",
+            &format!(
+                r#"{{"data":[{{"id":"cus_1","externalCustomerId":"other"}},{customer}],"count":2}}"#
+            ),
+        ),
+        json_response("200 OK", "", customer),
+    ]);
+    let client = drip_runtime::Client::builder()
+        .api_key("pk_test_0123456789")
+        .base_url(format!("http://127.0.0.1:{port}/v1"))
+        .build()
+        .unwrap();
+    let found = client
+        .get_or_create_customer("user_42", None)
+        .await
+        .unwrap();
+    assert_eq!(found.id, "cus_9");
+    let lines: Vec<String> = std::iter::from_fn(|| seen.try_recv().ok())
+        .map(|r| r.lines().next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "POST /v1/customers HTTP/1.1",
+            "GET /v1/customers?limit=100 HTTP/1.1",
+            "GET /v1/customers/cus_9 HTTP/1.1"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_unresolvable_conflict_is_customer_resolution_failed() {
+    use client_support::{json_response, scripted_server};
+    let (port, _seen) = scripted_server(vec![
+        json_response("409 Conflict", "", r#"{"error":"exists"}"#),
+        json_response("200 OK", "", r#"{"data":[],"count":0}"#),
+    ]);
+    let client = drip_runtime::Client::builder()
+        .api_key("pk_test_0123456789")
+        .base_url(format!("http://127.0.0.1:{port}/v1"))
+        .build()
+        .unwrap();
+    let err = client
+        .get_or_create_customer("user_42", None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409));
+    assert_eq!(err.code(), Some("CUSTOMER_RESOLUTION_FAILED"));
 }

@@ -53,9 +53,21 @@ fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn runs_usage_and_stream_runs_arrive_once_and_the_report_agrees() {
+fn multi_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn runs_usage_and_stream_runs_arrive_once_and_the_report_agrees() {
     let _turn = turn();
+    multi_thread_runtime().block_on(mixed_work_arrives_once());
+}
+
+async fn mixed_work_arrives_once() {
     let emulator = Emulator::builder().start_blocking().unwrap();
     let spool = spool_dir("mixed");
     let guard = delivery::init(config(&emulator, &spool)).unwrap();

@@ -231,6 +231,11 @@ pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "request body is empty; a JSON object is required",
         ));
     }
+    // Fast path without path tracking; the slower path-tracking parse runs only to explain
+    // a failure.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -301,4 +306,24 @@ pub(crate) fn non_blank(value: Option<String>) -> Option<String> {
 /// Formats a decimal quantity the way the API's string totals do (`"1500"`, `"0.25"`).
 pub(crate) fn decimal(value: f64) -> String {
     format!("{value}")
+}
+
+/// A query integer within `[min, max]`, `default` when absent.
+pub(crate) fn parse_bounded(
+    field: &str,
+    raw: Option<&str>,
+    default: usize,
+    min: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
+    let Some(raw) = raw else { return Ok(default) };
+    match raw.parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ if max == usize::MAX => Err(ApiError::validation(format!(
+            "`{field}` must be an integer ≥ {min}"
+        ))),
+        _ => Err(ApiError::validation(format!(
+            "`{field}` must be an integer from {min} to {max}"
+        ))),
+    }
 }

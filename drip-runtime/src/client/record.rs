@@ -21,8 +21,14 @@ impl Client {
     /// A missing `external_run_id` or idempotency key is made once here, so
     /// retries (and a later replay of the same `RecordRun`) are recognised.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// use drip_runtime::model::{Event, RecordRun, RunStatus};
     /// let run = RecordRun::new("cus_1", "research-agent", RunStatus::Completed)
     ///     .event(Event::plan("search, then summarise"))

@@ -219,12 +219,18 @@ fn install(pipeline: Arc<Pipeline>) {
 
 /// Settings other modules own, applied once per pipeline.
 fn apply_side_settings(config: &Config) {
-    // Wired to `crate::privacy` (allow-list extension, hash key) and
-    // `crate::context` (enabled flag) once those modules expose them.
-    let _ = (&config.allowed_metadata, &config.hash_key);
+    if !config.allowed_metadata.is_empty() {
+        crate::privacy::set_allowed_metadata(config.allowed_metadata.iter().cloned());
+    }
+    if let Some(key) = &config.hash_key {
+        crate::privacy::set_hash_key(key);
+    }
+    crate::context::set_record_buffer_limit(config.run_buffer_events);
 }
 
-fn set_context_enabled(_enabled: bool) {}
+fn set_context_enabled(enabled: bool) {
+    crate::context::set_enabled(enabled);
+}
 
 fn start(
     config: Config,
@@ -253,11 +259,16 @@ fn start(
 
 /// Stops `pipeline` (if it is still the current one) within `deadline`.
 fn stop(pipeline: &Arc<Pipeline>, deadline: Duration) -> FlushReport {
-    {
+    let was_current = {
         let mut slot = PIPELINE.write().unwrap_or_else(PoisonError::into_inner);
-        if slot.as_ref().is_some_and(|p| Arc::ptr_eq(p, pipeline)) {
+        let current = slot.as_ref().is_some_and(|p| Arc::ptr_eq(p, pipeline));
+        if current {
             *slot = None;
         }
+        current
+    };
+    if was_current {
+        set_context_enabled(false);
     }
     let (reply, answer) = std::sync::mpsc::channel();
     if pipeline
@@ -482,11 +493,7 @@ pub async fn flush(deadline: Duration) -> FlushReport {
 /// ```
 pub fn shutdown(deadline: Duration) -> FlushReport {
     match current() {
-        Some(p) => {
-            let report = stop(&p, deadline);
-            set_context_enabled(false);
-            report
-        }
+        Some(p) => stop(&p, deadline),
         None => last_report(),
     }
 }
@@ -524,6 +531,7 @@ pub fn stats() -> Stats {
                 .unwrap_or_default();
             s.running = false;
             s.in_flight = 0;
+            s.privacy = crate::privacy::counters();
             s
         }
     };

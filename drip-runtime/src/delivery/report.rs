@@ -74,6 +74,8 @@ pub struct Stats {
     pub oldest_pending_age: Option<Duration>,
     /// Whether a pipeline is running.
     pub running: bool,
+    /// What the privacy rules removed from metadata and text (process totals).
+    pub privacy: crate::privacy::PrivacyCounters,
 }
 
 /// Counters shared by callers and the transport. Relaxed atomics: they are
@@ -142,6 +144,7 @@ impl Counters {
             dropped: get(&self.dropped),
             oldest_pending_age,
             running: true,
+            privacy: crate::privacy::counters(),
         }
     }
 }

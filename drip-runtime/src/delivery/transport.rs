@@ -231,14 +231,14 @@ impl Transport {
         });
         if seal {
             self.seal_active();
-        } else if let Some(a) = &mut self.active {
-            if now >= a.last_sync + self.linger {
-                a.last_sync = now;
-                if let Some(w) = &mut a.writer {
-                    if let Err(e) = w.sync() {
-                        tracing::warn!(target: "drip", error = %e, "cannot sync the drip spool");
-                    }
-                }
+        } else if let Some(a) = &mut self.active
+            && now >= a.last_sync + self.linger
+        {
+            a.last_sync = now;
+            if let Some(w) = &mut a.writer
+                && let Err(e) = w.sync()
+            {
+                tracing::warn!(target: "drip", error = %e, "cannot sync the drip spool");
             }
         }
         if self.delivering.is_none() {
@@ -493,10 +493,10 @@ impl Transport {
             if self.in_memory <= self.memory_cap {
                 break;
             }
-            if segment.file.is_some() {
-                if let Some(list) = segment.envelopes.take() {
-                    self.in_memory -= list.len();
-                }
+            if segment.file.is_some()
+                && let Some(list) = segment.envelopes.take()
+            {
+                self.in_memory -= list.len();
             }
         }
     }

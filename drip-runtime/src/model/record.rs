@@ -154,6 +154,11 @@ impl RecordRun {
 }
 
 /// The run part of [`RecordRunResult`].
+///
+/// ```
+/// let r: drip_runtime::model::RecordedRun = serde_json::from_str(r#"{"id":"run_1","status":"COMPLETED","durationMs":12}"#).unwrap();
+/// assert_eq!(r.duration_ms, Some(12));
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -174,6 +179,11 @@ pub struct RecordedRun {
 }
 
 /// Event counts of [`RecordRunResult`].
+///
+/// ```
+/// let e: drip_runtime::model::RecordedEvents = serde_json::from_str(r#"{"created":2,"duplicates":1}"#).unwrap();
+/// assert_eq!(e.created + e.duplicates, 3);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -187,6 +197,13 @@ pub struct RecordedEvents {
 }
 
 /// Answer to `record_run` (from `/runs/record`, or built locally by the fallback).
+///
+/// ```
+/// let r: drip_runtime::model::RecordRunResult = serde_json::from_str(
+///     r#"{"run":{"id":"run_1","status":"COMPLETED"},"events":{"created":2,"duplicates":0},"summary":"✓ Agent: 2 events recorded (5ms)"}"#,
+/// ).unwrap();
+/// assert!(!r.via_fallback);
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

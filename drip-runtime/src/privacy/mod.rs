@@ -96,9 +96,23 @@ pub fn redact_text(text: &str) -> String {
 /// manifest (generated code passes them as `&'static str`) and keys the SDK
 /// itself writes. Returns `None` (and counts the drop) when the value must not
 /// be sent; strings come back cut to 256 characters.
-#[allow(dead_code)] // used by the run context
+#[allow(dead_code)] // for the run context
 pub(crate) fn sanitize_value(key: &str, value: Value) -> Option<Value> {
     sanitize::sanitize_value(key, value)
+}
+
+/// The trusted path for run-time values of macro sites: keys were checked at
+/// compile time (including the project's `[package.metadata.drip]`
+/// extension, which the runtime may not know), so only the value rules apply.
+/// Use [`sanitize_metadata`] for anything a user built by hand.
+#[allow(dead_code)] // for the run context
+pub(crate) fn sanitize_checked(
+    entries: impl IntoIterator<Item = (&'static str, Value)>,
+) -> Metadata {
+    entries
+        .into_iter()
+        .filter_map(|(key, value)| sanitize::sanitize_value(key, value).map(|v| (key, v)))
+        .collect()
 }
 
 /// Sets the project's own allowed metadata keys at run time, replacing any
@@ -188,6 +202,16 @@ mod tests {
         );
         let text = format!("auth failed with {key}!");
         assert_eq!(redact_text(&text), "auth failed with [redacted]!");
+    }
+
+    #[test]
+    fn checked_keys_skip_the_key_rules_but_not_the_value_rules() {
+        let clean = sanitize_checked([
+            ("plan_tier", Value::from("pro")),
+            ("deployment", Value::from("ada@example.com")),
+        ]);
+        assert_eq!(clean.get("plan_tier"), Some(&Value::from("pro")));
+        assert_eq!(clean.get("deployment"), None);
     }
 
     #[test]

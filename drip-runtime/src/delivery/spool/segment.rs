@@ -4,7 +4,7 @@
 use super::{Spool, created_ms_from_name, io_error};
 use crate::delivery::envelope::Envelope;
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 /// Why an envelope could not be appended.
@@ -218,20 +218,19 @@ impl SegmentFile {
     /// Reads every envelope back, skipping (and reporting) corrupt lines and a
     /// torn last line.
     pub(crate) fn read(&self) -> io::Result<SegmentContents> {
+        // The handle that wrote the segment has its cursor at the end.
+        (&self.file).seek(io::SeekFrom::Start(0))?;
         let mut raw = Vec::with_capacity(self.bytes as usize);
         (&self.file).read_to_end(&mut raw)?;
-        // read_to_end on a shared handle moves its cursor; rewind for the next reader.
-        use std::io::Seek;
-        (&self.file).seek(io::SeekFrom::Start(0))?;
         Ok(parse_lines(&raw))
     }
 
     /// Deletes the segment: everything in it was acknowledged.
     pub(crate) fn delete(self, spool: &Spool) {
-        if let Err(e) = fs::remove_file(&self.path) {
-            if e.kind() != io::ErrorKind::NotFound {
-                tracing::warn!(target: "drip", error = %e, segment = %self.path.display(), "cannot delete an acknowledged drip spool segment; its events will be re-sent as duplicates at the next start");
-            }
+        if let Err(e) = fs::remove_file(&self.path)
+            && e.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(target: "drip", error = %e, segment = %self.path.display(), "cannot delete an acknowledged drip spool segment; its events will be re-sent as duplicates at the next start");
         }
         spool.release(self.bytes);
         // Dropping `file` releases the lock after the name is gone.
