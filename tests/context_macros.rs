@@ -154,7 +154,12 @@ fn a_metered_tool_is_a_tool_call_inside_a_run_and_usage_outside() {
 
 #[drip::run(customer = "cus_6", workflow = "bulk")]
 fn bulk(pages: u32) -> u32 {
-    (1..=pages).map(|p| render("cus_6", p)).count() as u32
+    let mut rendered = 0;
+    for page in 1..=pages {
+        render("cus_6", page);
+        rendered += 1;
+    }
+    rendered
 }
 
 #[test]
