@@ -276,7 +276,15 @@ impl RunInfo {
     /// Runs `f` under this run on the calling thread.
     ///
     /// ```
-    /// // See the type-level example.
+    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// let run = run_enter(&SITE, "cus_1", None);
+    /// let info = run.enter_sync(drip_runtime::current_run).unwrap();
+    /// // Later, outside `enter_sync` (e.g. in a callback or a blocking pool):
+    /// info.in_scope(|| drip_runtime::llm_call("gpt-4o", 64));
+    /// run.finish(Outcome::Ok);
+    /// assert_eq!(cap.runs()[0].events.len(), 1);
     /// ```
     pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
         let _entered = current::enter(Arc::clone(&self.run));
@@ -286,7 +294,16 @@ impl RunInfo {
     /// Wraps `fut` so it runs under this run wherever it is polled.
     ///
     /// ```
-    /// // See the type-level example and `InCurrentRun`.
+    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let cap = drip_runtime::testing::capture();
+    /// let run = run_enter(&SITE, "cus_1", None);
+    /// let info = run.enter_sync(drip_runtime::current_run).unwrap();
+    /// info.instrument(async { drip_runtime::plan("resume later") }).await;
+    /// run.finish(Outcome::Ok);
+    /// assert_eq!(cap.runs()[0].event_types(), ["agent.plan"]);
+    /// # });
     /// ```
     pub fn instrument<F: Future>(&self, fut: F) -> InRun<F> {
         InRun::carrying(Carried::Run(Arc::clone(&self.run)), fut)
