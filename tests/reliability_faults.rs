@@ -188,7 +188,7 @@ fn one_poisoned_event_is_dead_lettered_and_the_rest_arrive() {
         "{text}"
     );
     assert_eq!(
-        lines[0]["envelope"]["events"][0]["idempotencyKey"],
+        lines[0]["envelope"]["stream_events"]["events"][0]["idempotencyKey"],
         poisoned_key.as_str()
     );
 }

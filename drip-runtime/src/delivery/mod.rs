@@ -392,7 +392,7 @@ impl Pipeline {
             return;
         };
         match writer.append(spool, &envelope) {
-            Ok(()) => Counters::add(&shared.counters.spooled, items),
+            Ok(_) => Counters::add(&shared.counters.spooled, items),
             Err(spool::AppendError::Full) => shared.counters.drop_items(items, "spool full"),
             Err(spool::AppendError::Io(e)) => {
                 tracing::error!(target: "drip", error = %e, "cannot write to the drip spool");
@@ -582,7 +582,7 @@ pub mod __test_hooks {
     }
 
     /// Stream mode: events of a started run.
-    pub fn submit_stream_events(external_run_id: &str, events: Vec<Event>) {
+    pub fn submit_stream_events(external_run_id: impl Into<String>, events: Vec<Event>) {
         submit(Envelope::StreamEvents {
             external_run_id: external_run_id.into(),
             events,
