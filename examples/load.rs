@@ -68,7 +68,7 @@ fn main() {
     let produced = total / PRODUCERS * PRODUCERS;
     println!("events produced:        {produced}");
     println!(
-        "submit rate (callers):  {:.0} events/s ({:.0} ns/event/thread)",
+        "submit rate (callers):  {:.0} events/s ({:.0} ns per event per producer thread)",
         produced as f64 / submitted.as_secs_f64(),
         submitted.as_nanos() as f64 * PRODUCERS as f64 / produced as f64
     );
