@@ -2,8 +2,68 @@
 //!
 //! Meter what AI agents use — LLM tokens, tool calls, agent runs, API
 //! requests — and attribute it to customers and workflows in the Drip
-//! usage-billing service: off the hot path, exactly once, and never carrying a
-//! prompt, a model output, a secret or personal data.
+//! usage-billing service: off the hot path, exactly once, surviving outages
+//! and restarts, and never carrying a prompt, a model output, a secret or
+//! personal data.
+//!
+//! ```
+//! # #[derive(Debug)] struct SearchError;
+//! # impl std::fmt::Display for SearchError {
+//! #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("down") }
+//! # }
+//! use drip::model::RunStatus;
+//!
+//! // A tool: its name, duration, status and listed metadata become a
+//! // `tool.call` event of the run it is called in.
+//! #[drip::tool(name = "web-search", metadata(provider = "bing"))]
+//! async fn web_search(query: &str) -> Result<usize, SearchError> {
+//!     Ok(query.len())
+//! }
+//!
+//! // An agent entry point: opens a run for `customer`; everything beneath it
+//! // attaches to that run, which ends COMPLETED, FAILED or CANCELLED.
+//! #[drip::run(customer = customer, workflow = "research-agent")]
+//! async fn research(customer: &str, question: &str) -> Result<usize, SearchError> {
+//!     drip::plan("search, then answer");
+//!     let hits = web_search(question).await?;
+//!     drip::llm_call("gpt-4o", 1_700);
+//!     Ok(hits)
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // In production: `let _guard = drip::init(drip::Config::from_env())?;`
+//! // Here a test capture shows what would be delivered.
+//! let capture = drip::testing::capture();
+//! research("cus_123", "is rust fast").await.unwrap();
+//!
+//! let runs = capture.runs();
+//! assert_eq!(runs[0].workflow, "research-agent");
+//! assert_eq!(runs[0].customer_id, "cus_123");
+//! assert_eq!(runs[0].status, RunStatus::Completed);
+//! assert_eq!(runs[0].event_types(), ["agent.plan", "tool.call", "llm.call"]);
+//! # }
+//! ```
+//!
+//! ## Where things are
+//!
+//! - [`tool`], [`run`], [`metadata!`] — the attributes and the checked
+//!   metadata builder. Metadata keys are checked against one allowlist
+//!   ([`fields`]) at compile time; refused keys are compile errors with a hint.
+//! - [`init`], [`flush`], [`shutdown`], [`stats`], [`Config`] — the delivery
+//!   pipeline: a bounded queue drained by a transport thread, retries with
+//!   backoff, an on-disk spool for what cannot be sent in time.
+//! - [`llm_call`], [`plan`], [`execute`], [`error_event`], [`spawn`],
+//!   [`InCurrentRun`] — events by hand, and carrying a run into spawned tasks
+//!   (a plain `tokio::spawn` does not carry it).
+//! - [`Client`] — every call of the Drip API, typed, validated and retried;
+//!   webhook management on [`Client::admin`] (secret keys only).
+//! - [`hash_id`] — keyed HMAC identifiers (e.g. a `query_hash`) instead of raw
+//!   text.
+//! - [`testing`] — see exactly what your instrumented code records, per test.
+//!
+//! With no `DRIP_API_KEY` (or with `DRIP_DISABLED=1`) the SDK is disabled and
+//! a wrapped call costs one atomic load.
 #![forbid(unsafe_code)]
 
 pub use drip_macros::{metadata, run, tool};

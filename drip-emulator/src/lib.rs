@@ -39,6 +39,7 @@ mod records;
 mod server;
 mod shared;
 mod store;
+mod webhook_delivery;
 
 pub use error::EmulatorError;
 pub use faults::{FaultConfig, Faults};

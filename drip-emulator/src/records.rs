@@ -203,8 +203,10 @@ pub struct WebhookRecord {
     pub is_active: bool,
     /// Current signing secret (`whsec_…`); the API returns it only at creation and rotation.
     pub secret: String,
-    /// Number of `POST /webhooks/{id}/test` calls.
-    pub test_deliveries: u64,
+    /// Test deliveries that reached the URL and got a 2xx answer.
+    pub delivered: u64,
+    /// Test deliveries that failed (no connection, non-2xx, or not an `http://` URL).
+    pub failed: u64,
     /// The `idempotencyKey` of the creating request, if any.
     pub idempotency_key: Option<String>,
     /// RFC 3339 creation time.

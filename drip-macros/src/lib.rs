@@ -1,23 +1,146 @@
-//! Procedural macros of the drip SDK. Use them through the `drip` crate.
+//! Procedural macros of the drip SDK: [`macro@tool`], [`macro@run`] and
+//! [`metadata!`]. Use them through the `drip` crate (`#[drip::tool]`, …).
 //!
-//! STUB written at project set-up; the macros work replaces it.
+//! Each macro goes `parse` (arguments → AST with spans) → `validate` (the
+//! allowlist of `drip_runtime::fields`, literal values, required arguments;
+//! every error collected) → `expand` (generation). When anything is wrong the
+//! original item is emitted unchanged next to the errors, so the rest of the
+//! crate keeps type-checking.
+#![forbid(unsafe_code)]
+
+mod diagnostics;
+mod expand;
+mod manifest;
+mod parse;
+mod validate;
 
 use proc_macro::TokenStream;
 
-/// Meters a tool function. See the `drip` crate documentation.
+/// Meters a tool function: each call inside a [`macro@run`] adds a `tool.call`
+/// event with the tool's name, duration, status and metadata.
+///
+/// ```
+/// #[drip::tool]
+/// fn word_count(text: &str) -> usize {
+///     text.split_whitespace().count()
+/// }
+///
+/// #[derive(Debug)]
+/// struct SearchError;
+/// impl std::fmt::Display for SearchError {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("search backend unavailable")
+///     }
+/// }
+///
+/// const REGION: &str = "eu-west-1";
+///
+/// #[drip::tool(name = "web-search", metadata(provider = "bing", region = REGION), error_message)]
+/// async fn search(query: &str, limit: usize) -> Result<Vec<String>, SearchError> {
+///     if query.is_empty() {
+///         return Err(SearchError);
+///     }
+///     Ok(vec![format!("result for {query}"); limit])
+/// }
+///
+/// // Outside any run a tool records nothing, unless it names who pays and on which meter:
+/// #[drip::tool(customer = account, meter = "pdf_pages")]
+/// fn render_page(account: &str, page: u32) -> Vec<u8> {
+///     vec![0; page as usize]
+/// }
+///
+/// assert_eq!(word_count("three small words"), 3);
+/// assert_eq!(render_page("cus_42", 2).len(), 2);
+/// ```
+///
+/// Arguments (all optional):
+/// - `name = "…"`: the tool's name; default: the function's name.
+/// - `metadata(key = value, …)`: fields added to every call. Keys pass the
+///   allowlist at compile time (camelCase is normalised to snake_case); a
+///   literal value goes into a static, any other expression is evaluated at
+///   call time, only when the call is recorded.
+/// - `error_message`: send the error's `Display` text (sanitised) with a failed
+///   call; by default only the error type's name is sent.
+/// - `customer = expr, meter = "…"`: outside a run, track each call as usage
+///   (quantity 1) on `meter` for `customer`. Give both or neither.
+/// - `crate = path`: where the `drip` crate is, when it is renamed or re-exported.
+///
+/// The status is `error` when the function returns `Err` (detected on the
+/// declared return type, so type aliases work), `panicked` when it panics (the
+/// panic continues), `cancelled` when its future is dropped before finishing,
+/// `ok` otherwise. Timing starts at the first poll. With the SDK disabled a
+/// call costs one atomic load.
+///
+/// It goes on `fn` and `async fn`, free functions and methods (any receiver),
+/// generic or not, and on `#[async_trait]` methods; the signature stays as written.
 #[proc_macro_attribute]
-pub fn tool(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::tool::expand(args.into(), item.into()).into()
 }
 
-/// Opens a run around an agent entry point. See the `drip` crate documentation.
+/// Opens a run for a customer around an agent entry point: tools, LLM calls
+/// and events beneath it attach to the run, which ends `COMPLETED`, `FAILED`
+/// (with the error type, or `panic`) or `CANCELLED` and is then delivered.
+///
+/// ```
+/// struct Request {
+///     customer_id: String,
+///     question: String,
+/// }
+///
+/// #[drip::tool]
+/// async fn lookup(question: &str) -> Result<String, std::fmt::Error> {
+///     Ok(format!("{} words", question.split_whitespace().count()))
+/// }
+///
+/// #[drip::run(customer = req.customer_id.as_str(), workflow = "research-agent", metadata(environment = "prod"))]
+/// async fn answer(req: Request) -> Result<String, std::fmt::Error> {
+///     let facts = lookup(&req.question).await?;
+///     Ok(format!("answer using {facts}"))
+/// }
+///
+/// // Plain functions work too; the workflow defaults to the name in kebab-case ("nightly-report").
+/// #[drip::run(customer = customer_id)]
+/// fn nightly_report(customer_id: u64) -> usize {
+///     42
+/// }
+///
+/// assert_eq!(nightly_report(7), 42);
+/// ```
+///
+/// Arguments:
+/// - `customer = expr` (required): the customer id (anything `Display`); evaluated
+///   when the run starts, only when the SDK is enabled.
+/// - `workflow = "…"`: the workflow slug; default: the function's name in kebab-case.
+/// - `metadata(key = value, …)`: run metadata, checked as for [`macro@tool`].
+/// - `correlation_id = expr`: your own id for the run (anything `Display`).
+/// - `error_message`: send the error's `Display` text (sanitised) on failure.
+/// - `stream`: deliver events as they happen instead of in one record at the end.
+/// - `crate = path`: where the `drip` crate is, when it is renamed or re-exported.
+///
+/// A run inside a run is its own run, linked to its parent.
 #[proc_macro_attribute]
-pub fn run(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn run(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::run::expand(args.into(), item.into()).into()
 }
 
-/// Builds checked metadata. See the `drip` crate documentation.
+/// Builds a `drip::Metadata` whose keys — and literal values — are checked at
+/// compile time against the same allowlist the runtime uses.
+///
+/// ```
+/// let latency = std::time::Duration::from_millis(12);
+/// let m = drip::metadata!(model = "gpt-4o", latencyMs = latency.as_millis() as u64, cached_tokens = 0);
+/// assert_eq!(m.get("model"), Some(&drip::Value::from("gpt-4o")));
+/// assert_eq!(m.get("latency_ms"), Some(&drip::Value::from(12u64)));
+/// assert_eq!(m.len(), 3);
+/// ```
+///
+/// Keys naming secrets (`api_key`, `password`, …), content (`prompt`,
+/// `response`, …) or personal data (`email`, `phone`, …) do not compile; nor do
+/// keys outside the allowlist (extend it with `[package.metadata.drip]
+/// allowed-metadata = [...]` in your `Cargo.toml`), nested values, or string
+/// literals that look like a secret or an e-mail address.
 #[proc_macro]
-pub fn metadata(_input: TokenStream) -> TokenStream {
-    TokenStream::new()
+pub fn metadata(input: TokenStream) -> TokenStream {
+    expand::metadata::expand(input.into()).into()
 }

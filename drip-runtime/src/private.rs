@@ -173,6 +173,11 @@ impl<T: core::fmt::Display> CustomerArg for T {
 
 pub use crate::context::{RunGuard, ToolCall};
 
+// For `drip::metadata!`, which builds a `Metadata` value, and for keys the
+// macros allowed through the user's `[package.metadata.drip] allowed-metadata`.
+pub use crate::metadata::Metadata;
+pub use crate::privacy::register_manifest_keys;
+
 /// Starts a tool call at first poll (async) or on entry (sync). Inactive when the
 /// SDK is disabled, or outside any run (then it warns once through `tracing`).
 #[inline]

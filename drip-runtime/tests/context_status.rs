@@ -359,3 +359,27 @@ async fn events_keep_their_order_and_unique_keys() {
     keys.dedup();
     assert_eq!(keys.len(), 5);
 }
+
+#[tokio::test]
+async fn values_and_descriptions_pass_the_privacy_rules() {
+    let cap = capture();
+    let mut run = run_enter(&RUN, "cus_1", None);
+    run.metadata("region", "eu-west-1");
+    run.metadata("version", "ops@example.com");
+    run.enter_sync(|| {
+        let mut call = tool_enter(&SEARCH);
+        call.metadata("route", "alice@example.com");
+        call.metadata("attempt", 2);
+        call.finish(Outcome::Ok);
+        drip_runtime::plan("email the report to bob@example.com");
+    });
+    run.finish(Outcome::Ok);
+
+    let run = &cap.runs()[0];
+    assert_eq!(run.metadata.get("region"), Some(&"eu-west-1".into()));
+    assert_eq!(run.metadata.get("version"), None, "e-mail value dropped");
+    assert_eq!(meta(run, 0, "route"), None, "e-mail value dropped");
+    assert_eq!(meta(run, 0, "attempt"), Some(2.into()));
+    let plan = run.events[1].description.as_deref().unwrap_or_default();
+    assert!(!plan.contains("bob@example.com"), "{plan}");
+}

@@ -55,44 +55,75 @@ pub(crate) struct ValidEvent {
 }
 
 impl EventInput {
-    /// Validates, naming fields with `prefix` (e.g. `events[2].`).
-    pub(crate) fn validate(self, prefix: &str) -> Result<ValidEvent, ApiError> {
-        let field = |name: &str| format!("{prefix}{name}");
-        let event_type = required(&field("eventType"), self.event_type)?;
-        let quantity = self
-            .quantity
-            .map(|q| check_quantity(&field("quantity"), q))
-            .transpose()?;
-        let cost_units = match self.cost_units {
-            Some(c) if !c.is_finite() => {
-                return Err(ApiError::validation(format!(
-                    "`{}` must be a finite number",
-                    field("costUnits")
-                )));
-            }
-            other => other,
+    /// Validates; `position` is the event's index in an `events` array, used to name fields
+    /// (`events[2].quantity`) in error messages.
+    pub(crate) fn validate(self, position: Option<usize>) -> Result<ValidEvent, ApiError> {
+        let field = |name: &str| match position {
+            Some(n) => format!("events[{n}].{name}"),
+            None => name.to_owned(),
         };
-        if self.run_id.as_deref().is_some_and(str::is_empty) {
-            return Err(ApiError::validation(format!(
-                "`{}` must not be empty",
-                field("runId")
-            )));
+        // Field names are only built when something is wrong.
+        if self
+            .event_type
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
+            || self.quantity.is_some_and(|q| !q.is_finite() || q < 0.0)
+            || self.cost_units.is_some_and(|c| !c.is_finite())
+            || self.run_id.as_deref().is_some_and(str::is_empty)
+            || !matches!(
+                self.metadata,
+                None | Some(Value::Null) | Some(Value::Object(_))
+            )
+            || self
+                .timestamp
+                .as_deref()
+                .is_some_and(|t| !crate::clock::is_rfc3339(t))
+        {
+            return Err(self.explain(&field));
         }
         Ok(ValidEvent {
             run_id: self.run_id,
-            event_type,
-            quantity,
+            event_type: self.event_type.unwrap_or_default(),
+            quantity: self.quantity,
             units: self.units,
             description: self.description,
-            cost_units,
+            cost_units: self.cost_units,
             cost_currency: self.cost_currency,
             correlation_id: non_blank(self.correlation_id),
             parent_event_id: non_blank(self.parent_event_id),
             span_id: non_blank(self.span_id),
             idempotency_key: non_blank(self.idempotency_key),
-            metadata: check_metadata(&field("metadata"), self.metadata)?,
-            timestamp: check_timestamp(&field("timestamp"), self.timestamp)?,
+            metadata: self.metadata.filter(|m| !m.is_null()),
+            timestamp: self.timestamp,
         })
+    }
+
+    /// The first problem with an invalid event, as a 400.
+    fn explain(self, field: &dyn Fn(&str) -> String) -> ApiError {
+        let check = || -> Result<(), ApiError> {
+            required(&field("eventType"), self.event_type)?;
+            if let Some(q) = self.quantity {
+                check_quantity(&field("quantity"), q)?;
+            }
+            if self.cost_units.is_some_and(|c| !c.is_finite()) {
+                return Err(ApiError::validation(format!(
+                    "`{}` must be a finite number",
+                    field("costUnits")
+                )));
+            }
+            if self.run_id.as_deref().is_some_and(str::is_empty) {
+                return Err(ApiError::validation(format!(
+                    "`{}` must not be empty",
+                    field("runId")
+                )));
+            }
+            check_metadata(&field("metadata"), self.metadata)?;
+            check_timestamp(&field("timestamp"), self.timestamp)?;
+            Ok(())
+        };
+        check()
+            .err()
+            .unwrap_or_else(|| ApiError::validation("invalid event"))
     }
 }
 
@@ -167,7 +198,7 @@ fn single_view(e: &EventRecord, duplicate: bool) -> Value {
 
 pub(crate) async fn emit(State(s): State<AppState>, _caller: Caller, body: Bytes) -> ApiResult {
     let input: EventInput = parse(&body)?;
-    let event = input.validate("")?;
+    let event = input.validate(None)?;
     let run_id = required("runId", event.run_id.clone())?;
     let received_at = crate::clock::now_rfc3339();
     let mut store = s.store();
@@ -225,7 +256,7 @@ pub(crate) async fn emit_batch(
     let batch: Batch = parse(&body)?;
     let mut events = Vec::with_capacity(batch.events.len());
     for (n, input) in batch.events.into_iter().enumerate() {
-        let event = input.validate(&format!("events[{n}]."))?;
+        let event = input.validate(Some(n))?;
         if event.run_id.is_none() {
             return Err(ApiError::validation(format!(
                 "`events[{n}].runId` is required"

@@ -82,7 +82,7 @@ pub(crate) async fn record(State(s): State<AppState>, _caller: Caller, body: Byt
     let ended_at = check_timestamp("endedAt", req.ended_at)?;
     let mut events = Vec::with_capacity(req.events.len());
     for (n, input) in req.events.into_iter().enumerate() {
-        events.push(input.validate(&format!("events[{n}]."))?);
+        events.push(input.validate(Some(n))?);
     }
     let external = non_blank(req.external_run_id);
     let key = non_blank(req.idempotency_key);

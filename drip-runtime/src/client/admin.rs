@@ -14,14 +14,21 @@ use serde::Serialize;
 /// Webhook management. Only obtainable from a secret-key client through
 /// [`Client::admin`], so a public key fails before any request.
 ///
-/// ```no_run
-/// # async fn f() -> drip_runtime::Result<()> {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = drip_emulator::Emulator::start().await?;
 /// use drip_runtime::{Client, model::CreateWebhook};
-/// let admin = Client::from_env()?.admin()?;
+/// let client = Client::builder()
+///     .api_key(emulator.secret_key()) // sk_…: a pk_ key fails here, before any request
+///     .base_url(emulator.base_url())
+///     .build()?;
+/// let admin = client.admin()?;
 /// let created = admin
 ///     .create_webhook(CreateWebhook::new("https://example.com/hooks/drip", ["usage.recorded"]))
 ///     .await?;
 /// // Store created.secret to verify deliveries with drip_runtime::verify_webhook_signature.
+/// assert_eq!(admin.list_webhooks().await?.count, 1);
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]

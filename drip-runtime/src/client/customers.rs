@@ -11,8 +11,14 @@ use reqwest::Method;
 impl Client {
     /// `POST /customers`. Needs `external_customer_id` or `onchain_address`.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// use drip_runtime::model::CreateCustomer;
     /// let customer = client.create_customer(CreateCustomer::external("user_42")).await?;
     /// println!("{}", customer.id);
@@ -49,8 +55,14 @@ impl Client {
 
     /// `GET /customers?limit&offset&status`.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// use drip_runtime::model::ListCustomers;
     /// let page = client.list_customers(ListCustomers::new().limit(20)).await?;
     /// println!("{} of {}", page.data.len(), page.count);
@@ -86,8 +98,14 @@ impl Client {
     /// failing that the first 100 customers are searched. An unresolvable
     /// conflict is `Error::Api { status: 409, code: "CUSTOMER_RESOLUTION_FAILED" }`.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// let a = client.get_or_create_customer("user_42", None).await?;
     /// let b = client.get_or_create_customer("user_42", None).await?;
     /// assert_eq!(a.id, b.id);

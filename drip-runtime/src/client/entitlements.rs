@@ -10,8 +10,14 @@ use reqwest::Method;
 impl Client {
     /// `POST /entitlements/check`: may `customer_id` use `quantity` of `feature_key` now?
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// use drip_runtime::model::CheckEntitlement;
     /// let e = client.check_entitlement(CheckEntitlement::new("cus_1", "deep-research")).await?;
     /// if !e.allowed { println!("over quota: {:?}", e.reason); }

@@ -25,12 +25,20 @@ struct Batch<'a> {
 impl Client {
     /// `POST /run-events`. The event's own idempotency key and timestamp are sent.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let workflow_id = client.resolve_workflow_id("research-agent").await?;
+    /// # let run_id = client.start_run(drip_runtime::model::StartRun::new("cus_1", workflow_id)).await?.id;
     /// use drip_runtime::model::{Event, ToolStatus};
     /// use std::time::Duration;
     /// let e = Event::tool_call("web-search", Duration::from_millis(420), ToolStatus::Ok);
-    /// let stored = client.emit_event("run_1", e).await?;
+    /// let stored = client.emit_event(&run_id, e).await?;
     /// # Ok(()) }
     /// ```
     pub async fn emit_event(&self, run_id: &str, event: Event) -> Result<EventEmitted> {
@@ -49,11 +57,19 @@ impl Client {
     /// `POST /run-events/batch` with `{"events":[{runId, …}]}`. An empty
     /// batch sends nothing.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let workflow_id = client.resolve_workflow_id("research-agent").await?;
+    /// # let run_id = client.start_run(drip_runtime::model::StartRun::new("cus_1", workflow_id)).await?.id;
     /// use drip_runtime::model::Event;
     /// let r = client
-    ///     .emit_events_batch("run_1", vec![Event::plan("split the question"), Event::llm_call("gpt-4o", 900)])
+    ///     .emit_events_batch(&run_id, vec![Event::plan("split the question"), Event::llm_call("gpt-4o", 900)])
     ///     .await?;
     /// println!("{} new, {} duplicates", r.created, r.duplicates);
     /// # Ok(()) }

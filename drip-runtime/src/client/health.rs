@@ -12,8 +12,14 @@ impl Client {
     /// URL without `/v1`), not retried. An unhealthy answer is `Ok` with
     /// `ok == false`; only a transport failure is an error.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// let health = client.ping().await?;
     /// println!("{} in {} ms", health.status, health.latency_ms);
     /// # Ok(()) }

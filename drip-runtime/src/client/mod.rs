@@ -319,14 +319,18 @@ impl ClientBuilder {
                 reason: "timeout must be greater than zero".into(),
             });
         }
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
-            .user_agent(self.user_agent)
-            .build()
-            .map_err(|e| Error::Config {
-                reason: format!("cannot build the HTTP client: {e}"),
-            })?;
+            .user_agent(self.user_agent);
+        if base.scheme() == "http" {
+            // Plain http is trusted only because it stays on this machine; an
+            // HTTP_PROXY would carry the bearer key off it in clear text.
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(|e| Error::Config {
+            reason: format!("cannot build the HTTP client: {e}"),
+        })?;
         crate::privacy::register_secret(&key);
         Ok(Client {
             inner: Arc::new(Inner {
@@ -373,6 +377,48 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(sk.key_kind(), KeyKind::Secret);
+    }
+
+    /// Every future is `Send`, so calls can be spawned on a multi-threaded runtime.
+    #[test]
+    fn futures_are_send_and_the_client_is_shareable() {
+        use crate::model::*;
+        fn send<T: Send>(_: T) {}
+        fn shareable<T: Send + Sync + Clone + 'static>() {}
+        shareable::<Client>();
+        shareable::<Admin>();
+        let c = Client::builder()
+            .api_key("sk_test_0123456789")
+            .build()
+            .unwrap();
+        send(c.ping());
+        send(c.create_customer(CreateCustomer::external("u")));
+        send(c.get_customer("c"));
+        send(c.list_customers(ListCustomers::new()));
+        send(c.get_or_create_customer("u", None));
+        send(c.track_usage(TrackUsage::new("c", "m", 1.0)));
+        send(c.create_workflow(CreateWorkflow::from_slug("w")));
+        send(c.list_workflows());
+        send(c.resolve_workflow_id("w"));
+        send(c.start_run(StartRun::new("c", "w")));
+        send(c.emit_event("r", Event::new("e")));
+        send(c.emit_events_batch("r", vec![]));
+        send(c.end_run("r", EndRun::completed()));
+        send(c.get_run("r"));
+        send(c.get_run_timeline("r", TimelineQuery::new()));
+        send(c.timeline_all("r", TimelineQuery::new()));
+        send(c.record_run(RecordRun::new("c", "w", RunStatus::Completed)));
+        send(c.check_entitlement(CheckEntitlement::new("c", "f")));
+        let admin = c.admin().unwrap();
+        send(admin.create_webhook(CreateWebhook::new("https://x", ["usage.recorded"])));
+        send(admin.list_webhooks());
+        send(admin.get_webhook("w"));
+        send(admin.update_webhook("w", UpdateWebhook::new()));
+        send(admin.delete_webhook("w"));
+        send(admin.test_webhook("w"));
+        send(admin.rotate_webhook_secret("w"));
+        let mut pages = c.timeline_pages("r", TimelineQuery::new());
+        send(pages.next_page());
     }
 
     #[test]

@@ -52,8 +52,7 @@ pub(crate) fn check_event(event: &Event) -> Result<()> {
     if let Some(q) = event.quantity {
         quantity("quantity", q)?;
     }
-    finite("costUnits", event.cost_units)?;
-    required("idempotencyKey", &event.idempotency_key)
+    finite("costUnits", event.cost_units)
 }
 
 /// Sanitises a metadata map (an emptied map is omitted).
@@ -68,8 +67,11 @@ pub(crate) fn text(text: Option<String>) -> Option<String> {
     text.map(|t| privacy::redact_text(&t))
 }
 
-/// Applies the privacy hook to an event.
+/// Applies the privacy hook to an event, and gives it a key if it lost its own.
 pub(crate) fn event(mut event: Event) -> Event {
+    if event.idempotency_key.trim().is_empty() {
+        event.idempotency_key = crate::model::idempotency::new_key("evt");
+    }
     event.metadata = metadata(event.metadata.take());
     event.description = text(event.description.take());
     event

@@ -5,7 +5,7 @@ use super::http::Request;
 use super::prepare;
 use crate::error::Result;
 use crate::model::{
-    EndRun, RecordRun, RecordRunResult, RecordedEvents, RecordedRun, RunStatus, StartRun,
+    EndRun, RecordRun, RecordRunResult, RecordedEvents, RecordedRun, RunEnded, RunStatus, StartRun,
 };
 use reqwest::Method;
 use std::time::Instant;
@@ -21,8 +21,14 @@ impl Client {
     /// A missing `external_run_id` or idempotency key is made once here, so
     /// retries (and a later replay of the same `RecordRun`) are recognised.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// use drip_runtime::model::{Event, RecordRun, RunStatus};
     /// let run = RecordRun::new("cus_1", "research-agent", RunStatus::Completed)
     ///     .event(Event::plan("search, then summarise"))
@@ -74,14 +80,17 @@ impl Client {
         run: RecordRun,
         started: Instant,
     ) -> Result<RecordRunResult> {
-        let key = run.idempotency_key.clone().unwrap_or_default();
+        // Every key of the fallback derives from the external run id, so a
+        // replay of the same run (even one rebuilt by the caller without an
+        // idempotency key) is recognised step by step.
         let external_run_id = run.external_run_id.clone().unwrap_or_default();
         let workflow_id = self.resolve_workflow_id(&run.workflow).await?;
 
         let mut start = StartRun::new(run.customer_id.clone(), workflow_id.clone())
             .external_run_id(external_run_id.clone())
-            .idempotency_key(format!("{key}:start"));
+            .idempotency_key(format!("{external_run_id}:start"));
         start.correlation_id = run.correlation_id.clone();
+        start.parent_run_id = run.parent_run_id.clone();
         start.metadata = run.metadata.clone();
         let started_run = self.start_run(start).await?;
 
@@ -103,13 +112,33 @@ impl Client {
         }
 
         // Metadata is not resent on the PATCH, as in the official fallback.
-        let mut end = EndRun::new(run.status).idempotency_key(format!("{key}:end"));
+        let mut end = EndRun::new(run.status).idempotency_key(format!("{external_run_id}:end"));
         end.error_message = run.error_message;
         end.error_code = run.error_code;
-        let ended = self.end_run(&started_run.id, end).await?;
+        let ended = match self.end_run(&started_run.id, end).await {
+            Ok(ended) => ended,
+            // Already ended: an earlier attempt's PATCH was committed but its
+            // answer lost. The run is recorded; report it as it stands.
+            Err(e) if e.status() == Some(409) => {
+                let run = self.get_run(&started_run.id).await?;
+                if !run.status.is_terminal() {
+                    return Err(e);
+                }
+                RunEnded {
+                    id: run.id,
+                    status: run.status,
+                    ended_at: run.ended_at,
+                    duration_ms: run.duration_ms,
+                    event_count: run.totals.event_count,
+                    total_cost_units: run.totals.total_cost_units,
+                }
+            }
+            Err(e) => return Err(e),
+        };
 
-        let duration_ms = ended
+        let duration_ms = run
             .duration_ms
+            .or(ended.duration_ms)
             .unwrap_or_else(|| u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
         let workflow_name = started_run
             .workflow_name

@@ -12,8 +12,14 @@ use reqwest::Method;
 impl Client {
     /// `POST /runs`. `workflow_id` must be an id: see [`Client::resolve_workflow_id`].
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// use drip_runtime::model::{EndRun, Event, StartRun};
     /// let wf = client.resolve_workflow_id("research-agent").await?;
     /// let run = client.start_run(StartRun::new("cus_1", wf)).await?;
@@ -63,10 +69,19 @@ impl Client {
 
     /// One page of `GET /runs/{id}/timeline`.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{Event, RecordRun, RunStatus};
+    /// # let recorded = RecordRun::new("cus_1", "agent", RunStatus::Completed).event(Event::llm_call("gpt-4o", 9));
+    /// # let run_id = client.record_run(recorded).await?.run.id;
     /// use drip_runtime::model::TimelineQuery;
-    /// let page = client.get_run_timeline("run_1", TimelineQuery::new().limit(50)).await?;
+    /// let page = client.get_run_timeline(&run_id, TimelineQuery::new().limit(50)).await?;
     /// for e in &page.events { println!("{} {:?}", e.event_type, e.outcome); }
     /// # Ok(()) }
     /// ```
@@ -87,10 +102,19 @@ impl Client {
 
     /// Walks a timeline page by page, following `nextCursor`.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{Event, RecordRun, RunStatus};
+    /// # let recorded = RecordRun::new("cus_1", "agent", RunStatus::Completed).event(Event::llm_call("gpt-4o", 9));
+    /// # let run_id = client.record_run(recorded).await?.run.id;
     /// use drip_runtime::model::TimelineQuery;
-    /// let mut pages = client.timeline_pages("run_1", TimelineQuery::new().limit(100));
+    /// let mut pages = client.timeline_pages(&run_id, TimelineQuery::new().limit(100));
     /// while let Some(page) = pages.next_page().await {
     ///     println!("{} events", page?.events.len());
     /// }

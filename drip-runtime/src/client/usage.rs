@@ -11,8 +11,14 @@ impl Client {
     /// Records usage: `POST /usage/internal` ([`UsageMode::Sync`]) or
     /// `/usage/internal/batch` ([`UsageMode::Batch`], queued by the server).
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// use drip_runtime::model::TrackUsage;
     /// let r = client.track_usage(TrackUsage::new("cus_1", "tokens", 1_200.0).units("tokens")).await?;
     /// assert!(r.success);

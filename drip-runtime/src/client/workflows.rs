@@ -11,8 +11,14 @@ use std::sync::Arc;
 impl Client {
     /// `POST /workflows`.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// use drip_runtime::model::{CreateWorkflow, ProductSurface};
     /// let wf = client
     ///     .create_workflow(CreateWorkflow::new("Research agent", "research-agent").product_surface(ProductSurface::Agent))
@@ -45,8 +51,14 @@ impl Client {
     /// duplicate creation), later uses cost nothing. A failed lookup is not
     /// cached.
     ///
-    /// ```no_run
-    /// # async fn f(client: drip_runtime::Client) -> drip_runtime::Result<()> {
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
     /// use drip_runtime::model::StartRun;
     /// let workflow_id = client.resolve_workflow_id("research-agent").await?;
     /// let run = client.start_run(StartRun::new("cus_1", workflow_id)).await?;

@@ -71,12 +71,13 @@ pub(crate) fn merge_user_metadata(
             into.insert(*key, Value::from(*value));
         }
     }
-    if let Some(values) = values {
-        let checked = crate::privacy::sanitize_metadata(values.into_iter().collect());
-        for (key, value) in checked {
-            if into.get(&key).is_none() {
-                into.insert(key, value);
-            }
+    // Keys were checked at compile time (including the project's manifest
+    // extension, which the runtime may not know): only the value rules apply.
+    for (key, value) in values.into_iter().flat_map(|v| *v) {
+        if into.get(key).is_none()
+            && let Some(value) = crate::privacy::sanitize_value(key, value)
+        {
+            into.insert(key, value);
         }
     }
 }

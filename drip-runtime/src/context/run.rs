@@ -251,10 +251,10 @@ impl RunState {
             .iter()
             .map(|(k, v)| (*k, Value::from(*v)))
             .collect();
-        if !values.is_empty() {
-            let checked = crate::privacy::sanitize_metadata(values.iter().cloned().collect());
-            for (key, value) in checked {
-                metadata.insert(key, value);
+        // Keys checked at compile time: only the value rules apply.
+        for (key, value) in values {
+            if let Some(value) = crate::privacy::sanitize_value(key, value.clone()) {
+                metadata.insert(*key, value);
             }
         }
         metadata

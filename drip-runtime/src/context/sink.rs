@@ -39,6 +39,9 @@ impl Sink {
 
     /// Notes, for a capture, a call that was made outside any run and so recorded nothing.
     pub(crate) fn note_unattached(name: &str) {
+        if !super::switch::overrides_active() {
+            return;
+        }
         if let Some(store) = overrides::thread_capture() {
             store.log().unattached.push(name.to_owned());
         }

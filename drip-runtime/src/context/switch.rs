@@ -81,6 +81,12 @@ pub(crate) fn set_enabled(on: bool) {
     });
 }
 
+/// Whether any test override is alive anywhere in the process.
+#[inline]
+pub(crate) fn overrides_active() -> bool {
+    STATE.load(Ordering::Relaxed) >= OVERRIDE_UNIT
+}
+
 /// A test override became alive somewhere: send `enabled()` to the cold path.
 pub(super) fn override_started() {
     STATE.fetch_add(OVERRIDE_UNIT, Ordering::AcqRel);

@@ -122,7 +122,7 @@ pub(crate) fn find_sensitive_from(text: &str, from: usize) -> Option<(Range<usiz
                 .or_else(|| provider_key_at(b, i).map(|r| (r, ValueRefusal::ProviderKey))),
             b'e' => jwt_at(b, i).map(|r| (r, ValueRefusal::Jwt)),
             b'b' | b'B' => bearer_at(b, i).map(|r| (r, ValueRefusal::BearerToken)),
-            b'2'..=b'6' => card_at(b, i).map(|r| (r, ValueRefusal::CardNumber)),
+            b'0'..=b'9' => card_at(b, i).map(|r| (r, ValueRefusal::CardNumber)),
             _ => None,
         };
         if found.is_some() {
@@ -182,9 +182,6 @@ fn email_at(b: &[u8], from: usize, at: usize) -> Option<Range<usize>> {
 }
 
 fn drip_key_at(b: &[u8], i: usize) -> Option<Range<usize>> {
-    if !starts_word(b, i) {
-        return None;
-    }
     let rest = &b[i..];
     let prefixed = rest
         .get(1..8)
@@ -193,7 +190,14 @@ fn drip_key_at(b: &[u8], i: usize) -> Option<Range<usize>> {
         return None;
     }
     let tail = run_len(b, i + 8, |c| c.is_ascii_alphanumeric() || c == b'_');
-    (tail >= 2).then_some(i..i + 8 + tail)
+    // Glued to a preceding word (`tokensk_live_…`), only a random-looking tail
+    // counts, so that `task_live_update` stays an ordinary value.
+    let found = if starts_word(b, i) {
+        tail >= 2
+    } else {
+        tail >= 12 && b[i + 8..i + 8 + tail].iter().any(u8::is_ascii_digit)
+    };
+    found.then_some(i..i + 8 + tail)
 }
 
 /// One provider key shape: prefix, allowed tail bytes, minimum tail length.
@@ -221,23 +225,26 @@ fn is_alnum(c: u8) -> bool {
 }
 
 fn provider_key_at(b: &[u8], i: usize) -> Option<Range<usize>> {
-    if !starts_word(b, i) {
-        return None;
-    }
     let rest = &b[i..];
+    let glued = !starts_word(b, i);
     PROVIDER_KEYS.iter().find_map(|(prefix, tail_byte, min)| {
         if !rest.starts_with(prefix) {
             return None;
         }
         let tail = run_len(b, i + prefix.len(), tail_byte);
-        (tail >= *min).then_some(i..i + prefix.len() + tail)
+        let body = &b[i + prefix.len()..i + prefix.len() + tail];
+        // Glued to a preceding word, only a random-looking tail counts
+        // (`risk-assessment-…` is not a key).
+        let random = body.iter().any(u8::is_ascii_uppercase)
+            && body.iter().any(u8::is_ascii_lowercase)
+            && body.iter().any(u8::is_ascii_digit);
+        (tail >= *min && (!glued || random)).then_some(i..i + prefix.len() + tail)
     })
 }
 
+/// No boundary is needed before the id: its fixed shape (prefix, exactly 16
+/// capitals or digits, then a boundary) is specific enough.
 fn aws_key_at(b: &[u8], i: usize) -> Option<Range<usize>> {
-    if !starts_word(b, i) {
-        return None;
-    }
     let rest = &b[i..];
     if !(rest.starts_with(b"AKIA") || rest.starts_with(b"ASIA")) {
         return None;
@@ -248,7 +255,8 @@ fn aws_key_at(b: &[u8], i: usize) -> Option<Range<usize>> {
 }
 
 fn jwt_at(b: &[u8], i: usize) -> Option<Range<usize>> {
-    if !starts_word(b, i) || !b[i..].starts_with(b"eyJ") {
+    // The three-part shape is specific enough to match glued to a word.
+    if !b[i..].starts_with(b"eyJ") {
         return None;
     }
     let is_b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
@@ -289,10 +297,12 @@ fn bearer_at(b: &[u8], i: usize) -> Option<Range<usize>> {
 /// of whole groups with 13–19 digits, a first digit 2–6 (the payment-card
 /// industries; this keeps millisecond and nanosecond Unix timestamps, which
 /// start with 1, out) and a valid Luhn checksum matches. Separated groups
-/// must have at least 3 digits each, so lists of small numbers do not.
+/// must have at least 3 digits each, so lists of small numbers do not. A
+/// group glued to a letter (`a1b2…`, hex hashes) never takes part.
 fn card_at(b: &[u8], i: usize) -> Option<Range<usize>> {
+    let inside_group = i > 0 && b[i - 1].is_ascii_digit();
     let continues_run = i >= 2 && matches!(b[i - 1], b' ' | b'-') && b[i - 2].is_ascii_digit();
-    if !starts_word(b, i) || continues_run {
+    if inside_group || continues_run {
         return None;
     }
     let mut groups: Vec<Range<usize>> = Vec::new();
@@ -308,26 +318,25 @@ fn card_at(b: &[u8], i: usize) -> Option<Range<usize>> {
         }
         pos = next + 1;
     }
-    let last_end = groups.last()?.end;
-    if !ends_word(b, last_end) {
-        return None;
-    }
+    let first = usize::from(!starts_word(b, i));
+    let end = groups.len() - usize::from(!ends_word(b, groups.last()?.end));
+    let usable = groups.get(first..end)?;
     let separated = groups.len() > 1;
-    for s in 0..groups.len() {
-        if !matches!(b[groups[s].start], b'2'..=b'6') {
+    for s in 0..usable.len() {
+        if !matches!(b[usable[s].start], b'2'..=b'6') {
             continue;
         }
         let mut digits = 0;
-        for e in s..groups.len() {
-            if separated && groups[e].len() < 3 {
+        for e in s..usable.len() {
+            if separated && usable[e].len() < 3 {
                 break;
             }
-            digits += groups[e].len();
+            digits += usable[e].len();
             if digits > 19 {
                 break;
             }
-            if digits >= 13 && luhn_valid(b, &groups[s..=e]) {
-                return Some(groups[s].start..groups[e].end);
+            if digits >= 13 && luhn_valid(b, &usable[s..=e]) {
+                return Some(usable[s].start..usable[e].end);
             }
         }
     }
@@ -386,6 +395,9 @@ mod tests {
             ("5500 0000 0000 0004", CardNumber),
             ("378282246310005", CardNumber),
             ("card 4111 1111 1111 1111 2024", CardNumber),
+            ("7 4242 4242 4242 4242", CardNumber),
+            ("1-4242-4242-4242-4242", CardNumber),
+            ("a0 4242 4242 4242 4242 9z", CardNumber),
         ];
         for (text, want) in cases {
             assert_eq!(kind(text), Some(want), "{text:?}");
@@ -424,6 +436,25 @@ mod tests {
             "",
         ] {
             assert_eq!(kind(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn finds_keys_glued_to_a_word() {
+        for text in [
+            "tokensk_live_51NzQpL2eZvKYlo2C",
+            "keysk-proj-Abc123def456Ghi789jkl",
+            "idAKIAIOSFODNN7EXAMPLE",
+            "tokeneyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+        ] {
+            assert!(kind(text).is_some(), "{text}");
+        }
+        for text in [
+            "task_live_update",
+            "task_test_results_v2",
+            "risk-assessment-framework-v2024",
+        ] {
+            assert_eq!(kind(text), None, "{text}");
         }
     }
 

@@ -197,6 +197,11 @@ impl ListCustomers {
 }
 
 /// `{data, count}` of `GET /customers`.
+///
+/// ```
+/// let l: drip_runtime::model::CustomerList = serde_json::from_str(r#"{"data":[],"count":"0"}"#).unwrap();
+/// assert_eq!(l.count, 0);
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

@@ -3,6 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 /// Answer to `POST /run-events`.
+///
+/// ```
+/// let e: drip_runtime::model::EventEmitted = serde_json::from_str(r#"{"id":"evt_1","isDuplicate":true}"#).unwrap();
+/// assert!(e.is_duplicate);
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -30,6 +35,11 @@ pub struct EventEmitted {
 }
 
 /// Per-event outcome inside a batch.
+///
+/// ```
+/// let o: drip_runtime::model::BatchEventOutcome = serde_json::from_str(r#"{"skipped":true,"reason":"run ended"}"#).unwrap();
+/// assert!(o.skipped && o.id.is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

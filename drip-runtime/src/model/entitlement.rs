@@ -38,6 +38,13 @@ impl CheckEntitlement {
 }
 
 /// Answer to an entitlement check. `-1` means unlimited.
+///
+/// ```
+/// let e: drip_runtime::model::Entitlement = serde_json::from_str(
+///     r#"{"allowed":true,"featureKey":"search","remaining":-1,"limit":-1,"unlimited":true,"period":"MONTHLY"}"#,
+/// ).unwrap();
+/// assert!(e.unlimited && e.remaining == -1);
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

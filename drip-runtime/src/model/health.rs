@@ -3,6 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 /// Result of `Client::ping`.
+///
+/// ```
+/// let h: drip_runtime::model::Health =
+///     serde_json::from_str(r#"{"ok":true,"status":"healthy","latencyMs":3,"timestamp":0}"#).unwrap();
+/// assert!(h.ok);
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

@@ -41,6 +41,21 @@ pub struct RecordRun {
     /// Correlation id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
+    /// The parent run's id (nested agent runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_run_id: Option<String>,
+    /// RFC 3339 start, measured by the caller. Not in the hosted API's
+    /// documented body (servers that do not know it ignore it); the emulator
+    /// uses it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// RFC 3339 end, measured by the caller (see `started_at`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    /// Duration measured by the caller (see `started_at`); without it the
+    /// server's own figure is the time of the record call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
     /// Metadata; sanitised before sending.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
@@ -65,6 +80,10 @@ impl RecordRun {
             error_code: None,
             external_run_id: None,
             correlation_id: None,
+            parent_run_id: None,
+            started_at: None,
+            ended_at: None,
+            duration_ms: None,
             metadata: None,
             idempotency_key: None,
         }
@@ -99,6 +118,29 @@ impl RecordRun {
         self.correlation_id = Some(id.into());
         self
     }
+    /// Parent run id.
+    pub fn parent_run_id(mut self, id: impl Into<String>) -> Self {
+        self.parent_run_id = Some(id.into());
+        self
+    }
+    /// When the run started and ended, measured by the caller.
+    ///
+    /// ```
+    /// use drip_runtime::model::{RecordRun, RunStatus};
+    /// use std::time::{Duration, SystemTime};
+    /// let end = SystemTime::now();
+    /// let r = RecordRun::new("cus_1", "wf", RunStatus::Completed).timing(end - Duration::from_millis(1_500), end);
+    /// assert_eq!(r.duration_ms, Some(1_500));
+    /// ```
+    pub fn timing(mut self, started: std::time::SystemTime, ended: std::time::SystemTime) -> Self {
+        self.started_at = Some(super::time::rfc3339(started));
+        self.ended_at = Some(super::time::rfc3339(ended));
+        self.duration_ms = ended
+            .duration_since(started)
+            .ok()
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
     /// Metadata.
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
@@ -112,6 +154,11 @@ impl RecordRun {
 }
 
 /// The run part of [`RecordRunResult`].
+///
+/// ```
+/// let r: drip_runtime::model::RecordedRun = serde_json::from_str(r#"{"id":"run_1","status":"COMPLETED","durationMs":12}"#).unwrap();
+/// assert_eq!(r.duration_ms, Some(12));
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -132,6 +179,11 @@ pub struct RecordedRun {
 }
 
 /// Event counts of [`RecordRunResult`].
+///
+/// ```
+/// let e: drip_runtime::model::RecordedEvents = serde_json::from_str(r#"{"created":2,"duplicates":1}"#).unwrap();
+/// assert_eq!(e.created + e.duplicates, 3);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -145,6 +197,13 @@ pub struct RecordedEvents {
 }
 
 /// Answer to `record_run` (from `/runs/record`, or built locally by the fallback).
+///
+/// ```
+/// let r: drip_runtime::model::RecordRunResult = serde_json::from_str(
+///     r#"{"run":{"id":"run_1","status":"COMPLETED"},"events":{"created":2,"duplicates":0},"summary":"✓ Agent: 2 events recorded (5ms)"}"#,
+/// ).unwrap();
+/// assert!(!r.via_fallback);
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

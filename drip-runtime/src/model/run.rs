@@ -80,6 +80,12 @@ impl StartRun {
 }
 
 /// Answer to `POST /runs`.
+///
+/// ```
+/// use drip_runtime::model::{RunStarted, RunStatus};
+/// let r: RunStarted = serde_json::from_str(r#"{"id":"run_1","status":"RUNNING","workflowName":"Agent"}"#).unwrap();
+/// assert_eq!(r.status, RunStatus::Running);
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -174,6 +180,13 @@ impl EndRun {
 }
 
 /// Answer to `PATCH /runs/{id}`.
+///
+/// ```
+/// let r: drip_runtime::model::RunEnded = serde_json::from_str(
+///     r#"{"id":"run_1","status":"COMPLETED","durationMs":1520,"eventCount":3,"totalCostUnits":"0.25"}"#,
+/// ).unwrap();
+/// assert_eq!(r.total_cost_units.as_deref(), Some("0.25"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -197,6 +210,11 @@ pub struct RunEnded {
 }
 
 /// Totals of a run.
+///
+/// ```
+/// let t: drip_runtime::model::RunTotals = serde_json::from_str(r#"{"eventCount":2,"totalQuantity":1700}"#).unwrap();
+/// assert_eq!(t.total_quantity.as_deref(), Some("1700")); // numbers are kept as exact text
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -213,6 +231,13 @@ pub struct RunTotals {
 }
 
 /// Answer to `GET /runs/{id}`.
+///
+/// ```
+/// let r: drip_runtime::model::RunDetails = serde_json::from_str(
+///     r#"{"id":"run_1","status":"FAILED","errorCode":"Timeout","totals":{"eventCount":4},"_links":{}}"#,
+/// ).unwrap();
+/// assert_eq!(r.totals.event_count, 4);
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

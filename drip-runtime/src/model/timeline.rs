@@ -70,6 +70,11 @@ impl TimelineQuery {
 }
 
 /// Usage attached to a timeline event.
+///
+/// ```
+/// let u: drip_runtime::model::TimelineUsage = serde_json::from_str(r#"{"usageType":"tokens","quantity":"12"}"#).unwrap();
+/// assert_eq!(u.quantity, Some(12.0));
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -86,6 +91,13 @@ pub struct TimelineUsage {
 }
 
 /// One event in a timeline.
+///
+/// ```
+/// let e: drip_runtime::model::TimelineEvent = serde_json::from_str(
+///     r#"{"id":"evt_1","eventType":"llm.call","outcome":"SUCCESS","isRetry":false,"attemptNumber":1}"#,
+/// ).unwrap();
+/// assert_eq!(e.outcome.as_deref(), Some("SUCCESS"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -140,6 +152,11 @@ pub struct TimelineEvent {
 }
 
 /// An anomaly detected in a run.
+///
+/// ```
+/// let a: drip_runtime::model::Anomaly = serde_json::from_str(r#"{"id":"an_1","type":"COST_SPIKE","severity":"HIGH"}"#).unwrap();
+/// assert_eq!(a.kind.as_deref(), Some("COST_SPIKE"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -170,6 +187,11 @@ pub struct Anomaly {
 }
 
 /// Summary of a whole run (not only this page).
+///
+/// ```
+/// let s: drip_runtime::model::TimelineSummary = serde_json::from_str(r#"{"totalEvents":3,"byType":{"llm.call":2,"tool.call":1}}"#).unwrap();
+/// assert_eq!(s.by_type["llm.call"], 2);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -195,6 +217,13 @@ pub struct TimelineSummary {
 }
 
 /// One page of a run's timeline.
+///
+/// ```
+/// let t: drip_runtime::model::Timeline = serde_json::from_str(
+///     r#"{"runId":"run_1","status":"COMPLETED","events":[],"hasMore":true,"nextCursor":"c2"}"#,
+/// ).unwrap();
+/// assert!(t.has_more && t.next_cursor.as_deref() == Some("c2"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

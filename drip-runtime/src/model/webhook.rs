@@ -3,6 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 /// Which deliveries a webhook receives.
+///
+/// ```
+/// use drip_runtime::model::WebhookFilters;
+/// let f = WebhookFilters::new().usage_types(["tokens"]).severities(["high", "critical"]);
+/// assert!(serde_json::to_value(&f).unwrap().get("customerIds").is_none());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -157,6 +163,11 @@ impl UpdateWebhook {
 }
 
 /// Delivery counters of a webhook.
+///
+/// ```
+/// let s: drip_runtime::model::WebhookStats = serde_json::from_str(r#"{"total":3,"delivered":2,"failed":1}"#).unwrap();
+/// assert_eq!(s.pending, 0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -176,6 +187,13 @@ pub struct WebhookStats {
 }
 
 /// A webhook endpoint.
+///
+/// ```
+/// let w: drip_runtime::model::Webhook = serde_json::from_str(
+///     r#"{"id":"wh_1","url":"https://example.com/h","events":["usage.recorded"],"isActive":true,"healthStatus":"HEALTHY"}"#,
+/// ).unwrap();
+/// assert!(w.is_active);
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -220,6 +238,14 @@ pub struct Webhook {
 /// Answer to `POST /webhooks`: the webhook and its signing secret (shown only once).
 ///
 /// Its `Debug` output hides the secret.
+///
+/// ```
+/// let c: drip_runtime::model::WebhookCreated = serde_json::from_str(
+///     r#"{"id":"wh_1","url":"https://example.com/h","events":[],"secret":"whsec_abc"}"#,
+/// ).unwrap();
+/// assert_eq!(c.webhook.id, "wh_1");
+/// assert!(!format!("{c:?}").contains("whsec_abc"));
+/// ```
 #[derive(Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -246,6 +272,11 @@ impl std::fmt::Debug for WebhookCreated {
 }
 
 /// `{data, count}` of `GET /webhooks`.
+///
+/// ```
+/// let l: drip_runtime::model::WebhookList = serde_json::from_str(r#"{"data":[],"count":0}"#).unwrap();
+/// assert!(l.data.is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -259,6 +290,11 @@ pub struct WebhookList {
 }
 
 /// Answer to `POST /webhooks/{id}/test`.
+///
+/// ```
+/// let t: drip_runtime::model::WebhookTestResult = serde_json::from_str(r#"{"status":"DELIVERED","responseCode":200}"#).unwrap();
+/// assert_eq!(t.response_code, Some(200));
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -278,6 +314,11 @@ pub struct WebhookTestResult {
 }
 
 /// Answer to `POST /webhooks/{id}/rotate-secret`. Its `Debug` hides the secret.
+///
+/// ```
+/// let r: drip_runtime::model::WebhookSecretRotated = serde_json::from_str(r#"{"secret":"whsec_new"}"#).unwrap();
+/// assert!(!format!("{r:?}").contains("whsec_new"));
+/// ```
 #[derive(Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -299,6 +340,11 @@ impl std::fmt::Debug for WebhookSecretRotated {
 }
 
 /// Answer to `DELETE /webhooks/{id}` (a 204 reads as success).
+///
+/// ```
+/// let d: drip_runtime::model::WebhookDeleted = serde_json::from_str(r#"{"success":true}"#).unwrap();
+/// assert!(d.success);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

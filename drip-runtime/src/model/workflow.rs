@@ -113,6 +113,13 @@ fn pretty_name(slug: &str) -> String {
 }
 
 /// A workflow as the API returns it.
+///
+/// ```
+/// let w: drip_runtime::model::Workflow = serde_json::from_str(
+///     r#"{"id":"wf_1","name":"Research Agent","slug":"research-agent","productSurface":"AGENT","isActive":true}"#,
+/// ).unwrap();
+/// assert_eq!(w.slug, "research-agent");
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -143,6 +150,11 @@ pub struct Workflow {
 }
 
 /// `{data, count}` of `GET /workflows`.
+///
+/// ```
+/// let l: drip_runtime::model::WorkflowList = serde_json::from_str(r#"{"data":[{"id":"wf_1"}],"count":1}"#).unwrap();
+/// assert_eq!(l.data[0].id, "wf_1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

@@ -96,9 +96,23 @@ pub fn redact_text(text: &str) -> String {
 /// manifest (generated code passes them as `&'static str`) and keys the SDK
 /// itself writes. Returns `None` (and counts the drop) when the value must not
 /// be sent; strings come back cut to 256 characters.
-#[allow(dead_code)] // used by the run context
+#[allow(dead_code)] // for the run context
 pub(crate) fn sanitize_value(key: &str, value: Value) -> Option<Value> {
     sanitize::sanitize_value(key, value)
+}
+
+/// The trusted path for run-time values of macro sites: keys were checked at
+/// compile time (including the project's `[package.metadata.drip]`
+/// extension, which the runtime may not know), so only the value rules apply.
+/// Use [`sanitize_metadata`] for anything a user built by hand.
+#[allow(dead_code)] // for the run context
+pub(crate) fn sanitize_checked(
+    entries: impl IntoIterator<Item = (&'static str, Value)>,
+) -> Metadata {
+    entries
+        .into_iter()
+        .filter_map(|(key, value)| sanitize::sanitize_value(key, value).map(|v| (key, v)))
+        .collect()
 }
 
 /// Sets the project's own allowed metadata keys at run time, replacing any
@@ -161,4 +175,59 @@ pub fn counters() -> PrivacyCounters {
 #[allow(dead_code)] // called by the client when it is built
 pub(crate) fn register_secret(secret: &str) {
     secrets::register(secret);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_secrets_are_never_sent() {
+        let key = "pk_emulator_0123456789abcdef";
+        register_secret(key);
+        register_secret("short");
+        let m: Metadata = [
+            ("region", Value::from(format!("x{key}y"))),
+            ("model", Value::from("short")),
+        ]
+        .into_iter()
+        .collect();
+        let clean = sanitize_metadata(m);
+        assert_eq!(clean.get("region"), None);
+        assert_eq!(clean.get("model"), Some(&Value::from("short")));
+        assert_eq!(
+            sanitize_value("region", Value::from(key)),
+            None,
+            "the trusted path checks values too"
+        );
+        let text = format!("auth failed with {key}!");
+        assert_eq!(redact_text(&text), "auth failed with [redacted]!");
+    }
+
+    #[test]
+    fn checked_keys_skip_the_key_rules_but_not_the_value_rules() {
+        let clean = sanitize_checked([
+            ("plan_tier", Value::from("pro")),
+            ("deployment", Value::from("ada@example.com")),
+        ]);
+        assert_eq!(clean.get("plan_tier"), Some(&Value::from("pro")));
+        assert_eq!(clean.get("deployment"), None);
+    }
+
+    #[test]
+    fn trusted_values_are_cut_and_checked() {
+        assert_eq!(
+            sanitize_value("tool_name", Value::from("web-search")),
+            Some(Value::from("web-search"))
+        );
+        assert_eq!(
+            sanitize_value("model", Value::from("ada@example.com")),
+            None
+        );
+        assert_eq!(sanitize_value("latency_ms", Value::from(f64::NAN)), None);
+        let Some(Value::Str(cut)) = sanitize_value("route", Value::from("a".repeat(500))) else {
+            panic!("long value dropped");
+        };
+        assert_eq!(cut.len(), 256);
+    }
 }

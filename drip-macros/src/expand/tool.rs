@@ -1,0 +1,72 @@
+//! `#[drip::tool]`: a `tool.call` event per call inside a run, usage on a
+//! meter outside one (with `customer` and `meter`), nothing otherwise.
+
+use crate::diagnostics::Diagnostics;
+use crate::expand::common::{self, Invoke, Target, Wrapper};
+use crate::parse::{self, ToolArgs};
+use crate::validate::{self, ToolPlan};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut diag = Diagnostics::new();
+    let args = match parse::parse_args(args) {
+        Ok(args) => Some(ToolArgs::from_args(args, &mut diag)),
+        Err(error) => {
+            diag.push(error);
+            None
+        }
+    };
+    let target = Target::parse(&item, "#[drip::tool]", &mut diag);
+    let plan = args.and_then(|args| {
+        validate::tool(args, target.as_ref().map(|t| &t.item.sig.ident), &mut diag)
+    });
+    match (diag.into_error(), target, plan) {
+        (None, Some(target), Some(plan)) => generate(target, &plan),
+        (error, _, _) => common::fallback(item, error),
+    }
+}
+
+fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
+    let krate = &plan.krate;
+    let p = quote!(#krate::__private);
+    let name = &plan.name;
+    let metadata = common::literal_metadata(&p, &plan.metadata);
+    let error_message = plan.error_message;
+    let site = common::local("__DRIP_SITE");
+    let (meter, enter) = match &plan.metered {
+        None => (
+            quote!(::core::option::Option::None),
+            quote!(#p::tool_enter(&#site)),
+        ),
+        Some((customer, meter)) => (
+            quote!(::core::option::Option::Some(#meter)),
+            // The customer expression is only evaluated when the SDK is on.
+            quote! {
+                if #p::enabled() {
+                    #p::tool_enter_metered(&#site, &(#customer))
+                } else {
+                    #p::ToolCall::inactive()
+                }
+            },
+        ),
+    };
+    let enter = quote! {{
+        static #site: #p::ToolSite = #p::ToolSite {
+            name: #name,
+            metadata: #metadata,
+            meter: #meter,
+            error_message: #error_message,
+        };
+        #enter
+    }};
+    Wrapper {
+        private: p,
+        guard: common::local("__drip_call"),
+        enter,
+        metadata: &plan.metadata,
+        error_message,
+        invoke: Invoke::Direct,
+    }
+    .function(target)
+}

@@ -1,0 +1,123 @@
+//! The run-time sanitiser as a user sees it: which metadata and text reach Drip.
+#![cfg(feature = "client")]
+
+use drip_runtime::metadata::{Metadata, Value};
+use drip_runtime::privacy::{counters, redact_text, sanitize_metadata, set_allowed_metadata};
+
+fn map(entries: &[(&str, Value)]) -> Metadata {
+    entries.iter().cloned().collect()
+}
+
+#[test]
+fn keeps_allowed_fields_and_token_counts_drops_the_rest() {
+    let before = counters();
+    let clean = sanitize_metadata(map(&[
+        ("model", "gpt-4o".into()),
+        ("inputTokens", 812.into()),
+        ("output_tokens", 95.into()),
+        ("prompt_tokens", 812.into()),
+        ("queryHash", "c0535e4be2b79ffd".into()),
+        ("latencyMs", 12.5.into()),
+        ("cached", true.into()),
+        ("prompt", "Summarise the attached contract".into()),
+        ("user_email", "ada@example.com".into()),
+        ("apiKey", "sk_live_0123456789".into()),
+        ("favorite_color", "teal".into()),
+    ]));
+    let keys: Vec<&str> = clean.iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        keys,
+        [
+            "input_tokens",
+            "latency_ms",
+            "model",
+            "output_tokens",
+            "prompt_tokens",
+            "query_hash"
+        ]
+    );
+    assert_eq!(clean.get("input_tokens"), Some(&Value::Int(812)));
+    assert_eq!(clean.get("latency_ms"), Some(&Value::Float(12.5)));
+    assert!(counters().dropped_keys >= before.dropped_keys + 5);
+}
+
+#[test]
+fn drops_secret_and_personal_values_under_allowed_keys() {
+    let before = counters();
+    let clean = sanitize_metadata(map(&[
+        ("region", "eu-west-1".into()),
+        ("customer_id", "ada@example.com".into()),
+        ("tool_name", "sk-proj-abcdefghijklmnopqrstuvwx".into()),
+        ("route", "Bearer abc123def456ghi".into()),
+        ("provider", "AKIAIOSFODNN7EXAMPLE".into()),
+        ("method", "4242 4242 4242 4242".into()),
+        (
+            "status",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl".into(),
+        ),
+        ("attempt", f64::NAN.into()),
+        ("duration_ms", f64::INFINITY.into()),
+    ]));
+    assert_eq!(clean, map(&[("region", "eu-west-1".into())]));
+    assert!(counters().dropped_values >= before.dropped_values + 8);
+}
+
+#[test]
+fn cuts_long_strings_on_a_char_boundary() {
+    let before = counters();
+    let long = "é".repeat(300);
+    let clean = sanitize_metadata(map(&[("environment", long.clone().into())]));
+    let Some(Value::Str(cut)) = clean.get("environment") else {
+        panic!("value dropped: {clean:?}");
+    };
+    assert_eq!(cut.chars().count(), 256);
+    assert!(long.starts_with(cut.as_str()));
+    assert!(counters().truncations > before.truncations);
+}
+
+#[test]
+fn normalised_duplicates_keep_one_value() {
+    let clean = sanitize_metadata(map(&[
+        ("queryHash", "aaaa".into()),
+        ("query_hash", "bbbb".into()),
+    ]));
+    assert_eq!(clean.len(), 1);
+    assert!(clean.get("query_hash").is_some());
+}
+
+#[test]
+fn project_extension_allows_listed_keys_but_never_denied_ones() {
+    set_allowed_metadata(["planTier", "deployment", "prompt", "api_key"]);
+    let clean = sanitize_metadata(map(&[
+        ("plan_tier", "pro".into()),
+        ("deployment", "canary".into()),
+        ("prompt", "hello".into()),
+        ("api_key", "k".into()),
+        ("favorite_color", "teal".into()),
+    ]));
+    let keys: Vec<&str> = clean.iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["deployment", "plan_tier"]);
+}
+
+#[test]
+fn free_text_is_redacted_in_place_and_cut() {
+    let before = counters();
+    let text = "charge failed for ada@example.com with card 4242-4242-4242-4242 \
+                using key sk_live_51NzQpL2eZvKYlo2C and header Bearer 8f2a9c1d7e6b";
+    let out = redact_text(text);
+    assert_eq!(
+        out,
+        "charge failed for [redacted] with card [redacted] using key [redacted] and header [redacted]"
+    );
+    assert!(counters().redactions >= before.redactions + 4);
+    assert_eq!(redact_text(&out), out);
+
+    let long = format!("{} ada@example.com", "word ".repeat(100));
+    let out = redact_text(&long);
+    assert_eq!(out.chars().count(), 256);
+    assert!(!out.contains('@'));
+    assert_eq!(
+        redact_text("search timed out after 30 s"),
+        "search timed out after 30 s"
+    );
+}
