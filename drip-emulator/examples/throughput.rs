@@ -54,6 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let bytes: usize = bodies.iter().map(String::len).sum();
 
+    let cpu_before = process_cpu_seconds();
     let started = Instant::now();
     let mut queue = bodies.into_iter();
     let mut in_flight = tokio::task::JoinSet::new();
@@ -74,6 +75,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let elapsed = started.elapsed();
+    let cpu = process_cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     let stored = emulator.event_count();
     let total = batches * per_batch;
     println!(
@@ -82,8 +86,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         elapsed.as_secs_f64(),
         total as f64 / elapsed.as_secs_f64()
     );
+    // Wall time depends on what else the machine runs; CPU time does not.
+    if let Some(cpu) = cpu {
+        println!(
+            "process CPU time (client and server together): {cpu:.3} s, {:.0} events per CPU-second",
+            total as f64 / cpu
+        );
+    }
     if stored != total {
         return Err(format!("expected {total} stored events, found {stored}").into());
     }
     Ok(())
+}
+
+/// User + system CPU seconds of this process (Linux `/proc/self/stat`), if available.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // USER_HZ is 100 on every mainstream Linux configuration.
+    Some((utime + stime) / 100.0)
 }

@@ -23,10 +23,41 @@
 //! # Ok::<(), drip_emulator::EmulatorError>(())
 //! ```
 //!
+//! # Admin routes (secret key; never faulted, never in the request log)
+//!
+//! * `GET {origin}/_emulator/faults` answers the current [`FaultConfig`] (camelCase).
+//! * `POST {origin}/_emulator/faults` applies a partial update and answers the result. Fields:
+//!   `clear` (bool, applied first), `errorRates` (`{"503": 0.1, "429": 0.1}`), `retryAfter`
+//!   (seconds), `latencyMs`, `commitThenDrop` (rate), `dropNext` (count), `failNext`
+//!   (`[503, 500]`), `recordEndpoint` (bool), `stall` (bool), `pathPrefix` (`""` removes it),
+//!   `seed`. Unknown fields and rates outside `0..=1` are a 400.
+//! * `POST {origin}/_emulator/entitlements` with `{featureKey, limit, customerId?}` sets a quota.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = drip_emulator::Emulator::start().await?;
+//! let http = reqwest::Client::builder().no_proxy().build()?;
+//! let answer = http
+//!     .post(format!("{}/_emulator/faults", emulator.origin()))
+//!     .bearer_auth(emulator.secret_key())
+//!     .header("content-type", "application/json")
+//!     .body(r#"{"errorRates": {"503": 0.5}, "seed": 1}"#)
+//!     .send()
+//!     .await?;
+//! assert!(answer.status().is_success());
+//! assert_eq!(emulator.faults().config().error_rates.get(&503), Some(&0.5));
+//! # Ok(()) }
+//! ```
+//!
+//! # Server semantics beyond the hosted API's documentation
+//!
 //! Server semantics beyond the hosted API's documentation: customer ids in usage and runs
 //! are not checked against stored customers; events for an ended run are refused (`409
 //! RUN_ALREADY_ENDED`, or `skipped` with that reason in a batch); `/runs/record` also honours
 //! optional `startedAt`, `endedAt` and `durationMs` fields.
+
+#![warn(missing_docs)]
 
 mod api;
 mod clock;

@@ -41,6 +41,21 @@ fn starts_and_stops_without_any_runtime() {
     assert!(std::net::TcpStream::connect(origin.trim_start_matches("http://")).is_err());
 }
 
+#[test]
+fn the_server_stops_when_the_last_clone_is_dropped() {
+    let emu = Emulator::builder().start_blocking().unwrap();
+    let clone = emu.clone();
+    let origin = emu.origin();
+    drop(emu);
+    assert_eq!(
+        health(&origin),
+        200,
+        "a live clone keeps the server running"
+    );
+    drop(clone);
+    assert!(std::net::TcpStream::connect(origin.trim_start_matches("http://")).is_err());
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn serves_a_current_thread_runtime_caller() {
     // The server must not need the caller's (single) thread to make progress.

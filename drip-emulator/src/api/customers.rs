@@ -5,7 +5,10 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiError, ApiResult, AppState, Caller, check_metadata, created, non_blank, ok, parse};
+use super::{
+    ApiError, ApiResult, AppState, Caller, check_metadata, created, non_blank, ok, parse,
+    parse_bounded,
+};
 use crate::records::CustomerRecord;
 
 #[derive(Deserialize)]
@@ -135,24 +138,4 @@ pub(crate) async fn list(
         .map(view)
         .collect();
     ok(json!({ "count": data.len(), "data": data }))
-}
-
-/// A query integer within `[min, max]`, `default` when absent.
-pub(crate) fn parse_bounded(
-    field: &str,
-    raw: Option<&str>,
-    default: usize,
-    min: usize,
-    max: usize,
-) -> Result<usize, ApiError> {
-    let Some(raw) = raw else { return Ok(default) };
-    match raw.parse::<usize>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ if max == usize::MAX => Err(ApiError::validation(format!(
-            "`{field}` must be an integer ≥ {min}"
-        ))),
-        _ => Err(ApiError::validation(format!(
-            "`{field}` must be an integer from {min} to {max}"
-        ))),
-    }
 }

@@ -307,3 +307,23 @@ pub(crate) fn non_blank(value: Option<String>) -> Option<String> {
 pub(crate) fn decimal(value: f64) -> String {
     format!("{value}")
 }
+
+/// A query integer within `[min, max]`, `default` when absent.
+pub(crate) fn parse_bounded(
+    field: &str,
+    raw: Option<&str>,
+    default: usize,
+    min: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
+    let Some(raw) = raw else { return Ok(default) };
+    match raw.parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ if max == usize::MAX => Err(ApiError::validation(format!(
+            "`{field}` must be an integer ≥ {min}"
+        ))),
+        _ => Err(ApiError::validation(format!(
+            "`{field}` must be an integer from {min} to {max}"
+        ))),
+    }
+}

@@ -7,8 +7,7 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::customers::parse_bounded;
-use super::{ApiError, ApiResult, AppState, Caller, decimal, ok};
+use super::{ApiError, ApiResult, AppState, Caller, decimal, ok, parse_bounded};
 use crate::records::EventRecord;
 
 #[derive(Deserialize)]
