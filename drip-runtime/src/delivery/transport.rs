@@ -28,6 +28,8 @@ const SEGMENT_MAX_BYTES: u64 = 4 * 1024 * 1024;
 const SEGMENT_MAX_ENTRIES: usize = 50_000;
 /// Envelopes taken from the queue per wake-up before housekeeping runs again.
 const ACCEPT_BURST: usize = 2_048;
+/// The callers' overflow segment is taken by the transport at this age at the latest.
+const OVERFLOW_MAX_AGE_MS: u64 = 1_000;
 /// Spool bytes whose envelopes the transport also keeps in memory, so recent
 /// segments are sent without reading them back. Beyond it, segments are read
 /// back from disk when their turn comes: memory stays bounded in an outage.
@@ -228,7 +230,7 @@ impl Transport {
         queue: &mut mpsc::Receiver<Envelope>,
         done: &mpsc::UnboundedSender<()>,
     ) {
-        if self.shared.spilling.load(Ordering::Relaxed) {
+        if self.shared.spilling.load(Ordering::Relaxed) && self.overflow_ready() {
             self.take_overflow(queue);
         }
         let now = Instant::now();
@@ -413,6 +415,21 @@ impl Transport {
             spooled_items: items,
             items,
         });
+    }
+
+    /// Whether the callers' overflow segment is worth taking now: full-sized,
+    /// or old enough. Taking it at once would leave one small segment (and one
+    /// open file) per wake-up under sustained overload.
+    fn overflow_ready(&self) -> bool {
+        let overflow = self
+            .shared
+            .overflow
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        overflow.as_ref().is_none_or(|w| {
+            w.bytes() >= SEGMENT_MAX_BYTES
+                || super::spool::unix_ms().saturating_sub(w.created_ms()) >= OVERFLOW_MAX_AGE_MS
+        })
     }
 
     /// Takes the callers' overflow segment. Everything still in the queue was
