@@ -236,13 +236,16 @@ impl Dispatcher {
             .await;
         match result {
             Ok(started) => self.runs.started(&ext, &started.id),
-            Err(e) => self.reject(&Envelope::StreamStart(start), &e),
+            Err(e) => {
+                self.runs.refuse(&ext);
+                self.reject(&Envelope::StreamStart(start), &e);
+            }
         }
         progress.settle(index, 1);
     }
 
     async fn end_run(&self, index: usize, end: StreamEnd, progress: &Progress) {
-        let Some(run_id) = self.runs.get(&end.external_run_id) else {
+        let Some(run_id) = self.runs.wait_for(&end.external_run_id).await else {
             self.reject(&Envelope::StreamEnd(end), &unknown_run());
             return progress.settle(index, 1);
         };
@@ -346,7 +349,7 @@ impl Dispatcher {
                     _ => None,
                 }
             };
-            let Some(run_id) = self.runs.get(&ext) else {
+            let Some(run_id) = self.runs.wait_for(&ext).await else {
                 let error = unknown_run();
                 for event in chunk.iter().filter_map(event_at) {
                     self.reject(&one_event(&ext, event), &error);

@@ -11,7 +11,7 @@
 //!                                          │ 4. delete the segment once all of it is acknowledged
 //! ```
 //!
-//! * [`submit`] never waits for the network and (unless you chose
+//! * Handing work to the pipeline never waits for the network and (unless you chose
 //!   [`OverflowPolicy::Block`](crate::config::OverflowPolicy)) never blocks.
 //! * Every event's idempotency key and timestamp are made when it is created
 //!   and stored in the spool with it, so a retry or a replay after a crash is
@@ -48,7 +48,7 @@
 //! # Without `init`
 //!
 //! The first instrumented call with `DRIP_API_KEY` set starts a pipeline from
-//! the environment ([`lazy_init_from_env`]). It has no guard, so nothing drains
+//! the environment. It has no guard, so nothing drains
 //! it at process exit: what was already sealed to the spool is replayed at the
 //! next start, but what was still in the in-memory queue or in the last
 //! `linger` when the process exits is lost. Call [`shutdown`] before exiting,
