@@ -484,3 +484,15 @@ fn literal(key: &str, lit: &Lit, negative: bool, diag: &mut Diagnostics) -> Opti
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::kebab_case;
+
+    #[test]
+    fn workflow_defaults_are_kebab_case() {
+        assert_eq!(kebab_case("research_agent"), "research-agent");
+        assert_eq!(kebab_case("researchAgent"), "research-agent");
+        assert_eq!(kebab_case("run"), "run");
+    }
+}
