@@ -56,10 +56,17 @@ fn drops_secret_and_personal_values_under_allowed_keys() {
             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl".into(),
         ),
         ("attempt", f64::NAN.into()),
+        ("status_code", 4242424242424242_i64.into()),
         ("duration_ms", f64::INFINITY.into()),
     ]));
     assert_eq!(clean, map(&[("region", "eu-west-1".into())]));
-    assert!(counters().dropped_values >= before.dropped_values + 8);
+    let timestamps = map(&[
+        ("started_ms", 1_732_867_200_000_i64.into()),
+        ("deadline_ms", 1_732_867_200_123_456_789_i64.into()),
+        ("total_tokens", 4_242_i64.into()),
+    ]);
+    assert_eq!(sanitize_metadata(timestamps.clone()), timestamps);
+    assert!(counters().dropped_values >= before.dropped_values + 9);
 }
 
 #[test]

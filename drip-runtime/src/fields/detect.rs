@@ -182,6 +182,9 @@ fn email_at(b: &[u8], from: usize, at: usize) -> Option<Range<usize>> {
 }
 
 fn drip_key_at(b: &[u8], i: usize) -> Option<Range<usize>> {
+    if b.get(i + 1) != Some(&b'k') {
+        return None;
+    }
     let rest = &b[i..];
     let prefixed = rest
         .get(1..8)
@@ -228,7 +231,7 @@ fn provider_key_at(b: &[u8], i: usize) -> Option<Range<usize>> {
     let rest = &b[i..];
     let glued = !starts_word(b, i);
     PROVIDER_KEYS.iter().find_map(|(prefix, tail_byte, min)| {
-        if !rest.starts_with(prefix) {
+        if rest.get(1) != prefix.get(1) || !rest.starts_with(prefix) {
             return None;
         }
         let tail = run_len(b, i + prefix.len(), tail_byte);
@@ -256,7 +259,7 @@ fn aws_key_at(b: &[u8], i: usize) -> Option<Range<usize>> {
 
 fn jwt_at(b: &[u8], i: usize) -> Option<Range<usize>> {
     // The three-part shape is specific enough to match glued to a word.
-    if !b[i..].starts_with(b"eyJ") {
+    if b.get(i + 1) != Some(&b'y') || !b[i..].starts_with(b"eyJ") {
         return None;
     }
     let is_b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
@@ -275,7 +278,10 @@ fn jwt_at(b: &[u8], i: usize) -> Option<Range<usize>> {
 }
 
 fn bearer_at(b: &[u8], i: usize) -> Option<Range<usize>> {
-    if !starts_word(b, i) || !b.get(i..i + 6)?.eq_ignore_ascii_case(b"bearer") {
+    if !matches!(b.get(i + 1), Some(b'e' | b'E'))
+        || !starts_word(b, i)
+        || !b.get(i..i + 6)?.eq_ignore_ascii_case(b"bearer")
+    {
         return None;
     }
     let spaces = run_len(b, i + 6, |c| c == b' ' || c == b'\t');

@@ -10,8 +10,11 @@ const MAX_PASSES: usize = 4;
 
 pub(crate) fn redact_text(text: &str) -> String {
     let mut out = text.to_owned();
-    redact_once(&mut out);
-    cut_string(&mut out);
+    let redacted = redact_once(&mut out);
+    if !cut_string(&mut out) && !redacted {
+        // Nothing found, nothing cut: already a fixed point.
+        return out;
+    }
     // Cutting can expose a shorter match (e.g. the first 16 digits of a longer
     // number); repeat until nothing changes so that redacting twice is a no-op.
     for _ in 0..MAX_PASSES {
@@ -26,17 +29,21 @@ pub(crate) fn redact_text(text: &str) -> String {
     REDACTED.to_owned()
 }
 
-fn redact_once(text: &mut String) {
+/// One pass of replacements; whether anything was replaced.
+fn redact_once(text: &mut String) -> bool {
     let registered = secrets::replace_in(text);
     if registered > 0 {
         count(registered, None);
     }
     let mut pos = 0;
+    let mut found = registered > 0;
     while let Some((span, kind)) = find_sensitive_from(text, pos) {
         text.replace_range(span.clone(), REDACTED);
         pos = span.start + REDACTED.len();
         count(1, Some(kind));
+        found = true;
     }
+    found
 }
 
 fn count(n: u64, kind: Option<ValueRefusal>) {

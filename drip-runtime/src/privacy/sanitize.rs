@@ -3,8 +3,8 @@
 use super::counters::{Kind, record};
 use super::{extension, secrets};
 use crate::fields::{
-    KeyRefusal, MAX_STRING_CHARS, check_normalized_key, find_sensitive, is_normalized,
-    normalize_key,
+    KeyRefusal, MAX_STRING_CHARS, ValueRefusal, check_normalized_key, find_sensitive,
+    is_normalized, normalize_key,
 };
 use crate::metadata::{Metadata, Value};
 
@@ -71,15 +71,17 @@ fn value_allowed(key: &str, value: &mut Value) -> bool {
     let refused = match value {
         Value::Str(s) => {
             cut_string(s);
-            if let Some((_, kind)) = find_sensitive(s) {
-                Some(kind.to_string())
-            } else if secrets::appears_in(s) {
-                Some("value contains a configured secret".to_owned())
-            } else {
-                None
+            match find_sensitive(s) {
+                Some((_, kind)) => Some(ValueDrop::Detected(kind)),
+                None if secrets::appears_in(s) => Some(ValueDrop::RegisteredSecret),
+                None => None,
             }
         }
-        Value::Float(f) if !f.is_finite() => Some("value is not a finite number".to_owned()),
+        Value::Float(f) if !f.is_finite() => Some(ValueDrop::NotFinite),
+        // 13+ digits: could be a card number sent as an integer.
+        Value::Int(n) if n.unsigned_abs() >= 1_000_000_000_000 => {
+            find_sensitive(&n.to_string()).map(|(_, kind)| ValueDrop::Detected(kind))
+        }
         Value::Int(_) | Value::Float(_) | Value::Bool(_) => None,
     };
     let Some(reason) = refused else {
@@ -100,6 +102,23 @@ fn value_allowed(key: &str, value: &mut Value) -> bool {
         }
     }
     false
+}
+
+/// Why a value was dropped, for the log line (never the value itself).
+enum ValueDrop {
+    Detected(ValueRefusal),
+    RegisteredSecret,
+    NotFinite,
+}
+
+impl std::fmt::Display for ValueDrop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueDrop::Detected(kind) => kind.fmt(f),
+            ValueDrop::RegisteredSecret => f.write_str("value contains a configured secret"),
+            ValueDrop::NotFinite => f.write_str("value is not a finite number"),
+        }
+    }
 }
 
 /// The trusted path may pass any key: log only keys that pass the key rules.
