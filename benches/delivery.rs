@@ -1,2 +1,121 @@
-//! Benchmark placeholder; replaced by its owner.
-fn main() {}
+//! Delivery benchmarks (run with `cargo bench --bench delivery`).
+//!
+//! * `submit`: what instrumented code pays to hand one event to the pipeline
+//!   (caller side only; the transport drains to the spool meanwhile). Goal ≤ 200 ns.
+//! * `end_to_end`: events per second from `submit` until the emulator on the
+//!   same machine has acknowledged them, batched through `/run-events/batch`.
+//!   Goal ≥ 200,000 events/s.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use drip::config::Config;
+use drip::delivery::{self, __test_hooks as hooks};
+use drip::model::{Event, RunStatus, ToolStatus};
+use drip_emulator::Emulator;
+use std::time::{Duration, Instant};
+
+fn spool(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("drip-bench-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn event() -> Event {
+    Event::tool_call("web-search", Duration::from_millis(12), ToolStatus::Ok)
+}
+
+fn submit_cost(c: &mut Criterion) {
+    // Nothing listens on the server address: the transport spools and the
+    // spool cap turns the excess into counted drops, so the disk does not fill.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", dead.local_addr().unwrap());
+    drop(dead);
+    let dir = spool("submit");
+    let guard = delivery::init(
+        Config::new("sk_test_bench_0123456789")
+            .base_url(url)
+            .spool_dir(&dir)
+            .spool_max_bytes(32 * 1024 * 1024)
+            .shutdown_deadline(Duration::from_millis(100)),
+    )
+    .unwrap();
+    let chunk = 4_096u64; // half the default queue: the fast path, never the spill path
+    let mut group = c.benchmark_group("delivery");
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(2));
+    group.warm_up_time(Duration::from_millis(500));
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("submit", |b| {
+        b.iter_custom(|iters| {
+            let mut timed = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(chunk);
+                let prepared: Vec<(String, Vec<Event>)> = (0..n)
+                    .map(|_| ("bench-run".to_owned(), vec![event()]))
+                    .collect();
+                let start = Instant::now();
+                for (run, events) in prepared {
+                    hooks::submit_stream_events(run, events);
+                }
+                timed += start.elapsed();
+                left -= n;
+                // Untimed: let the transport empty the queue.
+                while delivery::stats().queue_depth > 0 {
+                    std::thread::yield_now();
+                }
+            }
+            timed
+        })
+    });
+    group.finish();
+    drop(guard);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    emulator.set_request_logging(false);
+    let dir = spool("e2e");
+    let guard = delivery::init(
+        Config::new(emulator.secret_key())
+            .base_url(emulator.base_url())
+            .spool_dir(&dir)
+            .batch_size(1_000)
+            .linger(Duration::from_millis(5)),
+    )
+    .unwrap();
+    let per_round = 10_000u64;
+    let mut round = 0u64;
+    let mut group = c.benchmark_group("delivery");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    group.warm_up_time(Duration::from_millis(500));
+    group.throughput(Throughput::Elements(per_round));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    group.bench_function("end_to_end_stream_events", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                round += 1;
+                let run = format!("bench-e2e-{round}");
+                hooks::submit_stream_start("cus_bench", "bench-agent", &run);
+                for _ in 0..per_round {
+                    hooks::submit_stream_events(run.as_str(), vec![event()]);
+                }
+                hooks::submit_stream_end(&run, RunStatus::Completed);
+                let report = runtime.block_on(delivery::flush(Duration::from_secs(60)));
+                assert_eq!(report.spooled, 0, "{report:?}");
+            }
+            start.elapsed()
+        })
+    });
+    group.finish();
+    drop(guard);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, submit_cost, end_to_end);
+criterion_main!(benches);

@@ -41,9 +41,39 @@ fn tool_event(i: usize) -> Event {
     )
 }
 
-/// Issue 4, test 1: 8 concurrent tasks, 10,000 events, 30 % of requests failing
-/// (500, 503, 429 with Retry-After, and commit-then-drop): the emulator ends
-/// with exactly the 10,000 events, each stored once, and the report agrees.
+/// A tool: one `tool.call` event per call inside a run.
+#[drip::tool(name = "web-search")]
+async fn search(page: usize) -> usize {
+    page + 1
+}
+
+/// A record-mode agent: its events travel with the run in one `/runs/record`.
+#[drip::run(customer = customer, workflow = "fault-agent")]
+async fn agent(customer: &str, calls: usize) -> usize {
+    let mut pages = 0;
+    for i in 0..calls {
+        pages += search(i).await;
+    }
+    pages
+}
+
+/// A stream-mode agent: `/runs`, event batches, then `PATCH /runs/{id}`.
+#[drip::run(customer = customer, workflow = "fault-streamer", stream)]
+async fn streaming_agent(customer: &str, calls: usize) -> usize {
+    let mut pages = 0;
+    for i in 0..calls {
+        pages += search(i).await;
+        if i.is_multiple_of(100) {
+            tokio::task::yield_now().await;
+        }
+    }
+    pages
+}
+
+/// Issue 4, test 1: 8 concurrent tasks make 10,000 tool events through the
+/// macros while 30 % of requests fail (500, 503, 429 with Retry-After, and
+/// commit-then-drop): the emulator ends with exactly 10,000 distinct events,
+/// each stored once, and the report agrees.
 #[test]
 fn ten_thousand_events_from_eight_tasks_arrive_exactly_once_through_thirty_percent_faults() {
     let _turn = turn();
@@ -72,54 +102,33 @@ async fn ten_thousand_events_under_faults() {
     let mut tasks = Vec::new();
     for task in 0..8usize {
         tasks.push(tokio::spawn(async move {
-            let mut keys = Vec::with_capacity(1_250);
             if task < 4 {
-                // Record mode: 25 runs of 50 events.
-                for run in 0..25 {
-                    let events: Vec<Event> = (0..50).map(tool_event).collect();
-                    keys.extend(events.iter().map(|e| e.idempotency_key.clone()));
-                    hooks::submit_run(
-                        "cus_faults",
-                        "fault-agent",
-                        &format!("rec-{task}-{run}"),
-                        events,
-                    );
-                    tokio::task::yield_now().await;
+                // Record mode: 25 runs of 50 tool calls.
+                for _ in 0..25 {
+                    agent("cus_faults", 50).await;
                 }
             } else {
-                // Stream mode: one run, 1,250 events handed over one by one.
-                let run = format!("stream-{task}");
-                hooks::submit_stream_start("cus_faults", "fault-streamer", &run);
-                for i in 0..1_250 {
-                    let event = tool_event(i);
-                    keys.push(event.idempotency_key.clone());
-                    hooks::submit_stream_events(&run, vec![event]);
-                    if i.is_multiple_of(100) {
-                        tokio::task::yield_now().await;
-                    }
-                }
-                hooks::submit_stream_end(&run, RunStatus::Completed);
+                // Stream mode: one run of 1,250 tool calls.
+                streaming_agent("cus_faults", 1_250).await;
             }
-            keys
         }));
     }
-    let mut made = HashSet::new();
     for t in tasks {
-        made.extend(t.await.unwrap());
+        t.await.unwrap();
     }
-    assert_eq!(made.len(), 10_000);
 
     let report = delivery::flush(Duration::from_secs(120)).await;
     let stats = delivery::stats();
     drop(guard);
 
     let stored = emulator.events();
-    let stored_keys: HashSet<String> = stored
+    let keys: HashSet<String> = stored
         .iter()
         .filter_map(|e| e.idempotency_key.clone())
         .collect();
     assert_eq!(stored.len(), 10_000, "each event stored exactly once");
-    assert_eq!(stored_keys, made, "exactly the events that were made");
+    assert_eq!(keys.len(), 10_000, "10,000 distinct events");
+    assert!(stored.iter().all(|e| e.event_type == "tool.call"));
     assert_eq!(report.delivered(), 10_000, "{report:?}");
     assert_eq!(
         (report.rejected, report.dropped, report.spooled),
@@ -128,11 +137,12 @@ async fn ten_thousand_events_under_faults() {
     );
     assert!(stats.retries > 0, "the faults were exercised: {stats:?}");
     let runs = emulator.runs();
-    assert_eq!(
-        runs.len(),
-        104,
-        "100 recorded runs and 4 stream runs, none twice"
-    );
+    let external: HashSet<_> = runs
+        .iter()
+        .filter_map(|r| r.external_run_id.clone())
+        .collect();
+    assert_eq!(runs.len(), 104, "100 recorded runs and 4 stream runs");
+    assert_eq!(external.len(), 104, "none recorded twice");
     assert!(runs.iter().all(|r| r.status == "COMPLETED"));
 }
 
@@ -188,7 +198,7 @@ fn one_poisoned_event_is_dead_lettered_and_the_rest_arrive() {
         "{text}"
     );
     assert_eq!(
-        lines[0]["envelope"]["events"][0]["idempotencyKey"],
+        lines[0]["envelope"]["stream_events"]["events"][0]["idempotencyKey"],
         poisoned_key.as_str()
     );
 }

@@ -105,7 +105,7 @@ fn a_corrupted_segment_is_replayed_line_by_line_and_its_losses_counted() {
     // A segment left by an earlier process: good lines, garbage, a torn tail.
     let good = |key: &str| {
         format!(
-            r#"{{"kind":"usage","customer_id":"cus_c","meter":"tokens","quantity":2.0,"idempotency_key":"{key}"}}"#
+            r#"{{"usage":{{"customer_id":"cus_c","meter":"tokens","quantity":2.0,"idempotency_key":"{key}"}}}}"#
         )
     };
     let segment = format!(

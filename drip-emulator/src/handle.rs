@@ -15,6 +15,7 @@ use crate::records::{
     WorkflowRecord,
 };
 use crate::shared::Shared;
+use crate::stored_event::StoredEvent;
 
 /// Entry point: `Emulator::start().await` or `Emulator::builder()`.
 ///
@@ -399,7 +400,13 @@ impl EmulatorHandle {
     /// assert!(emulator.events().is_empty());
     /// ```
     pub fn events(&self) -> Vec<EventRecord> {
-        self.inner.shared.store().events.clone()
+        self.inner
+            .shared
+            .store()
+            .events
+            .iter()
+            .map(StoredEvent::to_record)
+            .collect()
     }
 
     /// Number of stored run events (cheaper than `events().len()`).

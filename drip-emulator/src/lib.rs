@@ -64,12 +64,14 @@ mod clock;
 mod error;
 mod faults;
 mod handle;
+mod key_index;
 mod persist;
 mod random;
 mod records;
 mod server;
 mod shared;
 mod store;
+mod stored_event;
 mod webhook_delivery;
 
 pub use error::EmulatorError;

@@ -28,6 +28,20 @@ pub(crate) fn load(path: &Path) -> Result<Store, EmulatorError> {
         path: path.to_owned(),
         reason: format!("not a drip-emulator snapshot: {e}"),
     })?;
+    // Event metadata is kept as raw text; make sure it is what a `Value` field accepted.
+    if let Some(bad) = store.events.iter().find(|e| {
+        e.metadata
+            .as_deref()
+            .is_some_and(|m| serde_json::from_str::<serde_json::Value>(m.get()).is_err())
+    }) {
+        return Err(EmulatorError::Persist {
+            path: path.to_owned(),
+            reason: format!(
+                "not a drip-emulator snapshot: event {} has invalid metadata",
+                bad.id
+            ),
+        });
+    }
     store.reindex();
     Ok(store)
 }

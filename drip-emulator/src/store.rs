@@ -7,10 +7,11 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::key_index::KeyIndex;
 use crate::records::{
-    CustomerRecord, EntitlementLimit, EventRecord, RunRecord, UsageRecord, WebhookRecord,
-    WorkflowRecord,
+    CustomerRecord, EntitlementLimit, RunRecord, UsageRecord, WebhookRecord, WorkflowRecord,
 };
+use crate::stored_event::{SharedText, StoredEvent};
 
 /// Everything the server stores.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -20,7 +21,7 @@ pub(crate) struct Store {
     pub(crate) usage: Vec<UsageRecord>,
     pub(crate) workflows: Vec<WorkflowRecord>,
     pub(crate) runs: Vec<RunRecord>,
-    pub(crate) events: Vec<EventRecord>,
+    pub(crate) events: Vec<StoredEvent>,
     pub(crate) webhooks: Vec<WebhookRecord>,
     pub(crate) entitlement_limits: Vec<EntitlementLimit>,
     #[serde(skip)]
@@ -40,9 +41,11 @@ pub(crate) struct Index {
     pub(crate) run_by_id: HashMap<String, usize>,
     pub(crate) run_by_external: HashMap<String, usize>,
     pub(crate) run_by_key: HashMap<String, usize>,
-    /// Event indices per run index, in insertion order.
-    pub(crate) run_events: HashMap<usize, Vec<usize>>,
-    pub(crate) event_by_key: HashMap<String, usize>,
+    /// Each run's id, shared by its stored events.
+    pub(crate) run_ids: Vec<SharedText>,
+    /// Event indices per run index (parallel to the runs), in insertion order.
+    pub(crate) run_events: Vec<Vec<usize>>,
+    pub(crate) event_by_key: KeyIndex,
     pub(crate) webhook_by_key: HashMap<String, String>,
 }
 
@@ -79,6 +82,8 @@ impl Store {
         }
         for (i, r) in self.runs.iter().enumerate() {
             index.run_by_id.insert(r.id.clone(), i);
+            index.run_ids.push(SharedText::from(r.id.as_str()));
+            index.run_events.push(Vec::new());
             if let Some(ext) = &r.external_run_id {
                 index.run_by_external.insert(ext.clone(), i);
             }
@@ -87,11 +92,14 @@ impl Store {
             }
         }
         for (i, e) in self.events.iter().enumerate() {
-            if let Some(&run) = index.run_by_id.get(&e.run_id) {
-                index.run_events.entry(run).or_default().push(i);
+            if let Some(&run) = index.run_by_id.get(e.run_id.as_str()) {
+                index.run_events[run].push(i);
             }
             if let Some(key) = &e.idempotency_key {
-                index.event_by_key.insert(key.clone(), i);
+                let hash = index.event_by_key.hash(key);
+                index
+                    .event_by_key
+                    .insert(hash, key, i, |at| event_key(&self.events, at));
             }
         }
         for w in &self.webhooks {
@@ -102,19 +110,48 @@ impl Store {
         self.index = index;
     }
 
-    /// Stores an event for the run at `run_index` and updates the run's totals.
-    pub(crate) fn push_event(&mut self, run_index: usize, event: EventRecord) -> usize {
+    /// A fresh number for an id, unique within this store.
+    pub(crate) fn new_number(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Stores an event for the run at `run_index` and updates the run's totals; `key_hash` is
+    /// [`Store::event_key_hash`] of the event's idempotency key, if it has one.
+    pub(crate) fn push_event(
+        &mut self,
+        run_index: usize,
+        event: StoredEvent,
+        key_hash: Option<u64>,
+    ) -> usize {
         let i = self.events.len();
         if let Some(key) = &event.idempotency_key {
-            self.index.event_by_key.insert(key.clone(), i);
+            let hash = key_hash.unwrap_or_else(|| self.event_key_hash(key));
+            let events = &self.events;
+            self.index
+                .event_by_key
+                .insert(hash, key, i, |at| event_key(events, at));
         }
         let run = &mut self.runs[run_index];
         run.event_count += 1;
         run.total_quantity += event.quantity.unwrap_or(0.0);
         run.total_cost_units += event.cost_units.unwrap_or(0.0);
-        self.index.run_events.entry(run_index).or_default().push(i);
+        self.index.run_events[run_index].push(i);
         self.events.push(event);
         i
+    }
+
+    /// The hash of an event idempotency key, for [`Store::event_by_key`] and
+    /// [`Store::push_event`].
+    pub(crate) fn event_key_hash(&self, key: &str) -> u64 {
+        self.index.event_by_key.hash(key)
+    }
+
+    /// The stored event with idempotency key `key` (whose hash is `hash`), if any.
+    pub(crate) fn event_by_key(&self, hash: u64, key: &str) -> Option<usize> {
+        self.index
+            .event_by_key
+            .get(hash, key, |at| event_key(&self.events, at))
     }
 
     /// Stores a workflow and indexes it.
@@ -133,6 +170,8 @@ impl Store {
     pub(crate) fn push_run(&mut self, run: RunRecord) -> usize {
         let i = self.runs.len();
         self.index.run_by_id.insert(run.id.clone(), i);
+        self.index.run_ids.push(SharedText::from(run.id.as_str()));
+        self.index.run_events.push(Vec::new());
         if let Some(ext) = &run.external_run_id {
             self.index.run_by_external.insert(ext.clone(), i);
         }
@@ -187,4 +226,9 @@ impl Store {
             limit,
         });
     }
+}
+
+/// The idempotency key of the event at `at`.
+fn event_key(events: &[StoredEvent], at: usize) -> Option<&str> {
+    events.get(at)?.idempotency_key.as_deref()
 }

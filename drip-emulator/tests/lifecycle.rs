@@ -141,8 +141,9 @@ async fn persistence_survives_a_restart() {
     )
     .await;
     let rec = api.post("/runs/record", json!({"customerId": "c", "workflow": "flow", "status": "COMPLETED", "externalRunId": "ext-1",
-        "events": [{"eventType": "llm.call", "idempotencyKey": "e-1"}]})).await;
+        "events": [{"eventType": "llm.call", "idempotencyKey": "e-1", "metadata": {"model": "m", "n": [1, 2.5]}}]})).await;
     assert_eq!(rec.status, 201);
+    let events_before = api.emu.events();
     api.emu.set_entitlement_limit("t", 10);
     api.emu.shutdown();
     drop(api);
@@ -162,7 +163,7 @@ async fn persistence_survives_a_restart() {
     );
     assert_eq!(api.emu.customers().len(), 1);
     assert_eq!(api.emu.runs().len(), 1);
-    assert_eq!(api.emu.event_count(), 1);
+    assert_eq!(api.emu.events(), events_before, "events reload exactly");
     // Indexes are rebuilt: lookups, conflicts and dedupe still work after the reload.
     assert_eq!(
         api.post("/customers", json!({"externalCustomerId": "u1"}))
@@ -179,6 +180,18 @@ async fn persistence_survives_a_restart() {
     assert_eq!(again.body["isDuplicate"], true);
     let rec = api.post("/runs/record", json!({"customerId": "c", "workflow": "flow", "status": "COMPLETED", "externalRunId": "ext-1"})).await;
     assert_eq!(rec.body["isDuplicate"], true);
+    let run_id = api.emu.runs()[0].id.clone();
+    let dup = api
+        .post(
+            "/run-events",
+            json!({"runId": run_id, "eventType": "llm.call", "idempotencyKey": "e-1"}),
+        )
+        .await;
+    assert_eq!(
+        dup.body["isDuplicate"], true,
+        "event keys are indexed after a reload"
+    );
+    assert_eq!(dup.body["id"], events_before[0].id.as_str());
     let run_id = api.emu.runs()[0].id.clone();
     let timeline = api.get(&format!("/runs/{run_id}/timeline")).await;
     assert_eq!(timeline.body["summary"]["totalEvents"], 1);

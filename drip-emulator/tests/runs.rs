@@ -322,3 +322,108 @@ async fn record_validation() {
     assert!(api.emu.runs().is_empty());
     assert!(api.emu.workflows().is_empty());
 }
+
+#[tokio::test]
+async fn batch_events_are_stored_as_sent_escapes_and_metadata_included() {
+    let api = Api::start();
+    let run = api.run("flow").await;
+    // Escapes force copies where plain strings are borrowed; both must store the same text.
+    let body = format!(
+        r#"{{"events":[
+            {{"runId":"{run}","eventType":"tool\"call","units":"tok\u00e9ns","idempotencyKey":"k\u0031",
+              "metadata":{{"name":"search","nested":{{"list":[1,2.5,-3,true,null,"a\\b"]}},"big":12345678901234567890}},
+              "timestamp":"2026-01-31T12:00:00Z"}},
+            {{"runId":"{run}","eventType":"plain","idempotencyKey":"k1","metadata":null}},
+            {{"runId":"{run}","eventType":"plain","idempotencyKey":"k2","metadata" : {{ "spaced" : [ ] }} }}
+        ]}}"#
+    );
+    let a = api
+        .raw(
+            reqwest::Method::POST,
+            "/v1/run-events/batch",
+            common::Key::Public,
+            &body,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    // `k\u0031` is `k1`: the second event is its duplicate and answers with its own type.
+    assert_eq!(
+        (a.body["created"].as_u64(), a.body["duplicates"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(a.body["events"][1]["eventType"], "plain");
+    assert_eq!(a.body["events"][1]["id"], a.body["events"][0]["id"]);
+    let events = api.emu.events();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].id, a.body["events"][0]["id"].as_str().unwrap());
+    assert_eq!(events[0].run_id, run);
+    assert_eq!(events[0].event_type, "tool\"call");
+    assert_eq!(events[0].units.as_deref(), Some("tokéns"));
+    assert_eq!(events[0].idempotency_key.as_deref(), Some("k1"));
+    assert_eq!(
+        events[0].metadata,
+        Some(
+            json!({"name": "search", "nested": {"list": [1, 2.5, -3, true, null, "a\\b"]},
+                    "big": 12345678901234567890u64})
+        )
+    );
+    assert_eq!(events[1].metadata, Some(json!({"spaced": []})));
+    let timeline = api.get(&format!("/runs/{run}/timeline")).await;
+    assert_eq!(timeline.body["events"][0]["actionName"], "search");
+}
+
+#[tokio::test]
+async fn metadata_a_value_cannot_hold_is_refused_and_deep_metadata_is_kept() {
+    let api = Api::start();
+    let run = api.run("flow").await;
+    for metadata in [r#"{"a":1e400}"#, r#"{"a":"\ud800"}"#] {
+        let body =
+            format!(r#"{{"events":[{{"runId":"{run}","eventType":"x","metadata":{metadata}}}]}}"#);
+        let a = api
+            .raw(
+                reqwest::Method::POST,
+                "/v1/run-events/batch",
+                common::Key::Public,
+                &body,
+            )
+            .await;
+        assert_eq!(a.status, 400, "{metadata}: {}", a.body);
+        assert_eq!(a.body["code"], "VALIDATION_ERROR");
+        assert!(
+            a.body["error"].as_str().unwrap().contains("line 1"),
+            "{}",
+            a.body["error"]
+        );
+    }
+    let a = api
+        .post(
+            "/run-events/batch",
+            json!({"events": [{"runId": run, "eventType": "x", "metadata": [1]}]}),
+        )
+        .await;
+    assert_eq!(a.status, 400);
+    assert!(
+        a.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("events[0].metadata"),
+        "{}",
+        a.body["error"]
+    );
+    assert_eq!(api.emu.event_count(), 0);
+
+    // Deeper than the fast path checks, but well within what the server accepts.
+    let deep = format!(r#"{{"d":{}1{}}}"#, "[".repeat(80), "]".repeat(80));
+    let body = format!(r#"{{"runId":"{run}","eventType":"x","metadata":{deep}}}"#);
+    let a = api
+        .raw(
+            reqwest::Method::POST,
+            "/v1/run-events",
+            common::Key::Public,
+            &body,
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    let expected: serde_json::Value = serde_json::from_str(&deep).unwrap();
+    assert_eq!(api.emu.events()[0].metadata, Some(expected));
+}

@@ -398,3 +398,50 @@ fn path_value(arg: Arg, diag: &mut Diagnostics) -> Option<Path> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ArgValue, closest, parse_args, parse_entries};
+    use quote::quote;
+
+    #[test]
+    fn reads_flags_values_and_lists_with_keyword_names() {
+        let args = parse_args(quote!(
+            stream,
+            crate = ::x,
+            metadata(queryHash = h, "plan-tier" = 1),
+        ))
+        .unwrap();
+        let names: Vec<String> = args.iter().map(|a| a.name.to_string()).collect();
+        assert_eq!(names, ["stream", "crate", "metadata"]);
+        assert!(matches!(args[0].value, ArgValue::Flag));
+        assert!(matches!(args[1].value, ArgValue::Value(_)));
+        let ArgValue::List(entries) = &args[2].value else {
+            panic!("metadata(…) is a list");
+        };
+        let keys: Vec<&str> = entries.iter().map(|e| e.key.text.as_str()).collect();
+        assert_eq!(keys, ["queryHash", "plan-tier"]);
+    }
+
+    #[test]
+    fn raw_identifier_keys_lose_their_prefix() {
+        let entries = parse_entries(quote!(r#type = 1)).unwrap();
+        assert_eq!(entries[0].key.text, "type");
+    }
+
+    #[test]
+    fn a_key_without_a_value_is_a_syntax_error() {
+        let error = parse_entries(quote!(model, region = "eu")).err().unwrap();
+        assert!(error.to_string().contains("`model` has no value"));
+    }
+
+    #[test]
+    fn suggests_only_close_names() {
+        assert_eq!(closest("nmae", &["name", "meter"]), Some("name"));
+        assert_eq!(
+            closest("workflw", &["workflow", "stream"]),
+            Some("workflow")
+        );
+        assert_eq!(closest("timeout", &["name", "meter"]), None);
+    }
+}

@@ -28,8 +28,8 @@ pub(crate) struct CheckedMetadata {
 pub(crate) struct CheckedEntry {
     /// Normalised snake_case key.
     pub key: String,
-    /// Allowed only by the project's manifest: the run-time sanitiser must be
-    /// told, or it would drop a value computed at call time.
+    /// Allowed only by the project's manifest: a `drip::metadata!` map must
+    /// tell the run-time sanitiser, which does not read the manifest.
     pub from_manifest: bool,
     pub value: CheckedValue,
 }
@@ -51,13 +51,11 @@ impl CheckedMetadata {
             .map(|e| (e.key.as_str(), &e.value))
     }
 
-    /// Keys allowed only by the manifest whose values are checked again at run time.
-    pub(crate) fn manifest_keys_at_runtime(&self, all_values: bool) -> Vec<&str> {
+    /// Keys allowed only by the project's manifest.
+    pub(crate) fn manifest_keys(&self) -> Vec<&str> {
         self.entries
             .iter()
-            .filter(|e| {
-                e.from_manifest && (all_values || matches!(e.value, CheckedValue::Runtime(_)))
-            })
+            .filter(|e| e.from_manifest)
             .map(|e| e.key.as_str())
             .collect()
     }
@@ -484,5 +482,17 @@ fn literal(key: &str, lit: &Lit, negative: bool, diag: &mut Diagnostics) -> Opti
             );
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kebab_case;
+
+    #[test]
+    fn workflow_defaults_are_kebab_case() {
+        assert_eq!(kebab_case("research_agent"), "research-agent");
+        assert_eq!(kebab_case("researchAgent"), "research-agent");
+        assert_eq!(kebab_case("run"), "run");
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.drippay.dev/v1";
 
-/// What [`submit`](crate::delivery) does when the in-memory queue is full.
+/// What the pipeline does with new work when its in-memory queue is full.
 ///
 /// ```
 /// use drip_runtime::config::OverflowPolicy;

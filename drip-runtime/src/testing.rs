@@ -25,18 +25,22 @@
 //! `#[tokio::test]`, which runs on the test's thread with either runtime
 //! flavour), every run nested in those, and everything recorded in them by
 //! tasks they carry the run into (`drip::spawn`, `.in_current_run()`), on any
-//! thread. The capture is fixed when a run starts and travels with the run,
-//! so parallel tests each see only their own runs.
+//! thread. Futures wrapped by `drip::spawn` / `.in_current_run()` on this
+//! thread outside any run carry the capture itself, so runs they start on
+//! worker threads are captured too. The capture is fixed when a run starts
+//! and travels with the run, so parallel tests each see only their own runs.
 //!
 //! Metered tools called **outside any run** are captured when called on this
-//! thread. For these runs and calls the SDK counts as enabled even if
-//! `drip::init` was never called and no `DRIP_API_KEY` is set.
+//! thread (or in a future carried as above). For all of these the SDK counts
+//! as enabled even if `drip::init` was never called and no `DRIP_API_KEY` is
+//! set.
 //!
 //! # Limits
 //!
-//! - Work started on another thread with no run (a plain `tokio::spawn` or
-//!   `std::thread::spawn` from the test, a run started inside such a task) is
-//!   not captured: it goes wherever it would go without the capture.
+//! - Work started on another thread with nothing carried (a plain
+//!   `tokio::spawn` or `std::thread::spawn` from the test, and runs started
+//!   inside such a task) is not captured: it goes wherever it would go without
+//!   the capture. Use `drip::spawn` in code you want to observe.
 //! - The guard is `!Send`: create and drop it on the test's thread.
 //! - A run is captured when it ends: await spawned work before asserting.
 //! - While any capture or [`disabled`] guard is alive anywhere in the process,

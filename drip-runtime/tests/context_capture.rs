@@ -116,3 +116,23 @@ fn after_the_capture_is_dropped_runs_are_no_longer_captured() {
     // No capture, no configuration: the SDK is off again on this thread.
     assert!(!run_enter(&RUN, "cus_1", None).is_active());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drip_spawn_outside_a_run_carries_the_capture_but_tokio_spawn_does_not() {
+    let cap = capture();
+    drip_runtime::spawn(agent("cus_carried".into(), 1))
+        .await
+        .unwrap();
+    tokio::spawn(async {
+        // On a worker thread with nothing carried: not this test's run.
+        let run = run_enter(&RUN, "cus_plain", None);
+        assert!(!run.is_active(), "not captured and not configured: off");
+        run.finish(Outcome::Ok);
+    })
+    .await
+    .unwrap();
+    let runs = cap.runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].customer_id, "cus_carried");
+    assert_eq!(runs[0].events.len(), 1);
+}

@@ -1,182 +1,63 @@
 //! `/run-events` and `/run-events/batch`: per-event dedupe by `idempotencyKey`.
 //!
-//! The batch path is the hot one: typed deserialisation, one lock per batch, hash lookups
-//! for keys, and records built by moving the parsed strings (no copies of the body).
+//! The batch path is the hot one: strings borrowed from the body and metadata kept as raw
+//! text (see `event_input`), the whole batch validated before anything is stored, one lock per
+//! batch, one hash per idempotency key, and the answer serialised from the stored records
+//! while the lock is held (no per-event copies for it).
+
+use std::borrow::Cow;
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Value, json};
 
-use super::{
-    ApiError, ApiResult, AppState, Caller, check_metadata, check_quantity, check_timestamp,
-    non_blank, ok, parse, required,
-};
-use crate::records::EventRecord;
+use super::event_input::{ExactEvent, FastEvent, ValidEvent, parse_fast};
+use super::{ApiError, ApiResult, AppState, Caller, ok, required};
 use crate::store::Store;
+use crate::stored_event::{EventId, SharedText, StoredEvent};
 
-/// One event as a client sends it (also the shape of `/runs/record` events).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct EventInput {
-    run_id: Option<String>,
-    event_type: Option<String>,
-    quantity: Option<f64>,
-    units: Option<String>,
-    description: Option<String>,
-    cost_units: Option<f64>,
-    cost_currency: Option<String>,
-    correlation_id: Option<String>,
-    parent_event_id: Option<String>,
-    span_id: Option<String>,
-    idempotency_key: Option<String>,
-    metadata: Option<Value>,
-    timestamp: Option<String>,
-}
-
-/// A validated event, not yet bound to a stored run.
-pub(crate) struct ValidEvent {
-    pub(crate) run_id: Option<String>,
-    pub(crate) event_type: String,
-    quantity: Option<f64>,
-    units: Option<String>,
-    description: Option<String>,
-    cost_units: Option<f64>,
-    cost_currency: Option<String>,
-    correlation_id: Option<String>,
-    parent_event_id: Option<String>,
-    span_id: Option<String>,
-    pub(crate) idempotency_key: Option<String>,
-    metadata: Option<Value>,
-    timestamp: Option<String>,
-}
-
-impl EventInput {
-    /// Validates; `position` is the event's index in an `events` array, used to name fields
-    /// (`events[2].quantity`) in error messages.
-    pub(crate) fn validate(self, position: Option<usize>) -> Result<ValidEvent, ApiError> {
-        let field = |name: &str| match position {
-            Some(n) => format!("events[{n}].{name}"),
-            None => name.to_owned(),
-        };
-        // Field names are only built when something is wrong.
-        if self
-            .event_type
-            .as_deref()
-            .is_none_or(|t| t.trim().is_empty())
-            || self.quantity.is_some_and(|q| !q.is_finite() || q < 0.0)
-            || self.cost_units.is_some_and(|c| !c.is_finite())
-            || self.run_id.as_deref().is_some_and(str::is_empty)
-            || !matches!(
-                self.metadata,
-                None | Some(Value::Null) | Some(Value::Object(_))
-            )
-            || self
-                .timestamp
-                .as_deref()
-                .is_some_and(|t| !crate::clock::is_rfc3339(t))
-        {
-            return Err(self.explain(&field));
-        }
-        Ok(ValidEvent {
-            run_id: self.run_id,
-            event_type: self.event_type.unwrap_or_default(),
-            quantity: self.quantity,
-            units: self.units,
-            description: self.description,
-            cost_units: self.cost_units,
-            cost_currency: self.cost_currency,
-            correlation_id: non_blank(self.correlation_id),
-            parent_event_id: non_blank(self.parent_event_id),
-            span_id: non_blank(self.span_id),
-            idempotency_key: non_blank(self.idempotency_key),
-            metadata: self.metadata.filter(|m| !m.is_null()),
-            timestamp: self.timestamp,
-        })
-    }
-
-    /// The first problem with an invalid event, as a 400.
-    fn explain(self, field: &dyn Fn(&str) -> String) -> ApiError {
-        let check = || -> Result<(), ApiError> {
-            required(&field("eventType"), self.event_type)?;
-            if let Some(q) = self.quantity {
-                check_quantity(&field("quantity"), q)?;
-            }
-            if self.cost_units.is_some_and(|c| !c.is_finite()) {
-                return Err(ApiError::validation(format!(
-                    "`{}` must be a finite number",
-                    field("costUnits")
-                )));
-            }
-            if self.run_id.as_deref().is_some_and(str::is_empty) {
-                return Err(ApiError::validation(format!(
-                    "`{}` must not be empty",
-                    field("runId")
-                )));
-            }
-            check_metadata(&field("metadata"), self.metadata)?;
-            check_timestamp(&field("timestamp"), self.timestamp)?;
-            Ok(())
-        };
-        check()
-            .err()
-            .unwrap_or_else(|| ApiError::validation("invalid event"))
-    }
-}
-
-/// What happened to one event.
-pub(crate) enum Stored {
+/// What happened to one event; the refused ones give back the type they were sent with.
+pub(crate) enum Stored<'a> {
     Created(usize),
-    Duplicate(usize),
-    RunEnded,
+    Duplicate(usize, Cow<'a, str>),
+    RunEnded(Cow<'a, str>),
 }
 
 /// Stores `event` on the run at `run_index` unless its key was seen or the run has ended.
-pub(crate) fn store_event(
+pub(crate) fn store_event<'a>(
     store: &mut Store,
     run_index: usize,
-    event: ValidEvent,
-    received_at: &str,
-) -> Stored {
-    if let Some(&i) = event
+    event: ValidEvent<'a>,
+    received_at: &SharedText,
+) -> Stored<'a> {
+    let key_hash = event
         .idempotency_key
-        .as_ref()
-        .and_then(|k| store.index.event_by_key.get(k))
-    {
-        return Stored::Duplicate(i);
+        .as_deref()
+        .map(|k| (k, store.event_key_hash(k)));
+    if let Some(i) = key_hash.and_then(|(k, hash)| store.event_by_key(hash, k)) {
+        return Stored::Duplicate(i, event.event_type);
     }
+    let key_hash = key_hash.map(|(_, hash)| hash);
     if store.runs[run_index].ended_at.is_some() {
-        return Stored::RunEnded;
+        return Stored::RunEnded(event.event_type);
     }
-    let record = EventRecord {
-        id: store.new_id("evt"),
-        run_id: store.runs[run_index].id.clone(),
-        event_type: event.event_type,
-        quantity: event.quantity,
-        units: event.units,
-        description: event.description,
-        cost_units: event.cost_units,
-        cost_currency: event.cost_currency,
-        metadata: event.metadata,
-        idempotency_key: event.idempotency_key,
-        timestamp: event.timestamp,
-        parent_event_id: event.parent_event_id,
-        correlation_id: event.correlation_id,
-        span_id: event.span_id,
-        received_at: received_at.to_owned(),
-    };
-    Stored::Created(store.push_event(run_index, record))
+    let id = EventId(store.new_number());
+    let run_id = store.index.run_ids[run_index].clone();
+    let record = event.into_stored(id, run_id, received_at.clone());
+    Stored::Created(store.push_event(run_index, record, key_hash))
 }
 
 /// Stores an event on a run that was just created by `/runs/record` (never ended yet).
 pub(crate) fn store_recorded_event(
     store: &mut Store,
     run_index: usize,
-    event: ValidEvent,
-    received_at: &str,
+    event: ValidEvent<'_>,
+    received_at: &SharedText,
 ) -> bool {
     matches!(
         store_event(store, run_index, event, received_at),
@@ -184,23 +65,23 @@ pub(crate) fn store_recorded_event(
     )
 }
 
-fn single_view(e: &EventRecord, duplicate: bool) -> Value {
+fn single_view(e: &StoredEvent, duplicate: bool) -> Value {
     json!({
-        "id": e.id,
-        "runId": e.run_id,
+        "id": e.id.to_string(),
+        "runId": e.run_id.as_str(),
         "eventType": e.event_type,
         "quantity": e.quantity,
         "costUnits": e.cost_units,
         "isDuplicate": duplicate,
-        "timestamp": e.timestamp.as_deref().unwrap_or(&e.received_at),
+        "timestamp": e.timestamp.as_deref().unwrap_or(e.received_at.as_str()),
     })
 }
 
 pub(crate) async fn emit(State(s): State<AppState>, _caller: Caller, body: Bytes) -> ApiResult {
-    let input: EventInput = parse(&body)?;
+    let input: FastEvent = parse_fast(&body, FastEvent::vouch, ExactEvent::into_fast)?;
     let event = input.validate(None)?;
-    let run_id = required("runId", event.run_id.clone())?;
-    let received_at = crate::clock::now_rfc3339();
+    let run_id = required("runId", event.run_id.as_deref().map(str::to_owned))?;
+    let received_at = SharedText::from(crate::clock::now_rfc3339().as_str());
     let mut store = s.store();
     let run_index = *store
         .index
@@ -214,8 +95,8 @@ pub(crate) async fn emit(State(s): State<AppState>, _caller: Caller, body: Bytes
             s.changed();
             Ok((StatusCode::CREATED, Json(v)).into_response())
         }
-        Stored::Duplicate(i) => ok(single_view(&store.events[i], true)),
-        Stored::RunEnded => Err(ApiError::conflict(
+        Stored::Duplicate(i, _) => ok(single_view(&store.events[i], true)),
+        Stored::RunEnded(_) => Err(ApiError::conflict(
             "RUN_ALREADY_ENDED",
             format!("run {run_id} has ended; no new events can be added"),
         )),
@@ -223,15 +104,22 @@ pub(crate) async fn emit(State(s): State<AppState>, _caller: Caller, body: Bytes
 }
 
 #[derive(Deserialize)]
-struct Batch {
-    events: Vec<EventInput>,
+struct Batch<E> {
+    events: Vec<E>,
+}
+
+/// What happened to one event of a batch.
+enum Outcome<'a> {
+    Created(usize),
+    Duplicate(usize, Cow<'a, str>),
+    Skipped(Cow<'a, str>, &'static str),
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct BatchItem {
-    id: Option<String>,
-    event_type: String,
+struct BatchItem<'s> {
+    id: Option<EventId>,
+    event_type: &'s str,
     is_duplicate: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     skipped: bool,
@@ -239,13 +127,56 @@ struct BatchItem {
     reason: Option<&'static str>,
 }
 
-#[derive(Serialize)]
-struct BatchResponse {
-    success: bool,
+/// The batch answer, serialised straight from the outcomes and the stored events.
+struct BatchResponse<'s> {
     created: u64,
     duplicates: u64,
     skipped: u64,
-    events: Vec<BatchItem>,
+    outcomes: &'s [Outcome<'s>],
+    events: &'s [StoredEvent],
+}
+
+impl Serialize for BatchResponse<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("BatchResponse", 5)?;
+        s.serialize_field("success", &true)?;
+        s.serialize_field("created", &self.created)?;
+        s.serialize_field("duplicates", &self.duplicates)?;
+        s.serialize_field("skipped", &self.skipped)?;
+        s.serialize_field("events", &BatchItems(self))?;
+        s.end()
+    }
+}
+
+struct BatchItems<'r, 's>(&'r BatchResponse<'s>);
+
+impl Serialize for BatchItems<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let events = self.0.events;
+        serializer.collect_seq(self.0.outcomes.iter().map(|outcome| match outcome {
+            Outcome::Created(i) => BatchItem {
+                id: Some(events[*i].id),
+                event_type: &events[*i].event_type,
+                is_duplicate: false,
+                skipped: false,
+                reason: None,
+            },
+            Outcome::Duplicate(i, event_type) => BatchItem {
+                id: Some(events[*i].id),
+                event_type,
+                is_duplicate: true,
+                skipped: false,
+                reason: None,
+            },
+            Outcome::Skipped(event_type, reason) => BatchItem {
+                id: None,
+                event_type,
+                is_duplicate: false,
+                skipped: true,
+                reason: Some(reason),
+            },
+        }))
+    }
 }
 
 pub(crate) async fn emit_batch(
@@ -253,85 +184,66 @@ pub(crate) async fn emit_batch(
     _caller: Caller,
     body: Bytes,
 ) -> ApiResult {
-    let batch: Batch = parse(&body)?;
-    let mut events = Vec::with_capacity(batch.events.len());
-    for (n, input) in batch.events.into_iter().enumerate() {
-        let event = input.validate(Some(n))?;
-        if event.run_id.is_none() {
+    let batch: Batch<FastEvent> = parse_fast(
+        &body,
+        |b: &Batch<FastEvent>| b.events.iter().all(FastEvent::vouch),
+        |b: Batch<ExactEvent>| {
+            let events = b.events.into_iter().map(ExactEvent::into_fast);
+            Ok(Batch {
+                events: events.collect::<Result<_, _>>()?,
+            })
+        },
+    )?;
+    for (n, input) in batch.events.iter().enumerate() {
+        input.check(Some(n))?;
+        if !input.has_run_id() {
             return Err(ApiError::validation(format!(
                 "`events[{n}].runId` is required"
             )));
         }
-        events.push(event);
     }
-    let received_at = crate::clock::now_rfc3339();
-    let mut response = BatchResponse {
-        success: true,
-        created: 0,
-        duplicates: 0,
-        skipped: 0,
-        events: Vec::with_capacity(events.len()),
-    };
+    let received_at = SharedText::from(crate::clock::now_rfc3339().as_str());
+    let (mut created, mut duplicates, mut skipped) = (0, 0, 0);
+    let mut outcomes = Vec::with_capacity(batch.events.len());
     let mut store = s.store();
-    let mut last_run: Option<(String, Option<usize>)> = None;
-    for event in events {
-        let run_id = event.run_id.clone().unwrap_or_default();
+    let mut last_run: Option<(Cow<str>, Option<usize>)> = None;
+    for mut event in batch.events.into_iter().map(FastEvent::into_valid) {
+        let run_id = event.run_id.take().unwrap_or_default();
         let run_index = match &last_run {
             Some((id, index)) if *id == run_id => *index,
             _ => {
-                let index = store.index.run_by_id.get(&run_id).copied();
+                let index = store.index.run_by_id.get(run_id.as_ref()).copied();
                 last_run = Some((run_id, index));
                 index
             }
         };
-        let event_type = event.event_type.clone();
-        let item = match run_index.map(|r| store_event(&mut store, r, event, &received_at)) {
-            Some(Stored::Created(i)) => {
-                response.created += 1;
-                BatchItem {
-                    id: Some(store.events[i].id.clone()),
-                    event_type,
-                    is_duplicate: false,
-                    skipped: false,
-                    reason: None,
-                }
-            }
-            Some(Stored::Duplicate(i)) => {
-                response.duplicates += 1;
-                BatchItem {
-                    id: Some(store.events[i].id.clone()),
-                    event_type,
-                    is_duplicate: true,
-                    skipped: false,
-                    reason: None,
-                }
-            }
-            Some(Stored::RunEnded) => {
-                response.skipped += 1;
-                BatchItem {
-                    id: None,
-                    event_type,
-                    is_duplicate: false,
-                    skipped: true,
-                    reason: Some("RUN_ALREADY_ENDED"),
-                }
-            }
-            None => {
-                response.skipped += 1;
-                BatchItem {
-                    id: None,
-                    event_type,
-                    is_duplicate: false,
-                    skipped: true,
-                    reason: Some("RUN_NOT_FOUND"),
-                }
-            }
+        let outcome = match run_index {
+            None => Outcome::Skipped(event.event_type, "RUN_NOT_FOUND"),
+            Some(r) => match store_event(&mut store, r, event, &received_at) {
+                Stored::Created(i) => Outcome::Created(i),
+                Stored::Duplicate(i, event_type) => Outcome::Duplicate(i, event_type),
+                Stored::RunEnded(event_type) => Outcome::Skipped(event_type, "RUN_ALREADY_ENDED"),
+            },
         };
-        response.events.push(item);
+        match outcome {
+            Outcome::Created(_) => created += 1,
+            Outcome::Duplicate(..) => duplicates += 1,
+            Outcome::Skipped(..) => skipped += 1,
+        }
+        outcomes.push(outcome);
     }
+    // Serialised while the lock is held, so event types are borrowed rather than copied.
+    let response = Json(BatchResponse {
+        created,
+        duplicates,
+        skipped,
+        outcomes: &outcomes,
+        events: &store.events,
+    })
+    .into_response();
     drop(store);
-    if response.created > 0 {
+    if created > 0 {
         s.changed();
     }
-    Ok(Json(response).into_response())
+    Ok(response)
 }

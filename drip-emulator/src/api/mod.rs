@@ -3,6 +3,7 @@
 mod admin;
 mod customers;
 mod entitlements;
+mod event_input;
 mod events;
 mod record;
 mod runs;

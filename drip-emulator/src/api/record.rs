@@ -8,21 +8,23 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::events::{EventInput, store_recorded_event};
+use super::event_input::{ExactEvent, FastEvent, parse_fast};
+use super::events::store_recorded_event;
 use super::runs::{check_end_status, total_cost};
 use super::workflows::pretty_name;
 use super::{
-    ApiResult, AppState, Caller, check_metadata, check_timestamp, non_blank, ok, parse, required,
+    ApiResult, AppState, Caller, check_metadata, check_timestamp, non_blank, ok, required,
 };
 use crate::records::{RunRecord, WorkflowRecord};
+use crate::stored_event::SharedText;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RecordRun {
+struct RecordRun<E> {
     customer_id: Option<String>,
     workflow: Option<String>,
-    #[serde(default)]
-    events: Vec<EventInput>,
+    #[serde(default = "Vec::new")]
+    events: Vec<E>,
     status: Option<String>,
     error_message: Option<String>,
     error_code: Option<String>,
@@ -37,6 +39,35 @@ struct RecordRun {
     ended_at: Option<String>,
     /// Not in the hosted API's documented body; honoured when a client sends it.
     duration_ms: Option<u64>,
+}
+
+impl<E> RecordRun<E> {
+    /// The same request with its events converted.
+    fn map_events<F>(
+        self,
+        convert: impl FnMut(E) -> Result<F, super::ApiError>,
+    ) -> Result<RecordRun<F>, super::ApiError> {
+        Ok(RecordRun {
+            customer_id: self.customer_id,
+            workflow: self.workflow,
+            events: self
+                .events
+                .into_iter()
+                .map(convert)
+                .collect::<Result<_, _>>()?,
+            status: self.status,
+            error_message: self.error_message,
+            error_code: self.error_code,
+            external_run_id: self.external_run_id,
+            correlation_id: self.correlation_id,
+            parent_run_id: self.parent_run_id,
+            metadata: self.metadata,
+            idempotency_key: self.idempotency_key,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            duration_ms: self.duration_ms,
+        })
+    }
 }
 
 fn summary(status: &str, workflow_name: &str, created: u64, duration_ms: u64) -> String {
@@ -73,7 +104,11 @@ fn view(
 }
 
 pub(crate) async fn record(State(s): State<AppState>, _caller: Caller, body: Bytes) -> ApiResult {
-    let req: RecordRun = parse(&body)?;
+    let req: RecordRun<FastEvent> = parse_fast(
+        &body,
+        |r: &RecordRun<FastEvent>| r.events.iter().all(FastEvent::vouch),
+        |r: RecordRun<ExactEvent>| r.map_events(ExactEvent::into_fast),
+    )?;
     let customer_id = required("customerId", req.customer_id)?;
     let workflow = required("workflow", req.workflow)?;
     let status = check_end_status(req.status)?;
@@ -151,8 +186,9 @@ pub(crate) async fn record(State(s): State<AppState>, _caller: Caller, body: Byt
     let run_index = store.push_run(run);
     let total = events.len() as u64;
     let mut created = 0;
+    let received_at = SharedText::from(now_text.as_str());
     for event in events {
-        if store_recorded_event(&mut store, run_index, event, &now_text) {
+        if store_recorded_event(&mut store, run_index, event, &received_at) {
             created += 1;
         }
     }

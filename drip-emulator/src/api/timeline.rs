@@ -132,15 +132,19 @@ pub(crate) async fn timeline(
     let indices: &[usize] = store
         .index
         .run_events
-        .get(&run_index)
+        .get(run_index)
         .map_or(&[], Vec::as_slice);
-    let events: Vec<&EventRecord> = indices.iter().map(|&i| &store.events[i]).collect();
+    // Metadata is kept as text; the timeline is read rarely enough to convert it here.
+    let events: Vec<EventRecord> = indices
+        .iter()
+        .map(|&i| store.events[i].to_record())
+        .collect();
 
     let page: Vec<Value> = events
         .iter()
         .skip(start)
         .take(limit)
-        .map(|e| event_view(e))
+        .map(event_view)
         .collect();
     let end = start + page.len();
     let has_more = end < events.len();

@@ -272,16 +272,12 @@ impl Wrapper<'_> {
             .runtime()
             .map(|(key, expr)| quote!(#guard.metadata(#key, #expr);))
             .collect();
-        let register = register_manifest_keys(
-            &self.private,
-            &self.metadata.manifest_keys_at_runtime(false),
-        );
         let (mutability, metadata) = if runtime.is_empty() {
             (None, None)
         } else {
             (
                 Some(quote!(mut)),
-                Some(quote!(if #guard.is_active() { #register #(#runtime)* })),
+                Some(quote!(if #guard.is_active() { #(#runtime)* })),
             )
         };
         let outcome = self.outcome(&out);
@@ -338,8 +334,10 @@ impl Wrapper<'_> {
     }
 }
 
-/// Tells the run-time sanitiser, once per site, about manifest-allowed keys
-/// whose values it will check (it does not read the user's manifest itself).
+/// Tells the run-time sanitiser, once per site, about manifest-allowed keys in
+/// a `drip::metadata!` map: it checks such maps again and does not read the
+/// user's manifest itself. (Tool and run sites need not: the runtime trusts
+/// the keys generated code passes and applies only the value rules.)
 pub(crate) fn register_manifest_keys(private: &TokenStream, keys: &[&str]) -> Option<TokenStream> {
     if keys.is_empty() {
         return None;

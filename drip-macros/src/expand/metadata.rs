@@ -29,7 +29,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     if checked.entries.is_empty() {
         return quote!(#p::Metadata::new());
     }
-    let register = common::register_manifest_keys(&p, &checked.manifest_keys_at_runtime(true));
+    let register = common::register_manifest_keys(&p, &checked.manifest_keys());
     let inserts = checked.entries.iter().map(|entry| {
         let key = &entry.key;
         let value = common::value_expr(&entry.value);

@@ -227,6 +227,9 @@ pub(crate) fn api_error(status: u16, body: &[u8], retry_after: Option<Duration>)
 
 fn hint(status: u16) -> &'static str {
     match status {
+        300..=399 => {
+            " (a redirect, which drip never follows so the key cannot leak; check the base URL)"
+        }
         401 => " (check DRIP_API_KEY: the key is missing, revoked or for another environment)",
         403 => " (this key may not perform this operation)",
         _ => "",

@@ -2,8 +2,28 @@
 //!
 //! One [`Client`] per process is enough: it is cheap to clone (an `Arc`
 //! inside) and pools connections. Every method is wire-compatible with the
-//! hosted API; mutating calls carry an `idempotencyKey` in the body, made once
-//! per call (unless you set one) and reused on every retry.
+//! hosted API (`https://api.drippay.dev/v1`).
+//!
+//! **Idempotency.** Mutating calls carry an `idempotencyKey` in the body. When
+//! you set none, one is made per call — unique across processes, unlike the
+//! official SDKs' counter keys — and the request body, key included, is
+//! serialised once and re-sent byte for byte on every retry. Events carry the
+//! key they were given at creation.
+//!
+//! **Retries.** 408, 429, 500, 502, 503, 504, timeouts, refused or broken
+//! connections are retried with capped exponential backoff and jitter,
+//! honouring `Retry-After` (seconds or HTTP date) within a bounded total; see
+//! [`RetryPolicy`]. Other 4xx come back at once, and nothing (no circuit
+//! breaker) lets them affect later calls.
+//!
+//! **Trust.** The key is sent only to an `https` base URL, or to `http` on a
+//! loopback host (then bypassing any proxy); redirects are never followed; the
+//! key never appears in `Debug`, errors or logs. A public (`pk_`) key is
+//! refused the [`Admin`] surface before any request.
+//!
+//! **Privacy.** Every metadata map passes [`crate::privacy::sanitize_metadata`]
+//! and every free text (descriptions, error messages) passes
+//! [`crate::privacy::redact_text`] when the request is built.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> drip_runtime::Result<()> {

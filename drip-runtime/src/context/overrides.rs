@@ -64,3 +64,20 @@ pub(crate) fn thread_capture() -> Option<Arc<CaptureStore>> {
         .ok()
         .flatten()
 }
+
+/// Installs an override for a scope (one poll of a carried future).
+pub(crate) struct Scoped {
+    id: u64,
+}
+
+impl Scoped {
+    pub(crate) fn new(o: Override) -> Self {
+        Scoped { id: push(o) }
+    }
+}
+
+impl Drop for Scoped {
+    fn drop(&mut self) {
+        remove(self.id);
+    }
+}

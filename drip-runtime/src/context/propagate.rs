@@ -1,7 +1,9 @@
 //! Carrying a run into other tasks and threads.
 
 use super::current;
+use super::overrides::{self, Override};
 use super::run::RunState;
+use super::sink::CaptureStore;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -25,10 +27,34 @@ pin_project_lite::pin_project! {
     pub struct InRun<F> {
         #[pin]
         inner: F,
-        run: Option<Arc<RunState>>,
+        carried: Carried,
         // The run's own future (not a task it spawned): it starts the run and
         // reports a panic unwinding through it as the run's failure.
         primary: bool,
+    }
+}
+
+/// What a wrapped future carries into the task that polls it.
+enum Carried {
+    Nothing,
+    Run(Arc<RunState>),
+    /// No run, but a test's capture on the spawning thread: runs the task
+    /// starts are captured too.
+    Capture(Arc<CaptureStore>),
+}
+
+impl Carried {
+    /// The current run, else (only while a test capture exists) this thread's capture.
+    fn current() -> Carried {
+        if let Some(run) = current::current() {
+            return Carried::Run(run);
+        }
+        if super::switch::overrides_active()
+            && let Some(store) = overrides::thread_capture()
+        {
+            return Carried::Capture(store);
+        }
+        Carried::Nothing
     }
 }
 
@@ -36,15 +62,15 @@ impl<F> InRun<F> {
     pub(crate) fn primary(run: Option<Arc<RunState>>, inner: F) -> Self {
         InRun {
             inner,
-            run,
+            carried: run.map_or(Carried::Nothing, Carried::Run),
             primary: true,
         }
     }
 
-    fn carried(run: Option<Arc<RunState>>, inner: F) -> Self {
+    fn carrying(carried: Carried, inner: F) -> Self {
         InRun {
             inner,
-            run,
+            carried,
             primary: false,
         }
     }
@@ -52,8 +78,13 @@ impl<F> InRun<F> {
 
 impl<F> std::fmt::Debug for InRun<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let run = match &self.carried {
+            Carried::Run(run) => Some(run),
+            _ => None,
+        };
         f.debug_struct("InRun")
-            .field("run", &self.run)
+            .field("run", &run)
+            .field("capture", &matches!(self.carried, Carried::Capture(_)))
             .finish_non_exhaustive()
     }
 }
@@ -63,8 +94,13 @@ impl<F: Future> Future for InRun<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let Some(run) = this.run.as_ref() else {
-            return this.inner.poll(cx);
+        let run = match &*this.carried {
+            Carried::Nothing => return this.inner.poll(cx),
+            Carried::Capture(store) => {
+                let _captured = overrides::Scoped::new(Override::Capture(Arc::clone(store)));
+                return this.inner.poll(cx);
+            }
+            Carried::Run(run) => run,
         };
         if *this.primary {
             run.begin();
@@ -98,7 +134,9 @@ impl Drop for PanicWatch<'_> {
 ///
 /// `tokio::spawn` starts a new task with no run, so instrumented code in it
 /// records nothing; wrap the future first (or use [`spawn`]). Without a
-/// current run the wrapper just polls the future.
+/// current run the wrapper just polls the future (in a test, it carries the
+/// thread's [`capture`](crate::testing::capture) instead, so runs the task
+/// starts are captured).
 ///
 /// ```
 /// use drip_runtime::InCurrentRun;
@@ -119,13 +157,14 @@ impl Drop for PanicWatch<'_> {
 pub trait InCurrentRun: Future + Sized {
     /// Wraps `self` so it runs under the run current at this call.
     fn in_current_run(self) -> InRun<Self> {
-        InRun::carried(current::current(), self)
+        InRun::carrying(Carried::current(), self)
     }
 }
 
 impl<F: Future> InCurrentRun for F {}
 
-/// `tokio::spawn` that carries the current run into the new task.
+/// `tokio::spawn` that carries the current run into the new task (in a test
+/// with no current run: the thread's [`capture`](crate::testing::capture)).
 ///
 /// Events recorded by the task after its run has ended are dropped (with a
 /// one-time warning): await the handle before the run returns.
@@ -237,7 +276,15 @@ impl RunInfo {
     /// Runs `f` under this run on the calling thread.
     ///
     /// ```
-    /// // See the type-level example.
+    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// let cap = drip_runtime::testing::capture();
+    /// let run = run_enter(&SITE, "cus_1", None);
+    /// let info = run.enter_sync(drip_runtime::current_run).unwrap();
+    /// // Later, outside `enter_sync` (e.g. in a callback or a blocking pool):
+    /// info.in_scope(|| drip_runtime::llm_call("gpt-4o", 64));
+    /// run.finish(Outcome::Ok);
+    /// assert_eq!(cap.runs()[0].events.len(), 1);
     /// ```
     pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
         let _entered = current::enter(Arc::clone(&self.run));
@@ -247,9 +294,18 @@ impl RunInfo {
     /// Wraps `fut` so it runs under this run wherever it is polled.
     ///
     /// ```
-    /// // See the type-level example and `InCurrentRun`.
+    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let cap = drip_runtime::testing::capture();
+    /// let run = run_enter(&SITE, "cus_1", None);
+    /// let info = run.enter_sync(drip_runtime::current_run).unwrap();
+    /// info.instrument(async { drip_runtime::plan("resume later") }).await;
+    /// run.finish(Outcome::Ok);
+    /// assert_eq!(cap.runs()[0].event_types(), ["agent.plan"]);
+    /// # });
     /// ```
     pub fn instrument<F: Future>(&self, fut: F) -> InRun<F> {
-        InRun::carried(Some(Arc::clone(&self.run)), fut)
+        InRun::carrying(Carried::Run(Arc::clone(&self.run)), fut)
     }
 }

@@ -127,7 +127,9 @@ impl Dispatcher {
 
         // 2. Record-mode runs, usage, and event batches (grouped per run).
         let mut jobs: Vec<Job> = Vec::new();
-        let mut per_run: Vec<(String, Vec<(usize, Event)>)> = Vec::new();
+        // Events are referred to as (envelope, event) positions, cloned only
+        // into the request body.
+        let mut per_run: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
         let mut run_slot: HashMap<&str, usize> = HashMap::new();
         for (i, env) in envelopes.iter().enumerate() {
             match env {
@@ -147,9 +149,7 @@ impl Dispatcher {
                         per_run.push((external_run_id.clone(), Vec::new()));
                         per_run.len() - 1
                     });
-                    per_run[slot]
-                        .1
-                        .extend(events.iter().map(|e| (i, e.clone())));
+                    per_run[slot].1.extend((0..events.len()).map(|j| (i, j)));
                 }
                 Envelope::StreamStart(_) | Envelope::StreamEnd(_) => {}
             }
@@ -157,9 +157,12 @@ impl Dispatcher {
         for (ext, events) in per_run {
             let mut events = events.into_iter().peekable();
             while events.peek().is_some() {
-                let chunk: Vec<(usize, Event)> = events.by_ref().take(self.batch_size).collect();
+                let chunk: Vec<(usize, usize)> = events.by_ref().take(self.batch_size).collect();
                 let (me, p, ext) = (self.clone(), progress.clone(), ext.clone());
-                jobs.push(Box::pin(async move { me.emit_chunk(ext, chunk, p).await }));
+                let envelopes = envelopes.clone();
+                jobs.push(Box::pin(async move {
+                    me.emit_chunk(ext, envelopes, chunk, p).await
+                }));
             }
         }
         run_all(jobs).await;
@@ -233,13 +236,16 @@ impl Dispatcher {
             .await;
         match result {
             Ok(started) => self.runs.started(&ext, &started.id),
-            Err(e) => self.reject(&Envelope::StreamStart(start), &e),
+            Err(e) => {
+                self.runs.refuse(&ext);
+                self.reject(&Envelope::StreamStart(start), &e);
+            }
         }
         progress.settle(index, 1);
     }
 
     async fn end_run(&self, index: usize, end: StreamEnd, progress: &Progress) {
-        let Some(run_id) = self.runs.get(&end.external_run_id) else {
+        let Some(run_id) = self.runs.wait_for(&end.external_run_id).await else {
             self.reject(&Envelope::StreamEnd(end), &unknown_run());
             return progress.settle(index, 1);
         };
@@ -327,18 +333,25 @@ impl Dispatcher {
     fn emit_chunk(
         self: Arc<Self>,
         ext: String,
-        chunk: Vec<(usize, Event)>,
+        envelopes: Arc<Vec<Envelope>>,
+        chunk: Vec<(usize, usize)>,
         progress: Arc<Progress>,
     ) -> Job {
         Box::pin(async move {
-            let settle_all = |chunk: &[(usize, Event)]| {
+            let settle_all = |chunk: &[(usize, usize)]| {
                 for (i, _) in chunk {
                     progress.settle(*i, 1);
                 }
             };
-            let Some(run_id) = self.runs.get(&ext) else {
+            let event_at = |&(i, j): &(usize, usize)| -> Option<&Event> {
+                match envelopes.get(i) {
+                    Some(Envelope::StreamEvents { events, .. }) => events.get(j),
+                    _ => None,
+                }
+            };
+            let Some(run_id) = self.runs.wait_for(&ext).await else {
                 let error = unknown_run();
-                for (_, event) in &chunk {
+                for event in chunk.iter().filter_map(event_at) {
                     self.reject(&one_event(&ext, event), &error);
                 }
                 return settle_all(&chunk);
@@ -346,13 +359,14 @@ impl Dispatcher {
             let n = chunk.len() as u64;
             let result = self
                 .retrying(n, || {
-                    let events: Vec<Event> = chunk.iter().map(|(_, e)| e.clone()).collect();
+                    let events: Vec<Event> = chunk.iter().filter_map(event_at).cloned().collect();
                     self.client.emit_events_batch(&run_id, events)
                 })
                 .await;
             match result {
                 Ok(answer) if answer.events.len() == chunk.len() => {
-                    for ((_, event), outcome) in chunk.iter().zip(&answer.events) {
+                    let events = chunk.iter().filter_map(event_at);
+                    for (event, outcome) in events.zip(&answer.events) {
                         if outcome.skipped {
                             let error = Error::Api {
                                 status: 400,
@@ -386,12 +400,19 @@ impl Dispatcher {
                     tracing::debug!(target: "drip", error = %e, events = chunk.len(), "event batch refused; bisecting to isolate the refused events");
                     let mut left = chunk;
                     let right = left.split_off(left.len() / 2);
-                    let a = self.clone().emit_chunk(ext.clone(), left, progress.clone());
-                    let b = self.clone().emit_chunk(ext, right, progress.clone());
+                    let a = self.clone().emit_chunk(
+                        ext.clone(),
+                        envelopes.clone(),
+                        left,
+                        progress.clone(),
+                    );
+                    let b =
+                        self.clone()
+                            .emit_chunk(ext, envelopes.clone(), right, progress.clone());
                     run_all(vec![a, b]).await;
                 }
                 Err(e) => {
-                    for (_, event) in &chunk {
+                    for event in chunk.iter().filter_map(event_at) {
                         self.reject(&one_event(&ext, event), &e);
                     }
                     settle_all(&chunk);

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 /// A unit of work for the transport.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+// Externally tagged: reading a spool line back needs no buffering.
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Envelope {
     /// A record-mode run, sent whole as one `POST /runs/record`.
     Run(FinishedRun),

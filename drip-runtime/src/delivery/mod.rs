@@ -11,7 +11,7 @@
 //!                                          │ 4. delete the segment once all of it is acknowledged
 //! ```
 //!
-//! * [`submit`] never waits for the network and (unless you chose
+//! * Handing work to the pipeline never waits for the network and (unless you chose
 //!   [`OverflowPolicy::Block`](crate::config::OverflowPolicy)) never blocks.
 //! * Every event's idempotency key and timestamp are made when it is created
 //!   and stored in the spool with it, so a retry or a replay after a crash is
@@ -27,12 +27,16 @@
 //!
 //! # Starting and stopping
 //!
-//! ```no_run
+//! ```
 //! # fn main() -> drip_runtime::Result<()> {
 //! use drip_runtime::config::Config;
 //! use std::time::Duration;
-//!
-//! let guard = drip_runtime::delivery::init(Config::from_env())?;
+//! # let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+//! # let config = Config::new(emulator.secret_key())
+//! #     .base_url(emulator.base_url())
+//! #     .spool_dir(std::env::temp_dir().join("drip-doc-module"));
+//! // In production: `Config::from_env()` (DRIP_API_KEY, DRIP_API_URL …).
+//! let guard = drip_runtime::delivery::init(config)?;
 //! // … run the agent …
 //! let report = drip_runtime::delivery::shutdown(Duration::from_secs(5));
 //! assert_eq!(report.dropped, 0);
@@ -44,7 +48,7 @@
 //! # Without `init`
 //!
 //! The first instrumented call with `DRIP_API_KEY` set starts a pipeline from
-//! the environment ([`lazy_init_from_env`]). It has no guard, so nothing drains
+//! the environment. It has no guard, so nothing drains
 //! it at process exit: what was already sealed to the spool is replayed at the
 //! next start, but what was still in the in-memory queue or in the last
 //! `linger` when the process exits is lost. Call [`shutdown`] before exiting,
@@ -170,18 +174,30 @@ impl Drop for DripGuard {
 /// pipeline already started by `init` (keep the first guard). A pipeline
 /// started lazily from the environment is replaced.
 ///
-/// ```no_run
+/// ```
 /// use drip_runtime::config::Config;
 /// # fn main() -> drip_runtime::Result<()> {
-/// let _guard = drip_runtime::delivery::init(
-///     Config::new("sk_test_0123456789").base_url("http://127.0.0.1:7311/v1"),
+/// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+/// let guard = drip_runtime::delivery::init(
+///     Config::new(emulator.secret_key())
+///         .base_url(emulator.base_url())
+/// #       .spool_dir(std::env::temp_dir().join("drip-doc-init"))
 /// )?;
+/// assert!(drip_runtime::delivery::stats().running);
+/// let report = guard.shutdown();
+/// assert!(report.is_complete());
 /// # Ok(())
 /// # }
 /// ```
 pub fn init(config: Config) -> crate::Result<DripGuard> {
     let deadline = config.shutdown_deadline;
     if config.is_disabled() {
+        // Explicitly off: also keeps the first instrumented call from
+        // starting a pipeline from the environment.
+        if let Some(existing) = current().filter(|p| p.lazy) {
+            stop(&existing, Duration::from_secs(1));
+        }
+        set_context_enabled(false);
         return Ok(DripGuard {
             deadline,
             pipeline: None,
@@ -392,7 +408,7 @@ impl Pipeline {
             return;
         };
         match writer.append(spool, &envelope) {
-            Ok(()) => Counters::add(&shared.counters.spooled, items),
+            Ok(_) => Counters::add(&shared.counters.spooled, items),
             Err(spool::AppendError::Full) => shared.counters.drop_items(items, "spool full"),
             Err(spool::AppendError::Io(e)) => {
                 tracing::error!(target: "drip", error = %e, "cannot write to the drip spool");
@@ -462,8 +478,13 @@ pub(crate) fn lazy_init_from_env() -> bool {
 /// Works from any async runtime (it only awaits a reply from the transport
 /// thread) and returns at once when no pipeline is running.
 ///
-/// ```no_run
-/// # async fn demo() {
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+/// # let _guard = drip_runtime::delivery::init(drip_runtime::config::Config::new(emulator.secret_key())
+/// #     .base_url(emulator.base_url())
+/// #     .spool_dir(std::env::temp_dir().join("drip-doc-flush"))).unwrap();
 /// let report = drip_runtime::delivery::flush(std::time::Duration::from_secs(2)).await;
 /// println!("{} sent, {} pending in the spool", report.sent, report.spooled);
 /// # }
@@ -582,7 +603,7 @@ pub mod __test_hooks {
     }
 
     /// Stream mode: events of a started run.
-    pub fn submit_stream_events(external_run_id: &str, events: Vec<Event>) {
+    pub fn submit_stream_events(external_run_id: impl Into<String>, events: Vec<Event>) {
         submit(Envelope::StreamEvents {
             external_run_id: external_run_id.into(),
             events,

@@ -28,6 +28,17 @@ const SEGMENT_MAX_BYTES: u64 = 4 * 1024 * 1024;
 const SEGMENT_MAX_ENTRIES: usize = 50_000;
 /// Envelopes taken from the queue per wake-up before housekeeping runs again.
 const ACCEPT_BURST: usize = 2_048;
+/// The callers' overflow segment is taken by the transport at this age at the latest.
+const OVERFLOW_MAX_AGE_MS: u64 = 1_000;
+/// Spool bytes whose envelopes the transport also keeps in memory, so recent
+/// segments are sent without reading them back. Beyond it, segments are read
+/// back from disk when their turn comes: memory stays bounded in an outage.
+const MEMORY_BUDGET_BYTES: usize = 4 * 1024 * 1024;
+
+/// Rough in-memory size of an envelope when there is no spool line to measure.
+fn estimated_bytes(envelope: &Envelope) -> usize {
+    256 + 320 * envelope.items() as usize
+}
 
 pub(crate) fn spawn(
     shared: Arc<Shared>,
@@ -56,7 +67,7 @@ pub(crate) fn spawn(
         runs,
     )?;
     let mut transport = Transport {
-        memory_cap: shared.config.queue_capacity.max(1_024),
+        memory_cap: MEMORY_BUDGET_BYTES,
         linger: shared.config.linger.max(Duration::from_millis(1)),
         shared,
         dispatcher: Arc::new(dispatcher),
@@ -81,6 +92,7 @@ struct Active {
     writer: Option<SegmentWriter>,
     /// `None` once the segment outgrew the memory budget: read back from disk.
     envelopes: Option<Vec<Envelope>>,
+    memory_bytes: usize,
     items: u64,
     entries: usize,
     first_at: Instant,
@@ -93,6 +105,7 @@ struct Sealed {
     id: u64,
     file: Option<SegmentFile>,
     envelopes: Option<Vec<Envelope>>,
+    memory_bytes: usize,
     /// Items counted in `Counters::spooled` for this segment.
     spooled_items: u64,
     /// All items (spooled or memory-only).
@@ -119,7 +132,7 @@ struct Transport {
     active: Option<Active>,
     sealed: VecDeque<Sealed>,
     delivering: Option<Delivery>,
-    /// Envelopes held in memory by `active` and `sealed`.
+    /// Bytes of envelopes held in memory by `active` and `sealed`.
     in_memory: usize,
     memory_cap: usize,
     linger: Duration,
@@ -217,7 +230,7 @@ impl Transport {
         queue: &mut mpsc::Receiver<Envelope>,
         done: &mpsc::UnboundedSender<()>,
     ) {
-        if self.shared.spilling.load(Ordering::Relaxed) {
+        if self.shared.spilling.load(Ordering::Relaxed) && self.overflow_ready() {
             self.take_overflow(queue);
         }
         let now = Instant::now();
@@ -279,6 +292,7 @@ impl Transport {
                     .unwrap_or_else(super::spool::unix_ms),
                 writer,
                 envelopes: Some(Vec::new()),
+                memory_bytes: 0,
                 items: 0,
                 entries: 0,
                 first_at: now,
@@ -295,18 +309,20 @@ impl Transport {
             return self.accept_in_memory(envelope, items);
         };
         match writer.append(&spool, &envelope) {
-            Ok(()) => {
+            Ok(bytes) => {
                 Counters::add(&self.shared.counters.spooled, items);
                 active.items += items;
                 active.entries += 1;
                 match &mut active.envelopes {
-                    Some(list) if self.in_memory < self.memory_cap => {
+                    Some(list) if self.in_memory + bytes <= self.memory_cap => {
                         list.push(envelope);
-                        self.in_memory += 1;
+                        self.in_memory += bytes;
+                        active.memory_bytes += bytes;
                     }
-                    Some(list) => {
+                    Some(_) => {
                         // Over the memory budget: this segment is read back from disk.
-                        self.in_memory -= list.len();
+                        self.in_memory -= active.memory_bytes;
+                        active.memory_bytes = 0;
                         active.envelopes = None;
                     }
                     None => {}
@@ -325,10 +341,12 @@ impl Transport {
         let Some(active) = self.active.as_mut() else {
             return;
         };
+        let bytes = estimated_bytes(&envelope);
         match &mut active.envelopes {
-            Some(list) if self.in_memory < self.memory_cap => {
+            Some(list) if self.in_memory + bytes <= self.memory_cap => {
                 list.push(envelope);
-                self.in_memory += 1;
+                self.in_memory += bytes;
+                active.memory_bytes += bytes;
                 active.items += items;
                 active.entries += 1;
             }
@@ -376,6 +394,7 @@ impl Transport {
             spooled_items: if file.is_some() { counted } else { 0 },
             file,
             envelopes: active.envelopes,
+            memory_bytes: active.memory_bytes,
             items: active.items,
             created_ms: active.created_ms,
         });
@@ -392,9 +411,25 @@ impl Transport {
             created_ms: file.created_ms(),
             file: Some(file),
             envelopes: None,
+            memory_bytes: 0,
             spooled_items: items,
             items,
         });
+    }
+
+    /// Whether the callers' overflow segment is worth taking now: full-sized,
+    /// or old enough. Taking it at once would leave one small segment (and one
+    /// open file) per wake-up under sustained overload.
+    fn overflow_ready(&self) -> bool {
+        let overflow = self
+            .shared
+            .overflow
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        overflow.as_ref().is_none_or(|w| {
+            w.bytes() >= SEGMENT_MAX_BYTES
+                || super::spool::unix_ms().saturating_sub(w.created_ms()) >= OVERFLOW_MAX_AGE_MS
+        })
     }
 
     /// Takes the callers' overflow segment. Everything still in the queue was
@@ -434,6 +469,7 @@ impl Transport {
                     id,
                     file: Some(file),
                     envelopes: None,
+                    memory_bytes: 0,
                     spooled_items: items,
                     items,
                     created_ms,
@@ -451,7 +487,7 @@ impl Transport {
         while let Some(mut segment) = self.sealed.pop_front() {
             let envelopes = match segment.envelopes.take() {
                 Some(list) => {
-                    self.in_memory -= list.len();
+                    self.in_memory -= segment.memory_bytes;
                     list
                 }
                 None => match self.read_back(&segment) {
@@ -493,10 +529,9 @@ impl Transport {
             if self.in_memory <= self.memory_cap {
                 break;
             }
-            if segment.file.is_some()
-                && let Some(list) = segment.envelopes.take()
-            {
-                self.in_memory -= list.len();
+            if segment.file.is_some() && segment.envelopes.take().is_some() {
+                self.in_memory -= segment.memory_bytes;
+                segment.memory_bytes = 0;
             }
         }
     }

@@ -1,5 +1,6 @@
 //! `#[async_trait]` methods (the `Box::pin(async move { … })` shape), native
-//! async trait methods, and a plain fn returning an async block.
+//! async trait methods, and a plain fn returning an async block; the
+//! futures stay `Send`.
 use async_trait::async_trait;
 use std::future::Future;
 
@@ -48,6 +49,11 @@ impl Native2 for Counter {
     }
 }
 
+#[drip::run(customer = "cus_1", metadata(attempt = n))]
+async fn agent(c: &Counter, n: u32) -> usize {
+    c.call("abc").await.unwrap_or(0) + c.run().await as usize
+}
+
 fn assert_send<T: Send>(_: &T) {}
 
 fn main() {
@@ -55,5 +61,8 @@ fn main() {
     let fut = c.call("abc");
     assert_send(&fut);
     let fut = c.run();
+    assert_send(&fut);
+    // A run's future stays `Send`, so it can be spawned on a multi-threaded runtime.
+    let fut = agent(&c, 1);
     assert_send(&fut);
 }

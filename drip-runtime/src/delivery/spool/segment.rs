@@ -63,7 +63,12 @@ impl SegmentWriter {
     }
 
     /// Appends one envelope as a JSON line, within the spool's cap.
-    pub(crate) fn append(&mut self, spool: &Spool, envelope: &Envelope) -> Result<(), AppendError> {
+    /// Returns the line's length.
+    pub(crate) fn append(
+        &mut self,
+        spool: &Spool,
+        envelope: &Envelope,
+    ) -> Result<usize, AppendError> {
         self.line.clear();
         if let Err(e) = serde_json::to_writer(&mut self.line, envelope) {
             return Err(AppendError::Io(io::Error::other(e)));
@@ -80,7 +85,7 @@ impl SegmentWriter {
         self.bytes += n;
         self.items += envelope.items();
         self.entries += 1;
-        Ok(())
+        Ok(self.line.len())
     }
 
     pub(crate) fn is_empty(&self) -> bool {
