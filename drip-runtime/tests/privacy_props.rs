@@ -98,7 +98,11 @@ proptest! {
     }
 
     #[test]
-    fn allowed_entries_survive_unchanged(k in prop::sample::select(BUILTIN_KEYS), n in any::<i64>()) {
+    // Below 13 digits: larger integers are dropped when they are card numbers.
+    fn allowed_entries_survive_unchanged(
+        k in prop::sample::select(BUILTIN_KEYS),
+        n in -999_999_999_999_i64..=999_999_999_999,
+    ) {
         let m: Metadata = [(k, Value::Int(n))].into_iter().collect();
         prop_assert_eq!(sanitize_metadata(m.clone()), m);
     }
