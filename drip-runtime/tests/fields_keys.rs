@@ -69,8 +69,10 @@ fn content_and_personal_data_are_refused_unless_a_measure() {
         ("ssn", "ssn"),
         ("billing-address", "address"),
         ("card", "card"),
-        // `_id` is structural, not a measure: an id named after content is refused.
-        ("request_id", "request"),
+        // `_id` names an identifier, which lifts the content rule but not the
+        // personal-data rule: `email_id` is too often the address itself.
+        ("email_id", "email"),
+        ("card_id", "card"),
     ];
     for (key, segment) in refused {
         match refusal(key) {
@@ -83,6 +85,10 @@ fn content_and_personal_data_are_refused_unless_a_measure() {
         );
     }
     for key in [
+        "request_id",
+        "requestId",
+        "message_id",
+        "response_id",
         "prompt_tokens",
         "promptTokens",
         "query_hash",

@@ -255,6 +255,8 @@ impl std::error::Error for KeyRefusal {}
 /// 1. a key naming a secret is refused, even when it is in `extension`;
 /// 2. a key naming content or personal data is refused unless it ends in a
 ///    measure suffix ([`MEASURE_SUFFIXES`]), even when it is in `extension`;
+///    an `_id` key naming content (`request_id`, `message_id`) is an
+///    identifier, not content, and passes; one naming personal data does not;
 /// 3. a key is allowed if built in ([`BUILTIN_KEYS`]), ending in `_id` or a
 ///    measure suffix, or in `extension`; anything else is refused.
 ///
@@ -263,6 +265,8 @@ impl std::error::Error for KeyRefusal {}
 /// assert_eq!(check_key("queryHash", &[]).unwrap(), "query_hash");
 /// assert_eq!(check_key("prompt_tokens", &[]).unwrap(), "prompt_tokens");
 /// assert_eq!(check_key("customer_id", &[]).unwrap(), "customer_id");
+/// assert_eq!(check_key("requestId", &[]).unwrap(), "request_id");
+/// assert!(matches!(check_key("email_id", &[]), Err(KeyRefusal::Content { .. })));
 /// assert!(matches!(check_key("prompt", &[]), Err(KeyRefusal::Content { .. })));
 /// assert!(matches!(check_key("apiKey", &["api_key"]), Err(KeyRefusal::Secret { .. })));
 /// assert!(matches!(check_key("favorite_color", &[]), Err(KeyRefusal::NotListed { .. })));
@@ -308,7 +312,11 @@ pub(crate) fn check_normalized_key(
         });
     }
     let measure = is_measure(key);
-    if !measure && let Some(segment) = content_segment(key) {
+    // An identifier of a message or a request (`request_id`, `message_id`) is
+    // not its content, so `_id` lifts the content rule; it does not lift the
+    // personal-data rule (`email_id` is too often the address itself).
+    let content_id = key.ends_with("_id");
+    if !measure && let Some(segment) = content_segment(key, content_id) {
         return Err(KeyRefusal::Content {
             key: key.to_owned(),
             segment: segment.to_owned(),
@@ -345,9 +353,10 @@ fn secret_part(key: &str) -> Option<&'static str> {
         })
 }
 
-fn content_segment(key: &str) -> Option<&'static str> {
+fn content_segment(key: &str, identifier: bool) -> Option<&'static str> {
+    let content: &[&'static str] = if identifier { &[] } else { CONTENT_SEGMENTS };
     key.split('_').find_map(|seg| {
-        CONTENT_SEGMENTS
+        content
             .iter()
             .chain(PERSONAL_SEGMENTS)
             .find(|s| **s == seg)
@@ -381,7 +390,10 @@ mod tests {
         for key in BUILTIN_KEYS {
             assert_eq!(check_key(key, &[]).as_deref(), Ok(*key));
             assert_eq!(secret_part(key), None, "{key}");
-            assert!(is_measure(key) || content_segment(key).is_none(), "{key}");
+            assert!(
+                is_measure(key) || content_segment(key, false).is_none(),
+                "{key}"
+            );
         }
     }
 
