@@ -6,18 +6,40 @@
 //! entered last is on top, so a sync run called from an async run, or an
 //! async run driven from a sync one, nests correctly. This is what a tokio
 //! task-local does internally, without tying lookups to tokio.
+//!
+//! Next to the stack sits its depth in a plain `Cell`. The stack owns `Arc`s,
+//! so every access to it checks the thread-local's lifecycle and a `RefCell`
+//! flag; the depth needs no destructor and is a single load. Instrumented code
+//! outside any run — the common case for a library used with and without
+//! runs — asks only the depth.
 
 use super::run::RunState;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 thread_local! {
     static STACK: RefCell<Vec<Arc<RunState>>> = const { RefCell::new(Vec::new()) };
+    /// `STACK.len()`, readable without touching `STACK`.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether the calling code executes under any run (one thread-local load).
+#[inline(always)]
+fn in_run() -> bool {
+    DEPTH.get() != 0
 }
 
 /// The run the calling code executes under, if any.
 #[inline]
 pub(crate) fn current() -> Option<Arc<RunState>> {
+    if !in_run() {
+        return None;
+    }
+    top()
+}
+
+#[inline]
+fn top() -> Option<Arc<RunState>> {
     STACK
         .try_with(|s| s.borrow().last().cloned())
         .ok()
@@ -26,14 +48,21 @@ pub(crate) fn current() -> Option<Arc<RunState>> {
 
 /// Whether the calling code executes under a run whose records go to a test capture.
 pub(crate) fn current_run_is_captured() -> bool {
-    STACK
-        .try_with(|s| s.borrow().last().is_some_and(|r| r.sink.is_capture()))
-        .unwrap_or(false)
+    in_run()
+        && STACK
+            .try_with(|s| s.borrow().last().is_some_and(|r| r.sink.is_capture()))
+            .unwrap_or(false)
 }
 
 /// Makes `run` the current run until the returned guard drops (also on unwind).
 pub(crate) fn enter(run: Arc<RunState>) -> Entered {
-    let pushed = STACK.try_with(|s| s.borrow_mut().push(run)).is_ok();
+    let pushed = STACK
+        .try_with(|s| {
+            let mut s = s.borrow_mut();
+            s.push(run);
+            DEPTH.set(s.len());
+        })
+        .is_ok();
     Entered { pushed }
 }
 
@@ -45,7 +74,11 @@ pub(crate) struct Entered {
 impl Drop for Entered {
     fn drop(&mut self) {
         if self.pushed {
-            let _ = STACK.try_with(|s| s.borrow_mut().pop());
+            let _ = STACK.try_with(|s| {
+                let mut s = s.borrow_mut();
+                s.pop();
+                DEPTH.set(s.len());
+            });
         }
     }
 }

@@ -23,16 +23,39 @@ pub(crate) enum PendingEvent {
     Ready(Box<Event>),
 }
 
-/// The facts of one finished tool call.
+/// The facts of one finished tool call. Kept to a few words: the rarer
+/// parts (an error, run-time metadata) sit behind one optional box.
 pub(crate) struct ToolRecord {
     pub(crate) site: &'static ToolSite,
     pub(crate) ended: Instant,
     pub(crate) elapsed: Duration,
     pub(crate) status: ToolStatus,
+    pub(crate) extra: Option<Box<ToolExtra>>,
+}
+
+/// What only some tool calls carry.
+pub(crate) struct ToolExtra {
     pub(crate) error_type: Option<&'static str>,
     /// Only with `error_message`; redacted when the event is built.
     pub(crate) error_message: Option<String>,
     pub(crate) values: Option<Box<RuntimeValues>>,
+}
+
+impl ToolExtra {
+    /// `None` when there is nothing beyond the plain facts.
+    pub(crate) fn new(
+        error_type: Option<&'static str>,
+        error_message: Option<String>,
+        values: Option<Box<RuntimeValues>>,
+    ) -> Option<Box<ToolExtra>> {
+        (error_type.is_some() || error_message.is_some() || values.is_some()).then(|| {
+            Box::new(ToolExtra {
+                error_type,
+                error_message,
+                values,
+            })
+        })
+    }
 }
 
 impl PendingEvent {
@@ -44,14 +67,26 @@ impl PendingEvent {
             PendingEvent::Tool(call) => {
                 let mut event = Event::tool_call(call.site.name, call.elapsed, call.status);
                 event.timestamp = timestamp_of(call.ended);
-                if let Some(message) = &call.error_message {
+                let ToolExtra {
+                    error_type,
+                    error_message,
+                    values,
+                } = call.extra.map_or(
+                    ToolExtra {
+                        error_type: None,
+                        error_message: None,
+                        values: None,
+                    },
+                    |extra| *extra,
+                );
+                if let Some(message) = &error_message {
                     event.description = Some(crate::privacy::redact_text(message));
                 }
                 let metadata = event.metadata_mut();
-                if let Some(kind) = call.error_type {
+                if let Some(kind) = error_type {
                     metadata.insert("error_type", kind);
                 }
-                merge_user_metadata(metadata, call.site, call.values);
+                merge_user_metadata(metadata, call.site, values);
                 event
             }
         }

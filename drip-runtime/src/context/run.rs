@@ -20,6 +20,9 @@ const OVERFLOW_FLUSH_EVERY: usize = 100;
 /// An explicit stream-mode run hands each event over as it happens.
 const STREAM_FLUSH_EVERY: usize = 1;
 
+/// Event slots a run reserves when it starts.
+const EVENTS_RESERVED: usize = 16;
+
 static RECORD_BUFFER_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_RECORD_BUFFER_LIMIT);
 
 /// How many events a record-mode run keeps in memory before streaming the rest.
@@ -95,7 +98,8 @@ impl RunState {
             begun: AtomicBool::new(false),
             buffer: Mutex::new(Buffer {
                 values: Vec::new(),
-                events: Vec::new(),
+                // Most runs record a handful of events: skip the first regrowths.
+                events: Vec::with_capacity(EVENTS_RESERVED),
                 phase,
             }),
         }
@@ -237,8 +241,9 @@ impl RunState {
     }
 
     fn take_events(&self, buf: &mut Buffer) -> Vec<crate::model::Event> {
-        std::mem::take(&mut buf.events)
-            .into_iter()
+        // `drain` keeps the buffer's capacity for a streaming run's next events.
+        buf.events
+            .drain(..)
             .map(|e| e.into_event(|at| self.timestamp_of(at)))
             .collect()
     }

@@ -1,10 +1,12 @@
 //! A `#[drip::tool]` call in progress.
 
 use super::current;
-use super::pending::{PendingEvent, RuntimeValues, ToolRecord, merge_user_metadata, millis};
+use super::pending::{
+    PendingEvent, RuntimeValues, ToolExtra, ToolRecord, merge_user_metadata, millis,
+};
 use super::run::RunState;
 use super::sink::Sink;
-use super::warn_once::{WarnOnce, warn_once};
+use super::warn_once::{WarnOnce, already_warned, warn_once};
 use crate::delivery::{Envelope, UsageRecord};
 use crate::metadata::{Metadata, Value};
 use crate::model::{ToolStatus, idempotency};
@@ -146,21 +148,31 @@ impl ToolCall {
 }
 
 impl Drop for ToolCall {
+    // Inlined so a finished or inactive call (the generated code's normal
+    // path) costs one test, not a cross-crate call.
+    #[inline]
     fn drop(&mut self) {
         if let Some(active) = self.active.take() {
-            let panicked = std::thread::panicking()
-                || matches!(&active.target, Target::Run(run) if run.has_panicked());
-            let status = if panicked {
-                ToolStatus::Panicked
-            } else {
-                ToolStatus::Cancelled
-            };
-            active.record(status, None, None);
+            active.record_unfinished();
         }
     }
 }
 
 impl Active {
+    /// Dropped without `finish`: cancelled, or panicked while unwinding.
+    #[cold]
+    #[inline(never)]
+    fn record_unfinished(self) {
+        let panicked = std::thread::panicking()
+            || matches!(&self.target, Target::Run(run) if run.has_panicked());
+        let status = if panicked {
+            ToolStatus::Panicked
+        } else {
+            ToolStatus::Cancelled
+        };
+        self.record(status, None, None);
+    }
+
     fn record(self, status: ToolStatus, error_type: Option<&'static str>, message: Option<String>) {
         let ended = Instant::now();
         let elapsed = ended.saturating_duration_since(self.started);
@@ -170,9 +182,7 @@ impl Active {
                 ended,
                 elapsed,
                 status,
-                error_type,
-                error_message: message,
-                values: self.values,
+                extra: ToolExtra::new(error_type, message, self.values),
             })),
             Target::Usage(usage) => {
                 let mut metadata = Metadata::new();
@@ -261,12 +271,23 @@ impl ToolCall {
     }
 }
 
-#[cold]
+/// Outside any run: nothing to record. Once the warning has been given and no
+/// test capture is alive anywhere (which might want to note the call), that
+/// takes two relaxed loads and no call.
+#[inline]
 fn outside_run(site: &'static ToolSite) -> ToolCall {
+    if !already_warned(WarnOnce::ToolOutsideRun) || super::switch::overrides_active() {
+        outside_run_slow(site);
+    }
+    ToolCall::inactive()
+}
+
+#[cold]
+#[inline(never)]
+fn outside_run_slow(site: &'static ToolSite) {
     warn_once(
         WarnOnce::ToolOutsideRun,
         "drip: a #[drip::tool] was called outside any #[drip::run] and recorded nothing; call it beneath a run, carry the run into spawned tasks with drip::spawn or .in_current_run(), or give the tool `customer = …` and `meter = \"…\"` to track it as usage",
     );
     Sink::note_unattached(site.name);
-    ToolCall::inactive()
 }

@@ -23,3 +23,9 @@ pub(crate) fn warn_once(which: WarnOnce, message: &'static str) {
         tracing::warn!("{message}");
     }
 }
+
+/// Whether `which` has been warned about already (one relaxed load).
+#[inline(always)]
+pub(crate) fn already_warned(which: WarnOnce) -> bool {
+    WARNED[which as usize].load(Ordering::Relaxed)
+}
