@@ -135,14 +135,16 @@ async fn print_timelines(
     emulator: &drip_emulator::EmulatorHandle,
 ) -> Result<(), Box<dyn Error>> {
     let mut table: Vec<(String, u64, u64, String)> = Vec::new();
-    for run in emulator.runs() {
+    let mut runs = emulator.runs();
+    runs.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
+    for run in runs {
         let timeline = client
             .get_run_timeline(&run.id, TimelineQuery::new())
             .await?;
         // A long run spans several pages; walk them all.
         let events = client.timeline_all(&run.id, TimelineQuery::new()).await?;
         println!(
-            "\nRun {} ({}) for {}: {:?}{}",
+            "\nRun {} ({}) for {}: {:?}{} in {} ms",
             run.id,
             timeline.workflow_name.as_deref().unwrap_or("?"),
             run.customer_id,
@@ -151,7 +153,8 @@ async fn print_timelines(
                 .error_code
                 .as_deref()
                 .map(|c| format!(" [{c}]"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            timeline.duration_ms.unwrap_or(0)
         );
         let (mut tokens, mut tools) = (0u64, 0u64);
         for event in &events {
@@ -159,10 +162,12 @@ async fn print_timelines(
             let quantity = usage.and_then(|u| u.quantity).unwrap_or(0.0);
             let units = usage.and_then(|u| u.units.as_deref()).unwrap_or("");
             println!(
-                "  {:<14} {:>8} {:<7} {}",
+                "  {:<11} {:<12} {:>6} {:<7} {:>5} ms  {}",
                 event.event_type,
+                event.action_name.as_deref().unwrap_or(""),
                 quantity,
                 units,
+                event.duration_ms.unwrap_or(0),
                 event.outcome.as_deref().unwrap_or("")
             );
             match event.event_type.as_str() {

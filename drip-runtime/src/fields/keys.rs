@@ -375,8 +375,9 @@ mod tests {
             Err(KeyRefusal::Secret { .. })
         ));
         assert!(check_key("output_length", &[]).is_ok());
+        assert!(check_key("request_id", &[]).is_ok());
         assert!(matches!(
-            check_key("request_id", &[]),
+            check_key("email_id", &[]),
             Err(KeyRefusal::Content { .. })
         ));
         assert!(matches!(
