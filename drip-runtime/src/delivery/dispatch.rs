@@ -282,6 +282,9 @@ impl Dispatcher {
                 if !run.metadata.is_empty() {
                     req.metadata = Some(run.metadata.clone());
                 }
+                if let (Some(started), Some(ended)) = (run.started_at, run.ended_at) {
+                    req = req.timing(started, ended);
+                }
                 self.client.record_run(req)
             })
             .await;

@@ -587,6 +587,8 @@ pub mod __test_hooks {
             error_message: None,
             metadata: Metadata::new(),
             events,
+            started_at: None,
+            ended_at: None,
         }));
     }
 
