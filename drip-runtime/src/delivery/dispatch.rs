@@ -11,6 +11,7 @@
 
 use super::backoff;
 use super::envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord};
+use super::event_wire;
 use super::report::Counters;
 use super::run_ids::RunIds;
 use super::spool::DeadLetters;
@@ -359,12 +360,30 @@ impl Dispatcher {
                 }
                 return settle_all(&chunk);
             };
+            // What the server would refuse on its own is dead-lettered here.
+            let mut chunk = chunk;
+            chunk.retain(|at| match event_at(at).map(event_wire::refusal) {
+                Some(Some(error)) => {
+                    if let Some(event) = event_at(at) {
+                        self.reject(&one_event(&ext, event), &error);
+                    }
+                    progress.settle(at.0, 1);
+                    false
+                }
+                _ => true,
+            });
+            if chunk.is_empty() {
+                return;
+            }
             let n = chunk.len() as u64;
+            // Serialised once from the segment's events; each attempt sends these bytes.
+            let body = event_wire::BodyWriter::default().batch(
+                &run_id,
+                chunk.iter().filter_map(event_at),
+                chunk.len(),
+            );
             let result = self
-                .retrying(n, || {
-                    let events: Vec<Event> = chunk.iter().filter_map(event_at).cloned().collect();
-                    self.client.emit_events_batch(&run_id, events)
-                })
+                .retrying(n, || self.client.emit_events_batch_raw(body.clone()))
                 .await;
             match result {
                 Ok(answer) if answer.events.len() == chunk.len() => {

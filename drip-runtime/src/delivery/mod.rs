@@ -57,6 +57,7 @@
 mod backoff;
 mod dispatch;
 mod envelope;
+mod event_wire;
 mod report;
 mod run_ids;
 pub(crate) mod spool;

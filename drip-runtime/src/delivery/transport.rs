@@ -11,6 +11,7 @@
 
 use super::dispatch::{Dispatcher, Progress};
 use super::envelope::Envelope;
+use super::event_wire;
 use super::report::{Counters, FlushReport};
 use super::run_ids::RunIds;
 use super::spool::{AppendError, DeadLetters, SegmentFile, SegmentWriter, Spool};
@@ -274,7 +275,8 @@ impl Transport {
             .store(oldest, Ordering::Relaxed);
     }
 
-    fn accept(&mut self, envelope: Envelope) {
+    fn accept(&mut self, mut envelope: Envelope) {
+        event_wire::prepare(&mut envelope);
         let items = envelope.items();
         if self.active.is_none() {
             let writer = self.spool().and_then(|s| match SegmentWriter::create(s) {
@@ -551,7 +553,10 @@ impl Transport {
                     tracing::warn!(target: "drip", segment = %file.path().display(), "a drip spool segment ends in a line cut short by a crash; it was skipped");
                     self.shared.counters.drop_items(1, "torn spool line");
                 }
-                Some(contents.envelopes)
+                let mut envelopes = contents.envelopes;
+                // Written by callers on overflow, or by an earlier version.
+                envelopes.iter_mut().for_each(event_wire::prepare);
+                Some(envelopes)
             }
             Err(e) => {
                 tracing::error!(target: "drip", error = %e, segment = %file.path().display(), "cannot read a drip spool segment; its items are counted as dropped");
