@@ -36,6 +36,32 @@ const OVERFLOW_MAX_AGE_MS: u64 = 1_000;
 /// back from disk when their turn comes: memory stays bounded in an outage.
 const MEMORY_BUDGET_BYTES: usize = 4 * 1024 * 1024;
 
+/// Events of one run merged into one envelope at most (a spool line stays small).
+const COALESCE_MAX_EVENTS: usize = 1_000;
+
+/// Appends `next`'s events to `current` when both are event batches of the
+/// same run (order is kept: only neighbours merge); otherwise gives `next` back.
+fn coalesce(current: &mut Envelope, next: Envelope) -> Option<Envelope> {
+    match (current, next) {
+        (
+            Envelope::StreamEvents {
+                external_run_id,
+                events,
+            },
+            Envelope::StreamEvents {
+                external_run_id: next_run,
+                events: next_events,
+            },
+        ) if *external_run_id == next_run
+            && events.len() + next_events.len() <= COALESCE_MAX_EVENTS =>
+        {
+            events.extend(next_events);
+            None
+        }
+        (_, next) => Some(next),
+    }
+}
+
 /// Rough in-memory size of an envelope when there is no spool line to measure.
 fn estimated_bytes(envelope: &Envelope) -> usize {
     256 + 320 * envelope.items() as usize
@@ -179,13 +205,20 @@ impl Transport {
                 Some(()) = done_rx.recv() => self.finish_delivery(),
                 envelope = queue.recv() => match envelope {
                     Some(envelope) => {
-                        self.accept(envelope);
+                        // Consecutive event batches of one run become one
+                        // envelope: one spool line and one entry to settle.
+                        let mut current = envelope;
                         for _ in 0..ACCEPT_BURST {
                             match queue.try_recv() {
-                                Ok(envelope) => self.accept(envelope),
+                                Ok(next) => {
+                                    if let Some(other) = coalesce(&mut current, next) {
+                                        self.accept(std::mem::replace(&mut current, other));
+                                    }
+                                }
                                 Err(_) => break,
                             }
                         }
+                        self.accept(current);
                     }
                     // Every sender is gone: wait for the shutdown request.
                     None => {
@@ -725,5 +758,42 @@ impl Transport {
                 Counters::add(&self.shared.counters.spooled, segment.spooled_items);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Event;
+
+    fn batch(run: &str, n: usize) -> Envelope {
+        Envelope::StreamEvents {
+            external_run_id: run.into(),
+            events: (0..n).map(|_| Event::plan("p")).collect(),
+        }
+    }
+
+    #[test]
+    fn only_neighbouring_batches_of_one_run_merge_in_order() {
+        let mut current = batch("a", 1);
+        let Envelope::StreamEvents { events, .. } = batch("a", 2) else {
+            unreachable!()
+        };
+        let keys: Vec<String> = events.iter().map(|e| e.idempotency_key.clone()).collect();
+        let next = Envelope::StreamEvents {
+            external_run_id: "a".into(),
+            events,
+        };
+        assert!(coalesce(&mut current, next).is_none());
+        let Envelope::StreamEvents { events, .. } = &current else {
+            unreachable!()
+        };
+        assert_eq!(events.len(), 3);
+        assert_eq!(events[1].idempotency_key, keys[0]);
+        assert_eq!(events[2].idempotency_key, keys[1]);
+        assert!(coalesce(&mut current, batch("b", 1)).is_some());
+        assert!(coalesce(&mut batch("a", COALESCE_MAX_EVENTS), batch("a", 1)).is_some());
+        let usage_next = coalesce(&mut current, batch("a", 1));
+        assert!(usage_next.is_none());
     }
 }
