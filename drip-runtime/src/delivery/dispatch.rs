@@ -11,7 +11,7 @@
 
 use super::backoff;
 use super::envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord};
-use super::event_wire;
+use super::event_wire::{self, EventJson};
 use super::report::Counters;
 use super::run_ids::RunIds;
 use super::spool::DeadLetters;
@@ -111,9 +111,11 @@ impl Dispatcher {
     }
 
     /// Settles every envelope of a segment (or runs until the caller drops it).
+    /// `wire` holds the spool lines of event batches, by envelope (may be empty).
     pub(crate) async fn deliver(
         self: Arc<Self>,
         envelopes: Arc<Vec<Envelope>>,
+        wire: Arc<Vec<Option<EventJson>>>,
         progress: Arc<Progress>,
     ) {
         // 1. Stream-run starts.
@@ -160,9 +162,9 @@ impl Dispatcher {
             while events.peek().is_some() {
                 let chunk: Vec<(usize, usize)> = events.by_ref().take(self.batch_size).collect();
                 let (me, p, ext) = (self.clone(), progress.clone(), ext.clone());
-                let envelopes = envelopes.clone();
+                let (envelopes, wire) = (envelopes.clone(), wire.clone());
                 jobs.push(Box::pin(async move {
-                    me.emit_chunk(ext, envelopes, chunk, p).await
+                    me.emit_chunk(ext, envelopes, wire, chunk, p).await
                 }));
             }
         }
@@ -338,6 +340,7 @@ impl Dispatcher {
         self: Arc<Self>,
         ext: String,
         envelopes: Arc<Vec<Envelope>>,
+        wire: Arc<Vec<Option<EventJson>>>,
         chunk: Vec<(usize, usize)>,
         progress: Arc<Progress>,
     ) -> Job {
@@ -377,9 +380,13 @@ impl Dispatcher {
             }
             let n = chunk.len() as u64;
             // Serialised once from the segment's events; each attempt sends these bytes.
+            let json_at =
+                |&(i, j): &(usize, usize)| -> Option<&[u8]> { wire.get(i)?.as_ref()?.event(j) };
             let body = event_wire::BodyWriter::default().batch(
                 &run_id,
-                chunk.iter().filter_map(event_at),
+                chunk
+                    .iter()
+                    .filter_map(|at| Some((event_at(at)?, json_at(at)))),
                 chunk.len(),
             );
             let result = self
@@ -425,12 +432,17 @@ impl Dispatcher {
                     let a = self.clone().emit_chunk(
                         ext.clone(),
                         envelopes.clone(),
+                        wire.clone(),
                         left,
                         progress.clone(),
                     );
-                    let b =
-                        self.clone()
-                            .emit_chunk(ext, envelopes.clone(), right, progress.clone());
+                    let b = self.clone().emit_chunk(
+                        ext,
+                        envelopes.clone(),
+                        wire.clone(),
+                        right,
+                        progress.clone(),
+                    );
                     run_all(vec![a, b]).await;
                 }
                 Err(e) => {

@@ -54,6 +54,65 @@ pub(crate) fn refusal(event: &Event) -> Option<Error> {
     }
 }
 
+/// The spool line of an event batch, written by hand so that each event's
+/// JSON is known by position: the request body is spliced from these bytes,
+/// and no event is serialised a second time.
+#[derive(Debug)]
+pub(crate) struct EventJson {
+    line: Vec<u8>,
+    /// Byte range of each event's object in `line`.
+    spans: Vec<(u32, u32)>,
+}
+
+impl EventJson {
+    /// The line (newline included) for a stream event batch; `None` for other envelopes.
+    #[cfg(test)]
+    pub(crate) fn of(envelope: &Envelope) -> Option<EventJson> {
+        Self::of_in(envelope, &mut Vec::new())
+    }
+
+    /// [`EventJson::of`], written in `scratch` first so that the kept line is
+    /// one allocation of exactly its size.
+    pub(crate) fn of_in(envelope: &Envelope, scratch: &mut Vec<u8>) -> Option<EventJson> {
+        let Envelope::StreamEvents {
+            external_run_id,
+            events,
+        } = envelope
+        else {
+            return None;
+        };
+        let line = scratch;
+        line.clear();
+        line.extend_from_slice(b"{\"stream_events\":{\"external_run_id\":");
+        serde_json::to_writer(&mut *line, external_run_id).ok()?;
+        line.extend_from_slice(b",\"events\":[");
+        let mut spans = Vec::with_capacity(events.len());
+        for (j, event) in events.iter().enumerate() {
+            if j > 0 {
+                line.push(b',');
+            }
+            let start = u32::try_from(line.len()).ok()?;
+            serde_json::to_writer(&mut *line, event).ok()?;
+            spans.push((start, u32::try_from(line.len()).ok()?));
+        }
+        line.extend_from_slice(b"]}}\n");
+        Some(EventJson {
+            line: line.clone(),
+            spans,
+        })
+    }
+
+    pub(crate) fn line(&self) -> &[u8] {
+        &self.line
+    }
+
+    /// The `j`th event's JSON object.
+    pub(crate) fn event(&self, j: usize) -> Option<&[u8]> {
+        let &(start, end) = self.spans.get(j)?;
+        self.line.get(start as usize..end as usize)
+    }
+}
+
 /// Reusable buffers for building batch bodies.
 #[derive(Default)]
 pub(crate) struct BodyWriter {
@@ -62,11 +121,12 @@ pub(crate) struct BodyWriter {
 
 impl BodyWriter {
     /// `{"events":[{"runId":<run_id>, …event}, …]}`, the body the typed call
-    /// would serialise for the same events.
+    /// would serialise for the same events. Each event comes as its JSON
+    /// (from the spool line) when known, else as the event itself.
     pub(crate) fn batch<'a>(
         &mut self,
         run_id: &str,
-        events: impl IntoIterator<Item = &'a Event>,
+        events: impl IntoIterator<Item = (&'a Event, Option<&'a [u8]>)>,
         expected: usize,
     ) -> Vec<u8> {
         let mut run_field = Vec::with_capacity(run_id.len() + 12);
@@ -75,19 +135,25 @@ impl BodyWriter {
         let _ = serde_json::to_writer(&mut run_field, run_id);
         let mut body = Vec::with_capacity(16 + expected * (run_field.len() + 320));
         body.extend_from_slice(b"{\"events\":[");
-        for (i, event) in events.into_iter().enumerate() {
+        for (i, (event, json)) in events.into_iter().enumerate() {
             if i > 0 {
                 body.push(b',');
             }
-            self.scratch.clear();
-            if serde_json::to_writer(&mut self.scratch, event).is_err() {
-                // Unreachable for these types; an empty object keeps the body valid.
-                self.scratch.clear();
-                self.scratch.extend_from_slice(b"{}");
-            }
+            let json = match json {
+                Some(json) if json.len() >= 2 && json[0] == b'{' => json,
+                _ => {
+                    self.scratch.clear();
+                    if serde_json::to_writer(&mut self.scratch, event).is_err() {
+                        // Unreachable for these types; an empty object keeps the body valid.
+                        self.scratch.clear();
+                        self.scratch.extend_from_slice(b"{}");
+                    }
+                    &self.scratch
+                }
+            };
             body.extend_from_slice(&run_field);
             // The event's own object, spliced after `runId`.
-            let fields = &self.scratch[1..];
+            let fields = &json[1..];
             if fields.len() > 1 {
                 body.push(b',');
             }
@@ -113,7 +179,19 @@ mod tests {
             Event::tool_call("web-search", Duration::from_millis(3), ToolStatus::Ok),
             with_metadata,
         ];
-        let body = BodyWriter::default().batch("run_\"x\"", &events, events.len());
+        let env = Envelope::StreamEvents {
+            external_run_id: "run_1".into(),
+            events: events.to_vec(),
+        };
+        let json = EventJson::of(&env).unwrap();
+        let back: Envelope = serde_json::from_slice(json.line()).unwrap();
+        assert_eq!(back, env, "the hand-written line is the spool format");
+        // The first event from its spooled JSON, the second serialised afresh.
+        let body = BodyWriter::default().batch(
+            "run_\"x\"",
+            [(&events[0], json.event(0)), (&events[1], None)],
+            events.len(),
+        );
         let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let expected: Vec<serde_json::Value> = events
             .iter()

@@ -11,7 +11,7 @@
 
 use super::dispatch::{Dispatcher, Progress};
 use super::envelope::Envelope;
-use super::event_wire;
+use super::event_wire::{self, EventJson};
 use super::report::{Counters, FlushReport};
 use super::run_ids::RunIds;
 use super::spool::{AppendError, DeadLetters, SegmentFile, SegmentWriter, Spool};
@@ -37,7 +37,7 @@ const OVERFLOW_MAX_AGE_MS: u64 = 1_000;
 const MEMORY_BUDGET_BYTES: usize = 4 * 1024 * 1024;
 
 /// Events of one run merged into one envelope at most (a spool line stays small).
-const COALESCE_MAX_EVENTS: usize = 1_000;
+const COALESCE_MAX_EVENTS: usize = 256;
 
 /// Appends `next`'s events to `current` when both are event batches of the
 /// same run (order is kept: only neighbours merge); otherwise gives `next` back.
@@ -104,6 +104,7 @@ pub(crate) fn spawn(
         in_memory: 0,
         next_segment_id: 0,
         flushes: Vec::new(),
+        line: Vec::new(),
     };
     for file in leftovers {
         transport.adopt_leftover(file);
@@ -114,11 +115,19 @@ pub(crate) fn spawn(
         .map_err(|e| io("cannot start the drip transport thread", e))
 }
 
+/// Envelopes of a segment kept in memory, with the spool lines of its event
+/// batches (`wire[i]` for `envelopes[i]`; empty when read back from disk).
+#[derive(Default)]
+struct Held {
+    envelopes: Vec<Envelope>,
+    wire: Vec<Option<EventJson>>,
+}
+
 /// The segment being written.
 struct Active {
     writer: Option<SegmentWriter>,
     /// `None` once the segment outgrew the memory budget: read back from disk.
-    envelopes: Option<Vec<Envelope>>,
+    envelopes: Option<Held>,
     memory_bytes: usize,
     items: u64,
     entries: usize,
@@ -131,7 +140,7 @@ struct Active {
 struct Sealed {
     id: u64,
     file: Option<SegmentFile>,
-    envelopes: Option<Vec<Envelope>>,
+    envelopes: Option<Held>,
     memory_bytes: usize,
     /// Items counted in `Counters::spooled` for this segment.
     spooled_items: u64,
@@ -165,6 +174,8 @@ struct Transport {
     linger: Duration,
     next_segment_id: u64,
     flushes: Vec<FlushWaiter>,
+    /// Where spool lines of event batches are written before they are kept.
+    line: Vec<u8>,
 }
 
 impl Transport {
@@ -326,7 +337,7 @@ impl Transport {
                     .map(SegmentWriter::created_ms)
                     .unwrap_or_else(super::spool::unix_ms),
                 writer,
-                envelopes: Some(Vec::new()),
+                envelopes: Some(Held::default()),
                 memory_bytes: 0,
                 items: 0,
                 entries: 0,
@@ -343,14 +354,22 @@ impl Transport {
         let Some(writer) = active.writer.as_mut() else {
             return self.accept_in_memory(envelope, items);
         };
-        match writer.append(&spool, &envelope) {
-            Ok(bytes) => {
+        let json = EventJson::of_in(&envelope, &mut self.line);
+        let appended = match &json {
+            Some(json) => writer.append_line(&spool, json.line(), items),
+            None => writer.append(&spool, &envelope),
+        };
+        match appended {
+            Ok(line_bytes) => {
                 Counters::add(&self.shared.counters.spooled, items);
                 active.items += items;
                 active.entries += 1;
+                // The envelope, and the line kept for the request body.
+                let bytes = line_bytes + json.as_ref().map_or(0, |j| j.line().len());
                 match &mut active.envelopes {
-                    Some(list) if self.in_memory + bytes <= self.memory_cap => {
-                        list.push(envelope);
+                    Some(held) if self.in_memory + bytes <= self.memory_cap => {
+                        held.envelopes.push(envelope);
+                        held.wire.push(json);
                         self.in_memory += bytes;
                         active.memory_bytes += bytes;
                     }
@@ -378,8 +397,9 @@ impl Transport {
         };
         let bytes = estimated_bytes(&envelope);
         match &mut active.envelopes {
-            Some(list) if self.in_memory + bytes <= self.memory_cap => {
-                list.push(envelope);
+            Some(held) if self.in_memory + bytes <= self.memory_cap => {
+                held.envelopes.push(envelope);
+                held.wire.push(None);
                 self.in_memory += bytes;
                 active.memory_bytes += bytes;
                 active.items += items;
@@ -520,16 +540,20 @@ impl Transport {
 
     fn start_delivery(&mut self, done: &mpsc::UnboundedSender<()>) {
         while let Some(mut segment) = self.sealed.pop_front() {
-            let envelopes = match segment.envelopes.take() {
-                Some(list) => {
+            let Held { envelopes, wire } = match segment.envelopes.take() {
+                Some(held) => {
                     self.in_memory -= segment.memory_bytes;
-                    list
+                    held
                 }
                 None => match self.read_back(&segment) {
-                    Some(list) => list,
+                    Some(envelopes) => Held {
+                        envelopes,
+                        wire: Vec::new(),
+                    },
                     None => continue,
                 },
             };
+            let wire = Arc::new(wire);
             // Keep later segments' envelopes in memory only within budget.
             self.trim_memory();
             let envelopes = Arc::new(envelopes);
@@ -542,7 +566,7 @@ impl Transport {
                     done.clone(),
                 );
                 tokio::spawn(async move {
-                    dispatcher.deliver(envelopes, progress).await;
+                    dispatcher.deliver(envelopes, wire, progress).await;
                     let _ = done.send(());
                 })
             };
