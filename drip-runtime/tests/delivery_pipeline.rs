@@ -142,6 +142,35 @@ fn timestamps_and_keys_made_at_creation_are_the_ones_stored() {
 }
 
 #[test]
+fn a_record_mode_run_arrives_with_the_duration_it_ran_for() {
+    use drip_runtime::private::{Outcome, RunSite, run_enter};
+    static SITE: RunSite = RunSite {
+        workflow: "timed-agent",
+        stream: false,
+        metadata: &[],
+        error_message: false,
+    };
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let spool = spool_dir("timing");
+    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+    let run = run_enter(&SITE, "cus_1", None);
+    run.enter_sync(|| {
+        drip_runtime::llm_call("gpt-4o", 10);
+        std::thread::sleep(Duration::from_millis(50));
+    });
+    run.finish(Outcome::Ok);
+    let report = guard.shutdown();
+    assert_eq!(report.sent, 1, "{report:?}");
+    let runs = emulator.runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].workflow_slug, "timed-agent");
+    let duration = runs[0].duration_ms.expect("an ended run has a duration");
+    assert!(duration >= 40, "the run slept 50 ms, stored {duration} ms");
+    assert!(runs[0].ended_at.is_some());
+}
+
+#[test]
 fn init_refuses_bad_keys_untrusted_urls_and_a_second_pipeline() {
     let _turn = turn();
     let spool = spool_dir("init");

@@ -184,6 +184,10 @@ impl RunState {
                     error_message,
                     metadata,
                     events,
+                    // The end from the monotonic clock, so the duration the
+                    // server stores is the one measured here.
+                    started_at: Some(self.started_wall),
+                    ended_at: Some(self.started_wall + duration),
                 };
                 self.sink.send(Envelope::Run(run), Some(duration));
             }

@@ -11,6 +11,7 @@
 
 use super::backoff;
 use super::envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord};
+use super::event_wire::{self, EventJson};
 use super::report::Counters;
 use super::run_ids::RunIds;
 use super::spool::DeadLetters;
@@ -110,9 +111,11 @@ impl Dispatcher {
     }
 
     /// Settles every envelope of a segment (or runs until the caller drops it).
+    /// `wire` holds the spool lines of event batches, by envelope (may be empty).
     pub(crate) async fn deliver(
         self: Arc<Self>,
         envelopes: Arc<Vec<Envelope>>,
+        wire: Arc<Vec<Option<EventJson>>>,
         progress: Arc<Progress>,
     ) {
         // 1. Stream-run starts.
@@ -159,9 +162,9 @@ impl Dispatcher {
             while events.peek().is_some() {
                 let chunk: Vec<(usize, usize)> = events.by_ref().take(self.batch_size).collect();
                 let (me, p, ext) = (self.clone(), progress.clone(), ext.clone());
-                let envelopes = envelopes.clone();
+                let (envelopes, wire) = (envelopes.clone(), wire.clone());
                 jobs.push(Box::pin(async move {
-                    me.emit_chunk(ext, envelopes, chunk, p).await
+                    me.emit_chunk(ext, envelopes, wire, chunk, p).await
                 }));
             }
         }
@@ -282,6 +285,9 @@ impl Dispatcher {
                 if !run.metadata.is_empty() {
                     req.metadata = Some(run.metadata.clone());
                 }
+                if let (Some(started), Some(ended)) = (run.started_at, run.ended_at) {
+                    req = req.timing(started, ended);
+                }
                 self.client.record_run(req)
             })
             .await;
@@ -334,6 +340,7 @@ impl Dispatcher {
         self: Arc<Self>,
         ext: String,
         envelopes: Arc<Vec<Envelope>>,
+        wire: Arc<Vec<Option<EventJson>>>,
         chunk: Vec<(usize, usize)>,
         progress: Arc<Progress>,
     ) -> Job {
@@ -356,12 +363,34 @@ impl Dispatcher {
                 }
                 return settle_all(&chunk);
             };
+            // What the server would refuse on its own is dead-lettered here.
+            let mut chunk = chunk;
+            chunk.retain(|at| match event_at(at).map(event_wire::refusal) {
+                Some(Some(error)) => {
+                    if let Some(event) = event_at(at) {
+                        self.reject(&one_event(&ext, event), &error);
+                    }
+                    progress.settle(at.0, 1);
+                    false
+                }
+                _ => true,
+            });
+            if chunk.is_empty() {
+                return;
+            }
             let n = chunk.len() as u64;
+            // Serialised once from the segment's events; each attempt sends these bytes.
+            let json_at =
+                |&(i, j): &(usize, usize)| -> Option<&[u8]> { wire.get(i)?.as_ref()?.event(j) };
+            let body = event_wire::BodyWriter::default().batch(
+                &run_id,
+                chunk
+                    .iter()
+                    .filter_map(|at| Some((event_at(at)?, json_at(at)))),
+                chunk.len(),
+            );
             let result = self
-                .retrying(n, || {
-                    let events: Vec<Event> = chunk.iter().filter_map(event_at).cloned().collect();
-                    self.client.emit_events_batch(&run_id, events)
-                })
+                .retrying(n, || self.client.emit_events_batch_raw(body.clone()))
                 .await;
             match result {
                 Ok(answer) if answer.events.len() == chunk.len() => {
@@ -403,12 +432,17 @@ impl Dispatcher {
                     let a = self.clone().emit_chunk(
                         ext.clone(),
                         envelopes.clone(),
+                        wire.clone(),
                         left,
                         progress.clone(),
                     );
-                    let b =
-                        self.clone()
-                            .emit_chunk(ext, envelopes.clone(), right, progress.clone());
+                    let b = self.clone().emit_chunk(
+                        ext,
+                        envelopes.clone(),
+                        wire.clone(),
+                        right,
+                        progress.clone(),
+                    );
                     run_all(vec![a, b]).await;
                 }
                 Err(e) => {

@@ -8,6 +8,7 @@
 use crate::metadata::Metadata;
 use crate::model::{Event, RunStatus};
 use serde::{Deserialize, Serialize};
+use std::time::SystemTime;
 
 /// A unit of work for the transport.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +62,13 @@ pub(crate) struct FinishedRun {
     #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     pub events: Vec<Event>,
+    /// Wall-clock start and end, fixed when the run started and ended, so a
+    /// run replayed from the spool still reports its own duration. Absent in
+    /// spools written before they existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<SystemTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<SystemTime>,
 }
 
 /// Start of a stream-mode run.
@@ -118,5 +126,37 @@ mod tests {
         };
         assert_eq!(events[0].idempotency_key, event.idempotency_key);
         assert_eq!(events[0].timestamp, event.timestamp);
+    }
+
+    #[test]
+    fn a_run_spooled_before_timing_existed_still_reads_back() {
+        let line = r#"{"run":{"customer_id":"cus_1","workflow":"w","external_run_id":"run_1","status":"COMPLETED","events":[]}}"#;
+        let Envelope::Run(run) = serde_json::from_str(line).unwrap() else {
+            panic!("kind changed")
+        };
+        assert_eq!(run.started_at, None);
+        assert_eq!(run.ended_at, None);
+    }
+
+    #[test]
+    fn run_timing_survives_the_spool_format() {
+        let started = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
+        let run = FinishedRun {
+            customer_id: "cus_1".into(),
+            workflow: "w".into(),
+            external_run_id: "run_1".into(),
+            parent_external_run_id: None,
+            correlation_id: None,
+            status: RunStatus::Completed,
+            error_code: None,
+            error_message: None,
+            metadata: Metadata::new(),
+            events: Vec::new(),
+            started_at: Some(started),
+            ended_at: Some(started + std::time::Duration::from_millis(50)),
+        };
+        let env = Envelope::Run(run);
+        let back: Envelope = serde_json::from_str(&serde_json::to_string(&env).unwrap()).unwrap();
+        assert_eq!(back, env);
     }
 }

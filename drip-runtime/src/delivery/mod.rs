@@ -57,6 +57,7 @@
 mod backoff;
 mod dispatch;
 mod envelope;
+mod event_wire;
 mod report;
 mod run_ids;
 pub(crate) mod spool;
@@ -587,6 +588,8 @@ pub mod __test_hooks {
             error_message: None,
             metadata: Metadata::new(),
             events,
+            started_at: None,
+            ended_at: None,
         }));
     }
 

@@ -11,6 +11,7 @@
 
 use super::dispatch::{Dispatcher, Progress};
 use super::envelope::Envelope;
+use super::event_wire::{self, EventJson};
 use super::report::{Counters, FlushReport};
 use super::run_ids::RunIds;
 use super::spool::{AppendError, DeadLetters, SegmentFile, SegmentWriter, Spool};
@@ -34,6 +35,32 @@ const OVERFLOW_MAX_AGE_MS: u64 = 1_000;
 /// segments are sent without reading them back. Beyond it, segments are read
 /// back from disk when their turn comes: memory stays bounded in an outage.
 const MEMORY_BUDGET_BYTES: usize = 4 * 1024 * 1024;
+
+/// Events of one run merged into one envelope at most (a spool line stays small).
+const COALESCE_MAX_EVENTS: usize = 256;
+
+/// Appends `next`'s events to `current` when both are event batches of the
+/// same run (order is kept: only neighbours merge); otherwise gives `next` back.
+fn coalesce(current: &mut Envelope, next: Envelope) -> Option<Envelope> {
+    match (current, next) {
+        (
+            Envelope::StreamEvents {
+                external_run_id,
+                events,
+            },
+            Envelope::StreamEvents {
+                external_run_id: next_run,
+                events: next_events,
+            },
+        ) if *external_run_id == next_run
+            && events.len() + next_events.len() <= COALESCE_MAX_EVENTS =>
+        {
+            events.extend(next_events);
+            None
+        }
+        (_, next) => Some(next),
+    }
+}
 
 /// Rough in-memory size of an envelope when there is no spool line to measure.
 fn estimated_bytes(envelope: &Envelope) -> usize {
@@ -77,6 +104,7 @@ pub(crate) fn spawn(
         in_memory: 0,
         next_segment_id: 0,
         flushes: Vec::new(),
+        line: Vec::new(),
     };
     for file in leftovers {
         transport.adopt_leftover(file);
@@ -87,11 +115,19 @@ pub(crate) fn spawn(
         .map_err(|e| io("cannot start the drip transport thread", e))
 }
 
+/// Envelopes of a segment kept in memory, with the spool lines of its event
+/// batches (`wire[i]` for `envelopes[i]`; empty when read back from disk).
+#[derive(Default)]
+struct Held {
+    envelopes: Vec<Envelope>,
+    wire: Vec<Option<EventJson>>,
+}
+
 /// The segment being written.
 struct Active {
     writer: Option<SegmentWriter>,
     /// `None` once the segment outgrew the memory budget: read back from disk.
-    envelopes: Option<Vec<Envelope>>,
+    envelopes: Option<Held>,
     memory_bytes: usize,
     items: u64,
     entries: usize,
@@ -104,7 +140,7 @@ struct Active {
 struct Sealed {
     id: u64,
     file: Option<SegmentFile>,
-    envelopes: Option<Vec<Envelope>>,
+    envelopes: Option<Held>,
     memory_bytes: usize,
     /// Items counted in `Counters::spooled` for this segment.
     spooled_items: u64,
@@ -138,6 +174,8 @@ struct Transport {
     linger: Duration,
     next_segment_id: u64,
     flushes: Vec<FlushWaiter>,
+    /// Where spool lines of event batches are written before they are kept.
+    line: Vec<u8>,
 }
 
 impl Transport {
@@ -178,13 +216,20 @@ impl Transport {
                 Some(()) = done_rx.recv() => self.finish_delivery(),
                 envelope = queue.recv() => match envelope {
                     Some(envelope) => {
-                        self.accept(envelope);
+                        // Consecutive event batches of one run become one
+                        // envelope: one spool line and one entry to settle.
+                        let mut current = envelope;
                         for _ in 0..ACCEPT_BURST {
                             match queue.try_recv() {
-                                Ok(envelope) => self.accept(envelope),
+                                Ok(next) => {
+                                    if let Some(other) = coalesce(&mut current, next) {
+                                        self.accept(std::mem::replace(&mut current, other));
+                                    }
+                                }
                                 Err(_) => break,
                             }
                         }
+                        self.accept(current);
                     }
                     // Every sender is gone: wait for the shutdown request.
                     None => {
@@ -274,7 +319,8 @@ impl Transport {
             .store(oldest, Ordering::Relaxed);
     }
 
-    fn accept(&mut self, envelope: Envelope) {
+    fn accept(&mut self, mut envelope: Envelope) {
+        event_wire::prepare(&mut envelope);
         let items = envelope.items();
         if self.active.is_none() {
             let writer = self.spool().and_then(|s| match SegmentWriter::create(s) {
@@ -291,7 +337,7 @@ impl Transport {
                     .map(SegmentWriter::created_ms)
                     .unwrap_or_else(super::spool::unix_ms),
                 writer,
-                envelopes: Some(Vec::new()),
+                envelopes: Some(Held::default()),
                 memory_bytes: 0,
                 items: 0,
                 entries: 0,
@@ -308,14 +354,22 @@ impl Transport {
         let Some(writer) = active.writer.as_mut() else {
             return self.accept_in_memory(envelope, items);
         };
-        match writer.append(&spool, &envelope) {
-            Ok(bytes) => {
+        let json = EventJson::of_in(&envelope, &mut self.line);
+        let appended = match &json {
+            Some(json) => writer.append_line(&spool, json.line(), items),
+            None => writer.append(&spool, &envelope),
+        };
+        match appended {
+            Ok(line_bytes) => {
                 Counters::add(&self.shared.counters.spooled, items);
                 active.items += items;
                 active.entries += 1;
+                // The envelope, and the line kept for the request body.
+                let bytes = line_bytes + json.as_ref().map_or(0, |j| j.line().len());
                 match &mut active.envelopes {
-                    Some(list) if self.in_memory + bytes <= self.memory_cap => {
-                        list.push(envelope);
+                    Some(held) if self.in_memory + bytes <= self.memory_cap => {
+                        held.envelopes.push(envelope);
+                        held.wire.push(json);
                         self.in_memory += bytes;
                         active.memory_bytes += bytes;
                     }
@@ -343,8 +397,9 @@ impl Transport {
         };
         let bytes = estimated_bytes(&envelope);
         match &mut active.envelopes {
-            Some(list) if self.in_memory + bytes <= self.memory_cap => {
-                list.push(envelope);
+            Some(held) if self.in_memory + bytes <= self.memory_cap => {
+                held.envelopes.push(envelope);
+                held.wire.push(None);
                 self.in_memory += bytes;
                 active.memory_bytes += bytes;
                 active.items += items;
@@ -485,16 +540,20 @@ impl Transport {
 
     fn start_delivery(&mut self, done: &mpsc::UnboundedSender<()>) {
         while let Some(mut segment) = self.sealed.pop_front() {
-            let envelopes = match segment.envelopes.take() {
-                Some(list) => {
+            let Held { envelopes, wire } = match segment.envelopes.take() {
+                Some(held) => {
                     self.in_memory -= segment.memory_bytes;
-                    list
+                    held
                 }
                 None => match self.read_back(&segment) {
-                    Some(list) => list,
+                    Some(envelopes) => Held {
+                        envelopes,
+                        wire: Vec::new(),
+                    },
                     None => continue,
                 },
             };
+            let wire = Arc::new(wire);
             // Keep later segments' envelopes in memory only within budget.
             self.trim_memory();
             let envelopes = Arc::new(envelopes);
@@ -507,7 +566,7 @@ impl Transport {
                     done.clone(),
                 );
                 tokio::spawn(async move {
-                    dispatcher.deliver(envelopes, progress).await;
+                    dispatcher.deliver(envelopes, wire, progress).await;
                     let _ = done.send(());
                 })
             };
@@ -551,7 +610,10 @@ impl Transport {
                     tracing::warn!(target: "drip", segment = %file.path().display(), "a drip spool segment ends in a line cut short by a crash; it was skipped");
                     self.shared.counters.drop_items(1, "torn spool line");
                 }
-                Some(contents.envelopes)
+                let mut envelopes = contents.envelopes;
+                // Written by callers on overflow, or by an earlier version.
+                envelopes.iter_mut().for_each(event_wire::prepare);
+                Some(envelopes)
             }
             Err(e) => {
                 tracing::error!(target: "drip", error = %e, segment = %file.path().display(), "cannot read a drip spool segment; its items are counted as dropped");
@@ -720,5 +782,42 @@ impl Transport {
                 Counters::add(&self.shared.counters.spooled, segment.spooled_items);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Event;
+
+    fn batch(run: &str, n: usize) -> Envelope {
+        Envelope::StreamEvents {
+            external_run_id: run.into(),
+            events: (0..n).map(|_| Event::plan("p")).collect(),
+        }
+    }
+
+    #[test]
+    fn only_neighbouring_batches_of_one_run_merge_in_order() {
+        let mut current = batch("a", 1);
+        let Envelope::StreamEvents { events, .. } = batch("a", 2) else {
+            unreachable!()
+        };
+        let keys: Vec<String> = events.iter().map(|e| e.idempotency_key.clone()).collect();
+        let next = Envelope::StreamEvents {
+            external_run_id: "a".into(),
+            events,
+        };
+        assert!(coalesce(&mut current, next).is_none());
+        let Envelope::StreamEvents { events, .. } = &current else {
+            unreachable!()
+        };
+        assert_eq!(events.len(), 3);
+        assert_eq!(events[1].idempotency_key, keys[0]);
+        assert_eq!(events[2].idempotency_key, keys[1]);
+        assert!(coalesce(&mut current, batch("b", 1)).is_some());
+        assert!(coalesce(&mut batch("a", COALESCE_MAX_EVENTS), batch("a", 1)).is_some());
+        let usage_next = coalesce(&mut current, batch("a", 1));
+        assert!(usage_next.is_none());
     }
 }

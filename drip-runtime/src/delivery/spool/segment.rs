@@ -74,18 +74,31 @@ impl SegmentWriter {
             return Err(AppendError::Io(io::Error::other(e)));
         }
         self.line.push(b'\n');
-        let n = self.line.len() as u64;
+        let line = std::mem::take(&mut self.line);
+        let result = self.append_line(spool, &line, envelope.items());
+        self.line = line;
+        result
+    }
+
+    /// Appends a line already serialised (newline included) holding `items` items.
+    pub(crate) fn append_line(
+        &mut self,
+        spool: &Spool,
+        line: &[u8],
+        items: u64,
+    ) -> Result<usize, AppendError> {
+        let n = line.len() as u64;
         if !spool.reserve(n) {
             return Err(AppendError::Full);
         }
-        if let Err(e) = self.file.write_all(&self.line) {
+        if let Err(e) = self.file.write_all(line) {
             spool.release(n);
             return Err(AppendError::Io(e));
         }
         self.bytes += n;
-        self.items += envelope.items();
+        self.items += items;
         self.entries += 1;
-        Ok(self.line.len())
+        Ok(line.len())
     }
 
     pub(crate) fn is_empty(&self) -> bool {

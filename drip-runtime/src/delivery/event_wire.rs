@@ -1,0 +1,253 @@
+//! Stream events on their way to `/run-events/batch`: made ready for the wire
+//! once, when the transport takes them (so the spool and the dead-letter file
+//! hold only sanitised events), and serialised straight into a request body
+//! from the segment's envelopes, without copying them.
+
+use super::envelope::Envelope;
+use crate::Error;
+use crate::model::{Event, idempotency};
+use std::io::Write;
+
+/// Applies what the client's typed batch call applies to each event (the
+/// privacy hook on metadata and description, a key for a keyless event), so
+/// the body can be sent as it is. Sanitising is idempotent: events read back
+/// from a spool pass here again without change.
+pub(crate) fn prepare(envelope: &mut Envelope) {
+    if let Envelope::StreamEvents { events, .. } = envelope {
+        for event in events {
+            prepare_event(event);
+        }
+    }
+}
+
+fn prepare_event(event: &mut Event) {
+    if event.idempotency_key.trim().is_empty() {
+        event.idempotency_key = idempotency::new_key("evt");
+    }
+    if let Some(metadata) = event.metadata.take() {
+        let clean = crate::privacy::sanitize_metadata(metadata);
+        event.metadata = (!clean.is_empty()).then_some(clean);
+    }
+    if let Some(text) = event.description.take() {
+        event.description = Some(crate::privacy::redact_text(&text));
+    }
+}
+
+/// Why the server would refuse `event` on its own (the client's checks), if it would.
+pub(crate) fn refusal(event: &Event) -> Option<Error> {
+    let invalid = |field, reason: String| Some(Error::Validation { field, reason });
+    if event.event_type.trim().is_empty() {
+        return invalid("eventType", "must not be empty".into());
+    }
+    match event.quantity {
+        Some(q) if !q.is_finite() => {
+            return invalid("quantity", format!("must be a finite number, got {q}"));
+        }
+        Some(q) if q < 0.0 => return invalid("quantity", format!("must not be negative, got {q}")),
+        _ => {}
+    }
+    match event.cost_units {
+        Some(c) if !c.is_finite() => {
+            invalid("costUnits", format!("must be a finite number, got {c}"))
+        }
+        _ => None,
+    }
+}
+
+/// The spool line of an event batch, written by hand so that each event's
+/// JSON is known by position: the request body is spliced from these bytes,
+/// and no event is serialised a second time.
+#[derive(Debug)]
+pub(crate) struct EventJson {
+    line: Vec<u8>,
+    /// Byte range of each event's object in `line`.
+    spans: Vec<(u32, u32)>,
+}
+
+impl EventJson {
+    /// The line (newline included) for a stream event batch; `None` for other envelopes.
+    #[cfg(test)]
+    pub(crate) fn of(envelope: &Envelope) -> Option<EventJson> {
+        Self::of_in(envelope, &mut Vec::new())
+    }
+
+    /// [`EventJson::of`], written in `scratch` first so that the kept line is
+    /// one allocation of exactly its size.
+    pub(crate) fn of_in(envelope: &Envelope, scratch: &mut Vec<u8>) -> Option<EventJson> {
+        let Envelope::StreamEvents {
+            external_run_id,
+            events,
+        } = envelope
+        else {
+            return None;
+        };
+        let line = scratch;
+        line.clear();
+        line.extend_from_slice(b"{\"stream_events\":{\"external_run_id\":");
+        serde_json::to_writer(&mut *line, external_run_id).ok()?;
+        line.extend_from_slice(b",\"events\":[");
+        let mut spans = Vec::with_capacity(events.len());
+        for (j, event) in events.iter().enumerate() {
+            if j > 0 {
+                line.push(b',');
+            }
+            let start = u32::try_from(line.len()).ok()?;
+            serde_json::to_writer(&mut *line, event).ok()?;
+            spans.push((start, u32::try_from(line.len()).ok()?));
+        }
+        line.extend_from_slice(b"]}}\n");
+        Some(EventJson {
+            line: line.clone(),
+            spans,
+        })
+    }
+
+    pub(crate) fn line(&self) -> &[u8] {
+        &self.line
+    }
+
+    /// The `j`th event's JSON object.
+    pub(crate) fn event(&self, j: usize) -> Option<&[u8]> {
+        let &(start, end) = self.spans.get(j)?;
+        self.line.get(start as usize..end as usize)
+    }
+}
+
+/// Reusable buffers for building batch bodies.
+#[derive(Default)]
+pub(crate) struct BodyWriter {
+    scratch: Vec<u8>,
+}
+
+impl BodyWriter {
+    /// `{"events":[{"runId":<run_id>, …event}, …]}`, the body the typed call
+    /// would serialise for the same events. Each event comes as its JSON
+    /// (from the spool line) when known, else as the event itself.
+    pub(crate) fn batch<'a>(
+        &mut self,
+        run_id: &str,
+        events: impl IntoIterator<Item = (&'a Event, Option<&'a [u8]>)>,
+        expected: usize,
+    ) -> Vec<u8> {
+        let mut run_field = Vec::with_capacity(run_id.len() + 12);
+        run_field.extend_from_slice(b"{\"runId\":");
+        // Writing JSON into a Vec cannot fail for a string.
+        let _ = serde_json::to_writer(&mut run_field, run_id);
+        let mut body = Vec::with_capacity(16 + expected * (run_field.len() + 320));
+        body.extend_from_slice(b"{\"events\":[");
+        for (i, (event, json)) in events.into_iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            let json = match json {
+                Some(json) if json.len() >= 2 && json[0] == b'{' => json,
+                _ => {
+                    self.scratch.clear();
+                    if serde_json::to_writer(&mut self.scratch, event).is_err() {
+                        // Unreachable for these types; an empty object keeps the body valid.
+                        self.scratch.clear();
+                        self.scratch.extend_from_slice(b"{}");
+                    }
+                    &self.scratch
+                }
+            };
+            body.extend_from_slice(&run_field);
+            // The event's own object, spliced after `runId`.
+            let fields = &json[1..];
+            if fields.len() > 1 {
+                body.push(b',');
+            }
+            let _ = body.write_all(fields);
+        }
+        body.extend_from_slice(b"]}");
+        body
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metadata::Metadata;
+    use crate::model::ToolStatus;
+    use std::time::Duration;
+
+    #[test]
+    fn the_spliced_body_is_the_typed_body() {
+        let mut with_metadata = Event::llm_call("gpt-4o", 12);
+        with_metadata.description = Some("a \"quoted\" note\n".into());
+        let events = [
+            Event::tool_call("web-search", Duration::from_millis(3), ToolStatus::Ok),
+            with_metadata,
+        ];
+        let env = Envelope::StreamEvents {
+            external_run_id: "run_1".into(),
+            events: events.to_vec(),
+        };
+        let json = EventJson::of(&env).unwrap();
+        let back: Envelope = serde_json::from_slice(json.line()).unwrap();
+        assert_eq!(back, env, "the hand-written line is the spool format");
+        // The first event from its spooled JSON, the second serialised afresh.
+        let body = BodyWriter::default().batch(
+            "run_\"x\"",
+            [(&events[0], json.event(0)), (&events[1], None)],
+            events.len(),
+        );
+        let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let expected: Vec<serde_json::Value> = events
+            .iter()
+            .map(|e| {
+                let mut v = serde_json::to_value(e).unwrap();
+                v.as_object_mut()
+                    .unwrap()
+                    .insert("runId".into(), "run_\"x\"".into());
+                v
+            })
+            .collect();
+        assert_eq!(parsed, serde_json::json!({ "events": expected }));
+    }
+
+    #[test]
+    fn prepared_events_are_sanitised_and_keyed() {
+        let mut event = Event::plan("x");
+        event.idempotency_key = " ".into();
+        event.description = Some("mail me at jane.doe@example.com".into());
+        event.metadata = Some(
+            [("api_key", crate::metadata::Value::from("x"))]
+                .into_iter()
+                .collect::<Metadata>(),
+        );
+        let mut env = Envelope::StreamEvents {
+            external_run_id: "r".into(),
+            events: vec![event],
+        };
+        prepare(&mut env);
+        let Envelope::StreamEvents { events, .. } = &env else {
+            unreachable!()
+        };
+        assert!(events[0].idempotency_key.starts_with("evt"));
+        assert!(
+            !events[0]
+                .description
+                .as_deref()
+                .unwrap()
+                .contains("jane.doe")
+        );
+        assert_eq!(events[0].metadata, None);
+        let again = env.clone();
+        prepare(&mut env);
+        assert_eq!(env, again, "preparing twice changes nothing");
+    }
+
+    #[test]
+    fn invalid_events_are_refused_before_sending() {
+        let mut event = Event::llm_call("gpt-4o", 1);
+        assert!(refusal(&event).is_none());
+        event.quantity = Some(f64::NAN);
+        assert!(refusal(&event).is_some());
+        event.quantity = Some(-1.0);
+        assert!(refusal(&event).is_some());
+        let mut blank = Event::plan("x");
+        blank.event_type = " ".into();
+        assert!(refusal(&blank).is_some());
+    }
+}
