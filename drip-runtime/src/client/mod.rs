@@ -43,7 +43,7 @@ mod entitlements;
 mod events;
 mod health;
 mod http;
-mod prepare;
+pub(crate) mod prepare;
 mod record;
 mod retry;
 mod runs;

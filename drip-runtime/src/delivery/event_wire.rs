@@ -35,23 +35,7 @@ fn prepare_event(event: &mut Event) {
 
 /// Why the server would refuse `event` on its own (the client's checks), if it would.
 pub(crate) fn refusal(event: &Event) -> Option<Error> {
-    let invalid = |field, reason: String| Some(Error::Validation { field, reason });
-    if event.event_type.trim().is_empty() {
-        return invalid("eventType", "must not be empty".into());
-    }
-    match event.quantity {
-        Some(q) if !q.is_finite() => {
-            return invalid("quantity", format!("must be a finite number, got {q}"));
-        }
-        Some(q) if q < 0.0 => return invalid("quantity", format!("must not be negative, got {q}")),
-        _ => {}
-    }
-    match event.cost_units {
-        Some(c) if !c.is_finite() => {
-            invalid("costUnits", format!("must be a finite number, got {c}"))
-        }
-        _ => None,
-    }
+    crate::client::prepare::check_event(event).err()
 }
 
 /// The spool line of an event batch, written by hand so that each event's
