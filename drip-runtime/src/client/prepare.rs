@@ -69,12 +69,18 @@ pub(crate) fn text(text: Option<String>) -> Option<String> {
 
 /// Applies the privacy hook to an event, and gives it a key if it lost its own.
 pub(crate) fn event(mut event: Event) -> Event {
+    event_in_place(&mut event);
+    event
+}
+
+/// [`event`] on an event the caller keeps (the delivery thread prepares
+/// spooled events where they lie). Idempotent.
+pub(crate) fn event_in_place(event: &mut Event) {
     if event.idempotency_key.trim().is_empty() {
         event.idempotency_key = crate::model::idempotency::new_key("evt");
     }
     event.metadata = metadata(event.metadata.take());
     event.description = text(event.description.take());
-    event
 }
 
 /// The caller's key, else a fresh one with `prefix`.

@@ -5,7 +5,7 @@
 
 use super::envelope::Envelope;
 use crate::Error;
-use crate::model::{Event, idempotency};
+use crate::model::Event;
 use std::io::Write;
 
 /// Applies what the client's typed batch call applies to each event (the
@@ -15,21 +15,8 @@ use std::io::Write;
 pub(crate) fn prepare(envelope: &mut Envelope) {
     if let Envelope::StreamEvents { events, .. } = envelope {
         for event in events {
-            prepare_event(event);
+            crate::client::prepare::event_in_place(event);
         }
-    }
-}
-
-fn prepare_event(event: &mut Event) {
-    if event.idempotency_key.trim().is_empty() {
-        event.idempotency_key = idempotency::new_key("evt");
-    }
-    if let Some(metadata) = event.metadata.take() {
-        let clean = crate::privacy::sanitize_metadata(metadata);
-        event.metadata = (!clean.is_empty()).then_some(clean);
-    }
-    if let Some(text) = event.description.take() {
-        event.description = Some(crate::privacy::redact_text(&text));
     }
 }
 
