@@ -6,7 +6,7 @@
 //!
 //! Generated code for `#[drip::tool] async fn f(..) -> R { body }` looks like:
 //!
-//! ```ignore
+//! ```text
 //! async fn f(..) -> R {
 //!     static __DRIP_SITE: ::drip::__private::ToolSite = ::drip::__private::ToolSite { .. };
 //!     let mut __drip_call = ::drip::__private::tool_enter(&__DRIP_SITE);

@@ -15,6 +15,7 @@
 //! [`RunInfo::in_scope`] on another thread. Plain `tokio::spawn`,
 //! `std::thread::spawn` and `spawn_blocking` start with no run.
 
+pub(crate) mod clock;
 mod current;
 mod events;
 mod overrides;

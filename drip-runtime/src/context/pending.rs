@@ -10,7 +10,8 @@
 use crate::metadata::{Metadata, Value};
 use crate::model::{Event, ToolStatus};
 use crate::private::ToolSite;
-use std::time::{Duration, Instant};
+use super::clock::Tick;
+use std::time::Duration;
 
 /// Run-time metadata values given by generated code (keys checked at compile time).
 pub(crate) type RuntimeValues = Vec<(&'static str, Value)>;
@@ -27,7 +28,7 @@ pub(crate) enum PendingEvent {
 /// parts (an error, run-time metadata) sit behind one optional box.
 pub(crate) struct ToolRecord {
     pub(crate) site: &'static ToolSite,
-    pub(crate) ended: Instant,
+    pub(crate) ended: Tick,
     pub(crate) elapsed: Duration,
     pub(crate) status: ToolStatus,
     pub(crate) extra: Option<Box<ToolExtra>>,
@@ -61,7 +62,7 @@ impl ToolExtra {
 impl PendingEvent {
     /// The wire event. `timestamp_of` turns an instant into RFC 3339 (the run
     /// knows its wall-clock start).
-    pub(crate) fn into_event(self, timestamp_of: impl FnOnce(Instant) -> String) -> Event {
+    pub(crate) fn into_event(self, timestamp_of: impl FnOnce(Tick) -> String) -> Event {
         match self {
             PendingEvent::Ready(event) => *event,
             PendingEvent::Tool(call) => {

@@ -4,14 +4,15 @@ use super::current;
 use super::pending::{PendingEvent, RuntimeValues};
 use super::sink::Sink;
 use super::warn_once::{WarnOnce, warn_once};
-use crate::delivery::{Envelope, FinishedRun, StreamEnd, StreamStart};
+use crate::delivery::{Envelope, FinishedRun, StreamEnd, StreamStart, Submission};
 use crate::metadata::{Metadata, Value};
 use crate::model::{RunStatus, idempotency, time};
 use crate::private::{Outcome, RunSite};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use super::clock::{self, Tick};
+use std::time::{Duration, SystemTime};
 
 /// Events a record-mode run keeps before it switches to streaming.
 pub(crate) const DEFAULT_RECORD_BUFFER_LIMIT: usize = 1000;
@@ -44,7 +45,7 @@ pub(crate) struct RunState {
     pub(crate) parent_external_run_id: Option<String>,
     pub(crate) correlation_id: Option<String>,
     pub(crate) sink: Sink,
-    started: Instant,
+    started: Tick,
     started_wall: SystemTime,
     /// A panic unwound through the run's own future (see `InRun`).
     panicked: AtomicBool,
@@ -92,7 +93,7 @@ impl RunState {
             parent_external_run_id: parent.map(|p| p.external_run_id.clone()),
             correlation_id,
             sink,
-            started: Instant::now(),
+            started: clock::now(),
             started_wall: SystemTime::now(),
             panicked: AtomicBool::new(false),
             begun: AtomicBool::new(false),
@@ -170,7 +171,7 @@ impl RunState {
         match buf.phase {
             Phase::Ended => {}
             Phase::Recording { .. } => {
-                let events = self.take_events(&mut buf);
+                let pending = std::mem::take(&mut buf.events);
                 let metadata = self.metadata(&buf.values);
                 buf.phase = Phase::Ended;
                 let run = FinishedRun {
@@ -183,13 +184,19 @@ impl RunState {
                     error_code,
                     error_message,
                     metadata,
-                    events,
+                    events: Vec::new(),
                     // The end from the monotonic clock, so the duration the
                     // server stores is the one measured here.
                     started_at: Some(self.started_wall),
                     ended_at: Some(self.started_wall + duration),
                 };
-                self.sink.send(Envelope::Run(run), Some(duration));
+                let anchor = self.anchor();
+                let submission = Submission::deferred(pending.len() as u64, move || {
+                    let mut run = run;
+                    run.events = anchor.build(pending);
+                    Envelope::Run(run)
+                });
+                self.sink.send(submission, Some(duration));
             }
             Phase::Streaming { .. } => {
                 self.announce(&mut buf);
@@ -234,22 +241,23 @@ impl RunState {
         if buf.events.is_empty() {
             return;
         }
-        let events = self.take_events(buf);
-        self.sink.send(
+        let pending = std::mem::take(&mut buf.events);
+        let external_run_id = self.external_run_id.clone();
+        let anchor = self.anchor();
+        let submission = Submission::deferred(pending.len() as u64, move || {
             Envelope::StreamEvents {
-                external_run_id: self.external_run_id.clone(),
-                events,
-            },
-            None,
-        );
+                external_run_id,
+                events: anchor.build(pending),
+            }
+        });
+        self.sink.send(submission, None);
     }
 
-    fn take_events(&self, buf: &mut Buffer) -> Vec<crate::model::Event> {
-        // `drain` keeps the buffer's capacity for a streaming run's next events.
-        buf.events
-            .drain(..)
-            .map(|e| e.into_event(|at| self.timestamp_of(at)))
-            .collect()
+    fn anchor(&self) -> Anchor {
+        Anchor {
+            started: self.started,
+            started_wall: self.started_wall,
+        }
     }
 
     /// The run's metadata: the site's literals, then its sanitised run-time values.
@@ -269,10 +277,6 @@ impl RunState {
         metadata
     }
 
-    /// RFC 3339 time of `at`, from the run's wall-clock start and the monotonic clock.
-    fn timestamp_of(&self, at: Instant) -> String {
-        time::rfc3339(self.started_wall + at.saturating_duration_since(self.started))
-    }
 
     pub(crate) fn workflow(&self) -> &'static str {
         self.site.workflow
@@ -281,6 +285,30 @@ impl RunState {
     #[allow(dead_code)] // Kept for diagnostics; runs report duration at their end.
     pub(crate) fn elapsed(&self) -> Duration {
         self.started.elapsed()
+    }
+}
+
+/// A run's start on the run clock and on the wall clock: what turns the
+/// instants its events were buffered with into timestamps.
+#[derive(Clone, Copy)]
+struct Anchor {
+    started: Tick,
+    started_wall: SystemTime,
+}
+
+impl Anchor {
+    /// RFC 3339 time of `at`.
+    fn timestamp_of(self, at: Tick) -> String {
+        time::rfc3339(self.started_wall + at.saturating_duration_since(self.started))
+    }
+
+    /// Wire events from buffered ones. Runs where the submission is taken:
+    /// on the transport thread, not in the caller's.
+    fn build(self, pending: Vec<PendingEvent>) -> Vec<crate::model::Event> {
+        pending
+            .into_iter()
+            .map(|e| e.into_event(|at| self.timestamp_of(at)))
+            .collect()
     }
 }
 

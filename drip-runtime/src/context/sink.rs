@@ -4,7 +4,7 @@
 //! and travels with it, so records follow the run across tasks and threads.
 
 use super::overrides;
-use crate::delivery::{self, Envelope};
+use crate::delivery::{self, Envelope, Submission};
 use crate::testing::{CapturedRun, CapturedUsage, Delivery};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -30,10 +30,10 @@ impl Sink {
     }
 
     /// Hands `env` over. `duration` is the run's measured length on final envelopes.
-    pub(crate) fn send(&self, env: Envelope, duration: Option<Duration>) {
+    pub(crate) fn send(&self, env: impl Into<Submission>, duration: Option<Duration>) {
         match self {
             Sink::Deliver => delivery::submit(env),
-            Sink::Capture(store) => store.accept(env, duration),
+            Sink::Capture(store) => store.accept(env.into().into_envelope(), duration),
         }
     }
 

@@ -11,8 +11,8 @@ use crate::delivery::{Envelope, UsageRecord};
 use crate::metadata::{Metadata, Value};
 use crate::model::{ToolStatus, idempotency};
 use crate::private::{Outcome, ToolSite};
+use super::clock::{self, Tick};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// A tool call in progress, made by generated code for `#[drip::tool]`.
 ///
@@ -43,7 +43,7 @@ pub struct ToolCall {
 struct Active {
     target: Target,
     site: &'static ToolSite,
-    started: Instant,
+    started: Tick,
     values: Option<Box<RuntimeValues>>,
 }
 
@@ -174,7 +174,7 @@ impl Active {
     }
 
     fn record(self, status: ToolStatus, error_type: Option<&'static str>, message: Option<String>) {
-        let ended = Instant::now();
+        let ended = clock::now();
         let elapsed = ended.saturating_duration_since(self.started);
         match self.target {
             Target::Run(run) => run.push(PendingEvent::Tool(ToolRecord {
@@ -251,7 +251,7 @@ pub(crate) fn tool_enter_metered(
                 sink: Sink::for_new_work(),
             })),
             site,
-            started: Instant::now(),
+            started: clock::now(),
             values: None,
         }),
     }
@@ -264,7 +264,7 @@ impl ToolCall {
             active: Some(Active {
                 target: Target::Run(run),
                 site,
-                started: Instant::now(),
+                started: clock::now(),
                 values: None,
             }),
         }

@@ -13,10 +13,13 @@
 //!
 //! * Handing work to the pipeline never waits for the network and (unless you chose
 //!   [`OverflowPolicy::Block`](crate::config::OverflowPolicy)) never blocks.
-//! * Every event's idempotency key and timestamp are made when it is created
-//!   and stored in the spool with it, so a retry or a replay after a crash is
-//!   recognised by the server as the same event: counted as a duplicate, not
-//!   stored twice.
+//! * Every event's idempotency key and timestamp are fixed before it is first
+//!   spooled or sent, and stored in the spool with it, so a retry or a replay
+//!   after a crash is recognised by the server as the same event: counted as a
+//!   duplicate, not stored twice. (A run's tool calls are buffered as plain
+//!   facts; the transport thread turns them into wire events as it takes them
+//!   from the queue — see `submission` — so the caller's thread never pays
+//!   for keys, timestamps or metadata maps.)
 //! * Permanent refusals (4xx other than 408/409/429) go to
 //!   `dead-letters.jsonl` in the spool directory with the reason.
 //! * **Crash bound**: a process killed outright (SIGKILL, OOM) loses at most
@@ -61,11 +64,13 @@ mod event_wire;
 mod report;
 mod run_ids;
 pub(crate) mod spool;
+mod submission;
 mod transport;
 
 #[allow(unused_imports)] // the context module builds these
 pub(crate) use envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord};
 pub use report::{FlushReport, Stats};
+pub(crate) use submission::Submission;
 
 use crate::config::{Config, OverflowPolicy};
 use report::Counters;
@@ -105,7 +110,7 @@ pub(crate) enum Control {
 /// A running pipeline.
 #[derive(Debug)]
 struct Pipeline {
-    queue: mpsc::Sender<Envelope>,
+    queue: mpsc::Sender<Submission>,
     control: mpsc::UnboundedSender<Control>,
     shared: Arc<Shared>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -319,7 +324,8 @@ fn stop(pipeline: &Arc<Pipeline>, deadline: Duration) -> FlushReport {
 /// Hands one unit of work to the pipeline. Never waits for the network, never
 /// fails: when the queue is full the envelope spills to disk (or, by policy,
 /// waits or is dropped and counted).
-pub(crate) fn submit(envelope: Envelope) {
+pub(crate) fn submit(envelope: impl Into<Submission>) {
+    let envelope = envelope.into();
     let guard = PIPELINE.read().unwrap_or_else(PoisonError::into_inner);
     match guard.as_ref() {
         Some(p) => p.submit(envelope),
@@ -339,7 +345,7 @@ fn orphan(items: u64) {
 
 impl Pipeline {
     #[inline]
-    fn submit(&self, envelope: Envelope) {
+    fn submit(&self, envelope: Submission) {
         if self.shared.spilling.load(Ordering::Relaxed) {
             return self.spill(envelope);
         }
@@ -351,7 +357,7 @@ impl Pipeline {
     }
 
     #[cold]
-    fn overflow(&self, envelope: Envelope) {
+    fn overflow(&self, envelope: Submission) {
         match self.shared.config.overflow {
             OverflowPolicy::DropNewest => self
                 .shared
@@ -382,9 +388,10 @@ impl Pipeline {
     }
 
     #[cold]
-    fn spill(&self, envelope: Envelope) {
+    fn spill(&self, envelope: Submission) {
         let shared = &self.shared;
         let items = envelope.items();
+        let envelope = envelope.into_envelope();
         let Some(spool) = &shared.spool else {
             return shared
                 .counters

@@ -15,7 +15,7 @@ use super::event_wire::{self, EventJson};
 use super::report::{Counters, FlushReport};
 use super::run_ids::RunIds;
 use super::spool::{AppendError, DeadLetters, SegmentFile, SegmentWriter, Spool};
-use super::{Control, Shared};
+use super::{Control, Shared, Submission};
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
@@ -69,7 +69,7 @@ fn estimated_bytes(envelope: &Envelope) -> usize {
 
 pub(crate) fn spawn(
     shared: Arc<Shared>,
-    queue: mpsc::Receiver<Envelope>,
+    queue: mpsc::Receiver<Submission>,
     control: mpsc::UnboundedReceiver<Control>,
 ) -> crate::Result<std::thread::JoinHandle<()>> {
     let io = |context: &str, source| crate::Error::Io {
@@ -111,7 +111,11 @@ pub(crate) fn spawn(
     }
     std::thread::Builder::new()
         .name("drip-transport".into())
-        .spawn(move || runtime.block_on(transport.run(queue, control)))
+        .spawn(move || {
+            // Calibrate the run clock here rather than in the first timed call.
+            crate::context::clock::warm_up();
+            runtime.block_on(transport.run(queue, control))
+        })
         .map_err(|e| io("cannot start the drip transport thread", e))
 }
 
@@ -189,7 +193,7 @@ impl Transport {
 
     async fn run(
         mut self,
-        mut queue: mpsc::Receiver<Envelope>,
+        mut queue: mpsc::Receiver<Submission>,
         mut control: mpsc::UnboundedReceiver<Control>,
     ) {
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<()>();
@@ -218,11 +222,11 @@ impl Transport {
                     Some(envelope) => {
                         // Consecutive event batches of one run become one
                         // envelope: one spool line and one entry to settle.
-                        let mut current = envelope;
+                        let mut current = envelope.into_envelope();
                         for _ in 0..ACCEPT_BURST {
                             match queue.try_recv() {
                                 Ok(next) => {
-                                    if let Some(other) = coalesce(&mut current, next) {
+                                    if let Some(other) = coalesce(&mut current, next.into_envelope()) {
                                         self.accept(std::mem::replace(&mut current, other));
                                     }
                                 }
@@ -272,7 +276,7 @@ impl Transport {
     /// next delivery, answer flushes, publish gauges.
     fn housekeeping(
         &mut self,
-        queue: &mut mpsc::Receiver<Envelope>,
+        queue: &mut mpsc::Receiver<Submission>,
         done: &mpsc::UnboundedSender<()>,
     ) {
         if self.shared.spilling.load(Ordering::Relaxed) && self.overflow_ready() {
@@ -489,7 +493,7 @@ impl Transport {
 
     /// Takes the callers' overflow segment. Everything still in the queue was
     /// submitted before the overflow began, so it goes first.
-    fn take_overflow(&mut self, queue: &mut mpsc::Receiver<Envelope>) {
+    fn take_overflow(&mut self, queue: &mut mpsc::Receiver<Submission>) {
         let shared = self.shared.clone();
         let mut older = Vec::new();
         let writer = {
@@ -498,7 +502,7 @@ impl Transport {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             while let Ok(envelope) = queue.try_recv() {
-                older.push(envelope);
+                older.push(envelope.into_envelope());
             }
             shared.spilling.store(false, Ordering::Relaxed);
             overflow.take()
@@ -646,7 +650,7 @@ impl Transport {
 
     fn begin_flush(
         &mut self,
-        queue: &mut mpsc::Receiver<Envelope>,
+        queue: &mut mpsc::Receiver<Submission>,
         deadline: Duration,
         reply: oneshot::Sender<FlushReport>,
     ) {
@@ -662,9 +666,9 @@ impl Transport {
         self.answer_flushes(false);
     }
 
-    fn drain_queue(&mut self, queue: &mut mpsc::Receiver<Envelope>) {
+    fn drain_queue(&mut self, queue: &mut mpsc::Receiver<Submission>) {
         while let Ok(envelope) = queue.try_recv() {
-            self.accept(envelope);
+            self.accept(envelope.into_envelope());
         }
     }
 
@@ -698,7 +702,7 @@ impl Transport {
 
     async fn shutdown(
         &mut self,
-        queue: &mut mpsc::Receiver<Envelope>,
+        queue: &mut mpsc::Receiver<Submission>,
         done_rx: &mut mpsc::UnboundedReceiver<()>,
         done_tx: &mpsc::UnboundedSender<()>,
         deadline: Duration,

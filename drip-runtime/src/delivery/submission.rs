@@ -1,0 +1,105 @@
+//! What callers hand to the pipeline.
+//!
+//! A run's tool calls wait in its buffer as a few words each; turning them
+//! into wire events (idempotency key, RFC 3339 timestamp, metadata map) costs
+//! far more than recording them did. A [`Submission`] can carry that work
+//! unfinished, so it is done on the transport thread, not on the thread that
+//! ends the run. The transport finishes it as it takes the submission from
+//! the queue, before the envelope is spooled or sent: keys and timestamps are
+//! still fixed once, before the first attempt, and kept for every retry.
+
+use super::Envelope;
+
+/// An envelope, or the work that makes one.
+pub(crate) struct Submission {
+    items: u64,
+    make: Make,
+}
+
+enum Make {
+    Ready(Envelope),
+    Deferred(Box<dyn FnOnce() -> Envelope + Send>),
+}
+
+impl Submission {
+    /// An envelope that is already built.
+    pub(crate) fn ready(envelope: Envelope) -> Self {
+        Submission {
+            items: envelope.items(),
+            make: Make::Ready(envelope),
+        }
+    }
+
+    /// An envelope of `items` billable items, built by `make` when the
+    /// pipeline takes it (on the transport thread, or in the caller's thread
+    /// if it has to spill).
+    pub(crate) fn deferred(items: u64, make: impl FnOnce() -> Envelope + Send + 'static) -> Self {
+        Submission {
+            items,
+            make: Make::Deferred(Box::new(make)),
+        }
+    }
+
+    /// Billable items inside (see [`Envelope::items`]), known without building.
+    pub(crate) fn items(&self) -> u64 {
+        self.items
+    }
+
+    /// The envelope, built now if it was deferred.
+    pub(crate) fn into_envelope(self) -> Envelope {
+        match self.make {
+            Make::Ready(envelope) => envelope,
+            Make::Deferred(make) => make(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Submission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submission")
+            .field("items", &self.items)
+            .field("deferred", &matches!(self.make, Make::Deferred(_)))
+            .finish()
+    }
+}
+
+impl From<Envelope> for Submission {
+    fn from(envelope: Envelope) -> Self {
+        Submission::ready(envelope)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::StreamEnd;
+    use crate::model::RunStatus;
+
+    fn end() -> Envelope {
+        Envelope::StreamEnd(StreamEnd {
+            external_run_id: "run_1".into(),
+            status: RunStatus::Completed,
+            error_code: None,
+            error_message: None,
+        })
+    }
+
+    #[test]
+    fn deferred_work_runs_only_when_taken() {
+        let built = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = built.clone();
+        let sub = Submission::deferred(3, move || {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            end()
+        });
+        assert_eq!(sub.items(), 3);
+        assert!(!built.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(sub.into_envelope(), end());
+        assert!(built.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[test]
+    fn ready_counts_the_envelopes_items() {
+        assert_eq!(Submission::ready(end()).items(), 0);
+    }
+}
