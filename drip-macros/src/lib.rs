@@ -60,7 +60,8 @@ use proc_macro::TokenStream;
 ///   literal value goes into a static, any other expression is evaluated at
 ///   call time, only when the call is recorded.
 /// - `error_message`: send the error's `Display` text (sanitised) with a failed
-///   call; by default only the error type's name is sent.
+///   call; by default only the error type's name is sent. The function must
+///   return `Result<_, E>` with `E: Display` (a compile error otherwise).
 /// - `customer = expr, meter = "…"`: outside a run, track each call as usage
 ///   (quantity 1) on `meter` for `customer`. Give both or neither.
 /// - `crate = path`: where the `drip` crate is, when it is renamed or re-exported.
@@ -114,7 +115,8 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `workflow = "…"`: the workflow slug; default: the function's name in kebab-case.
 /// - `metadata(key = value, …)`: run metadata, checked as for [`macro@tool`].
 /// - `correlation_id = expr`: your own id for the run (anything `Display`).
-/// - `error_message`: send the error's `Display` text (sanitised) on failure.
+/// - `error_message`: send the error's `Display` text (sanitised) on failure;
+///   the function must return `Result<_, E>` with `E: Display`.
 /// - `stream`: deliver events as they happen instead of in one record at the end.
 /// - `crate = path`: where the `drip` crate is, when it is renamed or re-exported.
 ///

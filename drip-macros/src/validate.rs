@@ -72,7 +72,8 @@ impl CheckedMetadata {
 pub(crate) struct ToolPlan {
     pub name: String,
     pub metadata: CheckedMetadata,
-    pub error_message: bool,
+    /// Where `error_message` was given (generated code checks the error type there).
+    pub error_message: Option<Span>,
     /// `customer = …, meter = "…"`: tracked as usage outside a run.
     pub metered: Option<(Expr, String)>,
     pub krate: Path,
@@ -84,7 +85,8 @@ pub(crate) struct RunPlan {
     pub customer: Expr,
     pub correlation_id: Option<Expr>,
     pub metadata: CheckedMetadata,
-    pub error_message: bool,
+    /// Where `error_message` was given (generated code checks the error type there).
+    pub error_message: Option<Span>,
     pub stream: bool,
     pub krate: Path,
 }
@@ -127,7 +129,7 @@ pub(crate) fn tool(
     Some(ToolPlan {
         name: name?,
         metadata,
-        error_message: args.error_message.is_some(),
+        error_message: args.error_message,
         metered,
         krate: args.krate.unwrap_or_else(default_crate),
     })
@@ -162,7 +164,7 @@ pub(crate) fn run(
         customer: customer?,
         correlation_id: args.correlation_id.map(|c| c.value),
         metadata,
-        error_message: args.error_message.is_some(),
+        error_message: args.error_message,
         stream: args.stream.is_some(),
         krate: args.krate.unwrap_or_else(default_crate),
     })

@@ -100,18 +100,10 @@ pub trait ProbeResult {
     fn drip_outcome(&self) -> Outcome;
 }
 
-/// Chosen when the return value is a `Result` whose error is `Display`.
-pub trait ProbeResultMessage {
-    /// Outcome with the error's `Display` text.
-    fn drip_outcome_with_message(&self) -> Outcome;
-}
-
 /// Fallback for every other return type: success.
 pub trait ProbePlain {
     /// Always [`Outcome::Ok`].
     fn drip_outcome(&self) -> Outcome;
-    /// Always [`Outcome::Ok`].
-    fn drip_outcome_with_message(&self) -> Outcome;
 }
 
 impl<T, E> ProbeResult for Probe<'_, Result<T, E>> {
@@ -126,9 +118,20 @@ impl<T, E> ProbeResult for Probe<'_, Result<T, E>> {
     }
 }
 
-impl<T, E: core::fmt::Display> ProbeResultMessage for Probe<'_, Result<T, E>> {
+/// What `error_message` needs: a `Result` whose error type is `Display`.
+#[diagnostic::on_unimplemented(
+    message = "`error_message` needs the function to return `Result<_, E>` with `E: Display`, not `{Self}`",
+    label = "`error_message` given here",
+    note = "`error_message` sends the error's `Display` text (redacted); implement `Display` for the error type, or remove `error_message` to send only the error's type name"
+)]
+pub trait ErrorMessage {
+    /// Outcome with the error's `Display` text.
+    fn drip_outcome_with_message(&self) -> Outcome;
+}
+
+impl<T, E: core::fmt::Display> ErrorMessage for Result<T, E> {
     fn drip_outcome_with_message(&self) -> Outcome {
-        match self.0 {
+        match self {
             Ok(_) => Outcome::Ok,
             Err(e) => Outcome::Err {
                 kind: short_type_name::<E>(),
@@ -138,11 +141,23 @@ impl<T, E: core::fmt::Display> ProbeResultMessage for Probe<'_, Result<T, E>> {
     }
 }
 
+/// The outcome of a function declared with `error_message`.
+///
+/// ```
+/// use drip_runtime::private::{outcome_with_message, Outcome};
+/// let out: Result<(), std::fmt::Error> = Err(std::fmt::Error);
+/// assert_eq!(
+///     outcome_with_message(&out),
+///     Outcome::Err { kind: "Error", message: Some("an error occurred when formatting an argument".into()) },
+/// );
+/// ```
+#[inline]
+pub fn outcome_with_message<R: ErrorMessage>(out: &R) -> Outcome {
+    out.drip_outcome_with_message()
+}
+
 impl<T: ?Sized> ProbePlain for &Probe<'_, T> {
     fn drip_outcome(&self) -> Outcome {
-        Outcome::Ok
-    }
-    fn drip_outcome_with_message(&self) -> Outcome {
         Outcome::Ok
     }
 }

@@ -7,7 +7,7 @@
 use drip_runtime::metadata::Value;
 use drip_runtime::model::RunStatus;
 use drip_runtime::private::{
-    LiteralValue, Outcome, Probe, RunSite, ToolSite, run_enter, tool_enter,
+    LiteralValue, Outcome, Probe, RunSite, ToolSite, outcome_with_message, run_enter, tool_enter,
 };
 use drip_runtime::testing::{CapturedRun, capture};
 use std::fmt;
@@ -59,9 +59,9 @@ async fn search(
     .await;
     {
         #[allow(unused_imports)]
-        use drip_runtime::private::{ProbePlain as _, ProbeResult as _, ProbeResultMessage as _};
+        use drip_runtime::private::{ProbePlain as _, ProbeResult as _};
         let outcome = if site.error_message {
-            (&Probe(&out)).drip_outcome_with_message()
+            outcome_with_message(&out)
         } else {
             (&Probe(&out)).drip_outcome()
         };
@@ -75,22 +75,22 @@ async fn search(
 /// as in generated code.
 macro_rules! agent {
     ($site:expr, $customer:expr, $body:expr) => {
+        agent!(@outcome $site, $customer, $body, out => {
+            #[allow(unused_imports)]
+            use drip_runtime::private::{ProbePlain as _, ProbeResult as _};
+            (&Probe(&out)).drip_outcome()
+        })
+    };
+    // `#[drip::run(error_message)]`: the return type must be a `Result` with a `Display` error.
+    (message: $site:expr, $customer:expr, $body:expr) => {
+        agent!(@outcome $site, $customer, $body, out => outcome_with_message(&out))
+    };
+    (@outcome $site:expr, $customer:expr, $body:expr, $out:ident => $outcome:expr) => {
         async {
             let run = run_enter($site, $customer, None);
-            let out = run.instrument($body).await;
-            {
-                #[allow(unused_imports)]
-                use drip_runtime::private::{
-                    ProbePlain as _, ProbeResult as _, ProbeResultMessage as _,
-                };
-                let outcome = if $site.error_message {
-                    (&Probe(&out)).drip_outcome_with_message()
-                } else {
-                    (&Probe(&out)).drip_outcome()
-                };
-                run.finish(outcome);
-            }
-            out
+            let $out = run.instrument($body).await;
+            run.finish($outcome);
+            $out
         }
     };
 }
@@ -165,7 +165,7 @@ async fn err_run_fails_with_the_error_kind_as_code() {
 #[tokio::test]
 async fn err_run_with_error_message_carries_the_message() {
     let cap = capture();
-    let _ = agent!(&RUN_WITH_MESSAGE, "cus_1", async {
+    let _ = agent!(message: &RUN_WITH_MESSAGE, "cus_1", async {
         Err::<(), _>(SearchError("quota exhausted"))
     })
     .await;

@@ -156,7 +156,8 @@ pub(crate) struct Wrapper<'a> {
     /// An expression creating the guard (`ToolCall` / `RunGuard`).
     pub enter: TokenStream,
     pub metadata: &'a CheckedMetadata,
-    pub error_message: bool,
+    /// The span of `error_message`, if given.
+    pub error_message: Option<Span>,
     pub invoke: Invoke,
 }
 
@@ -296,31 +297,23 @@ impl Wrapper<'_> {
     /// specialisation: `Result` (`Err` → error), anything else → success.
     fn outcome(&self, out: &Ident) -> TokenStream {
         let p = &self.private;
-        let outcome = local("__drip_outcome");
         let plain = quote! {{
             #[allow(unused_imports)]
             use #p::{ProbePlain as _, ProbeResult as _};
             (&#p::Probe(&#out)).drip_outcome()
         }};
-        if !self.error_message {
+        let Some(span) = self.error_message else {
             return plain;
-        }
-        // Kind first, then the message if the error type is `Display`: an
-        // error without `Display` still counts as an error, only textless.
-        let message = local("__drip_message");
-        let text = local("__drip_text");
+        };
+        // A bound, not a specialisation: `error_message` on a return type
+        // that is not `Result<_, impl Display>` is a compile error pointing
+        // at `error_message`, instead of a message silently never sent.
+        // The argument carries `error_message`'s span, so that is where the
+        // compiler points. (Only generated code is in scope in this block.)
+        let result = Ident::new("__drip_result", span);
         quote! {{
-            let mut #outcome = #plain;
-            if let #p::Outcome::Err { message: #message, .. } = &mut #outcome {
-                #[allow(unused_imports)]
-                use #p::{ProbePlain as _, ProbeResultMessage as _};
-                if let #p::Outcome::Err { message: #text, .. } =
-                    (&#p::Probe(&#out)).drip_outcome_with_message()
-                {
-                    *#message = #text;
-                }
-            }
-            #outcome
+            let #result = &#out;
+            #p::outcome_with_message(#result)
         }}
     }
 

@@ -32,7 +32,7 @@ fn generate(target: Target, plan: &RunPlan) -> TokenStream {
     let p = quote!(#krate::__private);
     let workflow = &plan.workflow;
     let metadata = common::literal_metadata(&p, &plan.metadata);
-    let error_message = plan.error_message;
+    let error_message = plan.error_message.is_some();
     let stream = plan.stream;
     let customer = &plan.customer;
     let correlation_id = match &plan.correlation_id {
@@ -61,7 +61,7 @@ fn generate(target: Target, plan: &RunPlan) -> TokenStream {
         guard: common::local("__drip_run"),
         enter,
         metadata: &plan.metadata,
-        error_message,
+        error_message: plan.error_message,
         invoke: Invoke::Scoped,
     }
     .function(target)

@@ -32,7 +32,7 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
     let p = quote!(#krate::__private);
     let name = &plan.name;
     let metadata = common::literal_metadata(&p, &plan.metadata);
-    let error_message = plan.error_message;
+    let error_message = plan.error_message.is_some();
     let site = common::local("__DRIP_SITE");
     let (meter, enter) = match &plan.metered {
         None => (
@@ -65,7 +65,7 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
         guard: common::local("__drip_call"),
         enter,
         metadata: &plan.metadata,
-        error_message,
+        error_message: plan.error_message,
         invoke: Invoke::Direct,
     }
     .function(target)

@@ -50,6 +50,9 @@ mod tests {
         let start = now();
         let later = std::thread::spawn(now).join().expect("thread");
         assert!(later.saturating_duration_since(start) <= Duration::from_secs(5));
-        assert!(later >= start, "a later reading on another thread was earlier");
+        assert!(
+            later >= start,
+            "a later reading on another thread was earlier"
+        );
     }
 }

@@ -7,10 +7,10 @@
 //! push. The key is still made once per event, before anything is sent, so
 //! every retry and spool replay carries the same key.
 
+use super::clock::Tick;
 use crate::metadata::{Metadata, Value};
 use crate::model::{Event, ToolStatus};
 use crate::private::ToolSite;
-use super::clock::Tick;
 use std::time::Duration;
 
 /// Run-time metadata values given by generated code (keys checked at compile time).

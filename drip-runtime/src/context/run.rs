@@ -1,5 +1,6 @@
 //! A run: its identity, its buffered events, and how it ends.
 
+use super::clock::{self, Tick};
 use super::current;
 use super::pending::{PendingEvent, RuntimeValues};
 use super::sink::Sink;
@@ -11,7 +12,6 @@ use crate::private::{Outcome, RunSite};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use super::clock::{self, Tick};
 use std::time::{Duration, SystemTime};
 
 /// Events a record-mode run keeps before it switches to streaming.
@@ -244,12 +244,11 @@ impl RunState {
         let pending = std::mem::take(&mut buf.events);
         let external_run_id = self.external_run_id.clone();
         let anchor = self.anchor();
-        let submission = Submission::deferred(pending.len() as u64, move || {
-            Envelope::StreamEvents {
+        let submission =
+            Submission::deferred(pending.len() as u64, move || Envelope::StreamEvents {
                 external_run_id,
                 events: anchor.build(pending),
-            }
-        });
+            });
         self.sink.send(submission, None);
     }
 
@@ -276,7 +275,6 @@ impl RunState {
         }
         metadata
     }
-
 
     pub(crate) fn workflow(&self) -> &'static str {
         self.site.workflow

@@ -1,5 +1,6 @@
 //! A `#[drip::tool]` call in progress.
 
+use super::clock::{self, Tick};
 use super::current;
 use super::pending::{
     PendingEvent, RuntimeValues, ToolExtra, ToolRecord, merge_user_metadata, millis,
@@ -11,7 +12,6 @@ use crate::delivery::{Envelope, UsageRecord};
 use crate::metadata::{Metadata, Value};
 use crate::model::{ToolStatus, idempotency};
 use crate::private::{Outcome, ToolSite};
-use super::clock::{self, Tick};
 use std::sync::Arc;
 
 /// A tool call in progress, made by generated code for `#[drip::tool]`.
