@@ -66,10 +66,38 @@
 //! a wrapped call costs one atomic load.
 #![forbid(unsafe_code)]
 
-pub use drip_macros::{metadata, run, tool};
+pub use drip_macros::{run, tool};
 pub use drip_runtime::*;
+
+/// Builds a [`Metadata`] whose keys — and literal values — are checked at
+/// compile time against the same allowlist the runtime uses.
+///
+/// ```
+/// let latency = std::time::Duration::from_millis(12);
+/// let m = drip::metadata!(model = "gpt-4o", latencyMs = latency.as_millis() as u64, cached_tokens = 0);
+/// assert_eq!(m.get("model"), Some(&drip::Value::from("gpt-4o")));
+/// assert_eq!(m.get("latency_ms"), Some(&drip::Value::from(12u64)));
+/// assert_eq!(m.len(), 3);
+/// ```
+///
+/// Keys naming secrets (`api_key`, `password`, …), content (`prompt`,
+/// `response`, …) or personal data (`email`, `phone`, …) do not compile; nor do
+/// keys outside the allowlist (extend it with `[package.metadata.drip]
+/// allowed-metadata = [...]` in your `Cargo.toml`), nested values, or string
+/// literals that look like a secret or an e-mail address.
+///
+/// It finds the `drip` crate through `$crate`, so it also works when `drip`
+/// is renamed in `Cargo.toml` or re-exported by another crate (the attribute
+/// macros need `crate = path` for that).
+#[macro_export]
+macro_rules! metadata {
+    ($($entries:tt)*) => {
+        $crate::__private::metadata!(crate = $crate; $($entries)*)
+    };
+}
 
 #[doc(hidden)]
 pub mod __private {
+    pub use drip_macros::metadata;
     pub use drip_runtime::private::*;
 }

@@ -24,12 +24,14 @@ fn fixture_workspace() -> PathBuf {
         "allowed/src/lib.rs",
         "denied/Cargo.toml",
         "denied/src/lib.rs",
+        "renamed/Cargo.toml",
+        "renamed/src/lib.rs",
     ];
     for file in files {
         let text = std::fs::read_to_string(repo.join(FIXTURE).join(file)).expect("fixture file");
         let text = text.replace(
-            "drip = { path = \"../../..\" }",
-            &format!("drip = {{ path = {:?} }}", repo.display().to_string()),
+            "path = \"../../..\"",
+            &format!("path = {:?}", repo.display().to_string()),
         );
         write_if_changed(&dest.join(file), &text);
     }
@@ -77,6 +79,15 @@ fn project_extension_is_read_from_the_users_manifest() {
         allowed.status.success(),
         "the fixture using listed keys should compile:\n{}",
         stderr(&allowed)
+    );
+
+    // A crate that knows drip by another name: `metadata!` finds it through
+    // `$crate`, the attributes through `crate = …`; no `::drip` path exists there.
+    let renamed = cargo_check(&workspace, "fixture-renamed");
+    assert!(
+        renamed.status.success(),
+        "the macros should work with drip renamed to `telemetry`:\n{}",
+        stderr(&renamed)
     );
 
     // A denied key in the manifest is an error naming the key and the manifest.

@@ -126,22 +126,14 @@ pub fn run(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run::expand(args.into(), item.into()).into()
 }
 
-/// Builds a `drip::Metadata` whose keys — and literal values — are checked at
-/// compile time against the same allowlist the runtime uses.
+/// The implementation of `drip::metadata!`; use it through the `drip` crate,
+/// whose `macro_rules!` wrapper passes its own path (`crate = $crate;`) so
+/// the generated code finds `drip` however it is named.
 ///
 /// ```
-/// let latency = std::time::Duration::from_millis(12);
-/// let m = drip::metadata!(model = "gpt-4o", latencyMs = latency.as_millis() as u64, cached_tokens = 0);
-/// assert_eq!(m.get("model"), Some(&drip::Value::from("gpt-4o")));
-/// assert_eq!(m.get("latency_ms"), Some(&drip::Value::from(12u64)));
-/// assert_eq!(m.len(), 3);
+/// let m = drip::metadata!(model = "gpt-4o", cached_tokens = 0);
+/// assert_eq!(m.len(), 2);
 /// ```
-///
-/// Keys naming secrets (`api_key`, `password`, …), content (`prompt`,
-/// `response`, …) or personal data (`email`, `phone`, …) do not compile; nor do
-/// keys outside the allowlist (extend it with `[package.metadata.drip]
-/// allowed-metadata = [...]` in your `Cargo.toml`), nested values, or string
-/// literals that look like a secret or an e-mail address.
 #[proc_macro]
 pub fn metadata(input: TokenStream) -> TokenStream {
     expand::metadata::expand(input.into()).into()

@@ -84,6 +84,37 @@ pub(crate) fn parse_entries(tokens: TokenStream) -> syn::Result<Vec<Entry>> {
     parse_entries_in.parse2(tokens)
 }
 
+/// The input of `metadata!`: an optional `crate = PATH;` (how the facade's
+/// `macro_rules!` wrapper passes `$crate`), then the entries.
+pub(crate) struct MetadataInput {
+    /// Tokens of the crate path, kept verbatim: `$crate` is not a syn `Path`.
+    pub krate: Option<TokenStream>,
+    pub entries: TokenStream,
+}
+
+pub(crate) fn split_metadata_input(tokens: TokenStream) -> MetadataInput {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let starts_with_crate = matches!(
+        (trees.first(), trees.get(1)),
+        (Some(TokenTree::Ident(k)), Some(TokenTree::Punct(eq)))
+            if k == "crate" && eq.as_char() == '='
+    );
+    let end = trees
+        .iter()
+        .position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ';'));
+    match (starts_with_crate, end) {
+        (true, Some(end)) if end > 2 => MetadataInput {
+            krate: Some(trees[2..end].iter().cloned().collect()),
+            entries: trees[end + 1..].iter().cloned().collect(),
+        },
+        _ => MetadataInput {
+            krate: None,
+            entries: tokens,
+        },
+    }
+}
+
 fn parse_entries_in(input: ParseStream) -> syn::Result<Vec<Entry>> {
     let mut entries = Vec::new();
     while !input.is_empty() {
@@ -401,7 +432,7 @@ fn path_value(arg: Arg, diag: &mut Diagnostics) -> Option<Path> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ArgValue, closest, parse_args, parse_entries};
+    use super::{ArgValue, closest, parse_args, parse_entries, split_metadata_input};
     use quote::quote;
 
     #[test]
@@ -443,5 +474,16 @@ mod tests {
             Some("workflow")
         );
         assert_eq!(closest("timeout", &["name", "meter"]), None);
+    }
+
+    #[test]
+    fn metadata_input_takes_an_optional_leading_crate_path() {
+        let input = split_metadata_input(quote!(crate = ::my::drip; model = "gpt-4o", n = 1));
+        assert_eq!(input.krate.unwrap().to_string(), quote!(::my::drip).to_string());
+        assert_eq!(parse_entries(input.entries).unwrap().len(), 2);
+
+        let plain = split_metadata_input(quote!(model = "gpt-4o"));
+        assert!(plain.krate.is_none());
+        assert_eq!(parse_entries(plain.entries).unwrap().len(), 1);
     }
 }

@@ -10,12 +10,16 @@ use quote::quote;
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let mut diag = Diagnostics::new();
-    let entries = match parse::parse_entries(input) {
+    let input = parse::split_metadata_input(input);
+    let p = match &input.krate {
+        Some(krate) => quote!(#krate::__private),
+        None => quote!(::drip::__private),
+    };
+    let entries = match parse::parse_entries(input.entries) {
         Ok(entries) => entries,
         Err(error) => return error.to_compile_error(),
     };
     let checked = validate::metadata(&entries, Span::call_site(), &mut diag);
-    let p = quote!(::drip::__private);
     if let Some(error) = diag.into_error() {
         // Still a `Metadata` value, so the surrounding code keeps type-checking.
         let error = error.to_compile_error();
