@@ -479,7 +479,10 @@ mod tests {
     #[test]
     fn metadata_input_takes_an_optional_leading_crate_path() {
         let input = split_metadata_input(quote!(crate = ::my::drip; model = "gpt-4o", n = 1));
-        assert_eq!(input.krate.unwrap().to_string(), quote!(::my::drip).to_string());
+        assert_eq!(
+            input.krate.unwrap().to_string(),
+            quote!(::my::drip).to_string()
+        );
         assert_eq!(parse_entries(input.entries).unwrap().len(), 2);
 
         let plain = split_metadata_input(quote!(model = "gpt-4o"));
