@@ -66,8 +66,12 @@ impl PendingEvent {
         match self {
             PendingEvent::Ready(event) => *event,
             PendingEvent::Tool(call) => {
-                let mut event = Event::tool_call(call.site.name, call.elapsed, call.status);
-                event.timestamp = timestamp_of(call.ended);
+                let mut event = Event::tool_call_at(
+                    call.site.name,
+                    call.elapsed,
+                    call.status,
+                    timestamp_of(call.ended),
+                );
                 let ToolExtra {
                     error_type,
                     error_message,

@@ -136,9 +136,14 @@ impl Dispatcher {
         let mut run_slot: HashMap<&str, usize> = HashMap::new();
         for (i, env) in envelopes.iter().enumerate() {
             match env {
-                Envelope::Run(run) => {
-                    let (me, p, run) = (self.clone(), progress.clone(), run.clone());
-                    jobs.push(Box::pin(async move { me.record_run(i, run, &p).await }));
+                Envelope::Run(_) => {
+                    // The run is read in place: a whole run can be thousands of events.
+                    let (me, p, envs) = (self.clone(), progress.clone(), envelopes.clone());
+                    jobs.push(Box::pin(async move {
+                        if let Envelope::Run(run) = &envs[i] {
+                            me.record_run(i, run, &p).await;
+                        }
+                    }));
                 }
                 Envelope::Usage(usage) => {
                     let (me, p, usage) = (self.clone(), progress.clone(), usage.clone());
@@ -270,7 +275,7 @@ impl Dispatcher {
         progress.settle(index, 1);
     }
 
-    async fn record_run(&self, index: usize, run: FinishedRun, progress: &Progress) {
+    async fn record_run(&self, index: usize, run: &FinishedRun, progress: &Progress) {
         let n = run.events.len() as u64;
         let result = self
             .retrying(n, || {
@@ -304,7 +309,7 @@ impl Dispatcher {
                 Counters::add(&self.counters.sent, n - dups);
             }
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, n),
-            Err(e) => self.reject(&Envelope::Run(run), &e),
+            Err(e) => self.reject(&Envelope::Run(run.clone()), &e),
         }
         progress.settle(index, 1);
     }

@@ -95,6 +95,11 @@ impl Event {
     /// assert!(e.metadata.is_none());
     /// ```
     pub fn new(event_type: impl Into<String>) -> Self {
+        Event::new_at(event_type, time::now_rfc3339())
+    }
+
+    /// A bare event with a timestamp already made (buffered run events).
+    pub(crate) fn new_at(event_type: impl Into<String>, timestamp: String) -> Self {
         Event {
             event_type: event_type.into(),
             quantity: None,
@@ -107,7 +112,7 @@ impl Event {
             span_id: None,
             metadata: None,
             idempotency_key: idempotency::new_key("evt"),
-            timestamp: time::now_rfc3339(),
+            timestamp,
         }
     }
 
@@ -130,7 +135,17 @@ impl Event {
     /// assert_eq!(m.get("duration_ms"), Some(&1500.into()));
     /// ```
     pub fn tool_call(name: impl Into<String>, duration: Duration, status: ToolStatus) -> Self {
-        let mut e = Event::new("tool.call");
+        Event::tool_call_at(name, duration, status, time::now_rfc3339())
+    }
+
+    /// [`Event::tool_call`] that ended at `timestamp` (RFC 3339).
+    pub(crate) fn tool_call_at(
+        name: impl Into<String>,
+        duration: Duration,
+        status: ToolStatus,
+        timestamp: String,
+    ) -> Self {
+        let mut e = Event::new_at("tool.call", timestamp);
         e.quantity = Some(1.0);
         e.units = Some("calls".into());
         let m = e.metadata_mut();

@@ -17,12 +17,36 @@ pub fn rfc3339(t: SystemTime) -> String {
     let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    let (hh, mm, ss) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    if !(0..=9999).contains(&y) {
+        return format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{millis:03}Z");
+    }
+    // Every run event gets one of these on the transport thread: digits by
+    // hand, one allocation, instead of the formatting machinery.
+    let mut out = String::with_capacity(24);
+    push_digits(&mut out, y, 4);
+    out.push('-');
+    push_digits(&mut out, i64::from(m), 2);
+    out.push('-');
+    push_digits(&mut out, i64::from(d), 2);
+    out.push('T');
+    push_digits(&mut out, hh, 2);
+    out.push(':');
+    push_digits(&mut out, mm, 2);
+    out.push(':');
+    push_digits(&mut out, ss, 2);
+    out.push('.');
+    push_digits(&mut out, millis, 3);
+    out.push('Z');
+    out
+}
+
+/// Appends the last `width` decimal digits of `n` (0 ≤ n), zero-padded.
+fn push_digits(out: &mut String, n: i64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (n / 10_i64.pow(place)) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// The current time as RFC 3339.
@@ -42,4 +66,43 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::time::Duration;
+
+    fn at(ms: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn known_instants() {
+        assert_eq!(rfc3339(at(0)), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(at(951_782_400_007)), "2000-02-29T00:00:00.007Z");
+        assert_eq!(rfc3339(at(1_709_251_199_999)), "2024-02-29T23:59:59.999Z");
+        assert_eq!(rfc3339(at(1_798_761_599_050)), "2026-12-31T23:59:59.050Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH - Duration::from_secs(5)),
+            "1970-01-01T00:00:00.000Z"
+        );
+    }
+
+    proptest! {
+        // The hand-written digits agree with the formatting machinery.
+        #[test]
+        fn agrees_with_format(ms in 0u64..253_402_300_799_999) {
+            let t = at(ms);
+            let secs = (ms / 1000) as i64;
+            let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+            let (y, m, d) = civil_from_days(days);
+            let expected = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+                rem / 3600, (rem % 3600) / 60, rem % 60, ms % 1000
+            );
+            prop_assert_eq!(rfc3339(t), expected);
+        }
+    }
 }
