@@ -325,7 +325,10 @@ fn stop(pipeline: &Arc<Pipeline>, deadline: Duration) -> FlushReport {
 /// fails: when the queue is full the envelope spills to disk (or, by policy,
 /// waits or is dropped and counted).
 pub(crate) fn submit(envelope: impl Into<Submission>) {
-    let envelope = envelope.into();
+    submit_one(envelope.into());
+}
+
+fn submit_one(envelope: Submission) {
     let guard = PIPELINE.read().unwrap_or_else(PoisonError::into_inner);
     match guard.as_ref() {
         Some(p) => p.submit(envelope),

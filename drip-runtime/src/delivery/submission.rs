@@ -11,48 +11,48 @@
 use super::Envelope;
 
 /// An envelope, or the work that makes one.
-pub(crate) struct Submission {
-    items: u64,
-    make: Make,
-}
-
-// The queue held envelopes by value before; boxing the ready one would add an
-// allocation to every submit to save queue slots.
+// One enum, not a struct around one: a submission stays the size of an
+// envelope, which every submit moves into the queue.
+// (The queue held envelopes by value before; boxing the ready one would add
+// an allocation to every submit to save queue slots.)
 #[allow(clippy::large_enum_variant)]
-enum Make {
+pub(crate) enum Submission {
     Ready(Envelope),
-    Deferred(Box<dyn FnOnce() -> Envelope + Send>),
+    Deferred {
+        items: u64,
+        make: Box<dyn FnOnce() -> Envelope + Send>,
+    },
 }
 
 impl Submission {
     /// An envelope that is already built.
     pub(crate) fn ready(envelope: Envelope) -> Self {
-        Submission {
-            items: envelope.items(),
-            make: Make::Ready(envelope),
-        }
+        Submission::Ready(envelope)
     }
 
     /// An envelope of `items` billable items, built by `make` when the
     /// pipeline takes it (on the transport thread, or in the caller's thread
     /// if it has to spill).
     pub(crate) fn deferred(items: u64, make: impl FnOnce() -> Envelope + Send + 'static) -> Self {
-        Submission {
+        Submission::Deferred {
             items,
-            make: Make::Deferred(Box::new(make)),
+            make: Box::new(make),
         }
     }
 
     /// Billable items inside (see [`Envelope::items`]), known without building.
     pub(crate) fn items(&self) -> u64 {
-        self.items
+        match self {
+            Submission::Ready(envelope) => envelope.items(),
+            Submission::Deferred { items, .. } => *items,
+        }
     }
 
     /// The envelope, built now if it was deferred.
     pub(crate) fn into_envelope(self) -> Envelope {
-        match self.make {
-            Make::Ready(envelope) => envelope,
-            Make::Deferred(make) => make(),
+        match self {
+            Submission::Ready(envelope) => envelope,
+            Submission::Deferred { make, .. } => make(),
         }
     }
 }
@@ -60,8 +60,8 @@ impl Submission {
 impl std::fmt::Debug for Submission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Submission")
-            .field("items", &self.items)
-            .field("deferred", &matches!(self.make, Make::Deferred(_)))
+            .field("items", &self.items())
+            .field("deferred", &matches!(self, Submission::Deferred { .. }))
             .finish()
     }
 }
