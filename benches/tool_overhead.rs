@@ -5,7 +5,8 @@
 //! `cargo bench --bench tool_overhead`. The disabled case runs first, before
 //! `drip::init`, and needs `DRIP_API_KEY` unset (as in CI). The enabled cases
 //! deliver to an in-process `drip-emulator`. Goal: ≤ 150 ns added per call
-//! inside a run, ≤ 20 ns outside a run or disabled.
+//! inside a run, ≤ 20 ns outside a run or disabled. (That these paths do not
+//! allocate is a test, `tests/overhead_alloc.rs`, not a benchmark.)
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use drip::Config;
