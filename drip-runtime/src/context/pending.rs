@@ -1,11 +1,13 @@
 //! Events as they wait in a run's buffer.
 //!
-//! A tool call is buffered as a few words of plain data (its static site, two
-//! instants, a status) and only turned into a wire [`Event`] — idempotency key,
-//! RFC 3339 timestamp, metadata map — when the run hands its events to
-//! delivery. That keeps the per-call cost inside a run to one lock and one
-//! push. The key is still made once per event, before anything is sent, so
-//! every retry and spool replay carries the same key.
+//! A tool call is buffered as a few words of plain data (its static site, an
+//! instant, a duration, a status) and only turned into a wire [`Event`] —
+//! idempotency key, RFC 3339 timestamp, metadata map — after the run hands its
+//! events to delivery, by the transport thread as it takes them from the queue
+//! (see `delivery::submission`). That keeps the per-call cost inside a run to
+//! two clock reads, one lock and one push, and the caller's thread free of the
+//! rest. The key is still made once per event, before anything is spooled or
+//! sent, so every retry and spool replay carries the same key.
 
 use super::clock::Tick;
 use crate::metadata::{Metadata, Value};
