@@ -277,6 +277,47 @@ fn render_page(account: &str, page: u32) -> u32 {
     page
 }
 
+static CUSTOMER_LOOKUPS: AtomicUsize = AtomicUsize::new(0);
+
+fn customer_of(account: &str) -> String {
+    CUSTOMER_LOOKUPS.fetch_add(1, Ordering::SeqCst);
+    format!("cus_{account}")
+}
+
+#[drip::tool(customer = customer_of(account), meter = "lookups")]
+fn metered_lookup(account: &str) -> usize {
+    account.len()
+}
+
+#[drip::run(customer = "cus_run")]
+fn agent_doing_lookups() -> usize {
+    metered_lookup("inside")
+}
+
+#[test]
+fn a_metered_tools_customer_is_evaluated_only_when_tracked_as_usage() {
+    let cap = drip::testing::capture();
+    let before = CUSTOMER_LOOKUPS.load(Ordering::SeqCst);
+
+    assert_eq!(agent_doing_lookups(), 6);
+    assert_eq!(
+        CUSTOMER_LOOKUPS.load(Ordering::SeqCst),
+        before,
+        "inside a run the call belongs to the run's customer"
+    );
+    assert_eq!(cap.runs()[0].events.len(), 1);
+
+    assert_eq!(metered_lookup("acme"), 4);
+    assert_eq!(CUSTOMER_LOOKUPS.load(Ordering::SeqCst), before + 1);
+    assert_eq!(cap.usage()[0].customer_id, "cus_acme");
+
+    {
+        let _off = drip::testing::disabled();
+        metered_lookup("off");
+    }
+    assert_eq!(CUSTOMER_LOOKUPS.load(Ordering::SeqCst), before + 1);
+}
+
 #[test]
 fn outside_a_run_a_metered_tool_tracks_usage_for_its_customer() {
     let cap = drip::testing::capture();

@@ -63,7 +63,8 @@ use proc_macro::TokenStream;
 ///   call; by default only the error type's name is sent. The function must
 ///   return `Result<_, E>` with `E: Display` (a compile error otherwise).
 /// - `customer = expr, meter = "…"`: outside a run, track each call as usage
-///   (quantity 1) on `meter` for `customer`. Give both or neither.
+///   (quantity 1) on `meter` for `customer`. Give both or neither. `expr` is
+///   evaluated only then (not inside a run, not with the SDK disabled).
 /// - `crate = path`: where the `drip` crate is, when it is renamed or re-exported.
 ///
 /// The status is `error` when the function returns `Err` (detected on the

@@ -208,6 +208,25 @@ pub fn tool_enter_metered(site: &'static ToolSite, customer: impl CustomerArg) -
     crate::context::tool_enter_metered(site, || customer.into_customer_id())
 }
 
+/// [`tool_enter_metered`] with the customer as a closure, called only when the
+/// call is tracked as usage (outside any run, SDK enabled): what generated
+/// code uses, so `customer = lookup(..)` costs nothing inside a run.
+///
+/// ```
+/// use drip_runtime::private::{tool_enter_metered_with, Outcome, ToolSite};
+/// static TOOL: ToolSite = ToolSite { name: "ocr", metadata: &[], meter: Some("pages"), error_message: false };
+/// let cap = drip_runtime::testing::capture();
+/// tool_enter_metered_with(&TOOL, || "cus_9".to_owned()).finish(Outcome::Ok);
+/// assert_eq!(cap.usage()[0].customer_id, "cus_9");
+/// ```
+#[inline]
+pub fn tool_enter_metered_with(
+    site: &'static ToolSite,
+    customer: impl FnOnce() -> String,
+) -> ToolCall {
+    crate::context::tool_enter_metered(site, customer)
+}
+
 /// Opens a run for `customer`. Inactive when the SDK is disabled.
 #[inline]
 pub fn run_enter(

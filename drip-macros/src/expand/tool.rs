@@ -41,13 +41,12 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
         ),
         Some((customer, meter)) => (
             quote!(::core::option::Option::Some(#meter)),
-            // The customer expression is only evaluated when the SDK is on.
+            // The customer expression is only evaluated when the call is
+            // tracked as usage: SDK on and outside any run.
             quote! {
-                if #p::enabled() {
-                    #p::tool_enter_metered(&#site, &(#customer))
-                } else {
-                    #p::ToolCall::inactive()
-                }
+                #p::tool_enter_metered_with(&#site, || {
+                    #p::CustomerArg::into_customer_id(&(#customer))
+                })
             },
         ),
     };
