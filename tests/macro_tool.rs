@@ -318,6 +318,31 @@ fn a_metered_tools_customer_is_evaluated_only_when_tracked_as_usage() {
     assert_eq!(CUSTOMER_LOOKUPS.load(Ordering::SeqCst), before + 1);
 }
 
+async fn account_owner(account: &str) -> Result<String, std::fmt::Error> {
+    tokio::task::yield_now().await;
+    if account.is_empty() {
+        return Err(std::fmt::Error);
+    }
+    Ok(format!("cus_{account}"))
+}
+
+/// `customer` may await and use `?`: it is evaluated in the tool's own body.
+#[drip::tool(customer = account_owner(account).await?, meter = "ocr_pages")]
+async fn ocr_page(account: &str) -> Result<u32, std::fmt::Error> {
+    Ok(1)
+}
+
+#[tokio::test]
+async fn a_metered_tools_customer_may_await_and_use_question_mark() {
+    let cap = drip::testing::capture();
+    assert_eq!(ocr_page("acme").await, Ok(1));
+    assert_eq!(ocr_page("").await, Err(std::fmt::Error));
+    let usage = cap.usage();
+    assert_eq!(usage.len(), 1, "the failed lookup returned before the call");
+    assert_eq!(usage[0].customer_id, "cus_acme");
+    assert_eq!(usage[0].meter, "ocr_pages");
+}
+
 #[test]
 fn outside_a_run_a_metered_tool_tracks_usage_for_its_customer() {
     let cap = drip::testing::capture();

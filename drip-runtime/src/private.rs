@@ -208,23 +208,27 @@ pub fn tool_enter_metered(site: &'static ToolSite, customer: impl CustomerArg) -
     crate::context::tool_enter_metered(site, || customer.into_customer_id())
 }
 
-/// [`tool_enter_metered`] with the customer as a closure, called only when the
-/// call is tracked as usage (outside any run, SDK enabled): what generated
-/// code uses, so `customer = lookup(..)` costs nothing inside a run.
+/// The first step of a metered tool call: the call itself when no customer
+/// is needed (SDK disabled, or inside a run), `None` when the call is to be
+/// tracked as usage — then generated code evaluates the `customer`
+/// expression in the function's own body (so `.await` and `?` work in it)
+/// and calls [`tool_enter_metered`]. A lookup in `customer = …` thus costs
+/// nothing inside a run.
 ///
 /// ```
-/// use drip_runtime::private::{tool_enter_metered_with, Outcome, ToolSite};
+/// use drip_runtime::private::{tool_begin_metered, tool_enter_metered, Outcome, ToolSite};
 /// static TOOL: ToolSite = ToolSite { name: "ocr", metadata: &[], meter: Some("pages"), error_message: false };
 /// let cap = drip_runtime::testing::capture();
-/// tool_enter_metered_with(&TOOL, || "cus_9".to_owned()).finish(Outcome::Ok);
+/// let call = match tool_begin_metered(&TOOL) {
+///     Some(call) => call,
+///     None => tool_enter_metered(&TOOL, "cus_9"),
+/// };
+/// call.finish(Outcome::Ok);
 /// assert_eq!(cap.usage()[0].customer_id, "cus_9");
 /// ```
 #[inline]
-pub fn tool_enter_metered_with(
-    site: &'static ToolSite,
-    customer: impl FnOnce() -> String,
-) -> ToolCall {
-    crate::context::tool_enter_metered(site, customer)
+pub fn tool_begin_metered(site: &'static ToolSite) -> Option<ToolCall> {
+    crate::context::tool_begin_metered(site)
 }
 
 /// Opens a run for `customer`. Inactive when the SDK is disabled.

@@ -42,11 +42,18 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
         Some((customer, meter)) => (
             quote!(::core::option::Option::Some(#meter)),
             // The customer expression is only evaluated when the call is
-            // tracked as usage: SDK on and outside any run.
-            quote! {
-                #p::tool_enter_metered_with(&#site, || {
-                    #p::CustomerArg::into_customer_id(&(#customer))
-                })
+            // tracked as usage (SDK on, outside any run), and in the body
+            // itself, so `.await` and `?` work in it.
+            {
+                let begun = common::local("__drip_begun");
+                quote! {
+                    match #p::tool_begin_metered(&#site) {
+                        ::core::option::Option::Some(#begun) => #begun,
+                        ::core::option::Option::None => {
+                            #p::tool_enter_metered(&#site, &(#customer))
+                        }
+                    }
+                }
             },
         ),
     };

@@ -49,7 +49,6 @@ mod tests {
     fn never_goes_backwards_between_threads() {
         let start = now();
         let later = std::thread::spawn(now).join().expect("thread");
-        assert!(later.saturating_duration_since(start) <= Duration::from_secs(5));
         assert!(
             later >= start,
             "a later reading on another thread was earlier"

@@ -38,7 +38,7 @@ pub(crate) use run::run_enter;
 pub(crate) use run::{DEFAULT_RECORD_BUFFER_LIMIT, record_buffer_limit, set_record_buffer_limit};
 #[allow(unused_imports)] // `set_enabled`: for `drip::init` / shutdown.
 pub(crate) use switch::{enabled, set_enabled};
-pub(crate) use tool::{tool_enter, tool_enter_metered};
+pub(crate) use tool::{tool_begin_metered, tool_enter, tool_enter_metered};
 
 /// Installs / removes per-thread test overrides (used by [`crate::testing`]).
 pub(crate) mod test_overrides {

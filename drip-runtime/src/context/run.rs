@@ -12,7 +12,7 @@ use crate::private::{Outcome, RunSite};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 /// Events a record-mode run keeps before it switches to streaming.
 pub(crate) const DEFAULT_RECORD_BUFFER_LIMIT: usize = 1000;
@@ -45,8 +45,8 @@ pub(crate) struct RunState {
     pub(crate) parent_external_run_id: Option<String>,
     pub(crate) correlation_id: Option<String>,
     pub(crate) sink: Sink,
-    started: Tick,
-    started_wall: SystemTime,
+    /// When the run started, on the run clock and the wall clock.
+    started: Anchor,
     /// A panic unwound through the run's own future (see `InRun`).
     panicked: AtomicBool,
     /// The run's code has started executing.
@@ -93,8 +93,10 @@ impl RunState {
             parent_external_run_id: parent.map(|p| p.external_run_id.clone()),
             correlation_id,
             sink,
-            started: clock::now(),
-            started_wall: SystemTime::now(),
+            started: Anchor {
+                at: clock::now(),
+                wall: SystemTime::now(),
+            },
             panicked: AtomicBool::new(false),
             begun: AtomicBool::new(false),
             buffer: Mutex::new(Buffer {
@@ -166,7 +168,7 @@ impl RunState {
     /// Ends the run and hands it to the sink. Only the first call counts.
     fn end(&self, status: RunStatus, error_code: Option<String>, error_message: Option<String>) {
         let mut buf = self.lock();
-        let duration = self.started.elapsed();
+        let duration = self.started.at.elapsed();
         let error_message = error_message.map(|m| crate::privacy::redact_text(&m));
         match buf.phase {
             Phase::Ended => {}
@@ -187,10 +189,10 @@ impl RunState {
                     events: Vec::new(),
                     // The end from the monotonic clock, so the duration the
                     // server stores is the one measured here.
-                    started_at: Some(self.started_wall),
-                    ended_at: Some(self.started_wall + duration),
+                    started_at: Some(self.started.wall),
+                    ended_at: Some(self.started.wall + duration),
                 };
-                let anchor = self.anchor();
+                let anchor = self.started;
                 let submission = Submission::deferred(pending.len() as u64, move || {
                     let mut run = run;
                     run.events = anchor.build(pending);
@@ -243,20 +245,13 @@ impl RunState {
         }
         let pending = std::mem::take(&mut buf.events);
         let external_run_id = self.external_run_id.clone();
-        let anchor = self.anchor();
+        let anchor = self.started;
         let submission =
             Submission::deferred(pending.len() as u64, move || Envelope::StreamEvents {
                 external_run_id,
                 events: anchor.build(pending),
             });
         self.sink.send(submission, None);
-    }
-
-    fn anchor(&self) -> Anchor {
-        Anchor {
-            started: self.started,
-            started_wall: self.started_wall,
-        }
     }
 
     /// The run's metadata: the site's literals, then its sanitised run-time values.
@@ -279,25 +274,20 @@ impl RunState {
     pub(crate) fn workflow(&self) -> &'static str {
         self.site.workflow
     }
-
-    #[allow(dead_code)] // Kept for diagnostics; runs report duration at their end.
-    pub(crate) fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
 }
 
 /// A run's start on the run clock and on the wall clock: what turns the
 /// instants its events were buffered with into timestamps.
 #[derive(Clone, Copy)]
 struct Anchor {
-    started: Tick,
-    started_wall: SystemTime,
+    at: Tick,
+    wall: SystemTime,
 }
 
 impl Anchor {
     /// RFC 3339 time of `at`.
     fn timestamp_of(self, at: Tick) -> String {
-        time::rfc3339(self.started_wall + at.saturating_duration_since(self.started))
+        time::rfc3339(self.wall + at.saturating_duration_since(self.at))
     }
 
     /// Wire events from buffered ones. Runs where the submission is taken:

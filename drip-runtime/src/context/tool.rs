@@ -219,6 +219,16 @@ pub(crate) fn tool_enter(site: &'static ToolSite) -> ToolCall {
     }
 }
 
+/// A metered call that needs no customer: inactive (SDK off) or inside a run.
+/// `None`: outside any run, to be tracked as usage by [`tool_enter_metered`].
+#[inline]
+pub(crate) fn tool_begin_metered(site: &'static ToolSite) -> Option<ToolCall> {
+    if !super::enabled() {
+        return Some(ToolCall::inactive());
+    }
+    current::current().map(|run| ToolCall::in_run(run, site))
+}
+
 /// Starts a metered tool call: inside a run like any tool, outside any run as
 /// usage for `customer` on `site.meter`. `customer` is only evaluated outside a run.
 #[inline]
