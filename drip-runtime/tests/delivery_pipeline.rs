@@ -171,6 +171,45 @@ fn a_record_mode_run_arrives_with_the_duration_it_ran_for() {
 }
 
 #[test]
+fn a_record_mode_run_inside_a_stream_run_arrives_linked_to_it() {
+    use drip_runtime::private::{Outcome, RunSite, run_enter};
+    static PARENT: RunSite = RunSite {
+        workflow: "planner",
+        stream: true,
+        metadata: &[],
+        error_message: false,
+    };
+    static CHILD: RunSite = RunSite {
+        workflow: "researcher",
+        stream: false,
+        metadata: &[],
+        error_message: false,
+    };
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let spool = spool_dir("nested");
+    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+
+    let parent = run_enter(&PARENT, "cus_nested", None);
+    parent.enter_sync(|| run_enter(&CHILD, "cus_nested", None).finish(Outcome::Ok));
+    parent.finish(Outcome::Ok);
+    let report = delivery::shutdown(Duration::from_secs(10));
+    drop(guard);
+    assert_eq!((report.rejected, report.dropped), (0, 0), "{report:?}");
+
+    let runs = emulator.runs();
+    let find = |slug: &str| {
+        runs.iter()
+            .find(|r| r.workflow_slug == slug)
+            .unwrap_or_else(|| panic!("no {slug} run in {runs:?}"))
+    };
+    let (parent, child) = (find("planner"), find("researcher"));
+    assert_eq!(parent.status, "COMPLETED");
+    assert_eq!(child.status, "COMPLETED");
+    assert_eq!(child.parent_run_id.as_deref(), Some(parent.id.as_str()));
+}
+
+#[test]
 fn init_refuses_bad_keys_untrusted_urls_and_a_second_pipeline() {
     let _turn = turn();
     let spool = spool_dir("init");

@@ -285,6 +285,12 @@ impl Dispatcher {
                         .external_run_id(run.external_run_id.clone())
                         .idempotency_key(format!("rec:{}", run.external_run_id));
                 req.correlation_id = run.correlation_id.clone();
+                // Known when the parent is a stream run (its start went
+                // first); a record-mode parent is recorded after its children.
+                req.parent_run_id = run
+                    .parent_external_run_id
+                    .as_deref()
+                    .and_then(|parent| self.runs.get(parent));
                 req.error_code = run.error_code.clone();
                 req.error_message = run.error_message.clone();
                 if !run.metadata.is_empty() {
