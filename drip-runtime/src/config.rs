@@ -107,7 +107,7 @@ impl Default for Config {
             batch_size: 500,
             linger: Duration::from_millis(50),
             usage_concurrency: 8,
-            run_buffer_events: 1_000,
+            run_buffer_events: crate::context::DEFAULT_RECORD_BUFFER_LIMIT,
             shutdown_deadline: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
             max_backoff: Duration::from_secs(10),

@@ -84,12 +84,18 @@ pub enum Error {
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// HTTP statuses worth another attempt: the one list both the client's
+/// attempt loop and [`Error::is_retryable`] use.
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
 impl Error {
     /// Whether the same request may succeed if sent again (408, 429, 5xx that are
     /// retryable, timeouts, connection failures).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Api { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+            Error::Api { status, .. } => is_retryable_status(*status),
             Error::RateLimited { .. } | Error::Timeout | Error::Network { .. } => true,
             _ => false,
         }

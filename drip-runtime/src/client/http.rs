@@ -57,10 +57,7 @@ impl Request {
     }
 }
 
-/// HTTP statuses worth another attempt.
-pub(crate) fn is_retryable_status(status: u16) -> bool {
-    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
-}
+use crate::error::is_retryable_status;
 
 impl Inner {
     /// Sends `req` under the retry policy; `Ok` carries any final status.

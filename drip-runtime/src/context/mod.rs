@@ -34,9 +34,7 @@ pub use tool::ToolCall;
 
 pub(crate) use overrides::Override;
 pub(crate) use run::run_enter;
-#[allow(unused_imports)] // For the delivery pipeline (init / shutdown / Config).
-pub(crate) use run::{DEFAULT_RECORD_BUFFER_LIMIT, record_buffer_limit, set_record_buffer_limit};
-#[allow(unused_imports)] // `set_enabled`: for `drip::init` / shutdown.
+pub(crate) use run::{DEFAULT_RECORD_BUFFER_LIMIT, set_record_buffer_limit};
 pub(crate) use switch::{enabled, set_enabled};
 pub(crate) use tool::{tool_begin_metered, tool_enter, tool_enter_metered};
 

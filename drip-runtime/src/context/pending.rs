@@ -123,8 +123,3 @@ pub(crate) fn merge_user_metadata(
         }
     }
 }
-
-/// Duration in whole milliseconds, saturating.
-pub(crate) fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}

@@ -32,7 +32,6 @@ pub(crate) fn record_buffer_limit() -> usize {
 }
 
 /// Sets [`record_buffer_limit`] for runs started from now on (at least 1).
-#[allow(dead_code)] // For the delivery pipeline's `Config`.
 pub(crate) fn set_record_buffer_limit(limit: usize) {
     RECORD_BUFFER_LIMIT.store(limit.max(1), Ordering::Relaxed);
 }
@@ -202,8 +201,8 @@ impl RunState {
             }
             Phase::Streaming { .. } => {
                 self.announce(&mut buf);
-                self.flush(&mut buf);
                 buf.phase = Phase::Ended;
+                self.flush(&mut buf);
                 let end = StreamEnd {
                     external_run_id: self.external_run_id.clone(),
                     status,
@@ -243,7 +242,12 @@ impl RunState {
         if buf.events.is_empty() {
             return;
         }
-        let pending = std::mem::take(&mut buf.events);
+        // The next batch gets a buffer of its own size, not one regrown from empty.
+        let next = match buf.phase {
+            Phase::Streaming { flush_every, .. } => Vec::with_capacity(flush_every),
+            _ => Vec::new(),
+        };
+        let pending = std::mem::replace(&mut buf.events, next);
         let external_run_id = self.external_run_id.clone();
         let anchor = self.started;
         let submission =

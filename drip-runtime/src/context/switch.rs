@@ -73,7 +73,6 @@ fn lazy_init() -> bool {
 }
 
 /// Switches the SDK on (`drip::init`) or off (shutdown). Keeps test overrides.
-#[allow(dead_code)] // Called by the delivery pipeline's init/shutdown.
 pub(crate) fn set_enabled(on: bool) {
     let base = if on { ENABLED } else { DISABLED };
     let _ = STATE.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {

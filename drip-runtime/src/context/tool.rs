@@ -2,15 +2,13 @@
 
 use super::clock::{self, Tick};
 use super::current;
-use super::pending::{
-    PendingEvent, RuntimeValues, ToolExtra, ToolRecord, merge_user_metadata, millis,
-};
+use super::pending::{PendingEvent, RuntimeValues, ToolExtra, ToolRecord, merge_user_metadata};
 use super::run::RunState;
 use super::sink::Sink;
 use super::warn_once::{WarnOnce, already_warned, warn_once};
 use crate::delivery::{Envelope, UsageRecord};
-use crate::metadata::{Metadata, Value};
-use crate::model::{ToolStatus, idempotency};
+use crate::metadata::Value;
+use crate::model::{ToolStatus, idempotency, tool_call_metadata};
 use crate::private::{Outcome, ToolSite};
 use std::sync::Arc;
 
@@ -185,10 +183,7 @@ impl Active {
                 extra: ToolExtra::new(error_type, message, self.values),
             })),
             Target::Usage(usage) => {
-                let mut metadata = Metadata::new();
-                metadata.insert("tool_name", self.site.name);
-                metadata.insert("status", status.as_str());
-                metadata.insert("duration_ms", millis(elapsed));
+                let mut metadata = tool_call_metadata(self.site.name, elapsed, status);
                 if let Some(kind) = error_type {
                     metadata.insert("error_type", kind);
                 }

@@ -67,7 +67,6 @@ pub(crate) mod spool;
 mod submission;
 mod transport;
 
-#[allow(unused_imports)] // the context module builds these
 pub(crate) use envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord};
 pub use report::{FlushReport, Stats};
 pub(crate) use submission::Submission;
@@ -435,7 +434,6 @@ impl Pipeline {
 /// Called once by the run context on the first instrumented call before
 /// [`init`]. Limits (documented in the module docs): no guard drains it at
 /// exit, so call [`shutdown`] before the process ends to lose nothing.
-#[allow(dead_code)] // called by the run context
 pub(crate) fn lazy_init_from_env() -> bool {
     if current().is_some() {
         return true;

@@ -148,13 +148,7 @@ impl Event {
         let mut e = Event::new_at("tool.call", timestamp);
         e.quantity = Some(1.0);
         e.units = Some("calls".into());
-        let m = e.metadata_mut();
-        m.insert("tool_name", Value::Str(name.into()));
-        m.insert(
-            "duration_ms",
-            Value::Int(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)),
-        );
-        m.insert("status", status.as_str());
+        e.metadata = Some(tool_call_metadata(name, duration, status));
         e
     }
 
@@ -203,4 +197,21 @@ impl Event {
     pub fn metadata_mut(&mut self) -> &mut Metadata {
         self.metadata.get_or_insert_with(Metadata::new)
     }
+}
+
+/// What every tool call carries, as an event or as a usage record:
+/// `tool_name`, `duration_ms` (whole milliseconds, saturating) and `status`.
+pub(crate) fn tool_call_metadata(
+    name: impl Into<String>,
+    duration: Duration,
+    status: ToolStatus,
+) -> Metadata {
+    let mut m = Metadata::new();
+    m.insert("tool_name", Value::Str(name.into()));
+    m.insert(
+        "duration_ms",
+        Value::Int(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)),
+    );
+    m.insert("status", status.as_str());
+    m
 }

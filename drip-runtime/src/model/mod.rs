@@ -22,6 +22,7 @@ mod workflow;
 pub use customer::{CreateCustomer, Customer, CustomerList, CustomerStatus, ListCustomers};
 pub use emitted::{BatchEventOutcome, EventBatchResult, EventEmitted};
 pub use entitlement::{CheckEntitlement, Entitlement};
+pub(crate) use event::tool_call_metadata;
 pub use event::{Event, ToolStatus};
 pub use health::Health;
 pub use record::{RecordRun, RecordRunResult, RecordedEvents, RecordedRun};

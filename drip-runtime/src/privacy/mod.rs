@@ -96,23 +96,8 @@ pub fn redact_text(text: &str) -> String {
 /// manifest (generated code passes them as `&'static str`) and keys the SDK
 /// itself writes. Returns `None` (and counts the drop) when the value must not
 /// be sent; strings come back cut to 256 characters.
-#[allow(dead_code)] // for the run context
 pub(crate) fn sanitize_value(key: &str, value: Value) -> Option<Value> {
     sanitize::sanitize_value(key, value)
-}
-
-/// The trusted path for run-time values of macro sites: keys were checked at
-/// compile time (including the project's `[package.metadata.drip]`
-/// extension, which the runtime may not know), so only the value rules apply.
-/// Use [`sanitize_metadata`] for anything a user built by hand.
-#[allow(dead_code)] // for the run context
-pub(crate) fn sanitize_checked(
-    entries: impl IntoIterator<Item = (&'static str, Value)>,
-) -> Metadata {
-    entries
-        .into_iter()
-        .filter_map(|(key, value)| sanitize::sanitize_value(key, value).map(|v| (key, v)))
-        .collect()
 }
 
 /// Sets the project's own allowed metadata keys at run time, replacing any
@@ -172,7 +157,6 @@ pub fn counters() -> PrivacyCounters {
 /// Registers a secret (the configured API key) that must never be sent as a
 /// value: values containing it are dropped and free text has it redacted.
 /// Strings shorter than 8 characters are ignored.
-#[allow(dead_code)] // called by the client when it is built
 pub(crate) fn register_secret(secret: &str) {
     secrets::register(secret);
 }
@@ -206,12 +190,14 @@ mod tests {
 
     #[test]
     fn checked_keys_skip_the_key_rules_but_not_the_value_rules() {
-        let clean = sanitize_checked([
-            ("plan_tier", Value::from("pro")),
-            ("deployment", Value::from("ada@example.com")),
-        ]);
-        assert_eq!(clean.get("plan_tier"), Some(&Value::from("pro")));
-        assert_eq!(clean.get("deployment"), None);
+        assert_eq!(
+            sanitize_value("plan_tier", Value::from("pro")),
+            Some(Value::from("pro"))
+        );
+        assert_eq!(
+            sanitize_value("deployment", Value::from("ada@example.com")),
+            None
+        );
     }
 
     #[test]
