@@ -353,47 +353,21 @@ impl Config {
 
     /// Checks what can be checked without I/O: key shape and trusted base URL.
     pub(crate) fn validate(&self) -> crate::Result<()> {
-        let key = self.api_key.as_deref().unwrap_or("");
-        let shaped = ["pk_", "sk_"].iter().any(|p| key.starts_with(p)) && key.len() >= 10;
-        if !shaped {
-            return Err(crate::Error::Config {
-                reason: "the API key must start with `pk_` or `sk_` and be at least 10 characters; set DRIP_API_KEY or Config::new(key)".into(),
-            });
-        }
-        if !trusted_base_url(&self.base_url) {
-            return Err(crate::Error::Config {
-                reason: format!(
-                    "base URL `{}` is not trusted: use https, or http to a loopback host, without user-info",
-                    self.base_url
-                ),
-            });
-        }
+        // The client's own rules, so `init` refuses (before it opens a spool)
+        // exactly what the transport's client would.
+        crate::client::KeyKind::check(self.api_key.as_deref().unwrap_or(""))?;
+        crate::client::url::parse_base_url(&self.base_url)?;
         Ok(())
-    }
-}
-
-fn trusted_base_url(raw: &str) -> bool {
-    let Ok(url) = url::Url::parse(raw) else {
-        return false;
-    };
-    if !url.username().is_empty() || url.password().is_some() {
-        return false;
-    }
-    match url.scheme() {
-        "https" => url.host().is_some(),
-        "http" => match url.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        },
-        _ => false,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with_url(url: &str) -> Config {
+        Config::new("sk_test_0123456789").base_url(url)
+    }
 
     #[test]
     fn untrusted_urls_are_refused() {
@@ -403,7 +377,7 @@ mod tests {
             "ftp://localhost/",
             "not a url",
         ] {
-            assert!(!trusted_base_url(url), "{url}");
+            assert!(with_url(url).validate().is_err(), "{url}");
         }
         for url in [
             "https://api.drippay.dev/v1",
@@ -411,7 +385,7 @@ mod tests {
             "http://localhost:1/v1",
             "http://[::1]:1/v1",
         ] {
-            assert!(trusted_base_url(url), "{url}");
+            assert!(with_url(url).validate().is_ok(), "{url}");
         }
     }
 

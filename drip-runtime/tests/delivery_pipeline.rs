@@ -221,7 +221,7 @@ fn init_refuses_bad_keys_untrusted_urls_and_a_second_pipeline() {
             .spool_dir(&spool),
     );
     let message = plain_http.unwrap_err().to_string();
-    assert!(message.contains("not trusted"), "{message}");
+    assert!(message.contains("must use https"), "{message}");
     assert!(
         !message.contains("0123456789"),
         "the key never appears: {message}"

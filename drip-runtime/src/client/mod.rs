@@ -47,7 +47,7 @@ pub(crate) mod prepare;
 mod record;
 mod retry;
 mod runs;
-mod url;
+pub(crate) mod url;
 mod usage;
 mod workflows;
 
@@ -98,7 +98,7 @@ impl KeyKind {
 
     /// Checks a key's shape and says which kind it is. The key is never quoted
     /// in the error.
-    fn of(key: &str) -> Result<KeyKind> {
+    pub(crate) fn check(key: &str) -> Result<KeyKind> {
         let kind = if key.starts_with("pk_") {
             KeyKind::Public
         } else if key.starts_with("sk_") {
@@ -327,7 +327,7 @@ impl ClientBuilder {
         let key = self.api_key.ok_or_else(|| Error::Config {
             reason: "no API key; call .api_key(…) or set DRIP_API_KEY".into(),
         })?;
-        let key_kind = KeyKind::of(&key)?;
+        let key_kind = KeyKind::check(&key)?;
         let base = url::parse_base_url(self.base_url.as_deref().unwrap_or(url::DEFAULT_BASE_URL))?;
         let mut auth =
             HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| Error::Config {

@@ -7,8 +7,7 @@
 use crate::error::{Error, Result};
 use url::{Host, Url};
 
-/// The hosted API.
-pub(crate) const DEFAULT_BASE_URL: &str = "https://api.drippay.dev/v1";
+pub(crate) use crate::config::DEFAULT_BASE_URL;
 
 /// Parses and checks a base URL; the result has no trailing slash.
 pub(crate) fn parse_base_url(raw: &str) -> Result<Url> {
