@@ -29,6 +29,8 @@ pub mod privacy;
 #[doc(hidden)]
 pub mod private;
 #[cfg(feature = "client")]
+mod random;
+#[cfg(feature = "client")]
 pub mod testing;
 #[cfg(feature = "client")]
 pub mod webhook;

@@ -53,6 +53,7 @@ mod workflows;
 
 pub use admin::Admin;
 pub use retry::RetryPolicy;
+pub(crate) use retry::equal_jitter;
 pub use runs::TimelinePages;
 
 use crate::error::{Error, Result};

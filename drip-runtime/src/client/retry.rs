@@ -4,7 +4,6 @@
 
 use crate::error::Error;
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant};
 
 /// How a client retries one logical call.
@@ -87,12 +86,7 @@ impl RetryPolicy {
     /// exponential delay with "equal jitter" (half fixed, half random), so
     /// synchronised clients spread out but never retry immediately.
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(retry.min(20)));
-        let capped = exp.min(self.max_backoff);
-        let half = capped / 2;
-        half + half.mul_f64(jitter_fraction())
+        equal_jitter(self.initial_backoff, self.max_backoff, retry)
     }
 
     /// Runs `attempt` until it succeeds, fails permanently, or the policy is spent.
@@ -142,14 +136,15 @@ impl From<Error> for Failure {
     }
 }
 
-/// A fraction in [0, 1) from the randomly keyed std hasher; jitter needs no
-/// cryptographic quality and no extra dependency.
-fn jitter_fraction() -> f64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        h.write_u128(d.as_nanos());
-    }
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+/// Capped exponential backoff with equal jitter: a random point in the upper
+/// half of `min(max, initial · 2^retry)`. The one formula behind the client's
+/// retries and the delivery pipeline's.
+pub(crate) fn equal_jitter(initial: Duration, max: Duration, retry: u32) -> Duration {
+    let capped = initial
+        .saturating_mul(2u32.saturating_pow(retry.min(20)))
+        .min(max);
+    let half = capped / 2;
+    half + half.mul_f64(crate::random::fraction())
 }
 
 /// Parses `Retry-After`: delta seconds or an HTTP date.

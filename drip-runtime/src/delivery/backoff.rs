@@ -1,34 +1,12 @@
 //! Retry pauses: capped exponential backoff with jitter, at least the
 //! server's `Retry-After`.
 
-use std::cell::Cell;
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 const INITIAL: Duration = Duration::from_millis(100);
 /// A `Retry-After` longer than this is treated as this (a misbehaving server
 /// must not park the transport for hours).
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
-
-/// A cheap, non-cryptographic random number (jitter, file name nonces).
-pub(crate) fn random_u64() -> u64 {
-    thread_local! {
-        static STATE: Cell<u64> = Cell::new({
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u32(std::process::id());
-            h.finish() | 1
-        });
-    }
-    STATE.with(|s| {
-        // xorshift64*
-        let mut x = s.get();
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        s.set(x);
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    })
-}
 
 /// The pause before attempt `attempt + 1` (`attempt` starts at 0): a random
 /// point in the upper half of `min(max, 100 ms * 2^attempt)`, and never less
@@ -37,11 +15,7 @@ pub(crate) fn random_u64() -> u64 {
 /// Half-jitter keeps a floor under the pause (so a flapping server is not
 /// hammered) while still spreading many clients apart.
 pub(crate) fn pause(attempt: u32, max: Duration, retry_after: Option<Duration>) -> Duration {
-    let exp = INITIAL.saturating_mul(1u32 << attempt.min(20));
-    let ceiling = exp.min(max.max(INITIAL));
-    let half = ceiling / 2;
-    let jitter_ms = random_u64() % (half.as_millis() as u64 + 1);
-    let jittered = half + Duration::from_millis(jitter_ms);
+    let jittered = crate::client::equal_jitter(INITIAL, max.max(INITIAL), attempt);
     match retry_after {
         Some(ra) => jittered.max(ra.min(RETRY_AFTER_CAP)),
         None => jittered,

@@ -8,7 +8,6 @@
 //! and the counter makes keys unique inside the process. Making a key costs no
 //! syscall and no lock.
 
-use std::hash::{BuildHasher, Hasher};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -16,14 +15,7 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn process_nonce() -> u64 {
     static NONCE: OnceLock<u64> = OnceLock::new();
-    *NONCE.get_or_init(|| {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u32(std::process::id());
-        if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-            h.write_u128(d.as_nanos());
-        }
-        h.finish()
-    })
+    *NONCE.get_or_init(crate::random::seed)
 }
 
 /// A new key, e.g. `evt_9f3c…_1a`. Never repeats within or across processes

@@ -72,7 +72,7 @@ impl Spool {
         let process_tag = format!(
             "{:08x}{:06x}",
             std::process::id(),
-            crate::delivery::backoff::random_u64() & 0xff_ffff
+            crate::random::random_u64() & 0xff_ffff
         );
         Ok(Spool {
             dir,
