@@ -153,8 +153,7 @@ fn parse_key(input: ParseStream) -> syn::Result<EntryKey> {
             "expected a metadata key, like `model = \"gpt-4o\"` or `\"query-hash\" = h`",
         )
     })?;
-    let text = ident.to_string();
-    let text = text.strip_prefix("r#").map(str::to_owned).unwrap_or(text);
+    let text = ident.unraw().to_string();
     Ok(EntryKey {
         text,
         span: ident.span(),
@@ -296,26 +295,7 @@ fn unknown(name: &Ident, attribute: &str, known: &[&str], diag: &mut Diagnostics
 
 /// The known name within edit distance 2 of `text`, if any.
 fn closest<'a>(text: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (edit_distance(text, k), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut row = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            row[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(row[j] + 1);
-        }
-        prev = row;
-    }
-    prev[b.len()]
+    drip_runtime::fields::closest_in(text, known, 2)
 }
 
 fn flag(arg: Arg, diag: &mut Diagnostics) -> Option<Span> {

@@ -13,6 +13,7 @@ use drip_runtime::fields::{self, KeyRefusal};
 use proc_macro2::Span;
 use std::path::PathBuf;
 use std::sync::Arc;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit, LitStr, Path, UnOp};
 
@@ -182,11 +183,7 @@ fn default_crate() -> Path {
 }
 
 fn ident_text(ident: &Ident) -> String {
-    let text = ident.to_string();
-    match text.strip_prefix("r#") {
-        Some(raw) => raw.to_owned(),
-        None => text,
-    }
+    ident.unraw().to_string()
 }
 
 /// `research_agent` → `research-agent`, `researchAgent` → `research-agent`.
@@ -328,7 +325,7 @@ fn load_extension(span: Span, diag: &mut Diagnostics) -> Arc<ProjectExtension> {
                 format_args!(
                     "`{listed}` is listed in `[package.metadata.drip] allowed-metadata` of {}, but it {}",
                     extension.manifest.display(),
-                    why_refused(listed, &refusal)
+                    refusal.reason()
                 ),
                 "remove it from the manifest: secrets, content and personal data can never be allowed",
             );
@@ -352,10 +349,7 @@ fn report_key_refusal(
         }
         _ => String::new(),
     };
-    let reason = format!(
-        "metadata key `{written}`{read_as} {}",
-        why_refused(written, refusal)
-    );
+    let reason = format!("metadata key `{written}`{read_as} {}", refusal.reason());
     let normalized = fields::normalize_key(written);
     let listed = extension
         .keys
@@ -370,24 +364,6 @@ fn report_key_refusal(
         reason
     };
     diag.error_with_hint(span, message, refusal.hint());
-}
-
-/// The rule that refused a key, as a verb phrase ("names a secret (`api_key`)").
-fn why_refused(written: &str, refusal: &KeyRefusal) -> String {
-    match refusal {
-        KeyRefusal::Secret { segment, .. } => format!("names a secret (`{segment}`)"),
-        KeyRefusal::Content { key, .. } => {
-            // `Display` tells content from personal data; reuse its wording.
-            let full = refusal.to_string();
-            full.strip_prefix(&format!("metadata key `{key}` "))
-                .unwrap_or(&full)
-                .to_owned()
-        }
-        KeyRefusal::NotListed { .. } => "is not in the allowlist".to_owned(),
-        KeyRefusal::Malformed { .. } => "is not a valid field name".to_owned(),
-        KeyRefusal::Empty => "is empty".to_owned(),
-        _ => format!("is refused ({refusal}; written `{written}`)"),
-    }
 }
 
 const VALUE_KINDS: &str = "a string, integer, float or bool";

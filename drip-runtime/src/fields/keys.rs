@@ -222,25 +222,41 @@ fn content_hint(key: &str, segment: &str) -> String {
     }
 }
 
+impl KeyRefusal {
+    /// The rule that refused the key, as a verb phrase: "names a secret
+    /// (`api_key`)", "is not in the allowlist", …
+    ///
+    /// ```
+    /// use drip_runtime::fields::check_key;
+    /// let refusal = check_key("api_key", &[]).unwrap_err();
+    /// assert_eq!(refusal.reason(), "names a secret (`key`)");
+    /// ```
+    pub fn reason(&self) -> String {
+        match self {
+            KeyRefusal::Empty => "is empty".to_owned(),
+            KeyRefusal::Secret { segment, .. } => format!("names a secret (`{segment}`)"),
+            KeyRefusal::Content { segment, .. } => {
+                if PERSONAL_SEGMENTS.contains(&segment.as_str()) {
+                    format!("names personal data (`{segment}`)")
+                } else {
+                    format!("names content (`{segment}`)")
+                }
+            }
+            KeyRefusal::NotListed { .. } => "is not in the allowlist".to_owned(),
+            KeyRefusal::Malformed { .. } => "is not a valid field name".to_owned(),
+        }
+    }
+}
+
 impl fmt::Display for KeyRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyRefusal::Empty => f.write_str("metadata key is empty"),
-            KeyRefusal::Secret { key, segment } => {
-                write!(f, "metadata key `{key}` names a secret (`{segment}`)")
-            }
-            KeyRefusal::Content { key, segment } => {
-                if PERSONAL_SEGMENTS.contains(&segment.as_str()) {
-                    write!(f, "metadata key `{key}` names personal data (`{segment}`)")
-                } else {
-                    write!(f, "metadata key `{key}` names content (`{segment}`)")
-                }
-            }
-            KeyRefusal::NotListed { key, .. } => {
-                write!(f, "metadata key `{key}` is not in the allowlist")
-            }
-            KeyRefusal::Malformed { key } => {
-                write!(f, "metadata key `{key}` is not a valid field name")
+            KeyRefusal::Empty => write!(f, "metadata key {}", self.reason()),
+            KeyRefusal::Secret { key, .. }
+            | KeyRefusal::Content { key, .. }
+            | KeyRefusal::NotListed { key, .. }
+            | KeyRefusal::Malformed { key } => {
+                write!(f, "metadata key `{key}` {}", self.reason())
             }
         }
     }

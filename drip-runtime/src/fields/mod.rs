@@ -25,7 +25,7 @@ mod suggest;
 pub use detect::{ValueRefusal, check_literal_str, find_sensitive};
 pub use keys::{BUILTIN_KEYS, KeyRefusal, MAX_KEY_CHARS, MEASURE_SUFFIXES, check_key};
 pub use normalize::normalize_key;
-pub use suggest::closest_allowed;
+pub use suggest::{closest_allowed, closest_in};
 
 // The run-time sanitiser's allocation-free paths.
 #[cfg(feature = "client")]

@@ -29,18 +29,30 @@ pub fn closest_allowed(key: &str) -> Option<&'static str> {
         5..=8 => 2,
         _ => 3,
     };
-    let best = BUILTIN_KEYS
-        .iter()
-        .map(|b| (edit_distance(&key, b), *b))
-        .filter(|(d, _)| *d <= budget)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, b)| b);
-    best.or_else(|| {
+    closest_in(&key, BUILTIN_KEYS, budget).or_else(|| {
         BUILTIN_KEYS.iter().copied().find(|b| {
             b.strip_prefix(key.as_str())
                 .is_some_and(|rest| rest.starts_with('_') && !rest[1..].contains('_'))
         })
     })
+}
+
+/// The candidate closest to `word` within `budget` edits (insertions,
+/// deletions, substitutions, swaps of neighbours), if any; the first of equals.
+/// The macros use it for unknown argument names too.
+///
+/// ```
+/// use drip_runtime::fields::closest_in;
+/// assert_eq!(closest_in("nmae", &["name", "meter"], 2), Some("name"));
+/// assert_eq!(closest_in("timeout", &["name", "meter"], 2), None);
+/// ```
+pub fn closest_in<'a>(word: &str, candidates: &[&'a str], budget: usize) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(d, _)| *d <= budget)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
 }
 
 /// Optimal-string-alignment distance (Levenshtein plus adjacent swaps).
