@@ -456,6 +456,51 @@ async fn get_or_create_customer_searches_when_the_409_names_no_customer() {
 }
 
 #[tokio::test]
+async fn a_conflict_resolves_a_customer_beyond_the_first_page() {
+    use client_support::{json_response, scripted_server};
+    let others: Vec<String> = (0..100)
+        .map(|i| format!(r#"{{"id":"cus_o{i}","externalCustomerId":"other_{i}"}}"#))
+        .collect();
+    let customer = r#"{"id":"cus_9","externalCustomerId":"user_42"}"#;
+    let (port, seen) = scripted_server(vec![
+        json_response("409 Conflict", "", r#"{"error":"exists"}"#),
+        json_response(
+            "200 OK",
+            "",
+            &format!(r#"{{"data":[{}],"count":101}}"#, others.join(",")),
+        ),
+        json_response(
+            "200 OK",
+            "",
+            &format!(r#"{{"data":[{customer}],"count":101}}"#),
+        ),
+        json_response("200 OK", "", customer),
+    ]);
+    let client = drip_runtime::Client::builder()
+        .api_key("pk_test_0123456789")
+        .base_url(format!("http://127.0.0.1:{port}/v1"))
+        .build()
+        .unwrap();
+    let found = client
+        .get_or_create_customer("user_42", None)
+        .await
+        .unwrap();
+    assert_eq!(found.id, "cus_9");
+    let lines: Vec<String> = std::iter::from_fn(|| seen.try_recv().ok())
+        .map(|r| r.lines().next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "POST /v1/customers HTTP/1.1",
+            "GET /v1/customers?limit=100 HTTP/1.1",
+            "GET /v1/customers?limit=100&offset=100 HTTP/1.1",
+            "GET /v1/customers/cus_9 HTTP/1.1"
+        ]
+    );
+}
+
+#[tokio::test]
 async fn an_unresolvable_conflict_is_customer_resolution_failed() {
     use client_support::{json_response, scripted_server};
     let (port, _seen) = scripted_server(vec![

@@ -95,7 +95,7 @@ impl Client {
     /// The customer with this external id, created if it does not exist.
     ///
     /// `POST /customers`; on 409 the body's `existingCustomerId` is fetched, or
-    /// failing that the first 100 customers are searched. An unresolvable
+    /// failing that the customer list is searched page by page. An unresolvable
     /// conflict is `Error::Api { status: 409, code: "CUSTOMER_RESOLUTION_FAILED" }`.
     ///
     /// ```
@@ -131,19 +131,34 @@ impl Client {
         if let Some(id) = existing {
             return self.get_customer(&id).await;
         }
-        let page = self.list_customers(ListCustomers::new().limit(100)).await?;
-        match page
-            .data
-            .into_iter()
-            .find(|c| c.external_customer_id.as_deref() == Some(external_customer_id))
-        {
-            Some(found) => self.get_customer(&found.id).await,
-            None => Err(Error::Api {
-                status: 409,
-                code: Some("CUSTOMER_RESOLUTION_FAILED".into()),
-                message: "a customer with this externalCustomerId exists but could not be found; look it up with list_customers".into(),
-            }),
+        // Page by page, bounded even against a server that misreports its count.
+        const PAGE: u32 = 100;
+        const MAX_PAGES: u32 = 1_000;
+        let mut offset = 0u32;
+        for _ in 0..MAX_PAGES {
+            let mut query = ListCustomers::new().limit(PAGE);
+            if offset > 0 {
+                query = query.offset(offset);
+            }
+            let page = self.list_customers(query).await?;
+            let len = u32::try_from(page.data.len()).unwrap_or(u32::MAX);
+            if let Some(found) = page
+                .data
+                .into_iter()
+                .find(|c| c.external_customer_id.as_deref() == Some(external_customer_id))
+            {
+                return self.get_customer(&found.id).await;
+            }
+            offset = offset.saturating_add(len);
+            if len < PAGE || u64::from(offset) >= page.count {
+                break;
+            }
         }
+        Err(Error::Api {
+            status: 409,
+            code: Some("CUSTOMER_RESOLUTION_FAILED".into()),
+            message: "a customer with this externalCustomerId exists but could not be found; look it up with list_customers".into(),
+        })
     }
 
     pub(crate) fn endpoint(&self, segments: &[&str]) -> Result<::url::Url> {
