@@ -41,8 +41,9 @@ impl RunIds {
         let file = dir.join(FILE);
         let mut map = read_file(&file);
         let large = fs::metadata(&file).is_ok_and(|m| m.len() > 4 * 1024 * 1024);
+        // Ended runs stay in the file only (for replays), not in memory.
+        map.retain(|_, (_, ended)| !*ended);
         if compact && large {
-            map.retain(|_, (_, ended)| !*ended);
             let mut out = String::new();
             for (ext, (id, _)) in &map {
                 if let Ok(s) = serde_json::to_string(&Line {
@@ -129,14 +130,12 @@ impl RunIds {
     }
 
     pub(crate) fn ended(&self, ext: &str) {
-        if let Some(entry) = self
-            .map
+        // Forgotten in memory so a long-lived process holds only the runs in
+        // flight; the file keeps the id for a replay (`wait_for` reads it).
+        self.map
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get_mut(ext)
-        {
-            entry.1 = true;
-        }
+            .remove(ext);
         self.append(Line {
             ext: ext.to_owned(),
             id: None,
