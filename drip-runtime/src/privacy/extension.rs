@@ -5,19 +5,39 @@ use crate::fields::normalize_key;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Keys from `Config::allow_metadata` (normalised); replaced as a whole.
-static CONFIGURED: RwLock<Vec<String>> = RwLock::new(Vec::new());
-/// Lists the macros checked at compile time against the user's manifest.
-static MANIFEST: RwLock<Vec<&'static [&'static str]>> = RwLock::new(Vec::new());
-/// Whether either list is non-empty: spares the locks on the common path.
+/// Both lists, normalised and sorted once, so a lookup is one read lock and
+/// two binary searches with no allocation.
+struct Extension {
+    /// From `Config::allow_metadata`; replaced as a whole.
+    configured: Vec<String>,
+    /// From the user's manifest, as registered by generated code.
+    manifest: Vec<String>,
+    /// The registered lists themselves, so each is merged once.
+    registered: Vec<&'static [&'static str]>,
+}
+
+static EXTENSION: RwLock<Extension> = RwLock::new(Extension {
+    configured: Vec::new(),
+    manifest: Vec::new(),
+    registered: Vec::new(),
+});
+/// Whether either list is non-empty: spares the lock on the common path.
 static ANY: AtomicBool = AtomicBool::new(false);
 
+fn normalized_set<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = keys.into_iter().map(normalize_key).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 pub(crate) fn set(keys: Vec<String>) {
-    let mut normalized: Vec<String> = keys.iter().map(|k| normalize_key(k)).collect();
-    normalized.sort();
-    normalized.dedup();
+    let normalized = normalized_set(keys.iter().map(String::as_str));
     let any = !normalized.is_empty();
-    *CONFIGURED.write().unwrap_or_else(|e| e.into_inner()) = normalized;
+    EXTENSION
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .configured = normalized;
     if any {
         ANY.store(true, Ordering::Release);
     }
@@ -27,16 +47,24 @@ pub(crate) fn register_manifest(keys: &'static [&'static str]) {
     if keys.is_empty() {
         return;
     }
-    let known = MANIFEST
+    let known = EXTENSION
         .read()
         .unwrap_or_else(|e| e.into_inner())
+        .registered
         .iter()
         .any(|k| std::ptr::eq(*k, keys));
     if !known {
-        MANIFEST
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(keys);
+        let mut ext = EXTENSION.write().unwrap_or_else(|e| e.into_inner());
+        if !ext.registered.iter().any(|k| std::ptr::eq(*k, keys)) {
+            ext.registered.push(keys);
+            let merged = normalized_set(
+                ext.manifest
+                    .iter()
+                    .map(String::as_str)
+                    .chain(keys.iter().copied()),
+            );
+            ext.manifest = merged;
+        }
         ANY.store(true, Ordering::Release);
     }
 }
@@ -46,15 +74,7 @@ pub(crate) fn contains(key: &str) -> bool {
     if !ANY.load(Ordering::Acquire) {
         return false;
     }
-    let configured = CONFIGURED
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .binary_search_by(|k| k.as_str().cmp(key))
-        .is_ok();
-    configured
-        || MANIFEST
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .any(|list| list.iter().any(|k| *k == key || normalize_key(k) == key))
+    let ext = EXTENSION.read().unwrap_or_else(|e| e.into_inner());
+    let has = |list: &[String]| list.binary_search_by(|k| k.as_str().cmp(key)).is_ok();
+    has(&ext.configured) || has(&ext.manifest)
 }

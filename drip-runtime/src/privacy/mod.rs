@@ -125,8 +125,14 @@ pub fn set_allowed_metadata(keys: impl IntoIterator<Item = impl Into<String>>) {
 /// Generated code calls it; registering the same list again is cheap.
 ///
 /// ```
-/// static MANIFEST_KEYS: &[&str] = &["plan_tier"];
-/// drip_runtime::privacy::register_manifest_keys(MANIFEST_KEYS);
+/// use drip_runtime::metadata::Metadata;
+/// use drip_runtime::privacy::{register_manifest_keys, sanitize_metadata};
+/// static MANIFEST_KEYS: &[&str] = &["rolloutWave"];
+/// let m: Metadata = [("rollout_wave", "w3")].into_iter().collect();
+/// assert!(sanitize_metadata(m.clone()).is_empty(), "not a built-in key");
+/// register_manifest_keys(MANIFEST_KEYS);
+/// register_manifest_keys(MANIFEST_KEYS); // again: no change
+/// assert_eq!(sanitize_metadata(m).len(), 1);
 /// ```
 #[doc(hidden)]
 pub fn register_manifest_keys(keys: &'static [&'static str]) {
