@@ -126,10 +126,13 @@ impl Client {
     /// # Ok(()) }
     /// ```
     #[doc(hidden)]
-    pub async fn emit_events_batch_raw(&self, body: Vec<u8>) -> Result<EventBatchResult> {
+    pub async fn emit_events_batch_raw(
+        &self,
+        body: impl Into<bytes::Bytes>,
+    ) -> Result<EventBatchResult> {
         let url = self.endpoint(&["run-events", "batch"])?;
         let mut req = Request::new("POST /run-events/batch", Method::POST, url);
-        req.body = Some(body);
+        req.body = Some(body.into());
         self.inner().call(req).await
     }
 }

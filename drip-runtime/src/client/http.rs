@@ -3,6 +3,7 @@
 use super::Inner;
 use super::retry::{Failure, parse_retry_after};
 use crate::error::{Error, Result};
+use bytes::Bytes;
 use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use serde::de::DeserializeOwned;
@@ -13,7 +14,7 @@ use url::Url;
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
-    pub(crate) body: Vec<u8>,
+    pub(crate) body: Bytes,
 }
 
 /// What to send: built (and its idempotency key fixed) once per logical call.
@@ -22,7 +23,8 @@ pub(crate) struct Request {
     pub(crate) route: &'static str,
     pub(crate) method: Method,
     pub(crate) url: Url,
-    pub(crate) body: Option<Vec<u8>>,
+    /// Shared, so every attempt sends these bytes without copying them.
+    pub(crate) body: Option<Bytes>,
 }
 
 impl Request {
@@ -41,7 +43,7 @@ impl Request {
             field: "body",
             reason: format!("cannot be encoded as JSON: {e}"),
         })?;
-        self.body = Some(bytes);
+        self.body = Some(Bytes::from(bytes));
         Ok(self)
     }
 
@@ -112,7 +114,7 @@ impl Inner {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         // A body that breaks off mid-way is a transport failure, retried like one.
-        let body = response.bytes().await.map_err(transport_failure)?.to_vec();
+        let body = response.bytes().await.map_err(transport_failure)?;
         tracing::debug!(route = req.route, status, attempt, "drip: response");
         Ok((Reply { status, body }, retry_after))
     }

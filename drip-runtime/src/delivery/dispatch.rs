@@ -393,13 +393,15 @@ impl Dispatcher {
             // Serialised once from the segment's events; each attempt sends these bytes.
             let json_at =
                 |&(i, j): &(usize, usize)| -> Option<&[u8]> { wire.get(i)?.as_ref()?.event(j) };
-            let body = event_wire::BodyWriter::default().batch(
-                &run_id,
-                chunk
-                    .iter()
-                    .filter_map(|at| Some((event_at(at)?, json_at(at)))),
-                chunk.len(),
-            );
+            let body: bytes::Bytes = event_wire::BodyWriter::default()
+                .batch(
+                    &run_id,
+                    chunk
+                        .iter()
+                        .filter_map(|at| Some((event_at(at)?, json_at(at)))),
+                    chunk.len(),
+                )
+                .into();
             let result = self
                 .retrying(n, || self.client.emit_events_batch_raw(body.clone()))
                 .await;

@@ -229,7 +229,7 @@ impl KeyRefusal {
     /// ```
     /// use drip_runtime::fields::check_key;
     /// let refusal = check_key("api_key", &[]).unwrap_err();
-    /// assert_eq!(refusal.reason(), "names a secret (`key`)");
+    /// assert_eq!(refusal.reason(), "names a secret (`api_key`)");
     /// ```
     pub fn reason(&self) -> String {
         match self {
