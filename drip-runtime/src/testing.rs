@@ -65,10 +65,9 @@ use std::time::Duration;
 #[must_use = "capturing stops when the guard is dropped"]
 pub fn capture() -> Capture {
     let store = Arc::new(CaptureStore::default());
-    let id = test_overrides::push(Override::Capture(Arc::clone(&store)));
     Capture {
+        _scope: test_overrides::Scoped::new(Override::Capture(Arc::clone(&store))),
         store,
-        id,
         _not_send: PhantomData,
     }
 }
@@ -92,7 +91,7 @@ pub fn capture() -> Capture {
 #[must_use = "the SDK is back on when the guard is dropped"]
 pub fn disabled() -> Disabled {
     Disabled {
-        id: test_overrides::push(Override::Disabled),
+        _scope: test_overrides::Scoped::new(Override::Disabled),
         _not_send: PhantomData,
     }
 }
@@ -107,7 +106,8 @@ pub fn disabled() -> Disabled {
 #[derive(Debug)]
 pub struct Capture {
     store: Arc<CaptureStore>,
-    id: u64,
+    /// Removes the override when the guard drops.
+    _scope: test_overrides::Scoped,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -191,12 +191,6 @@ impl Capture {
     }
 }
 
-impl Drop for Capture {
-    fn drop(&mut self) {
-        test_overrides::remove(self.id);
-    }
-}
-
 /// Guard returned by [`disabled`].
 ///
 /// ```
@@ -205,14 +199,8 @@ impl Drop for Capture {
 /// ```
 #[derive(Debug)]
 pub struct Disabled {
-    id: u64,
+    _scope: test_overrides::Scoped,
     _not_send: PhantomData<*const ()>,
-}
-
-impl Drop for Disabled {
-    fn drop(&mut self) {
-        test_overrides::remove(self.id);
-    }
 }
 
 /// A finished run as a capture saw it.

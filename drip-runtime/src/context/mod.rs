@@ -40,5 +40,5 @@ pub(crate) use tool::{tool_begin_metered, tool_enter, tool_enter_metered};
 
 /// Installs / removes per-thread test overrides (used by [`crate::testing`]).
 pub(crate) mod test_overrides {
-    pub(crate) use super::overrides::{push, remove};
+    pub(crate) use super::overrides::Scoped;
 }

@@ -19,7 +19,7 @@ thread_local! {
 }
 
 /// Installs `o` on this thread; the returned id removes it again.
-pub(crate) fn push(o: Override) -> u64 {
+fn push(o: Override) -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
     STACK.with(|s| s.borrow_mut().push((id, o)));
@@ -28,7 +28,7 @@ pub(crate) fn push(o: Override) -> u64 {
 }
 
 /// Removes the override `id` from this thread (it need not be the innermost).
-pub(crate) fn remove(id: u64) {
+fn remove(id: u64) {
     let removed = STACK
         .try_with(|s| {
             let mut s = s.borrow_mut();
@@ -66,6 +66,7 @@ pub(crate) fn thread_capture() -> Option<Arc<CaptureStore>> {
 }
 
 /// Installs an override for a scope (one poll of a carried future).
+#[derive(Debug)]
 pub(crate) struct Scoped {
     id: u64,
 }
