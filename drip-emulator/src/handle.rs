@@ -357,8 +357,19 @@ impl EmulatorHandle {
     /// Stored customers, in creation order.
     ///
     /// ```
-    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-    /// assert!(emulator.customers().is_empty());
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/customers", emulator.base_url()))
+    ///     .bearer_auth(emulator.public_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"externalCustomerId": "acme"}"#)
+    ///     .send()
+    ///     .await?
+    ///     .error_for_status()?;
+    /// assert_eq!(emulator.customers()[0].external_customer_id.as_deref(), Some("acme"));
+    /// # Ok(()) }
     /// ```
     pub fn customers(&self) -> Vec<CustomerRecord> {
         self.inner.shared.store().customers.clone()
@@ -367,8 +378,19 @@ impl EmulatorHandle {
     /// Stored usage records, in order.
     ///
     /// ```
-    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-    /// assert!(emulator.usage().is_empty());
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/usage/internal", emulator.base_url()))
+    ///     .bearer_auth(emulator.public_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"customerId": "cus_1", "usageType": "tokens", "quantity": 3}"#)
+    ///     .send()
+    ///     .await?
+    ///     .error_for_status()?;
+    /// assert_eq!(emulator.usage()[0].usage_type, "tokens");
+    /// # Ok(()) }
     /// ```
     pub fn usage(&self) -> Vec<UsageRecord> {
         self.inner.shared.store().usage.clone()
@@ -377,8 +399,19 @@ impl EmulatorHandle {
     /// Stored workflows, in creation order.
     ///
     /// ```
-    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-    /// assert!(emulator.workflows().is_empty());
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/workflows", emulator.base_url()))
+    ///     .bearer_auth(emulator.public_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"name": "Search", "slug": "search"}"#)
+    ///     .send()
+    ///     .await?
+    ///     .error_for_status()?;
+    /// assert_eq!(emulator.workflows()[0].slug, "search");
+    /// # Ok(()) }
     /// ```
     pub fn workflows(&self) -> Vec<WorkflowRecord> {
         self.inner.shared.store().workflows.clone()
@@ -387,8 +420,19 @@ impl EmulatorHandle {
     /// Stored runs, in creation order.
     ///
     /// ```
-    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-    /// assert!(emulator.runs().is_empty());
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/runs/record", emulator.base_url()))
+    ///     .bearer_auth(emulator.public_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"customerId": "cus_1", "workflow": "search", "status": "COMPLETED"}"#)
+    ///     .send()
+    ///     .await?
+    ///     .error_for_status()?;
+    /// assert_eq!(emulator.runs()[0].status, "COMPLETED");
+    /// # Ok(()) }
     /// ```
     pub fn runs(&self) -> Vec<RunRecord> {
         self.inner.shared.store().runs.clone()
@@ -397,8 +441,19 @@ impl EmulatorHandle {
     /// Stored run events, in arrival order.
     ///
     /// ```
-    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-    /// assert!(emulator.events().is_empty());
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/runs/record", emulator.base_url()))
+    ///     .bearer_auth(emulator.public_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"customerId": "cus_1", "workflow": "search", "status": "COMPLETED", "events": [{"eventType": "llm.call"}]}"#)
+    ///     .send()
+    ///     .await?
+    ///     .error_for_status()?;
+    /// assert_eq!(emulator.events()[0].event_type, "llm.call");
+    /// # Ok(()) }
     /// ```
     pub fn events(&self) -> Vec<EventRecord> {
         self.inner
@@ -413,8 +468,19 @@ impl EmulatorHandle {
     /// Number of stored run events (cheaper than `events().len()`).
     ///
     /// ```
-    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-    /// assert_eq!(emulator.event_count(), 0);
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/runs/record", emulator.base_url()))
+    ///     .bearer_auth(emulator.public_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"customerId": "cus_1", "workflow": "search", "status": "COMPLETED", "events": [{"eventType": "llm.call"}, {"eventType": "tool.call"}]}"#)
+    ///     .send()
+    ///     .await?
+    ///     .error_for_status()?;
+    /// assert_eq!(emulator.event_count(), 2);
+    /// # Ok(()) }
     /// ```
     pub fn event_count(&self) -> usize {
         self.inner.shared.store().events.len()
@@ -423,8 +489,19 @@ impl EmulatorHandle {
     /// Registered webhooks (deleted ones are gone).
     ///
     /// ```
-    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-    /// assert!(emulator.webhooks().is_empty());
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/webhooks", emulator.base_url()))
+    ///     .bearer_auth(emulator.secret_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"url": "https://example.com/hook", "events": ["usage.recorded"]}"#)
+    ///     .send()
+    ///     .await?
+    ///     .error_for_status()?;
+    /// assert_eq!(emulator.webhooks().len(), 1);
+    /// # Ok(()) }
     /// ```
     pub fn webhooks(&self) -> Vec<WebhookRecord> {
         self.inner.shared.store().webhooks.clone()
@@ -433,8 +510,21 @@ impl EmulatorHandle {
     /// The request log, oldest first (`/_emulator/*` calls are not logged).
     ///
     /// ```
-    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-    /// assert!(emulator.requests().is_empty());
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/customers", emulator.base_url()))
+    ///     .bearer_auth(emulator.public_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"externalCustomerId": "acme"}"#)
+    ///     .send()
+    ///     .await?
+    ///     .error_for_status()?;
+    /// let request = &emulator.requests()[0];
+    /// assert_eq!(request.path_and_query, "/v1/customers");
+    /// assert_eq!(request.status, Some(201));
+    /// # Ok(()) }
     /// ```
     pub fn requests(&self) -> Vec<RequestRecord> {
         // Copied out under the lock; the derived fields are worked out after releasing it.
@@ -445,9 +535,21 @@ impl EmulatorHandle {
     /// Empties the request log.
     ///
     /// ```
-    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/customers", emulator.base_url()))
+    ///     .bearer_auth(emulator.public_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"externalCustomerId": "acme"}"#)
+    ///     .send()
+    ///     .await?
+    ///     .error_for_status()?;
+    /// assert_eq!(emulator.requests().len(), 1);
     /// emulator.clear_requests();
     /// assert!(emulator.requests().is_empty());
+    /// # Ok(()) }
     /// ```
     pub fn clear_requests(&self) {
         self.inner.shared.requests().clear();

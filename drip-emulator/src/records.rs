@@ -9,8 +9,19 @@ use serde_json::Value;
 /// A customer created with `POST /customers`.
 ///
 /// ```
-/// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-/// assert!(emulator.customers().is_empty());
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let emulator = drip_emulator::Emulator::start().await?;
+/// reqwest::Client::builder().no_proxy().build()?
+///     .post(format!("{}/customers", emulator.base_url()))
+///     .bearer_auth(emulator.public_key())
+///     .header("content-type", "application/json")
+///     .body(r#"{"externalCustomerId": "acme"}"#)
+///     .send()
+///     .await?
+///     .error_for_status()?;
+/// assert_eq!(emulator.customers()[0].external_customer_id.as_deref(), Some("acme"));
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerRecord {
@@ -35,9 +46,20 @@ pub struct CustomerRecord {
 /// One usage record from `POST /usage/internal`, `/usage/internal/batch` or `/usage`.
 ///
 /// ```
-/// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let emulator = drip_emulator::Emulator::start().await?;
+/// reqwest::Client::builder().no_proxy().build()?
+///     .post(format!("{}/usage/internal", emulator.base_url()))
+///     .bearer_auth(emulator.public_key())
+///     .header("content-type", "application/json")
+///     .body(r#"{"customerId": "cus_1", "usageType": "tokens", "quantity": 3}"#)
+///     .send()
+///     .await?
+///     .error_for_status()?;
 /// let total: f64 = emulator.usage().iter().map(|u| u.quantity).sum();
-/// assert_eq!(total, 0.0);
+/// assert_eq!(total, 3.0);
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsageRecord {
@@ -66,8 +88,19 @@ pub struct UsageRecord {
 /// A workflow, created by `POST /workflows` or automatically by `POST /runs/record`.
 ///
 /// ```
-/// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-/// assert!(emulator.workflows().iter().all(|w| !w.slug.is_empty()));
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let emulator = drip_emulator::Emulator::start().await?;
+/// reqwest::Client::builder().no_proxy().build()?
+///     .post(format!("{}/workflows", emulator.base_url()))
+///     .bearer_auth(emulator.public_key())
+///     .header("content-type", "application/json")
+///     .body(r#"{"name": "Search", "slug": "search"}"#)
+///     .send()
+///     .await?
+///     .error_for_status()?;
+/// assert_eq!(emulator.workflows()[0].slug, "search");
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowRecord {
@@ -94,8 +127,21 @@ pub struct WorkflowRecord {
 /// A run, from `POST /runs` or `POST /runs/record`.
 ///
 /// ```
-/// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-/// assert!(emulator.runs().iter().all(|r| r.status != "RUNNING"));
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let emulator = drip_emulator::Emulator::start().await?;
+/// reqwest::Client::builder().no_proxy().build()?
+///     .post(format!("{}/runs/record", emulator.base_url()))
+///     .bearer_auth(emulator.public_key())
+///     .header("content-type", "application/json")
+///     .body(r#"{"customerId": "cus_1", "workflow": "search", "status": "COMPLETED"}"#)
+///     .send()
+///     .await?
+///     .error_for_status()?;
+/// let run = &emulator.runs()[0];
+/// assert_eq!(run.status, "COMPLETED");
+/// assert!(run.recorded);
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -144,8 +190,19 @@ pub struct RunRecord {
 /// One run event, from `/run-events`, `/run-events/batch` or `/runs/record`.
 ///
 /// ```
-/// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-/// assert_eq!(emulator.events().len(), 0);
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let emulator = drip_emulator::Emulator::start().await?;
+/// reqwest::Client::builder().no_proxy().build()?
+///     .post(format!("{}/runs/record", emulator.base_url()))
+///     .bearer_auth(emulator.public_key())
+///     .header("content-type", "application/json")
+///     .body(r#"{"customerId": "cus_1", "workflow": "search", "status": "COMPLETED", "events": [{"eventType": "llm.call"}]}"#)
+///     .send()
+///     .await?
+///     .error_for_status()?;
+/// assert_eq!(emulator.events()[0].event_type, "llm.call");
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRecord {
@@ -184,8 +241,19 @@ pub struct EventRecord {
 /// A webhook endpoint registered with `POST /webhooks`.
 ///
 /// ```
-/// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-/// assert!(emulator.webhooks().is_empty());
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let emulator = drip_emulator::Emulator::start().await?;
+/// reqwest::Client::builder().no_proxy().build()?
+///     .post(format!("{}/webhooks", emulator.base_url()))
+///     .bearer_auth(emulator.secret_key())
+///     .header("content-type", "application/json")
+///     .body(r#"{"url": "https://example.com/hook", "events": ["usage.recorded"]}"#)
+///     .send()
+///     .await?
+///     .error_for_status()?;
+/// assert_eq!(emulator.webhooks()[0].url, "https://example.com/hook");
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookRecord {
@@ -248,8 +316,19 @@ impl RequestRecord {
     /// The body as UTF-8 text (lossy).
     ///
     /// ```
-    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-    /// assert!(emulator.requests().iter().all(|r| r.body_text().len() <= r.body.len() * 3));
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/customers", emulator.base_url()))
+    ///     .bearer_auth(emulator.public_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"externalCustomerId": "acme"}"#)
+    ///     .send()
+    ///     .await?
+    ///     .error_for_status()?;
+    /// assert_eq!(emulator.requests()[0].body_text(), r#"{"externalCustomerId": "acme"}"#);
+    /// # Ok(()) }
     /// ```
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -258,8 +337,20 @@ impl RequestRecord {
     /// The body parsed as JSON, `None` when it is empty or not JSON.
     ///
     /// ```
-    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-    /// assert!(emulator.requests().iter().all(|r| r.body.is_empty() || r.body_json().is_some()));
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/customers", emulator.base_url()))
+    ///     .bearer_auth(emulator.public_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"externalCustomerId": "acme"}"#)
+    ///     .send()
+    ///     .await?
+    ///     .error_for_status()?;
+    /// let json = emulator.requests()[0].body_json().expect("a JSON body");
+    /// assert_eq!(json["externalCustomerId"], "acme");
+    /// # Ok(()) }
     /// ```
     pub fn body_json(&self) -> Option<Value> {
         serde_json::from_slice(&self.body).ok()

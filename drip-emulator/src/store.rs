@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::ApiError;
 use crate::key_index::KeyIndex;
 use crate::records::{
     CustomerRecord, EntitlementLimit, RunRecord, UsageRecord, WebhookRecord, WorkflowRecord,
@@ -180,6 +181,32 @@ impl Store {
         }
         self.runs.push(run);
         i
+    }
+
+    /// The run with id `id`; `404 NOT_FOUND` (`run not found`) when there is none.
+    pub(crate) fn run_index(&self, id: &str) -> Result<usize, ApiError> {
+        self.index
+            .run_by_id
+            .get(id)
+            .copied()
+            .ok_or_else(|| ApiError::not_found("run"))
+    }
+
+    /// The run a start or record request repeats: the one with its external run id, else
+    /// the one with its idempotency key.
+    pub(crate) fn existing_run(&self, external: Option<&str>, key: Option<&str>) -> Option<usize> {
+        external
+            .and_then(|e| self.index.run_by_external.get(e))
+            .or_else(|| key.and_then(|k| self.index.run_by_key.get(k)))
+            .copied()
+    }
+
+    /// The webhook with id `id`; `404 NOT_FOUND` (`webhook not found`) when there is none.
+    pub(crate) fn webhook_index(&self, id: &str) -> Result<usize, ApiError> {
+        self.webhooks
+            .iter()
+            .position(|w| w.id == id)
+            .ok_or_else(|| ApiError::not_found("webhook"))
     }
 
     /// The workflow whose id or slug is `id_or_slug`.

@@ -120,19 +120,21 @@ fn a_taken_port_is_a_bind_error() {
 #[tokio::test]
 async fn persistence_survives_a_restart() {
     let dir = std::env::temp_dir().join(format!("drip-emulator-persist-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("state.json");
-    let _ = std::fs::remove_file(&path);
 
-    let keys = ("pk_test_persisted", "sk_test_persisted");
-    let api = Api::with(
-        Emulator::builder()
-            .persist(&path)
-            .public_key(keys.0)
-            .secret_key(keys.1)
-            .start_blocking()
-            .unwrap(),
-    );
+    let start = || {
+        Api::with(
+            Emulator::builder()
+                .persist(&path)
+                .public_key("pk_test_persisted")
+                .secret_key("sk_test_persisted")
+                .start_blocking()
+                .unwrap(),
+        )
+    };
+    let api = start();
     api.post("/customers", json!({"externalCustomerId": "u1"}))
         .await;
     api.post(
@@ -147,20 +149,13 @@ async fn persistence_survives_a_restart() {
     api.emu.set_entitlement_limit("t", 10);
     api.emu.shutdown();
     drop(api);
-    assert!(path.exists());
-    assert!(
-        !dir.join("state.json.tmp").exists(),
-        "the temp file is renamed into place"
-    );
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["state.json"], "only the snapshot is left behind");
 
-    let api = Api::with(
-        Emulator::builder()
-            .persist(&path)
-            .public_key(keys.0)
-            .secret_key(keys.1)
-            .start_blocking()
-            .unwrap(),
-    );
+    let api = start();
     assert_eq!(api.emu.customers().len(), 1);
     assert_eq!(api.emu.runs().len(), 1);
     assert_eq!(api.emu.events(), events_before, "events reload exactly");
@@ -192,7 +187,6 @@ async fn persistence_survives_a_restart() {
         "event keys are indexed after a reload"
     );
     assert_eq!(dup.body["id"], events_before[0].id.as_str());
-    let run_id = api.emu.runs()[0].id.clone();
     let timeline = api.get(&format!("/runs/{run_id}/timeline")).await;
     assert_eq!(timeline.body["summary"]["totalEvents"], 1);
     let fresh = api

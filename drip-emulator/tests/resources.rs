@@ -2,8 +2,7 @@
 
 mod common;
 
-use common::{Api, Key};
-use reqwest::Method;
+use common::Api;
 use serde_json::json;
 
 #[tokio::test]
@@ -156,22 +155,13 @@ async fn usage_validation_names_the_field() {
             a.body["error"]
         );
     }
-    let a = api
-        .raw(
-            Method::POST,
-            "/usage/internal",
-            Key::Public,
-            "{\"customerId\": ",
-        )
-        .await;
+    let a = api.post_raw("/usage/internal", "{\"customerId\": ").await;
     assert_eq!(a.status, 400);
     assert!(a.body["error"].as_str().unwrap().contains("malformed JSON"));
     // JSON has no NaN or Infinity; a client that writes them sends malformed JSON.
     let a = api
-        .raw(
-            Method::POST,
+        .post_raw(
             "/usage/internal",
-            Key::Public,
             r#"{"customerId":"c","usageType":"t","quantity":NaN}"#,
         )
         .await;

@@ -337,14 +337,7 @@ async fn batch_events_are_stored_as_sent_escapes_and_metadata_included() {
             {{"runId":"{run}","eventType":"plain","idempotencyKey":"k2","metadata" : {{ "spaced" : [ ] }} }}
         ]}}"#
     );
-    let a = api
-        .raw(
-            reqwest::Method::POST,
-            "/v1/run-events/batch",
-            common::Key::Public,
-            &body,
-        )
-        .await;
+    let a = api.post_raw("/v1/run-events/batch", &body).await;
     assert_eq!(a.status, 200, "{}", a.body);
     // `k\u0031` is `k1`: the second event is its duplicate and answers with its own type.
     assert_eq!(
@@ -379,14 +372,7 @@ async fn metadata_a_value_cannot_hold_is_refused_and_deep_metadata_is_kept() {
     for metadata in [r#"{"a":1e400}"#, r#"{"a":"\ud800"}"#] {
         let body =
             format!(r#"{{"events":[{{"runId":"{run}","eventType":"x","metadata":{metadata}}}]}}"#);
-        let a = api
-            .raw(
-                reqwest::Method::POST,
-                "/v1/run-events/batch",
-                common::Key::Public,
-                &body,
-            )
-            .await;
+        let a = api.post_raw("/v1/run-events/batch", &body).await;
         assert_eq!(a.status, 400, "{metadata}: {}", a.body);
         assert_eq!(a.body["code"], "VALIDATION_ERROR");
         assert!(
@@ -415,14 +401,7 @@ async fn metadata_a_value_cannot_hold_is_refused_and_deep_metadata_is_kept() {
     // Deeper than the fast path checks, but well within what the server accepts.
     let deep = format!(r#"{{"d":{}1{}}}"#, "[".repeat(80), "]".repeat(80));
     let body = format!(r#"{{"runId":"{run}","eventType":"x","metadata":{deep}}}"#);
-    let a = api
-        .raw(
-            reqwest::Method::POST,
-            "/v1/run-events",
-            common::Key::Public,
-            &body,
-        )
-        .await;
+    let a = api.post_raw("/v1/run-events", &body).await;
     assert_eq!(a.status, 201, "{}", a.body);
     let expected: serde_json::Value = serde_json::from_str(&deep).unwrap();
     assert_eq!(api.emu.events()[0].metadata, Some(expected));

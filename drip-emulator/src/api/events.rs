@@ -83,11 +83,7 @@ pub(crate) async fn emit(State(s): State<AppState>, _caller: Caller, body: Bytes
     let run_id = required("runId", event.run_id.as_deref().map(str::to_owned))?;
     let received_at = SharedText::from(crate::clock::now_rfc3339().as_str());
     let mut store = s.store();
-    let run_index = *store
-        .index
-        .run_by_id
-        .get(&run_id)
-        .ok_or_else(|| ApiError::not_found("run"))?;
+    let run_index = store.run_index(&run_id)?;
     match store_event(&mut store, run_index, event, &received_at) {
         Stored::Created(i) => {
             let v = single_view(&store.events[i], false);

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::event_input::{ExactEvent, FastEvent, parse_fast};
 use super::events::store_recorded_event;
-use super::runs::{check_end_status, total_cost};
+use super::runs::{check_end_status, total_cost, workflow_name};
 use super::workflows::pretty_name;
 use super::{
     ApiResult, AppState, Caller, check_metadata, check_timestamp, non_blank, ok, required,
@@ -123,18 +123,9 @@ pub(crate) async fn record(State(s): State<AppState>, _caller: Caller, body: Byt
     let key = non_blank(req.idempotency_key);
 
     let mut store = s.store();
-    let existing = external
-        .as_ref()
-        .and_then(|e| store.index.run_by_external.get(e))
-        .or_else(|| key.as_ref().and_then(|k| store.index.run_by_key.get(k)));
-    if let Some(&i) = existing {
+    if let Some(i) = store.existing_run(external.as_deref(), key.as_deref()) {
         let run = &store.runs[i];
-        let name = store
-            .index
-            .workflow_by_id
-            .get(&run.workflow_id)
-            .map(|&w| store.workflows[w].name.clone())
-            .unwrap_or_default();
+        let name = workflow_name(&store, &run.workflow_id);
         return ok(view(run, &name, 0, events.len() as u64, true));
     }
 

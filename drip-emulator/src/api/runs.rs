@@ -48,7 +48,7 @@ struct EndRun {
     metadata: Option<Value>,
 }
 
-fn workflow_name(store: &Store, workflow_id: &str) -> String {
+pub(crate) fn workflow_name(store: &Store, workflow_id: &str) -> String {
     store
         .index
         .workflow_by_id
@@ -87,11 +87,7 @@ pub(crate) async fn start(State(s): State<AppState>, _caller: Caller, body: Byte
     let external = non_blank(req.external_run_id);
     let key = non_blank(req.idempotency_key);
     let mut store = s.store();
-    let existing = external
-        .as_ref()
-        .and_then(|e| store.index.run_by_external.get(e))
-        .or_else(|| key.as_ref().and_then(|k| store.index.run_by_key.get(k)));
-    if let Some(&i) = existing {
+    if let Some(i) = store.existing_run(external.as_deref(), key.as_deref()) {
         return ok(start_view(&store, &store.runs[i], true));
     }
     let Some(&wf) = store.index.workflow_by_id.get(&workflow_id) else {
@@ -164,11 +160,7 @@ pub(crate) async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult {
     let store = s.store();
-    let i = *store
-        .index
-        .run_by_id
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found("run"))?;
+    let i = store.run_index(&id)?;
     ok(detail_view(&store, &store.runs[i]))
 }
 
@@ -194,11 +186,7 @@ pub(crate) async fn end(
     let status = check_end_status(req.status)?;
     let metadata = check_metadata("metadata", req.metadata)?;
     let mut store = s.store();
-    let i = *store
-        .index
-        .run_by_id
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found("run"))?;
+    let i = store.run_index(&id)?;
     let run = &mut store.runs[i];
     if run.ended_at.is_some() {
         if run.status == status {

@@ -123,11 +123,7 @@ pub(crate) async fn timeline(
     parse_flag("collapseRetries", q.collapse_retries.as_deref())?;
 
     let store = s.store();
-    let run_index = *store
-        .index
-        .run_by_id
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found("run"))?;
+    let run_index = store.run_index(&id)?;
     let run = &store.runs[run_index];
     let indices: &[usize] = store
         .index

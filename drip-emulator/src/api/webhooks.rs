@@ -167,11 +167,7 @@ pub(crate) async fn get_one(
 ) -> ApiResult {
     caller.require_secret(OPERATION)?;
     let store = s.store();
-    let w = store
-        .webhooks
-        .iter()
-        .find(|w| w.id == id)
-        .ok_or_else(|| ApiError::not_found("webhook"))?;
+    let w = &store.webhooks[store.webhook_index(&id)?];
     ok(view(w))
 }
 
@@ -199,11 +195,8 @@ pub(crate) async fn update(
     let events = req.events.map(|e| check_events(Some(e))).transpose()?;
     let filters = check_filters(req.filters)?;
     let mut store = s.store();
-    let w = store
-        .webhooks
-        .iter_mut()
-        .find(|w| w.id == id)
-        .ok_or_else(|| ApiError::not_found("webhook"))?;
+    let i = store.webhook_index(&id)?;
+    let w = &mut store.webhooks[i];
     if let Some(url) = url {
         w.url = url;
     }
@@ -233,11 +226,7 @@ pub(crate) async fn delete(
 ) -> ApiResult {
     caller.require_secret(OPERATION)?;
     let mut store = s.store();
-    let i = store
-        .webhooks
-        .iter()
-        .position(|w| w.id == id)
-        .ok_or_else(|| ApiError::not_found("webhook"))?;
+    let i = store.webhook_index(&id)?;
     store.webhooks.remove(i);
     drop(store);
     s.changed();
@@ -253,11 +242,7 @@ pub(crate) async fn test(
     let (url, secret, delivery_id) = {
         let mut store = s.store();
         let delivery_id = store.new_id("whd");
-        let w = store
-            .webhooks
-            .iter()
-            .find(|w| w.id == id)
-            .ok_or_else(|| ApiError::not_found("webhook"))?;
+        let w = &store.webhooks[store.webhook_index(&id)?];
         (w.url.clone(), w.secret.clone(), delivery_id)
     };
     let payload = json!({
@@ -296,11 +281,8 @@ pub(crate) async fn rotate_secret(
 ) -> ApiResult {
     caller.require_secret(OPERATION)?;
     let mut store = s.store();
-    let w = store
-        .webhooks
-        .iter_mut()
-        .find(|w| w.id == id)
-        .ok_or_else(|| ApiError::not_found("webhook"))?;
+    let i = store.webhook_index(&id)?;
+    let w = &mut store.webhooks[i];
     w.secret = new_secret();
     w.updated_at = crate::clock::now_rfc3339();
     let secret = w.secret.clone();

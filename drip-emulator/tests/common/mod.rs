@@ -77,43 +77,32 @@ impl Api {
     }
 
     pub async fn call(&self, method: Method, path: &str, key: Key, body: Option<&Value>) -> Answer {
-        let resp = self
-            .request(method, path, key, body)
-            .send()
-            .await
-            .expect("request answered");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.expect("body");
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).expect("JSON body")
-        };
-        Answer {
-            status,
-            body,
-            headers,
-        }
+        answer(self.request(method, path, key, body), |bytes| {
+            if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(bytes).expect("JSON body")
+            }
+        })
+        .await
     }
 
+    /// Sends `body` exactly as given (it need not be valid JSON); a body that is not JSON
+    /// answers as `Value::Null`.
     pub async fn raw(&self, method: Method, path: &str, key: Key, body: &str) -> Answer {
-        let resp = self
+        let req = self
             .request(method, path, key, None)
             .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .expect("request answered");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.expect("body");
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer {
-            status,
-            body,
-            headers,
-        }
+            .body(body.to_owned());
+        answer(req, |bytes| {
+            serde_json::from_slice(bytes).unwrap_or(Value::Null)
+        })
+        .await
+    }
+
+    /// [`Api::raw`] with `POST` and the public key.
+    pub async fn post_raw(&self, path: &str, body: &str) -> Answer {
+        self.raw(Method::POST, path, Key::Public, body).await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Answer {
@@ -158,5 +147,18 @@ impl Api {
             .await;
         assert_eq!(a.status, 201, "{:?}", a.body);
         a.body["id"].as_str().expect("id").to_owned()
+    }
+}
+
+/// Sends `req` and collects the answer; `json` turns the response body into a value.
+async fn answer(req: reqwest::RequestBuilder, json: impl FnOnce(&[u8]) -> Value) -> Answer {
+    let resp = req.send().await.expect("request answered");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.expect("body");
+    Answer {
+        status,
+        body: json(&bytes),
+        headers,
     }
 }
