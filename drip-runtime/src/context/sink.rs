@@ -33,7 +33,7 @@ impl Sink {
     pub(crate) fn send(&self, env: impl Into<Submission>, duration: Option<Duration>) {
         match self {
             Sink::Deliver => delivery::submit(env),
-            Sink::Capture(store) => store.accept(env.into().into_envelope(), duration),
+            Sink::Capture(store) => store.accept(env.into().build(), duration),
         }
     }
 

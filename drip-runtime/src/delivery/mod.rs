@@ -393,7 +393,9 @@ impl Pipeline {
     fn spill(&self, envelope: Submission) {
         let shared = &self.shared;
         let items = envelope.items();
-        let envelope = envelope.into_envelope();
+        let Some(envelope) = envelope.into_envelope(&shared.counters) else {
+            return;
+        };
         let Some(spool) = &shared.spool else {
             return shared
                 .counters

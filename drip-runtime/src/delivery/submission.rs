@@ -9,6 +9,8 @@
 //! still fixed once, before the first attempt, and kept for every retry.
 
 use super::Envelope;
+use super::report::Counters;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// An envelope, or the work that makes one.
 // One enum, not a struct around one: a submission stays the size of an
@@ -48,11 +50,32 @@ impl Submission {
         }
     }
 
-    /// The envelope, built now if it was deferred.
-    pub(crate) fn into_envelope(self) -> Envelope {
+    /// The envelope, built now if it was deferred; a panic while building
+    /// goes on unwinding (test capture: the test should see it).
+    pub(crate) fn build(self) -> Envelope {
         match self {
             Submission::Ready(envelope) => envelope,
             Submission::Deferred { make, .. } => make(),
+        }
+    }
+
+    /// The envelope, built now if it was deferred.
+    ///
+    /// A build that panics loses only its own run: its items are counted as
+    /// dropped and `None` comes back. Unwinding further would end the
+    /// transport thread, and with it the delivery of everything after.
+    pub(crate) fn into_envelope(self, counters: &Counters) -> Option<Envelope> {
+        match self {
+            Submission::Ready(envelope) => Some(envelope),
+            Submission::Deferred { items, make } => {
+                // The closure owns everything it touches and is gone after
+                // the call, so nothing half-updated can be observed.
+                catch_unwind(AssertUnwindSafe(make))
+                    .inspect_err(|_| {
+                        counters.drop_items(items, "building a run's events panicked (a drip bug)")
+                    })
+                    .ok()
+            }
         }
     }
 }
@@ -97,8 +120,19 @@ mod tests {
         });
         assert_eq!(sub.items(), 3);
         assert!(!built.load(std::sync::atomic::Ordering::SeqCst));
-        assert_eq!(sub.into_envelope(), end());
+        assert_eq!(sub.into_envelope(&Counters::default()), Some(end()));
         assert!(built.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[test]
+    fn a_build_that_panics_counts_its_items_as_dropped() {
+        let counters = Counters::default();
+        let sub = Submission::deferred(5, || panic!("bug while building"));
+        assert_eq!(sub.into_envelope(&counters), None);
+        assert_eq!(counters.report().dropped, 5);
+        let next = Submission::deferred(2, end);
+        assert_eq!(next.into_envelope(&counters), Some(end()));
+        assert_eq!(counters.report().dropped, 5);
     }
 
     #[test]

@@ -222,18 +222,24 @@ impl Transport {
                     Some(envelope) => {
                         // Consecutive event batches of one run become one
                         // envelope: one spool line and one entry to settle.
-                        let mut current = envelope.into_envelope();
+                        let mut current = envelope.into_envelope(self.counters());
                         for _ in 0..ACCEPT_BURST {
-                            match queue.try_recv() {
-                                Ok(next) => {
-                                    if let Some(other) = coalesce(&mut current, next.into_envelope()) {
-                                        self.accept(std::mem::replace(&mut current, other));
+                            let Ok(next) = queue.try_recv() else { break };
+                            let Some(next) = next.into_envelope(self.counters()) else {
+                                continue;
+                            };
+                            match current.as_mut() {
+                                None => current = Some(next),
+                                Some(current) => {
+                                    if let Some(other) = coalesce(current, next) {
+                                        self.accept(std::mem::replace(current, other));
                                     }
                                 }
-                                Err(_) => break,
                             }
                         }
-                        self.accept(current);
+                        if let Some(current) = current {
+                            self.accept(current);
+                        }
                     }
                     // Every sender is gone: wait for the shutdown request.
                     None => {
@@ -502,7 +508,7 @@ impl Transport {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             while let Ok(envelope) = queue.try_recv() {
-                older.push(envelope.into_envelope());
+                older.extend(envelope.into_envelope(&shared.counters));
             }
             shared.spilling.store(false, Ordering::Relaxed);
             overflow.take()
@@ -668,7 +674,9 @@ impl Transport {
 
     fn drain_queue(&mut self, queue: &mut mpsc::Receiver<Submission>) {
         while let Ok(envelope) = queue.try_recv() {
-            self.accept(envelope.into_envelope());
+            if let Some(envelope) = envelope.into_envelope(self.counters()) {
+                self.accept(envelope);
+            }
         }
     }
 
