@@ -2,10 +2,12 @@
 //!
 //! * `submit`: what instrumented code pays to hand one event to the pipeline
 //!   (caller side only; the transport drains to the spool meanwhile). Goal ≤ 200 ns.
-//! * `end_to_end`: events per second from `submit` until the emulator on the
+//! * `end_to_end_stream_events`: events per second from `submit` until the emulator on the
 //!   same machine has acknowledged them, batched through `/run-events/batch`.
 //!   Goal ≥ 200,000 events/s. Also prints the transport thread's CPU time
 //!   per event (Linux), which moves far less with the machine's other load.
+//! * `end_to_end_record_runs`: the same for record-mode runs of ten events,
+//!   each delivered by one `POST /runs/record`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use drip::config::Config;
@@ -87,8 +89,6 @@ fn end_to_end(c: &mut Criterion) {
             .linger(Duration::from_millis(5)),
     )
     .unwrap();
-    let per_round = 10_000u64;
-    let mut round = 0u64;
     // A new thread names itself once it runs: look until it has.
     let transport = (0..100).find_map(|_| {
         let found = threads_named("drip-transport")
@@ -99,47 +99,72 @@ fn end_to_end(c: &mut Criterion) {
         }
         found
     });
-    let transport_cpu_before = transport.as_deref().and_then(thread_cpu);
-    let mut group = c.benchmark_group("delivery");
-    group.sample_size(10);
-    group.measurement_time(Duration::from_secs(5));
-    group.warm_up_time(Duration::from_millis(500));
-    group.throughput(Throughput::Elements(per_round));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    group.bench_function("end_to_end_stream_events", |b| {
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                round += 1;
-                let run = format!("bench-e2e-{round}");
-                hooks::submit_stream_start("cus_bench", "bench-agent", &run);
-                for _ in 0..per_round {
-                    hooks::submit_stream_events(run.as_str(), vec![event()]);
+    let mut round = 0u64;
+    let mut case = |name: &str, submit_round: &dyn Fn(u64)| {
+        let cpu_before = transport.as_deref().and_then(thread_cpu);
+        let rounds_before = round;
+        let mut group = c.benchmark_group("delivery");
+        group.sample_size(10);
+        group.measurement_time(Duration::from_secs(5));
+        group.warm_up_time(Duration::from_millis(500));
+        group.throughput(Throughput::Elements(EVENTS_PER_ROUND));
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    round += 1;
+                    submit_round(round);
+                    let report = runtime.block_on(delivery::flush(Duration::from_secs(60)));
+                    assert_eq!(report.spooled, 0, "{report:?}");
+                    assert_eq!(report.dropped + report.rejected, 0, "{report:?}");
                 }
-                hooks::submit_stream_end(&run, RunStatus::Completed);
-                let report = runtime.block_on(delivery::flush(Duration::from_secs(60)));
-                assert_eq!(report.spooled, 0, "{report:?}");
-            }
-            start.elapsed()
-        })
+                start.elapsed()
+            })
+        });
+        group.finish();
+        // Throughput on a shared machine moves with everybody else's load; the
+        // transport's own CPU time per event does not, so it is printed too.
+        let cpu_after = transport.as_deref().and_then(thread_cpu);
+        let events = (round - rounds_before) * EVENTS_PER_ROUND;
+        // A case left out by a filter ran no rounds.
+        if let (Some(before), Some(after), true) = (cpu_before, cpu_after, events > 0) {
+            println!(
+                "delivery/{name}: transport thread CPU {:.0} ns per event over {events} events",
+                (after - before).as_nanos() as f64 / events.max(1) as f64
+            );
+        }
+    };
+    case("end_to_end_stream_events", &|round| {
+        let run = format!("bench-e2e-{round}");
+        hooks::submit_stream_start("cus_bench", "bench-agent", &run);
+        for _ in 0..EVENTS_PER_ROUND {
+            hooks::submit_stream_events(run.as_str(), vec![event()]);
+        }
+        hooks::submit_stream_end(&run, RunStatus::Completed);
     });
-    group.finish();
-    // Throughput on a shared machine moves with everybody else's load; the
-    // transport's own CPU time per event does not, so it is printed too.
-    let transport_cpu_after = transport.as_deref().and_then(thread_cpu);
-    if let (Some(before), Some(after)) = (transport_cpu_before, transport_cpu_after) {
-        let events = round * per_round;
-        println!(
-            "delivery/end_to_end: transport thread CPU {:.0} ns per event over {events} events",
-            (after - before).as_nanos() as f64 / events.max(1) as f64
-        );
-    }
+    // Record mode (the default for `#[drip::run]`): runs of ten tool calls,
+    // each one `POST /runs/record`.
+    case("end_to_end_record_runs", &|round| {
+        for r in 0..EVENTS_PER_ROUND / EVENTS_PER_RUN {
+            let events = (0..EVENTS_PER_RUN).map(|_| event()).collect();
+            hooks::submit_run(
+                "cus_bench",
+                "bench-agent",
+                &format!("bench-rec-{round}-{r}"),
+                events,
+            );
+        }
+    });
     drop(guard);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const EVENTS_PER_ROUND: u64 = 10_000;
+const EVENTS_PER_RUN: u64 = 10;
 
 /// This process's threads named `name` (`/proc/self/task/<tid>` paths; Linux).
 fn threads_named(name: &str) -> Vec<std::path::PathBuf> {

@@ -141,6 +141,96 @@ fn timestamps_and_keys_made_at_creation_are_the_ones_stored() {
     );
 }
 
+/// A record-mode run whose text and metadata carry an e-mail address, as
+/// handed to the pipeline (the run context sanitises too; this is the
+/// pipeline's own pass, which the spool and the request body rely on).
+fn submit_hostile_run(external_run_id: &str) {
+    const EMAIL: &str = "jane.roe@example.com";
+    let mut event = Event::plan(format!("answer {EMAIL}"));
+    let mut event_metadata = drip_runtime::Metadata::new();
+    event_metadata.insert("user_email", EMAIL);
+    event_metadata.insert("retry_count", 2);
+    event.metadata = Some(event_metadata);
+    let mut run_metadata = drip_runtime::Metadata::new();
+    run_metadata.insert("contact_email", EMAIL);
+    run_metadata.insert("region", "eu-west-1");
+    hooks::submit_failed_run(
+        "cus_1",
+        "agent",
+        external_run_id,
+        vec![event],
+        &format!("mail to {EMAIL} bounced"),
+        run_metadata,
+    );
+}
+
+#[test]
+fn a_record_mode_run_is_sanitised_before_it_is_sent() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let spool = spool_dir("sanitised-wire");
+    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+    submit_hostile_run("run-hostile");
+    let report = guard.shutdown();
+    assert_eq!(report.sent, 1, "{report:?}");
+    let record = emulator
+        .requests()
+        .into_iter()
+        .find(|r| r.path_and_query.ends_with("/runs/record"))
+        .expect("the run was recorded");
+    let body = record.body_text();
+    assert!(!body.contains("jane.roe"), "{body}");
+    // What is allowed still arrives.
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["metadata"]["region"], "eu-west-1", "{body}");
+    assert_eq!(json["events"][0]["metadata"]["retry_count"], 2, "{body}");
+    assert!(json["errorMessage"].is_string(), "{body}");
+    assert_eq!(json["externalRunId"], "run-hostile");
+    let _ = std::fs::remove_dir_all(&spool);
+}
+
+#[test]
+fn a_record_mode_run_is_sanitised_before_it_is_spooled() {
+    let _turn = turn();
+    // Nothing listens there: the run stays in the spool.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", dead.local_addr().unwrap());
+    drop(dead);
+    let spool = spool_dir("sanitised-spool");
+    let guard = delivery::init(
+        Config::new("sk_test_spool_0123456789")
+            .base_url(url)
+            .spool_dir(&spool)
+            .linger(Duration::from_millis(5))
+            .shutdown_deadline(Duration::from_millis(200)),
+    )
+    .unwrap();
+    submit_hostile_run("run-spooled");
+    let report = guard.shutdown();
+    assert_eq!(report.spooled, 1, "{report:?}");
+    let spooled = read_all(&spool);
+    assert!(
+        spooled.contains("run-spooled"),
+        "the run is in the spool: {spooled}"
+    );
+    assert!(!spooled.contains("jane.roe"), "{spooled}");
+    let _ = std::fs::remove_dir_all(&spool);
+}
+
+/// Every file under `dir`, as text.
+fn read_all(dir: &std::path::Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            text.push_str(&read_all(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            text.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    text
+}
+
 #[test]
 fn a_record_mode_run_arrives_with_the_duration_it_ran_for() {
     use drip_runtime::private::{Outcome, RunSite, run_enter};

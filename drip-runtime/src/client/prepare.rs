@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
-use crate::model::Event;
+use crate::model::{Event, RecordBody, RunStatus};
 use crate::privacy;
 
 /// Refuses an empty (or blank) required string.
@@ -53,6 +53,30 @@ pub(crate) fn check_event(event: &Event) -> Result<()> {
         quantity("quantity", q)?;
     }
     finite("costUnits", event.cost_units)
+}
+
+/// Checks a `/runs/record` body before it is sent.
+pub(crate) fn check_record(run: &RecordBody<'_>) -> Result<()> {
+    required("customerId", run.customer_id)?;
+    required("workflow", run.workflow)?;
+    for event in run.events {
+        check_event(event)?;
+    }
+    terminal("a recorded run", run.status)
+}
+
+/// Refuses a status a run cannot end with; `what` names the run in the message.
+pub(crate) fn terminal(what: &str, status: RunStatus) -> Result<()> {
+    if status.is_terminal() {
+        return Ok(());
+    }
+    Err(Error::Validation {
+        field: "status",
+        reason: format!(
+            "{what} ends COMPLETED, FAILED, CANCELLED or TIMEOUT, not {}",
+            status.as_str()
+        ),
+    })
 }
 
 /// Sanitises a metadata map (an emptied map is omitted).

@@ -5,7 +5,8 @@ use super::http::Request;
 use super::prepare;
 use crate::error::Result;
 use crate::model::{
-    EndRun, RecordRun, RecordRunResult, RecordedEvents, RecordedRun, RunEnded, RunStatus, StartRun,
+    EndRun, RecordBody, RecordRun, RecordRunResult, RecordedEvents, RecordedRun, RunEnded,
+    RunStatus, StartRun,
 };
 use reqwest::Method;
 use std::time::Instant;
@@ -39,20 +40,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn record_run(&self, mut run: RecordRun) -> Result<RecordRunResult> {
-        prepare::required("customerId", &run.customer_id)?;
-        prepare::required("workflow", &run.workflow)?;
-        for event in &run.events {
-            prepare::check_event(event)?;
-        }
-        if !run.status.is_terminal() {
-            return Err(crate::Error::Validation {
-                field: "status",
-                reason: format!(
-                    "a recorded run ends COMPLETED, FAILED, CANCELLED or TIMEOUT, not {}",
-                    run.status.as_str()
-                ),
-            });
-        }
+        prepare::check_record(&RecordBody::from(&run))?;
         let started = Instant::now();
         run.events = std::mem::take(&mut run.events)
             .into_iter()
@@ -64,15 +52,41 @@ impl Client {
         if run.external_run_id.as_deref().is_none_or(str::is_empty) {
             run.external_run_id = Some(crate::model::idempotency::new_key("run"));
         }
+        let req = self.record_request(&RecordBody::from(&run))?;
+        self.send_record(req, started, || run).await
+    }
 
+    /// [`Client::record_run`] for a body whose text and metadata already
+    /// passed the privacy hook and whose keys are set (the delivery thread's
+    /// runs, kept for retries and sent without copying). The run is copied
+    /// only if the fallback is needed.
+    pub(crate) async fn record_prepared(&self, body: &RecordBody<'_>) -> Result<RecordRunResult> {
+        prepare::check_record(body)?;
+        let started = Instant::now();
+        let req = self.record_request(body)?;
+        self.send_record(req, started, || RecordRun::from(body))
+            .await
+    }
+
+    fn record_request(&self, body: &RecordBody<'_>) -> Result<Request> {
         let url = self.endpoint(&["runs", "record"])?;
-        let req = Request::new("POST /runs/record", Method::POST, url).json(&run)?;
+        Request::new("POST /runs/record", Method::POST, url).json(body)
+    }
+
+    /// Sends a record request; only a 404 turns to the fallback, with the
+    /// run `owned` gives.
+    async fn send_record(
+        &self,
+        req: Request,
+        started: Instant,
+        owned: impl FnOnce() -> RecordRun,
+    ) -> Result<RecordRunResult> {
         let reply = self.inner().send(&req).await?;
         if reply.status != 404 {
             return reply.decode(req.route);
         }
         tracing::debug!("drip: /runs/record missing (404); recording through the fallback");
-        self.record_run_fallback(run, started).await
+        self.record_run_fallback(owned(), started).await
     }
 
     async fn record_run_fallback(

@@ -41,15 +41,7 @@ impl Client {
     /// `PATCH /runs/{id}` with a terminal status; the server computes the duration.
     pub async fn end_run(&self, run_id: &str, mut end: EndRun) -> Result<RunEnded> {
         prepare::required("runId", run_id)?;
-        if !end.status.is_terminal() {
-            return Err(Error::Validation {
-                field: "status",
-                reason: format!(
-                    "a run ends COMPLETED, FAILED, CANCELLED or TIMEOUT, not {}",
-                    end.status.as_str()
-                ),
-            });
-        }
+        prepare::terminal("a run", end.status)?;
         end.metadata = prepare::metadata(end.metadata.take());
         end.error_message = prepare::text(end.error_message.take());
         end.idempotency_key = Some(prepare::key_or_new(end.idempotency_key.take(), "end"));

@@ -18,7 +18,7 @@ use super::spool::DeadLetters;
 use crate::Error;
 use crate::client::{Client, RetryPolicy};
 use crate::config::Config;
-use crate::model::{EndRun, Event, RecordRun, StartRun, TrackUsage};
+use crate::model::{EndRun, Event, RecordBody, StartRun, Timing, TrackUsage};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -277,30 +277,37 @@ impl Dispatcher {
 
     async fn record_run(&self, index: usize, run: &FinishedRun, progress: &Progress) {
         let n = run.events.len() as u64;
+        let key = format!("rec:{}", run.external_run_id);
+        // Known when the parent is a stream run (its start went first); a
+        // record-mode parent is recorded after its children.
+        let parent = run
+            .parent_external_run_id
+            .as_deref()
+            .and_then(|parent| self.runs.get(parent));
+        let timing = run
+            .started_at
+            .zip(run.ended_at)
+            .map(|(started, ended)| Timing::of(started, ended));
+        // Borrowed from the segment: the run's events are not copied, and
+        // they passed the privacy hook when the transport took them.
+        let body = RecordBody {
+            customer_id: &run.customer_id,
+            workflow: &run.workflow,
+            events: &run.events,
+            status: run.status,
+            error_message: run.error_message.as_deref(),
+            error_code: run.error_code.as_deref(),
+            external_run_id: Some(&run.external_run_id),
+            correlation_id: run.correlation_id.as_deref(),
+            parent_run_id: parent.as_deref(),
+            started_at: timing.as_ref().map(|t| t.started_at.as_str()),
+            ended_at: timing.as_ref().map(|t| t.ended_at.as_str()),
+            duration_ms: timing.as_ref().and_then(|t| t.duration_ms),
+            metadata: (!run.metadata.is_empty()).then_some(&run.metadata),
+            idempotency_key: Some(&key),
+        };
         let result = self
-            .retrying(n, || {
-                let mut req =
-                    RecordRun::new(run.customer_id.clone(), run.workflow.clone(), run.status)
-                        .events(run.events.iter().cloned())
-                        .external_run_id(run.external_run_id.clone())
-                        .idempotency_key(format!("rec:{}", run.external_run_id));
-                req.correlation_id = run.correlation_id.clone();
-                // Known when the parent is a stream run (its start went
-                // first); a record-mode parent is recorded after its children.
-                req.parent_run_id = run
-                    .parent_external_run_id
-                    .as_deref()
-                    .and_then(|parent| self.runs.get(parent));
-                req.error_code = run.error_code.clone();
-                req.error_message = run.error_message.clone();
-                if !run.metadata.is_empty() {
-                    req.metadata = Some(run.metadata.clone());
-                }
-                if let (Some(started), Some(ended)) = (run.started_at, run.ended_at) {
-                    req = req.timing(started, ended);
-                }
-                self.client.record_run(req)
-            })
+            .retrying(n, || self.client.record_prepared(&body))
             .await;
         match result {
             Ok(recorded) => {

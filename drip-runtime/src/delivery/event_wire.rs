@@ -1,4 +1,5 @@
-//! Stream events on their way to `/run-events/batch`: made ready for the wire
+//! Stream events on their way to `/run-events/batch` (and record-mode runs to
+//! `/runs/record`): made ready for the wire
 //! once, when the transport takes them (so the spool and the dead-letter file
 //! hold only sanitised events), and serialised straight into a request body
 //! from the segment's envelopes, without copying them.
@@ -8,15 +9,24 @@ use crate::Error;
 use crate::model::Event;
 use std::io::Write;
 
-/// Applies what the client's typed batch call applies to each event (the
-/// privacy hook on metadata and description, a key for a keyless event), so
-/// the body can be sent as it is. Sanitising is idempotent: events read back
-/// from a spool pass here again without change.
+/// Applies what the client's typed calls apply (the privacy hook on
+/// metadata, descriptions and error text, a key for a keyless event) to
+/// event batches and record-mode runs, so that their bodies can be sent as
+/// they are, and the spool holds only sanitised text. Sanitising is
+/// idempotent: envelopes read back from a spool pass here again without change.
 pub(crate) fn prepare(envelope: &mut Envelope) {
-    if let Envelope::StreamEvents { events, .. } = envelope {
-        for event in events {
-            crate::client::prepare::event_in_place(event);
+    use crate::client::prepare;
+    match envelope {
+        Envelope::StreamEvents { events, .. } => {
+            events.iter_mut().for_each(prepare::event_in_place)
         }
+        Envelope::Run(run) => {
+            run.events.iter_mut().for_each(prepare::event_in_place);
+            let metadata = std::mem::take(&mut run.metadata);
+            run.metadata = prepare::metadata(Some(metadata)).unwrap_or_default();
+            run.error_message = prepare::text(run.error_message.take());
+        }
+        Envelope::StreamStart(_) | Envelope::StreamEnd(_) | Envelope::Usage(_) => {}
     }
 }
 

@@ -580,14 +580,13 @@ pub mod __test_hooks {
     use crate::metadata::Metadata;
     use crate::model::{Event, RunStatus};
 
-    /// A record-mode run with `events`.
-    pub fn submit_run(
+    fn finished_run(
         customer_id: &str,
         workflow: &str,
         external_run_id: &str,
         events: Vec<Event>,
-    ) {
-        submit(Envelope::Run(FinishedRun {
+    ) -> FinishedRun {
+        FinishedRun {
             customer_id: customer_id.into(),
             workflow: workflow.into(),
             external_run_id: external_run_id.into(),
@@ -600,7 +599,39 @@ pub mod __test_hooks {
             events,
             started_at: None,
             ended_at: None,
-        }));
+        }
+    }
+
+    /// A record-mode run with `events`.
+    pub fn submit_run(
+        customer_id: &str,
+        workflow: &str,
+        external_run_id: &str,
+        events: Vec<Event>,
+    ) {
+        submit(Envelope::Run(finished_run(
+            customer_id,
+            workflow,
+            external_run_id,
+            events,
+        )));
+    }
+
+    /// A record-mode run that failed with `error_message`, with run metadata.
+    pub fn submit_failed_run(
+        customer_id: &str,
+        workflow: &str,
+        external_run_id: &str,
+        events: Vec<Event>,
+        error_message: &str,
+        metadata: Metadata,
+    ) {
+        let mut run = finished_run(customer_id, workflow, external_run_id, events);
+        run.status = RunStatus::Failed;
+        run.error_code = Some("HostileError".into());
+        run.error_message = Some(error_message.into());
+        run.metadata = metadata;
+        submit(Envelope::Run(run));
     }
 
     /// Stream mode: the start of a run.

@@ -25,6 +25,7 @@ pub use entitlement::{CheckEntitlement, Entitlement};
 pub(crate) use event::tool_call_metadata;
 pub use event::{Event, ToolStatus};
 pub use health::Health;
+pub(crate) use record::{RecordBody, Timing};
 pub use record::{RecordRun, RecordRunResult, RecordedEvents, RecordedRun};
 pub use run::{EndRun, RunDetails, RunEnded, RunStarted, RunTotals, StartRun};
 pub use status::RunStatus;
