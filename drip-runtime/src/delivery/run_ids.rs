@@ -3,6 +3,13 @@
 //! Kept in memory and appended to `stream-runs.jsonl` in the spool directory,
 //! so a later process replaying a run's events (or its end) after a restart
 //! still knows which server run they belong to.
+//!
+//! The file would grow with every stream run a long-lived process makes, so
+//! past [`ROTATE_BYTES`] it is rotated: it becomes `stream-runs.1.jsonl`
+//! (replacing the generation before) and a new file starts with the runs
+//! still in flight. Lookups read both generations, so an ended run's id stays
+//! findable for at least another [`ROTATE_BYTES`] of starts and ends (some
+//! 20,000 runs); the files never hold more than about twice that.
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -12,6 +19,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 const FILE: &str = "stream-runs.jsonl";
+/// The generation before the last rotation.
+const PREVIOUS: &str = "stream-runs.1.jsonl";
+/// Size past which the file is rotated.
+const ROTATE_BYTES: u64 = 4 * 1024 * 1024;
 
 #[derive(Serialize, Deserialize)]
 struct Line {
@@ -22,46 +33,50 @@ struct Line {
     ended: bool,
 }
 
+#[derive(Debug)]
+struct Files {
+    current: PathBuf,
+    previous: PathBuf,
+    rotate_at: u64,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct RunIds {
     map: Mutex<HashMap<String, (String, bool)>>,
     /// Runs whose start the server refused: their events and end are refused too.
     refused: Mutex<std::collections::HashSet<String>>,
-    file: Option<PathBuf>,
+    files: Option<Files>,
 }
 
 impl RunIds {
     /// Loads the map from `dir`. When `compact` (no spooled work is left from
-    /// earlier processes) and the file has grown past 4 MiB, ended runs are
-    /// forgotten and the file rewritten.
+    /// earlier processes) and the file has outgrown its size, it is rotated
+    /// at once.
     pub(crate) fn load(dir: Option<&Path>, compact: bool) -> Self {
+        Self::load_with_limit(dir, compact, ROTATE_BYTES)
+    }
+
+    fn load_with_limit(dir: Option<&Path>, compact: bool, rotate_at: u64) -> Self {
         let Some(dir) = dir else {
             return RunIds::default();
         };
-        let file = dir.join(FILE);
-        let mut map = read_file(&file);
-        let large = fs::metadata(&file).is_ok_and(|m| m.len() > 4 * 1024 * 1024);
-        // Ended runs stay in the file only (for replays), not in memory.
+        let files = Files {
+            current: dir.join(FILE),
+            previous: dir.join(PREVIOUS),
+            rotate_at,
+        };
+        let mut map = files.read();
+        // Ended runs stay in the files only (for replays), not in memory.
         map.retain(|_, (_, ended)| !*ended);
-        if compact && large {
-            let mut out = String::new();
-            for (ext, (id, _)) in &map {
-                if let Ok(s) = serde_json::to_string(&Line {
-                    ext: ext.clone(),
-                    id: Some(id.clone()),
-                    ended: false,
-                }) {
-                    out.push_str(&s);
-                    out.push('\n');
-                }
-            }
-            let _ = fs::write(&file, out);
-        }
-        RunIds {
+        let ids = RunIds {
             map: Mutex::new(map),
             refused: Mutex::default(),
-            file: Some(file),
+            files: Some(files),
+        };
+        if compact {
+            ids.rotate_if_large(None);
         }
+        ids
     }
 
     /// The server id of `ext`, waiting (up to about 10 s) for another process
@@ -77,8 +92,8 @@ impl RunIds {
             if self.is_refused(ext) || std::time::Instant::now() >= give_up {
                 return None;
             }
-            if let Some(file) = &self.file {
-                let fresh = read_file(file);
+            if let Some(files) = &self.files {
+                let fresh = files.read();
                 if let Some((id, _)) = fresh.get(ext) {
                     let id = id.clone();
                     self.map
@@ -144,7 +159,7 @@ impl RunIds {
     }
 
     fn append(&self, line: Line) {
-        let Some(file) = &self.file else { return };
+        let Some(files) = &self.files else { return };
         let Ok(mut s) = serde_json::to_string(&line) else {
             return;
         };
@@ -152,18 +167,71 @@ impl RunIds {
         let written = OpenOptions::new()
             .create(true)
             .append(true)
-            .open(file)
-            .and_then(|mut f| f.write_all(s.as_bytes()));
+            .open(&files.current)
+            .and_then(|mut f| {
+                f.write_all(s.as_bytes())?;
+                f.metadata()
+            });
+        match written {
+            Ok(file) => self.rotate_if_large(Some(file.len())),
+            Err(e) => {
+                tracing::warn!(target: "drip", error = %e, "cannot record a stream run id in the spool; a replay after a restart may not find its run");
+            }
+        }
+    }
+
+    /// Rotates the file once it is past its size (`len`, or read from disk).
+    fn rotate_if_large(&self, len: Option<u64>) {
+        let Some(files) = &self.files else { return };
+        let len = len.or_else(|| fs::metadata(&files.current).ok().map(|m| m.len()));
+        if len.is_none_or(|len| len <= files.rotate_at) {
+            return;
+        }
+        // Held across the rename and the rewrite, so that a run starting
+        // meanwhile is written after the runs in flight, not lost between.
+        let map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(e) = fs::rename(&files.current, &files.previous) {
+            tracing::warn!(target: "drip", error = %e, "cannot rotate the drip stream-run file; it keeps growing");
+            return;
+        }
+        let mut out = String::new();
+        for (ext, (id, _)) in map.iter() {
+            let line = Line {
+                ext: ext.clone(),
+                id: Some(id.clone()),
+                ended: false,
+            };
+            if let Ok(s) = serde_json::to_string(&line) {
+                out.push_str(&s);
+                out.push('\n');
+            }
+        }
+        // Appended, not truncated: another process sharing the spool may
+        // already have written to the new file.
+        let written = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&files.current)
+            .and_then(|mut f| f.write_all(out.as_bytes()));
         if let Err(e) = written {
-            tracing::warn!(target: "drip", error = %e, "cannot record a stream run id in the spool; a replay after a restart may not find its run");
+            tracing::warn!(target: "drip", error = %e, "cannot write the drip stream-run file after rotating it; runs in flight are still found in the previous one");
         }
     }
 }
 
-fn read_file(file: &Path) -> HashMap<String, (String, bool)> {
-    let mut map = HashMap::new();
+impl Files {
+    /// Both generations, the current one read last so that it wins.
+    fn read(&self) -> HashMap<String, (String, bool)> {
+        let mut map = HashMap::new();
+        read_file(&self.previous, &mut map);
+        read_file(&self.current, &mut map);
+        map
+    }
+}
+
+fn read_file(file: &Path, map: &mut HashMap<String, (String, bool)>) {
     let Ok(text) = fs::read_to_string(file) else {
-        return map;
+        return;
     };
     for line in text.lines() {
         let Ok(l) = serde_json::from_str::<Line>(line) else {
@@ -181,5 +249,78 @@ fn read_file(file: &Path) -> HashMap<String, (String, bool)> {
             (None, false) => {}
         }
     }
-    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("drip-run-ids-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn size(dir: &Path) -> u64 {
+        [FILE, PREVIOUS]
+            .iter()
+            .filter_map(|f| fs::metadata(dir.join(f)).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    #[test]
+    fn the_files_stay_bounded_and_recent_and_live_runs_stay_findable() {
+        let dir = dir("rotate");
+        let limit = 2_048;
+        let ids = RunIds::load_with_limit(Some(&dir), true, limit);
+        ids.started("live-early", "srv-live");
+        for i in 0..2_000 {
+            ids.started(&format!("run-{i}"), &format!("srv-{i}"));
+            ids.ended(&format!("run-{i}"));
+        }
+        let lines = 2 * 2_000 * 30;
+        assert!(
+            size(&dir) <= 2 * limit + 200,
+            "{} bytes for {lines} bytes written",
+            size(&dir)
+        );
+        // A process started now (a replay after a restart) finds the run in
+        // flight and the runs that ended last, but not the oldest ones.
+        let later = RunIds::load_with_limit(Some(&dir), false, limit);
+        assert_eq!(later.get("live-early").as_deref(), Some("srv-live"));
+        let files = later.files.as_ref().unwrap().read();
+        assert_eq!(
+            files.get("run-1999").map(|(id, _)| id.as_str()),
+            Some("srv-1999")
+        );
+        assert!(files.get("run-1999").is_some_and(|(_, ended)| *ended));
+        assert!(
+            !files.contains_key("run-0"),
+            "the oldest runs are forgotten"
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_large_file_left_by_an_earlier_process_is_rotated_at_load_only_without_leftovers() {
+        let dir = dir("load");
+        let limit = 1_024;
+        let first = RunIds::load_with_limit(Some(&dir), false, u64::MAX);
+        for i in 0..100 {
+            first.started(&format!("run-{i}"), &format!("srv-{i}"));
+        }
+        let before = fs::metadata(dir.join(FILE)).unwrap().len();
+        assert!(before > limit);
+        RunIds::load_with_limit(Some(&dir), false, limit);
+        assert_eq!(fs::metadata(dir.join(FILE)).unwrap().len(), before);
+        let second = RunIds::load_with_limit(Some(&dir), true, limit);
+        assert!(dir.join(PREVIOUS).exists());
+        // Runs not ended are carried into the new file.
+        assert_eq!(second.get("run-42").as_deref(), Some("srv-42"));
+        let carried = fs::read_to_string(dir.join(FILE)).unwrap();
+        assert_eq!(carried.lines().count(), 100);
+        let _ = fs::remove_dir_all(&dir);
+    }
 }
