@@ -14,7 +14,7 @@ use super::envelope::Envelope;
 use super::event_wire::{self, EventJson};
 use super::report::{Counters, FlushReport};
 use super::run_ids::RunIds;
-use super::spool::{AppendError, DeadLetters, SegmentFile, SegmentWriter, Spool};
+use super::spool::{AppendError, DeadLetters, SegmentContents, SegmentFile, SegmentWriter, Spool};
 use super::{Control, Shared, Submission};
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -106,14 +106,16 @@ pub(crate) fn spawn(
         flushes: Vec::new(),
         line: Vec::new(),
     };
-    for file in leftovers {
-        transport.adopt_leftover(file);
-    }
     std::thread::Builder::new()
         .name("drip-transport".into())
         .spawn(move || {
             // Calibrate the run clock here rather than in the first timed call.
             crate::context::clock::warm_up();
+            // Read here rather than in `init`: the spool an outage left
+            // behind can be large, and the caller should not wait on it.
+            for file in leftovers {
+                transport.adopt_leftover(file);
+            }
             runtime.block_on(transport.run(queue, control))
         })
         .map_err(|e| io("cannot start the drip transport thread", e))
@@ -466,20 +468,57 @@ impl Transport {
     }
 
     /// Segments left by earlier processes join the queue first, in order.
+    /// Queues a segment an earlier process left. It is read once here, to
+    /// count what it holds; its envelopes stay in memory for delivery while
+    /// they fit the budget, and are read again at their turn otherwise.
     fn adopt_leftover(&mut self, file: SegmentFile) {
         let id = self.next_segment_id;
         self.next_segment_id += 1;
-        let items = file.items();
+        let (items, envelopes, memory_bytes) = match file.read() {
+            Ok(contents) => {
+                let items = contents.envelopes.iter().map(Envelope::items).sum();
+                let bytes = usize::try_from(file.bytes()).unwrap_or(usize::MAX);
+                if self.in_memory.saturating_add(bytes) <= self.memory_cap {
+                    self.report_damage(&contents, file.path());
+                    let mut envelopes = contents.envelopes;
+                    envelopes.iter_mut().for_each(event_wire::prepare);
+                    let held = Held {
+                        envelopes,
+                        wire: Vec::new(),
+                    };
+                    (items, Some(held), bytes)
+                } else {
+                    (items, None, 0)
+                }
+            }
+            // Read (and reported) again when its turn comes.
+            Err(_) => (0, None, 0),
+        };
+        self.in_memory += memory_bytes;
         Counters::add(&self.shared.counters.spooled, items);
         self.sealed.push_back(Sealed {
             id,
             created_ms: file.created_ms(),
             file: Some(file),
-            envelopes: None,
-            memory_bytes: 0,
+            envelopes,
+            memory_bytes,
             spooled_items: items,
             items,
         });
+    }
+
+    /// Logs, and counts as dropped, what a segment read back could not give.
+    fn report_damage(&self, contents: &SegmentContents, path: &std::path::Path) {
+        if contents.corrupt_lines > 0 {
+            tracing::error!(target: "drip", lines = contents.corrupt_lines, segment = %path.display(), "corrupted lines in a drip spool segment were skipped");
+            self.shared
+                .counters
+                .drop_items(contents.corrupt_lines, "corrupted spool lines");
+        }
+        if contents.torn_tail {
+            tracing::warn!(target: "drip", segment = %path.display(), "a drip spool segment ends in a line cut short by a crash; it was skipped");
+            self.shared.counters.drop_items(1, "torn spool line");
+        }
     }
 
     /// Whether the callers' overflow segment is worth taking now: full-sized,
@@ -610,16 +649,7 @@ impl Transport {
         let file = segment.file.as_ref()?;
         match file.read() {
             Ok(contents) => {
-                if contents.corrupt_lines > 0 {
-                    tracing::error!(target: "drip", lines = contents.corrupt_lines, segment = %file.path().display(), "corrupted lines in a drip spool segment were skipped");
-                    self.shared
-                        .counters
-                        .drop_items(contents.corrupt_lines, "corrupted spool lines");
-                }
-                if contents.torn_tail {
-                    tracing::warn!(target: "drip", segment = %file.path().display(), "a drip spool segment ends in a line cut short by a crash; it was skipped");
-                    self.shared.counters.drop_items(1, "torn spool line");
-                }
+                self.report_damage(&contents, file.path());
                 let mut envelopes = contents.envelopes;
                 // Written by callers on overflow, or by an earlier version.
                 envelopes.iter_mut().for_each(event_wire::prepare);

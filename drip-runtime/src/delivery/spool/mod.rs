@@ -17,7 +17,7 @@ mod dead_letter;
 mod segment;
 
 pub(crate) use dead_letter::DeadLetters;
-pub(crate) use segment::{AppendError, SegmentFile, SegmentWriter};
+pub(crate) use segment::{AppendError, SegmentContents, SegmentFile, SegmentWriter};
 
 use std::fs;
 use std::io;

@@ -202,19 +202,15 @@ impl SegmentFile {
         }
         let bytes = file.metadata()?.len();
         let created_ms = created_ms_from_name(path).unwrap_or_else(super::unix_ms);
-        let mut seg = SegmentFile {
+        // Not read here: claiming runs in `init`, on the caller's thread. The
+        // transport reads (and counts) the segment when it adopts it.
+        Ok(Some(SegmentFile {
             path: path.to_owned(),
             file,
             bytes,
             items: 0,
             created_ms,
-        };
-        // Count what is pending without keeping it in memory.
-        seg.items = seg
-            .read()
-            .map(|c| c.envelopes.iter().map(Envelope::items).sum())
-            .unwrap_or(0);
-        Ok(Some(seg))
+        }))
     }
 
     pub(crate) fn path(&self) -> &Path {
