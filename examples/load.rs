@@ -10,7 +10,10 @@
 //! Prints the caller-side submit rate, the shutdown report (everything should
 //! be `spooled`, nothing `dropped`), the spool's size on disk and the peak
 //! resident set size (`VmHWM` from `/proc/self/status`, Linux only). The
-//! emulator runs inside this process, so its memory is included.
+//! emulator runs inside this process, so its memory is included. Then it
+//! starts the pipeline again over that spool (the server still down) and
+//! prints how long `init` took: the caller does not wait for the spool to be
+//! read.
 
 use drip::config::Config;
 use drip::delivery::{self, __test_hooks as hooks};
@@ -33,11 +36,7 @@ fn main() {
 
     let spool = std::env::temp_dir().join(format!("drip-load-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);
-    let config = Config::new(emulator.secret_key())
-        .base_url(emulator.base_url())
-        .spool_dir(&spool)
-        .spool_max_bytes(2 * 1024 * 1024 * 1024)
-        .shutdown_deadline(Duration::from_secs(2));
+    let config = config_for(&emulator, &spool);
     let spool_files = config.effective_spool_dir();
     let guard = delivery::init(config).expect("pipeline starts");
 
@@ -82,11 +81,33 @@ fn main() {
         "spool on disk:          {:.1} MiB",
         dir_bytes(&spool_files) as f64 / 1048576.0
     );
+    let rss_before_restart = peak_rss_kib();
+    // A restart with that spool, the server still down: `init` only claims
+    // the segments; the transport thread reads them.
+    let started = Instant::now();
+    let guard = delivery::init(config_for(&emulator, &spool)).expect("pipeline restarts");
+    let init_time = started.elapsed();
+    let restarted = guard.shutdown();
+    println!(
+        "restart with the spool: init {:.1} ms; report {restarted:?}",
+        init_time.as_secs_f64() * 1e3
+    );
+    if let Some(kib) = rss_before_restart {
+        println!("peak RSS before restart: {:.1} MiB", kib as f64 / 1024.0);
+    }
     match peak_rss_kib() {
         Some(kib) => println!("peak RSS (VmHWM):       {:.1} MiB", kib as f64 / 1024.0),
         None => println!("peak RSS (VmHWM):       unavailable on this platform"),
     }
     let _ = std::fs::remove_dir_all(&spool);
+}
+
+fn config_for(emulator: &drip_emulator::EmulatorHandle, spool: &std::path::Path) -> Config {
+    Config::new(emulator.secret_key())
+        .base_url(emulator.base_url())
+        .spool_dir(spool)
+        .spool_max_bytes(2 * 1024 * 1024 * 1024)
+        .shutdown_deadline(Duration::from_secs(2))
 }
 
 fn dir_bytes(dir: &std::path::Path) -> u64 {

@@ -372,6 +372,59 @@ fn every_overflowing_item_is_either_delivered_or_counted_as_dropped() {
 }
 
 #[test]
+fn callers_spill_into_bounded_segments_that_the_next_start_replays() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    emulator.set_request_logging(false);
+    emulator.faults().stall(true);
+    let spool = spool_dir("bounded-segments");
+    let config = || {
+        config(&emulator, &spool)
+            .queue_capacity(1)
+            .overflow(OverflowPolicy::Spill)
+            .shutdown_deadline(Duration::from_millis(300))
+    };
+    // About 10 MiB of spool lines, nearly all written by the callers.
+    let n = 40_000u64;
+    let guard = delivery::init(config()).unwrap();
+    let run = "run-bounded";
+    hooks::submit_stream_start("cus_1", "bounded", run);
+    for _ in 0..n {
+        hooks::submit_stream_events(run, tool_events(1));
+    }
+    let report = guard.shutdown();
+    assert_eq!((report.spooled, report.dropped), (n, 0), "{report:?}");
+
+    // Every segment is at most the segment size (plus the line that crossed
+    // it): reading one back for delivery takes bounded memory.
+    let mut sizes = Vec::new();
+    for dir in std::fs::read_dir(&spool).unwrap().flatten() {
+        for file in std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = file.file_name().to_string_lossy().into_owned();
+            if name.starts_with("seg-") {
+                sizes.push(file.metadata().unwrap().len());
+            }
+        }
+    }
+    assert!(sizes.len() >= 3, "{sizes:?}");
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    assert!(largest <= 4 * 1024 * 1024 + 4_096, "{sizes:?}");
+
+    // The next start replays them all once the server answers.
+    emulator.faults().clear();
+    let before = emulator.events().len() as u64;
+    let guard = delivery::init(config().shutdown_deadline(Duration::from_secs(20))).unwrap();
+    let report = guard.shutdown();
+    assert_eq!(report.sent, n, "{report:?}");
+    assert_eq!(emulator.events().len() as u64 - before, n);
+    let _ = std::fs::remove_dir_all(&spool);
+}
+
+#[test]
 fn stats_show_pending_work_while_the_server_stalls() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();

@@ -71,6 +71,31 @@ pub(crate) struct FinishedRun {
     pub ended_at: Option<SystemTime>,
 }
 
+impl FinishedRun {
+    /// A completed run with `events` and nothing else set.
+    pub(crate) fn new(
+        customer_id: &str,
+        workflow: &str,
+        external_run_id: &str,
+        events: Vec<Event>,
+    ) -> Self {
+        FinishedRun {
+            customer_id: customer_id.into(),
+            workflow: workflow.into(),
+            external_run_id: external_run_id.into(),
+            parent_external_run_id: None,
+            correlation_id: None,
+            status: RunStatus::Completed,
+            error_code: None,
+            error_message: None,
+            metadata: Metadata::new(),
+            events,
+            started_at: None,
+            ended_at: None,
+        }
+    }
+}
+
 /// Start of a stream-mode run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct StreamStart {
@@ -142,18 +167,9 @@ mod tests {
     fn run_timing_survives_the_spool_format() {
         let started = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
         let run = FinishedRun {
-            customer_id: "cus_1".into(),
-            workflow: "w".into(),
-            external_run_id: "run_1".into(),
-            parent_external_run_id: None,
-            correlation_id: None,
-            status: RunStatus::Completed,
-            error_code: None,
-            error_message: None,
-            metadata: Metadata::new(),
-            events: Vec::new(),
             started_at: Some(started),
             ended_at: Some(started + std::time::Duration::from_millis(50)),
+            ..FinishedRun::new("cus_1", "w", "run_1", Vec::new())
         };
         let env = Envelope::Run(run);
         let back: Envelope = serde_json::from_str(&serde_json::to_string(&env).unwrap()).unwrap();

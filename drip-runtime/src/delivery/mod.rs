@@ -20,6 +20,13 @@
 //!   facts; the transport thread turns them into wire events as it takes them
 //!   from the queue — see `submission` — so the caller's thread never pays
 //!   for keys, timestamps or metadata maps.)
+//! * Spool segments are sealed at 4 MiB, by the transport and by callers
+//!   spilling alike, so reading one back for delivery takes bounded memory.
+//! * At start, segments earlier processes left are only listed and locked in
+//!   `init`; the transport thread reads them, counting their items without
+//!   building them and sending their stream-run starts first (a start can sit
+//!   in a segment named after the one holding its events), and reads each in
+//!   full when its turn comes.
 //! * Permanent refusals (4xx other than 408/409/429) go to
 //!   `dead-letters.jsonl` in the spool directory with the reason.
 //! * **Crash bound**: a process killed outright (SIGKILL, OOM) loses at most
@@ -73,7 +80,7 @@ pub(crate) use submission::Submission;
 
 use crate::config::{Config, OverflowPolicy};
 use report::Counters;
-use spool::{SegmentWriter, Spool};
+use spool::{SegmentFile, SegmentWriter, Spool};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
@@ -86,11 +93,23 @@ pub(crate) struct Shared {
     pub(crate) counters: Arc<Counters>,
     pub(crate) spool: Option<Arc<Spool>>,
     /// Where callers spill when the queue is full (policy `Spill`).
-    pub(crate) overflow: Mutex<Option<SegmentWriter>>,
+    pub(crate) overflow: Mutex<Overflow>,
     /// Set while callers spill; cleared by the transport when it takes the
     /// overflow segment. While set, every submit spills, so one caller's
     /// envelopes keep their order.
     pub(crate) spilling: AtomicBool,
+}
+
+/// The callers' side of the spool, used while the queue is full.
+#[derive(Debug, Default)]
+pub(crate) struct Overflow {
+    /// The segment callers append to.
+    pub(crate) writer: Option<SegmentWriter>,
+    /// Segments callers filled and sealed, oldest first, for the transport to
+    /// take. Sealing at the segment size here, not when the transport comes
+    /// round, is what bounds a segment, and so the memory that reading one
+    /// back for delivery takes.
+    pub(crate) full: Vec<SegmentFile>,
 }
 
 /// Requests from the public API to the transport thread.
@@ -265,7 +284,7 @@ fn start(
         config,
         counters,
         spool,
-        overflow: Mutex::new(None),
+        overflow: Mutex::new(Overflow::default()),
         spilling: AtomicBool::new(false),
     });
     let thread = transport::spawn(shared.clone(), queue_rx, control_rx)?;
@@ -406,9 +425,9 @@ impl Pipeline {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         shared.spilling.store(true, Ordering::Relaxed);
-        if overflow.is_none() {
+        if overflow.writer.is_none() {
             match SegmentWriter::create(spool) {
-                Ok(w) => *overflow = Some(w),
+                Ok(w) => overflow.writer = Some(w),
                 Err(e) => {
                     drop(overflow);
                     tracing::error!(target: "drip", error = %e, "cannot spill to the drip spool");
@@ -416,7 +435,7 @@ impl Pipeline {
                 }
             }
         }
-        let Some(writer) = overflow.as_mut() else {
+        let Some(writer) = overflow.writer.as_mut() else {
             return;
         };
         match writer.append(spool, &envelope) {
@@ -425,6 +444,22 @@ impl Pipeline {
             Err(spool::AppendError::Io(e)) => {
                 tracing::error!(target: "drip", error = %e, "cannot write to the drip spool");
                 shared.counters.drop_items(items, "spool unwritable");
+            }
+        }
+        if writer.bytes() >= transport::SEGMENT_MAX_BYTES
+            && let Some(full) = overflow.writer.take()
+        {
+            let full_items = full.items();
+            match full.seal() {
+                Ok(file) => overflow.full.push(file),
+                Err(e) => {
+                    tracing::error!(target: "drip", error = %e, "cannot seal a drip overflow segment");
+                    shared
+                        .counters
+                        .spooled
+                        .fetch_sub(full_items, Ordering::Relaxed);
+                    shared.counters.drop_items(full_items, "spool write failed");
+                }
             }
         }
     }
@@ -580,28 +615,6 @@ pub mod __test_hooks {
     use crate::metadata::Metadata;
     use crate::model::{Event, RunStatus};
 
-    fn finished_run(
-        customer_id: &str,
-        workflow: &str,
-        external_run_id: &str,
-        events: Vec<Event>,
-    ) -> FinishedRun {
-        FinishedRun {
-            customer_id: customer_id.into(),
-            workflow: workflow.into(),
-            external_run_id: external_run_id.into(),
-            parent_external_run_id: None,
-            correlation_id: None,
-            status: RunStatus::Completed,
-            error_code: None,
-            error_message: None,
-            metadata: Metadata::new(),
-            events,
-            started_at: None,
-            ended_at: None,
-        }
-    }
-
     /// A record-mode run with `events`.
     pub fn submit_run(
         customer_id: &str,
@@ -609,7 +622,7 @@ pub mod __test_hooks {
         external_run_id: &str,
         events: Vec<Event>,
     ) {
-        submit(Envelope::Run(finished_run(
+        submit(Envelope::Run(FinishedRun::new(
             customer_id,
             workflow,
             external_run_id,
@@ -626,7 +639,7 @@ pub mod __test_hooks {
         error_message: &str,
         metadata: Metadata,
     ) {
-        let mut run = finished_run(customer_id, workflow, external_run_id, events);
+        let mut run = FinishedRun::new(customer_id, workflow, external_run_id, events);
         run.status = RunStatus::Failed;
         run.error_code = Some("HostileError".into());
         run.error_message = Some(error_message.into());

@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 
 /// A segment is sealed at this size even while the dispatcher is busy, which
 /// bounds what one delivery reads back into memory.
-const SEGMENT_MAX_BYTES: u64 = 4 * 1024 * 1024;
+pub(super) const SEGMENT_MAX_BYTES: u64 = 4 * 1024 * 1024;
 const SEGMENT_MAX_ENTRIES: usize = 50_000;
 /// Envelopes taken from the queue per wake-up before housekeeping runs again.
 const ACCEPT_BURST: usize = 2_048;
@@ -113,9 +113,7 @@ pub(crate) fn spawn(
             crate::context::clock::warm_up();
             // Read here rather than in `init`: the spool an outage left
             // behind can be large, and the caller should not wait on it.
-            for file in leftovers {
-                transport.adopt_leftover(file);
-            }
+            transport.adopt_leftovers(leftovers);
             runtime.block_on(transport.run(queue, control))
         })
         .map_err(|e| io("cannot start the drip transport thread", e))
@@ -468,43 +466,49 @@ impl Transport {
     }
 
     /// Segments left by earlier processes join the queue first, in order.
-    /// Queues a segment an earlier process left. It is read once here, to
-    /// count what it holds; its envelopes stay in memory for delivery while
-    /// they fit the budget, and are read again at their turn otherwise.
-    fn adopt_leftover(&mut self, file: SegmentFile) {
-        let id = self.next_segment_id;
-        self.next_segment_id += 1;
-        let (items, envelopes, memory_bytes) = match file.read() {
-            Ok(contents) => {
-                let items = contents.envelopes.iter().map(Envelope::items).sum();
-                let bytes = usize::try_from(file.bytes()).unwrap_or(usize::MAX);
-                if self.in_memory.saturating_add(bytes) <= self.memory_cap {
-                    self.report_damage(&contents, file.path());
-                    let mut envelopes = contents.envelopes;
-                    envelopes.iter_mut().for_each(event_wire::prepare);
-                    let held = Held {
-                        envelopes,
-                        wire: Vec::new(),
-                    };
-                    (items, Some(held), bytes)
-                } else {
-                    (items, None, 0)
-                }
-            }
-            // Read (and reported) again when its turn comes.
-            Err(_) => (0, None, 0),
-        };
-        self.in_memory += memory_bytes;
-        Counters::add(&self.shared.counters.spooled, items);
-        self.sealed.push_back(Sealed {
-            id,
-            created_ms: file.created_ms(),
-            file: Some(file),
-            envelopes,
-            memory_bytes,
-            spooled_items: items,
-            items,
-        });
+    /// Queues the segments earlier processes left, counting what they hold;
+    /// their envelopes are read when their turn comes.
+    ///
+    /// Their stream-run starts go first, in a segment of their own: a
+    /// segment's name orders it by creation, and a run's start can sit in a
+    /// segment created after the one holding its events (callers began
+    /// spilling while the start still waited in the queue). Sent in name
+    /// order, those events would wait for a start that comes later, and be
+    /// refused. Replayed again from its own segment, a start is recognised
+    /// and skipped.
+    fn adopt_leftovers(&mut self, files: Vec<SegmentFile>) {
+        let mut starts = Vec::new();
+        let scanned: Vec<_> = files
+            .into_iter()
+            .map(|file| {
+                // Unreadable now: read (and reported) again at its turn.
+                let scan = file.scan().unwrap_or_default();
+                starts.extend(scan.starts.into_iter().map(Envelope::StreamStart));
+                (file, scan.items)
+            })
+            .collect();
+        if !starts.is_empty() {
+            let memory_bytes = starts.iter().map(estimated_bytes).sum();
+            self.in_memory += memory_bytes;
+            let id = self.next_segment_id;
+            self.next_segment_id += 1;
+            self.sealed.push_back(Sealed {
+                id,
+                file: None,
+                envelopes: Some(Held {
+                    envelopes: starts,
+                    wire: Vec::new(),
+                }),
+                memory_bytes,
+                spooled_items: 0,
+                items: 0,
+                created_ms: super::spool::unix_ms(),
+            });
+        }
+        for (file, items) in scanned {
+            Counters::add(&self.shared.counters.spooled, items);
+            self.push_spooled(file, items);
+        }
     }
 
     /// Logs, and counts as dropped, what a segment read back could not give.
@@ -530,10 +534,11 @@ impl Transport {
             .overflow
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        overflow.as_ref().is_none_or(|w| {
-            w.bytes() >= SEGMENT_MAX_BYTES
-                || super::spool::unix_ms().saturating_sub(w.created_ms()) >= OVERFLOW_MAX_AGE_MS
-        })
+        !overflow.full.is_empty()
+            || overflow.writer.as_ref().is_none_or(|w| {
+                w.bytes() >= SEGMENT_MAX_BYTES
+                    || super::spool::unix_ms().saturating_sub(w.created_ms()) >= OVERFLOW_MAX_AGE_MS
+            })
     }
 
     /// Takes the callers' overflow segment. Everything still in the queue was
@@ -541,7 +546,7 @@ impl Transport {
     fn take_overflow(&mut self, queue: &mut mpsc::Receiver<Submission>) {
         let shared = self.shared.clone();
         let mut older = Vec::new();
-        let writer = {
+        let (full, writer) = {
             let mut overflow = shared
                 .overflow
                 .lock()
@@ -550,12 +555,16 @@ impl Transport {
                 older.extend(envelope.into_envelope(&shared.counters));
             }
             shared.spilling.store(false, Ordering::Relaxed);
-            overflow.take()
+            (std::mem::take(&mut overflow.full), overflow.writer.take())
         };
         for envelope in older {
             self.accept(envelope);
         }
         self.seal_active();
+        for file in full {
+            let items = file.items();
+            self.push_spooled(file, items);
+        }
         let Some(writer) = writer else { return };
         if writer.is_empty() {
             if let Some(spool) = self.spool() {
@@ -564,27 +573,29 @@ impl Transport {
             return;
         }
         let items = writer.items();
-        let created_ms = writer.created_ms();
         match writer.seal() {
-            Ok(file) => {
-                let id = self.next_segment_id;
-                self.next_segment_id += 1;
-                self.sealed.push_back(Sealed {
-                    id,
-                    file: Some(file),
-                    envelopes: None,
-                    memory_bytes: 0,
-                    spooled_items: items,
-                    items,
-                    created_ms,
-                });
-            }
+            Ok(file) => self.push_spooled(file, items),
             Err(e) => {
                 tracing::error!(target: "drip", error = %e, "cannot seal the drip overflow segment");
                 shared.counters.spooled.fetch_sub(items, Ordering::Relaxed);
                 shared.counters.drop_items(items, "spool write failed");
             }
         }
+    }
+
+    /// Queues a sealed segment of `items` (already counted as spooled).
+    fn push_spooled(&mut self, file: SegmentFile, items: u64) {
+        let id = self.next_segment_id;
+        self.next_segment_id += 1;
+        self.sealed.push_back(Sealed {
+            id,
+            created_ms: file.created_ms(),
+            file: Some(file),
+            envelopes: None,
+            memory_bytes: 0,
+            spooled_items: items,
+            items,
+        });
     }
 
     fn start_delivery(&mut self, done: &mpsc::UnboundedSender<()>) {
