@@ -288,10 +288,22 @@ pub struct WebhookRecord {
 /// The `Authorization` header is never stored.
 ///
 /// ```
-/// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
-/// for request in emulator.requests() {
-///     println!("{} {} -> {:?}", request.method, request.path_and_query, request.status);
-/// }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let emulator = drip_emulator::Emulator::start().await?;
+/// let answer = reqwest::Client::builder().no_proxy().build()?
+///     .get(format!("{}/customers", emulator.base_url()))
+///     .bearer_auth(emulator.public_key())
+///     .send()
+///     .await?;
+/// assert!(answer.status().is_success());
+/// let requests = emulator.requests();
+/// assert_eq!(requests.len(), 1);
+/// assert_eq!(requests[0].method, "GET");
+/// assert_eq!(requests[0].path_and_query, "/v1/customers");
+/// assert_eq!(requests[0].status, Some(200));
+/// assert!(!requests[0].dropped && !requests[0].injected);
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestRecord {
