@@ -465,9 +465,9 @@ impl Transport {
         });
     }
 
-    /// Segments left by earlier processes join the queue first, in order.
-    /// Queues the segments earlier processes left, counting what they hold;
-    /// their envelopes are read when their turn comes.
+    /// Queues the segments earlier processes left, ahead of this process's
+    /// own, counting what they hold; their envelopes are read when their
+    /// turn comes.
     ///
     /// Their stream-run starts go first, in a segment of their own: a
     /// segment's name orders it by creation, and a run's start can sit in a
