@@ -260,8 +260,8 @@ fn a_record_mode_run_arrives_with_the_duration_it_ran_for() {
     assert!(runs[0].ended_at.is_some());
 }
 
-#[test]
-fn a_record_mode_run_inside_a_stream_run_arrives_linked_to_it() {
+/// A `child` run started inside a stream-mode parent arrives linked to it.
+fn nested_run_arrives_linked(child: &'static drip_runtime::private::RunSite, spool_name: &str) {
     use drip_runtime::private::{Outcome, RunSite, run_enter};
     static PARENT: RunSite = RunSite {
         workflow: "planner",
@@ -269,19 +269,19 @@ fn a_record_mode_run_inside_a_stream_run_arrives_linked_to_it() {
         metadata: &[],
         error_message: false,
     };
-    static CHILD: RunSite = RunSite {
-        workflow: "researcher",
-        stream: false,
-        metadata: &[],
-        error_message: false,
-    };
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
-    let spool = spool_dir("nested");
+    let spool = spool_dir(spool_name);
     let guard = delivery::init(config(&emulator, &spool)).unwrap();
 
+    // Submitted within one linger: a stream child's start shares its parent's segment.
     let parent = run_enter(&PARENT, "cus_nested", None);
-    parent.enter_sync(|| run_enter(&CHILD, "cus_nested", None).finish(Outcome::Ok));
+    parent.enter_sync(|| {
+        drip_runtime::llm_call("gpt-4o", 10);
+        let run = run_enter(child, "cus_nested", None);
+        run.enter_sync(|| drip_runtime::llm_call("gpt-4o", 5));
+        run.finish(Outcome::Ok);
+    });
     parent.finish(Outcome::Ok);
     let report = delivery::shutdown(Duration::from_secs(10));
     drop(guard);
@@ -293,10 +293,33 @@ fn a_record_mode_run_inside_a_stream_run_arrives_linked_to_it() {
             .find(|r| r.workflow_slug == slug)
             .unwrap_or_else(|| panic!("no {slug} run in {runs:?}"))
     };
-    let (parent, child) = (find("planner"), find("researcher"));
+    let (parent, child) = (find("planner"), find(child.workflow));
     assert_eq!(parent.status, "COMPLETED");
     assert_eq!(child.status, "COMPLETED");
     assert_eq!(child.parent_run_id.as_deref(), Some(parent.id.as_str()));
+    let _ = std::fs::remove_dir_all(&spool);
+}
+
+#[test]
+fn a_record_mode_run_inside_a_stream_run_arrives_linked_to_it() {
+    static CHILD: drip_runtime::private::RunSite = drip_runtime::private::RunSite {
+        workflow: "researcher",
+        stream: false,
+        metadata: &[],
+        error_message: false,
+    };
+    nested_run_arrives_linked(&CHILD, "nested");
+}
+
+#[test]
+fn a_stream_run_inside_a_stream_run_arrives_linked_to_it() {
+    static CHILD: drip_runtime::private::RunSite = drip_runtime::private::RunSite {
+        workflow: "summariser",
+        stream: true,
+        metadata: &[],
+        error_message: false,
+    };
+    nested_run_arrives_linked(&CHILD, "nested-stream");
 }
 
 #[test]

@@ -4,13 +4,14 @@
 //! backoff: only the transport's deadline (flush, shutdown) stops a segment,
 //! and what is unsettled then stays in the spool.
 //!
-//! Order inside a segment: stream-run starts, then everything else
-//! concurrently (record-mode runs, usage, event batches per run), then
-//! stream-run ends. Segments are delivered one after another, so a run's
-//! start always precedes its events and its end.
+//! Order inside a segment: stream-run starts (parents before the runs nested
+//! in them, so that a child's start names its parent's server id), then
+//! everything else concurrently (record-mode runs, usage, event batches per
+//! run), then stream-run ends. Segments are delivered one after another, so a
+//! run's start always precedes its events and its end.
 
 use super::backoff;
-use super::envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord};
+use super::envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord, parent_depths};
 use super::event_wire::{self, EventJson};
 use super::report::Counters;
 use super::run_ids::RunIds;
@@ -118,15 +119,25 @@ impl Dispatcher {
         wire: Arc<Vec<Option<EventJson>>>,
         progress: Arc<Progress>,
     ) {
-        // 1. Stream-run starts.
-        let mut jobs: Vec<Job> = Vec::new();
-        for (i, env) in envelopes.iter().enumerate() {
-            if let Envelope::StreamStart(start) = env {
+        // 1. Stream-run starts: together, but a nested run's parent first
+        //    (its request names the parent's server id).
+        let starts: Vec<(usize, &StreamStart)> = envelopes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, env)| match env {
+                Envelope::StreamStart(start) => Some((i, start)),
+                _ => None,
+            })
+            .collect();
+        let depths = parent_depths(&starts.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+        for depth in 0..=depths.iter().copied().max().unwrap_or(0) {
+            let mut jobs: Vec<Job> = Vec::new();
+            for (&(i, start), _) in starts.iter().zip(&depths).filter(|(_, d)| **d == depth) {
                 let (me, p, start) = (self.clone(), progress.clone(), start.clone());
                 jobs.push(Box::pin(async move { me.start_run(i, start, &p).await }));
             }
+            run_all(jobs).await;
         }
-        run_all(jobs).await;
 
         // 2. Record-mode runs, usage, and event batches (grouped per run).
         let mut jobs: Vec<Job> = Vec::new();

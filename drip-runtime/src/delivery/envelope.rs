@@ -96,6 +96,33 @@ impl FinishedRun {
     }
 }
 
+/// For each stream-run start, how many of its ancestors are among `starts`:
+/// starting them in rising order starts every parent before its children,
+/// so a child's request can name its parent's server id.
+pub(crate) fn parent_depths<S: std::borrow::Borrow<StreamStart>>(starts: &[S]) -> Vec<usize> {
+    let index: std::collections::HashMap<&str, usize> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.borrow().external_run_id.as_str(), i))
+        .collect();
+    starts
+        .iter()
+        .map(|start| {
+            let mut depth = 0;
+            let mut parent = start.borrow().parent_external_run_id.as_deref();
+            // Bounded: a cycle (which runs cannot make) ends at `starts.len()`.
+            while let Some(&j) = parent.and_then(|p| index.get(p)) {
+                if depth == starts.len() {
+                    break;
+                }
+                depth += 1;
+                parent = starts[j].borrow().parent_external_run_id.as_deref();
+            }
+            depth
+        })
+        .collect()
+}
+
 /// Start of a stream-mode run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct StreamStart {
@@ -161,6 +188,31 @@ mod tests {
         };
         assert_eq!(run.started_at, None);
         assert_eq!(run.ended_at, None);
+    }
+
+    fn start(run: &str, parent: Option<&str>) -> StreamStart {
+        StreamStart {
+            customer_id: "cus_1".into(),
+            workflow: "agent".into(),
+            external_run_id: run.into(),
+            parent_external_run_id: parent.map(Into::into),
+            correlation_id: None,
+            metadata: Metadata::new(),
+        }
+    }
+
+    #[test]
+    fn parents_are_shallower_than_their_children() {
+        let starts = [
+            start("grandchild", Some("child")),
+            start("other", None),
+            start("child", Some("root")),
+            start("orphan", Some("gone")),
+            start("root", None),
+        ];
+        assert_eq!(parent_depths(&starts), [2, 0, 1, 0, 0]);
+        let cycle = [start("a", Some("b")), start("b", Some("a"))];
+        assert_eq!(parent_depths(&cycle), [2, 2]);
     }
 
     #[test]

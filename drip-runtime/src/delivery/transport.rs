@@ -10,7 +10,7 @@
 //! stuck behind a full queue.
 
 use super::dispatch::{Dispatcher, Progress};
-use super::envelope::Envelope;
+use super::envelope::{Envelope, parent_depths};
 use super::event_wire::{self, EventJson};
 use super::report::{Counters, FlushReport};
 use super::run_ids::RunIds;
@@ -483,11 +483,19 @@ impl Transport {
             .map(|file| {
                 // Unreadable now: read (and reported) again at its turn.
                 let scan = file.scan().unwrap_or_default();
-                starts.extend(scan.starts.into_iter().map(Envelope::StreamStart));
+                starts.extend(scan.starts);
                 (file, scan.items)
             })
             .collect();
         if !starts.is_empty() {
+            // Parents first, so that nested runs start linked to them.
+            let depths = parent_depths(&starts);
+            let mut starts: Vec<_> = depths.into_iter().zip(starts).collect();
+            starts.sort_by_key(|(depth, _)| *depth);
+            let starts: Vec<_> = starts
+                .into_iter()
+                .map(|(_, start)| Envelope::StreamStart(start))
+                .collect();
             let memory_bytes = starts.iter().map(estimated_bytes).sum();
             self.in_memory += memory_bytes;
             let id = self.next_segment_id;
