@@ -121,7 +121,12 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `stream`: deliver events as they happen instead of in one record at the end.
 /// - `crate = path`: where the `drip` crate is, when it is renamed or re-exported.
 ///
-/// A run inside a run is its own run, linked to its parent.
+/// A run inside a run is its own run, linked to its parent. On the server the
+/// link is made when the parent is a `stream` run, whose server id exists
+/// while its children run; a record-mode parent is recorded only when it
+/// ends, after its children, so they arrive without the link. Mark a parent
+/// `stream` when its nested runs should be linked in Drip (`drip::testing`
+/// shows the nesting either way).
 #[proc_macro_attribute]
 pub fn run(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::run::expand(args.into(), item.into()).into()
