@@ -413,11 +413,31 @@ async fn entitlement_checks_with_either_key() {
     );
 }
 
+/// `get_or_create_customer("user_42")` against a server answering
+/// `responses` in turn: checks it resolves to `cus_9`, and gives the request
+/// lines the server saw.
+async fn resolve_user_42(responses: Vec<String>) -> Vec<String> {
+    let (port, seen) = client_support::scripted_server(responses);
+    let client = drip_runtime::Client::builder()
+        .api_key("pk_test_0123456789")
+        .base_url(format!("http://127.0.0.1:{port}/v1"))
+        .build()
+        .unwrap();
+    let found = client
+        .get_or_create_customer("user_42", None)
+        .await
+        .unwrap();
+    assert_eq!(found.id, "cus_9");
+    std::iter::from_fn(|| seen.try_recv().ok())
+        .map(|r| r.lines().next().unwrap_or_default().to_owned())
+        .collect()
+}
+
 #[tokio::test]
 async fn get_or_create_customer_searches_when_the_409_names_no_customer() {
-    use client_support::{json_response, scripted_server};
+    use client_support::json_response;
     let customer = r#"{"id":"cus_9","externalCustomerId":"user_42","status":"ACTIVE"}"#;
-    let (port, seen) = scripted_server(vec![
+    let responses = vec![
         json_response(
             "409 Conflict",
             "",
@@ -431,22 +451,9 @@ async fn get_or_create_customer_searches_when_the_409_names_no_customer() {
             ),
         ),
         json_response("200 OK", "", customer),
-    ]);
-    let client = drip_runtime::Client::builder()
-        .api_key("pk_test_0123456789")
-        .base_url(format!("http://127.0.0.1:{port}/v1"))
-        .build()
-        .unwrap();
-    let found = client
-        .get_or_create_customer("user_42", None)
-        .await
-        .unwrap();
-    assert_eq!(found.id, "cus_9");
-    let lines: Vec<String> = std::iter::from_fn(|| seen.try_recv().ok())
-        .map(|r| r.lines().next().unwrap_or_default().to_owned())
-        .collect();
+    ];
     assert_eq!(
-        lines,
+        resolve_user_42(responses).await,
         [
             "POST /v1/customers HTTP/1.1",
             "GET /v1/customers?limit=100 HTTP/1.1",
@@ -457,40 +464,28 @@ async fn get_or_create_customer_searches_when_the_409_names_no_customer() {
 
 #[tokio::test]
 async fn a_conflict_resolves_a_customer_beyond_the_first_page() {
-    use client_support::{json_response, scripted_server};
+    use client_support::json_response;
     let others: Vec<String> = (0..100)
         .map(|i| format!(r#"{{"id":"cus_o{i}","externalCustomerId":"other_{i}"}}"#))
         .collect();
     let customer = r#"{"id":"cus_9","externalCustomerId":"user_42"}"#;
-    let (port, seen) = scripted_server(vec![
+    let responses = vec![
         json_response("409 Conflict", "", r#"{"error":"exists"}"#),
         json_response(
             "200 OK",
             "",
-            &format!(r#"{{"data":[{}],"count":101}}"#, others.join(",")),
+            // `count` as the emulator sends it: this page's length.
+            &format!(r#"{{"data":[{}],"count":100}}"#, others.join(",")),
         ),
         json_response(
             "200 OK",
             "",
-            &format!(r#"{{"data":[{customer}],"count":101}}"#),
+            &format!(r#"{{"data":[{customer}],"count":1}}"#),
         ),
         json_response("200 OK", "", customer),
-    ]);
-    let client = drip_runtime::Client::builder()
-        .api_key("pk_test_0123456789")
-        .base_url(format!("http://127.0.0.1:{port}/v1"))
-        .build()
-        .unwrap();
-    let found = client
-        .get_or_create_customer("user_42", None)
-        .await
-        .unwrap();
-    assert_eq!(found.id, "cus_9");
-    let lines: Vec<String> = std::iter::from_fn(|| seen.try_recv().ok())
-        .map(|r| r.lines().next().unwrap_or_default().to_owned())
-        .collect();
+    ];
     assert_eq!(
-        lines,
+        resolve_user_42(responses).await,
         [
             "POST /v1/customers HTTP/1.1",
             "GET /v1/customers?limit=100 HTTP/1.1",
