@@ -398,7 +398,6 @@ fn every_overflowing_item_is_either_delivered_or_counted_as_dropped() {
 fn callers_spill_into_bounded_segments_that_the_next_start_replays() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
-    emulator.set_request_logging(false);
     emulator.faults().stall(true);
     let spool = spool_dir("bounded-segments");
     let config = || {
@@ -415,6 +414,7 @@ fn callers_spill_into_bounded_segments_that_the_next_start_replays() {
     for _ in 0..n {
         hooks::submit_stream_events(run, tool_events(1));
     }
+    hooks::submit_stream_end(run, RunStatus::Completed);
     let report = guard.shutdown();
     assert_eq!((report.spooled, report.dropped), (n, 0), "{report:?}");
 
@@ -440,10 +440,22 @@ fn callers_spill_into_bounded_segments_that_the_next_start_replays() {
     // The next start replays them all once the server answers.
     emulator.faults().clear();
     let before = emulator.events().len() as u64;
+    let requests_before = emulator.requests().len();
     let guard = delivery::init(config().shutdown_deadline(Duration::from_secs(20))).unwrap();
     let report = guard.shutdown();
     assert_eq!(report.sent, n, "{report:?}");
     assert_eq!(emulator.events().len() as u64 - before, n);
+    // The start was sent once (ahead of its events), not again when its own
+    // segment came round; the end arrived after the events.
+    let replayed = &emulator.requests()[requests_before..];
+    let starts = replayed
+        .iter()
+        .filter(|r| r.method == "POST" && r.path_and_query == "/v1/runs")
+        .count();
+    assert_eq!(starts, 1, "start requests on replay");
+    let runs = emulator.runs();
+    let stored = runs.iter().find(|r| r.workflow_slug == "bounded").unwrap();
+    assert_eq!(stored.status, "COMPLETED");
     let _ = std::fs::remove_dir_all(&spool);
 }
 

@@ -111,6 +111,11 @@ impl Dispatcher {
         })
     }
 
+    /// The stream runs' server ids.
+    pub(crate) fn runs(&self) -> &RunIds {
+        &self.runs
+    }
+
     /// Settles every envelope of a segment (or runs until the caller drops it).
     /// `wire` holds the spool lines of event batches, by envelope (may be empty).
     pub(crate) async fn deliver(
@@ -129,7 +134,7 @@ impl Dispatcher {
                 _ => None,
             })
             .collect();
-        let depths = parent_depths(&starts.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+        let depths = parent_depths(&starts.iter().map(|&(_, s)| s).collect::<Vec<_>>());
         for depth in 0..=depths.iter().copied().max().unwrap_or(0) {
             let mut jobs: Vec<Job> = Vec::new();
             for (&(i, start), _) in starts.iter().zip(&depths).filter(|(_, d)| **d == depth) {
@@ -233,7 +238,8 @@ impl Dispatcher {
 
     async fn start_run(&self, index: usize, start: StreamStart, progress: &Progress) {
         let ext = start.external_run_id.clone();
-        if self.runs.get(&ext).is_some() {
+        // Started already (a replayed start), or refused (and dead-lettered) already.
+        if self.runs.get(&ext).is_some() || self.runs.is_refused(&ext) {
             return progress.settle(index, 1);
         }
         let result = self

@@ -80,7 +80,7 @@ pub(crate) use submission::Submission;
 
 use crate::config::{Config, OverflowPolicy};
 use report::Counters;
-use spool::{SegmentFile, SegmentWriter, Spool};
+use spool::{SegmentWriter, Spool};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
@@ -105,11 +105,11 @@ pub(crate) struct Shared {
 pub(crate) struct Overflow {
     /// The segment callers append to.
     pub(crate) writer: Option<SegmentWriter>,
-    /// Segments callers filled and sealed, oldest first, for the transport to
-    /// take. Sealing at the segment size here, not when the transport comes
-    /// round, is what bounds a segment, and so the memory that reading one
-    /// back for delivery takes.
-    pub(crate) full: Vec<SegmentFile>,
+    /// Segments callers filled, oldest first, for the transport to seal and
+    /// take. Starting a new one at the segment size here, not when the
+    /// transport comes round, is what bounds a segment, and so the memory
+    /// that reading one back for delivery takes.
+    pub(crate) full: Vec<SegmentWriter>,
 }
 
 /// Requests from the public API to the transport thread.
@@ -449,18 +449,8 @@ impl Pipeline {
         if writer.bytes() >= transport::SEGMENT_MAX_BYTES
             && let Some(full) = overflow.writer.take()
         {
-            let full_items = full.items();
-            match full.seal() {
-                Ok(file) => overflow.full.push(file),
-                Err(e) => {
-                    tracing::error!(target: "drip", error = %e, "cannot seal a drip overflow segment");
-                    shared
-                        .counters
-                        .spooled
-                        .fetch_sub(full_items, Ordering::Relaxed);
-                    shared.counters.drop_items(full_items, "spool write failed");
-                }
-            }
+            // Sealed (flushed and synced) by the transport, not under this lock.
+            overflow.full.push(full);
         }
     }
 }

@@ -42,10 +42,22 @@ struct Files {
 
 #[derive(Debug, Default)]
 pub(crate) struct RunIds {
-    map: Mutex<HashMap<String, (String, bool)>>,
+    /// Runs in flight: ext → server id.
+    map: Mutex<HashMap<String, String>>,
+    /// What replaying earlier processes' segments may still ask for, after
+    /// the runs have ended: every run the files knew at start (when segments
+    /// were left), and runs whose starts are in those segments once they end
+    /// here. Bounded by the files and the segments, not by this process's life.
+    replay: Mutex<Replay>,
     /// Runs whose start the server refused: their events and end are refused too.
     refused: Mutex<std::collections::HashSet<String>>,
     files: Option<Files>,
+}
+
+#[derive(Debug, Default)]
+struct Replay {
+    ids: HashMap<String, String>,
+    starts: std::collections::HashSet<String>,
 }
 
 impl RunIds {
@@ -65,11 +77,24 @@ impl RunIds {
             previous: dir.join(PREVIOUS),
             rotate_at,
         };
-        let mut map = files.read();
-        // Ended runs stay in the files only (for replays), not in memory.
-        map.retain(|_, (_, ended)| !*ended);
+        let known = files.read();
+        let map = known
+            .iter()
+            .filter(|(_, (_, ended))| !*ended)
+            .map(|(ext, (id, _))| (ext.clone(), id.clone()))
+            .collect();
+        // Ended runs are kept only while there is something to replay.
+        let replay = Replay {
+            ids: if compact {
+                HashMap::new()
+            } else {
+                known.into_iter().map(|(ext, (id, _))| (ext, id)).collect()
+            },
+            starts: Default::default(),
+        };
         let ids = RunIds {
             map: Mutex::new(map),
+            replay: Mutex::new(replay),
             refused: Mutex::default(),
             files: Some(files),
         };
@@ -99,7 +124,7 @@ impl RunIds {
                     self.map
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .insert(ext.to_owned(), (id.clone(), false));
+                        .insert(ext.to_owned(), id.clone());
                     return Some(id);
                 }
             } else {
@@ -117,7 +142,17 @@ impl RunIds {
             .insert(ext.to_owned());
     }
 
-    fn is_refused(&self, ext: &str) -> bool {
+    /// Runs whose starts are in segments earlier processes left: their ids
+    /// stay known after they end here, for when those starts come round again.
+    pub(crate) fn expect_replayed<'a>(&self, exts: impl IntoIterator<Item = &'a str>) {
+        self.replay
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .starts
+            .extend(exts.into_iter().map(str::to_owned));
+    }
+
+    pub(crate) fn is_refused(&self, ext: &str) -> bool {
         self.refused
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -125,18 +160,27 @@ impl RunIds {
     }
 
     pub(crate) fn get(&self, ext: &str) -> Option<String> {
-        self.map
+        let live = self
+            .map
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(ext)
-            .map(|(id, _)| id.clone())
+            .cloned();
+        live.or_else(|| {
+            self.replay
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .ids
+                .get(ext)
+                .cloned()
+        })
     }
 
     pub(crate) fn started(&self, ext: &str, id: &str) {
         self.map
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(ext.to_owned(), (id.to_owned(), false));
+            .insert(ext.to_owned(), id.to_owned());
         self.append(Line {
             ext: ext.to_owned(),
             id: Some(id.to_owned()),
@@ -146,11 +190,20 @@ impl RunIds {
 
     pub(crate) fn ended(&self, ext: &str) {
         // Forgotten in memory so a long-lived process holds only the runs in
-        // flight; the file keeps the id for a replay (`wait_for` reads it).
-        self.map
+        // flight (and what a replay still needs); the file keeps the id for a
+        // later process.
+        let id = self
+            .map
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(ext);
+        let mut replay = self.replay.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(id) = id
+            && replay.starts.contains(ext)
+        {
+            replay.ids.insert(ext.to_owned(), id);
+        }
+        drop(replay);
         self.append(Line {
             ext: ext.to_owned(),
             id: None,
@@ -195,7 +248,7 @@ impl RunIds {
             return;
         }
         let mut out = String::new();
-        for (ext, (id, _)) in map.iter() {
+        for (ext, id) in map.iter() {
             let line = Line {
                 ext: ext.clone(),
                 id: Some(id.clone()),
@@ -300,6 +353,31 @@ mod tests {
             !files.contains_key("run-0"),
             "the oldest runs are forgotten"
         );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_replayed_start_of_a_run_that_ended_meanwhile_is_still_recognised() {
+        let dir = dir("replay");
+        // An earlier process started "old" and ended it; its segments are left.
+        let earlier = RunIds::load_with_limit(Some(&dir), true, u64::MAX);
+        earlier.started("old", "srv-old");
+        earlier.ended("old");
+        let ids = RunIds::load_with_limit(Some(&dir), false, u64::MAX);
+        assert_eq!(ids.get("old").as_deref(), Some("srv-old"));
+        // "new"'s start is in those segments twice over (moved ahead, and in
+        // its own segment); the run ends in between.
+        ids.expect_replayed(["new"]);
+        ids.started("new", "srv-new");
+        ids.ended("new");
+        assert_eq!(ids.get("new").as_deref(), Some("srv-new"));
+        // Runs of this process's own are forgotten when they end.
+        ids.started("mine", "srv-mine");
+        ids.ended("mine");
+        assert_eq!(ids.get("mine"), None);
+        // Without leftovers, ended runs are not kept in memory.
+        let fresh = RunIds::load_with_limit(Some(&dir), true, u64::MAX);
+        assert_eq!(fresh.get("old"), None);
         let _ = fs::remove_dir_all(&dir);
     }
 

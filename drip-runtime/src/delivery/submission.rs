@@ -137,6 +137,14 @@ mod tests {
 
     #[test]
     fn ready_counts_the_envelopes_items() {
+        let batch = Envelope::StreamEvents {
+            external_run_id: "run_1".into(),
+            events: vec![
+                crate::model::Event::plan("a"),
+                crate::model::Event::plan("b"),
+            ],
+        };
+        assert_eq!(Submission::ready(batch).items(), 2);
         assert_eq!(Submission::ready(end()).items(), 0);
     }
 }

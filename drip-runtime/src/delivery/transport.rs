@@ -10,7 +10,7 @@
 //! stuck behind a full queue.
 
 use super::dispatch::{Dispatcher, Progress};
-use super::envelope::{Envelope, parent_depths};
+use super::envelope::Envelope;
 use super::event_wire::{self, EventJson};
 use super::report::{Counters, FlushReport};
 use super::run_ids::RunIds;
@@ -469,7 +469,8 @@ impl Transport {
     /// own, counting what they hold; their envelopes are read when their
     /// turn comes.
     ///
-    /// Their stream-run starts go first, in a segment of their own: a
+    /// Their stream-run starts go first, in a segment of their own (whose
+    /// delivery starts parents before nested runs): a
     /// segment's name orders it by creation, and a run's start can sit in a
     /// segment created after the one holding its events (callers began
     /// spilling while the start still waited in the queue). Sent in name
@@ -488,14 +489,11 @@ impl Transport {
             })
             .collect();
         if !starts.is_empty() {
-            // Parents first, so that nested runs start linked to them.
-            let depths = parent_depths(&starts);
-            let mut starts: Vec<_> = depths.into_iter().zip(starts).collect();
-            starts.sort_by_key(|(depth, _)| *depth);
-            let starts: Vec<_> = starts
-                .into_iter()
-                .map(|(_, start)| Envelope::StreamStart(start))
-                .collect();
+            self.dispatcher
+                .runs()
+                .expect_replayed(starts.iter().map(|s| s.external_run_id.as_str()));
+            // One segment: its delivery sends parents before nested runs.
+            let starts: Vec<_> = starts.into_iter().map(Envelope::StreamStart).collect();
             let memory_bytes = starts.iter().map(estimated_bytes).sum();
             self.in_memory += memory_bytes;
             let id = self.next_segment_id;
@@ -510,7 +508,12 @@ impl Transport {
                 memory_bytes,
                 spooled_items: 0,
                 items: 0,
-                created_ms: super::spool::unix_ms(),
+                // As old as the work it stands for (the pending-age gauge).
+                created_ms: scanned
+                    .iter()
+                    .map(|(file, _)| file.created_ms())
+                    .min()
+                    .unwrap_or_else(super::spool::unix_ms),
             });
         }
         for (file, items) in scanned {
@@ -553,27 +556,33 @@ impl Transport {
     /// submitted before the overflow began, so it goes first.
     fn take_overflow(&mut self, queue: &mut mpsc::Receiver<Submission>) {
         let shared = self.shared.clone();
-        let mut older = Vec::new();
-        let (full, writer) = {
+        let (older, full, writer) = {
             let mut overflow = shared
                 .overflow
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            while let Ok(envelope) = queue.try_recv() {
-                older.extend(envelope.into_envelope(&shared.counters));
-            }
+            let older: Vec<Submission> = std::iter::from_fn(|| queue.try_recv().ok()).collect();
             shared.spilling.store(false, Ordering::Relaxed);
-            (std::mem::take(&mut overflow.full), overflow.writer.take())
+            (
+                older,
+                std::mem::take(&mut overflow.full),
+                overflow.writer.take(),
+            )
         };
+        // Built outside the lock: callers spilling meanwhile need not wait.
         for envelope in older {
-            self.accept(envelope);
+            if let Some(envelope) = envelope.into_envelope(&shared.counters) {
+                self.accept(envelope);
+            }
         }
         self.seal_active();
-        for file in full {
-            let items = file.items();
-            self.push_spooled(file, items);
+        for writer in full.into_iter().chain(writer) {
+            self.seal_overflow(writer);
         }
-        let Some(writer) = writer else { return };
+    }
+
+    /// Seals a segment callers wrote and queues it.
+    fn seal_overflow(&mut self, writer: SegmentWriter) {
         if writer.is_empty() {
             if let Some(spool) = self.spool() {
                 writer.discard(spool);
@@ -585,8 +594,9 @@ impl Transport {
             Ok(file) => self.push_spooled(file, items),
             Err(e) => {
                 tracing::error!(target: "drip", error = %e, "cannot seal the drip overflow segment");
-                shared.counters.spooled.fetch_sub(items, Ordering::Relaxed);
-                shared.counters.drop_items(items, "spool write failed");
+                let counters = &self.shared.counters;
+                counters.spooled.fetch_sub(items, Ordering::Relaxed);
+                counters.drop_items(items, "spool write failed");
             }
         }
     }
