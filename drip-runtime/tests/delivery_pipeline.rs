@@ -202,17 +202,22 @@ fn a_record_mode_run_is_sanitised_before_it_is_spooled() {
             .base_url(url)
             .spool_dir(&spool)
             .linger(Duration::from_millis(5))
+            // A one-slot queue: most runs are spilled to disk by this thread.
+            .queue_capacity(1)
             .shutdown_deadline(Duration::from_millis(200)),
     )
     .unwrap();
-    submit_hostile_run("run-spooled");
+    let n = 200;
+    for i in 0..n {
+        submit_hostile_run(&format!("run-spooled-{i}"));
+    }
     let report = guard.shutdown();
-    assert_eq!(report.spooled, 1, "{report:?}");
+    assert_eq!(report.spooled, n, "{report:?}");
     let spooled = read_all(&spool);
-    assert!(
-        spooled.contains("run-spooled"),
-        "the run is in the spool: {spooled}"
-    );
+    for i in 0..n {
+        let id = format!("\"run-spooled-{i}\"");
+        assert!(spooled.contains(&id), "{id} is in the spool: {spooled}");
+    }
     assert!(!spooled.contains("jane.roe"), "{spooled}");
     let _ = std::fs::remove_dir_all(&spool);
 }

@@ -59,14 +59,17 @@ impl Submission {
         }
     }
 
-    /// The envelope, built now if it was deferred.
+    /// The envelope, built now if it was deferred, and made ready for the
+    /// wire (`event_wire::prepare`): the one way into the spool, whether the
+    /// transport or a spilling caller writes it, so only sanitised text is
+    /// ever spooled.
     ///
     /// A build that panics loses only its own run: its items are counted as
     /// dropped and `None` comes back. Unwinding further would end the
     /// transport thread, and with it the delivery of everything after.
     pub(crate) fn into_envelope(self, counters: &Counters) -> Option<Envelope> {
-        match self {
-            Submission::Ready(envelope) => Some(envelope),
+        let mut envelope = match self {
+            Submission::Ready(envelope) => envelope,
             Submission::Deferred { items, make } => {
                 // The closure owns everything it touches and is gone after
                 // the call, so nothing half-updated can be observed.
@@ -74,9 +77,11 @@ impl Submission {
                     .inspect_err(|_| {
                         counters.drop_items(items, "building a run's events panicked (a drip bug)")
                     })
-                    .ok()
+                    .ok()?
             }
-        }
+        };
+        super::event_wire::prepare(&mut envelope);
+        Some(envelope)
     }
 }
 

@@ -329,8 +329,8 @@ impl Transport {
             .store(oldest, Ordering::Relaxed);
     }
 
-    fn accept(&mut self, mut envelope: Envelope) {
-        event_wire::prepare(&mut envelope);
+    /// Spools (or keeps) an envelope `Submission::into_envelope` made ready.
+    fn accept(&mut self, envelope: Envelope) {
         let items = envelope.items();
         if self.active.is_none() {
             let writer = self.spool().and_then(|s| match SegmentWriter::create(s) {
@@ -680,7 +680,7 @@ impl Transport {
             Ok(contents) => {
                 self.report_damage(&contents, file.path());
                 let mut envelopes = contents.envelopes;
-                // Written by callers on overflow, or by an earlier version.
+                // Written by an earlier version, before spooled text was sanitised.
                 envelopes.iter_mut().for_each(event_wire::prepare);
                 Some(envelopes)
             }
