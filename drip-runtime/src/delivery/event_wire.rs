@@ -1,8 +1,8 @@
 //! Stream events on their way to `/run-events/batch` (and record-mode runs to
-//! `/runs/record`): made ready for the wire
-//! once, when the transport takes them (so the spool and the dead-letter file
-//! hold only sanitised events), and serialised straight into a request body
-//! from the segment's envelopes, without copying them.
+//! `/runs/record`): made ready for the wire once, on their way into the spool
+//! (`Submission::into_envelope`, so the spool and the dead-letter file hold
+//! only sanitised events), and serialised straight into a request body from
+//! the segment's envelopes, without copying them.
 
 use super::envelope::Envelope;
 use crate::Error;

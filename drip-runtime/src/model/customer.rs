@@ -209,7 +209,8 @@ pub struct CustomerList {
     /// The page.
     #[serde(default)]
     pub data: Vec<Customer>,
-    /// `count` as the server reports it (the API leaves open whether it is the total or this page's length; the emulator sends the latter).
+    /// `count` as the server reports it: the API leaves open whether it is the
+    /// total or this page's length (the emulator sends the latter).
     #[serde(default, deserialize_with = "super::wire::u64_or_zero")]
     pub count: u64,
 }
