@@ -41,7 +41,7 @@ pub mod webhook;
 #[cfg(feature = "client")]
 pub use metadata::{Metadata, Value};
 #[cfg(feature = "client")]
-pub use privacy::{PrivacyCounters, hash_id};
+pub use privacy::{HashId, PrivacyCounters, hash_id};
 
 // -- end section --
 

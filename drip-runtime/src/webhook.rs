@@ -59,6 +59,7 @@ pub fn verify_webhook_signature(
     header: &str,
     body: &[u8],
 ) -> Result<(), WebhookSignatureError> {
+    crate::privacy::register_secret(secret);
     verify_webhook_signature_at(secret, header, body, SystemTime::now(), DEFAULT_TOLERANCE)
 }
 

@@ -56,7 +56,10 @@ impl Admin {
 
     /// `POST /webhooks`. The answer carries the signing secret, shown only once.
     pub async fn create_webhook(&self, mut webhook: CreateWebhook) -> Result<WebhookCreated> {
-        prepare::required("url", &webhook.url)?;
+        prepare::non_empty("url", &webhook.url)?;
+        for event in &webhook.events {
+            prepare::required("events", event)?;
+        }
         if webhook.events.is_empty() {
             return Err(crate::Error::Validation {
                 field: "events",
@@ -70,7 +73,9 @@ impl Admin {
         };
         let url = self.client.endpoint(&["webhooks"])?;
         let req = Request::new("POST /webhooks", Method::POST, url).json(&body)?;
-        self.client.inner().call(req).await
+        let created: WebhookCreated = self.client.inner().call(req).await?;
+        crate::privacy::register_secret(&created.secret);
+        Ok(created)
     }
 
     /// `GET /webhooks`.
@@ -131,13 +136,16 @@ impl Admin {
         let url = self
             .client
             .endpoint(&["webhooks", webhook_id, "rotate-secret"])?;
-        self.client
+        let rotated: WebhookSecretRotated = self
+            .client
             .inner()
             .call(Request::new(
                 "POST /webhooks/{id}/rotate-secret",
                 Method::POST,
                 url,
             ))
-            .await
+            .await?;
+        crate::privacy::register_secret(&rotated.secret);
+        Ok(rotated)
     }
 }

@@ -37,6 +37,8 @@ impl Client {
                 reason: "a customer needs an externalCustomerId or an onchainAddress".into(),
             });
         }
+        prepare::identifier("externalCustomerId", customer.external_customer_id.as_deref())?;
+        prepare::identifier("onchainAddress", customer.onchain_address.as_deref())?;
         customer.metadata = prepare::metadata(customer.metadata.take());
         customer.idempotency_key =
             Some(prepare::key_or_new(customer.idempotency_key.take(), "cus"));

@@ -115,6 +115,13 @@ impl Inner {
             .and_then(parse_retry_after);
         // A body that breaks off mid-way is a transport failure, retried like one.
         let body = response.bytes().await.map_err(transport_failure)?;
+        // A server (or a proxy) may echo the Authorization header or another
+        // registered secret: scrub it before the body becomes an error, a
+        // log line or a dead letter.
+        let body = match crate::privacy::scrub_server_bytes(&body) {
+            Some(scrubbed) => Bytes::from(scrubbed),
+            None => body,
+        };
         tracing::debug!(route = req.route, status, attempt, "drip: response");
         Ok((Reply { status, body }, retry_after))
     }
@@ -160,7 +167,7 @@ fn transport_failure(e: reqwest::Error) -> Failure {
         Error::Timeout
     } else {
         Error::Network {
-            message: describe(&e.without_url()),
+            message: crate::privacy::scrub_server_text(&describe(&e.without_url())),
         }
     };
     Failure {

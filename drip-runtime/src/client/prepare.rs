@@ -8,7 +8,7 @@ use crate::model::{Event, RecordBody, RunStatus};
 use crate::privacy;
 
 /// Refuses an empty (or blank) required string.
-pub(crate) fn required(field: &'static str, value: &str) -> Result<()> {
+pub(crate) fn non_empty(field: &'static str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::Validation {
             field,
@@ -16,6 +16,26 @@ pub(crate) fn required(field: &'static str, value: &str) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Refuses a required identifier (customer id, workflow, meter, event type,
+/// run id …) that is empty or breaks the identifier shape rule
+/// ([`crate::fields::check_identifier`]). The reason names the rule, never
+/// the value.
+pub(crate) fn required(field: &'static str, value: &str) -> Result<()> {
+    non_empty(field, value)?;
+    identifier(field, Some(value))
+}
+
+/// Refuses an optional identifier that breaks the identifier shape rule.
+pub(crate) fn identifier(field: &'static str, value: Option<&str>) -> Result<()> {
+    match value.map(crate::fields::check_identifier) {
+        Some(Err(refusal)) => Err(Error::Validation {
+            field,
+            reason: format!("{refusal} (the value is not shown); send an opaque id, or one made with drip::hash_id"),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Refuses a negative, NaN or infinite quantity.
@@ -49,6 +69,10 @@ pub(crate) fn finite(field: &'static str, value: Option<f64>) -> Result<()> {
 /// Checks an event before it is sent.
 pub(crate) fn check_event(event: &Event) -> Result<()> {
     required("eventType", &event.event_type)?;
+    identifier("correlationId", event.correlation_id.as_deref())?;
+    identifier("parentEventId", event.parent_event_id.as_deref())?;
+    identifier("spanId", event.span_id.as_deref())?;
+    identifier("units", event.units.as_deref())?;
     if let Some(q) = event.quantity {
         quantity("quantity", q)?;
     }
@@ -59,6 +83,9 @@ pub(crate) fn check_event(event: &Event) -> Result<()> {
 pub(crate) fn check_record(run: &RecordBody<'_>) -> Result<()> {
     required("customerId", run.customer_id)?;
     required("workflow", run.workflow)?;
+    identifier("externalRunId", run.external_run_id)?;
+    identifier("correlationId", run.correlation_id)?;
+    identifier("parentRunId", run.parent_run_id)?;
     for event in run.events {
         check_event(event)?;
     }

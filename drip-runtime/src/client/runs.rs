@@ -31,6 +31,9 @@ impl Client {
     pub async fn start_run(&self, mut run: StartRun) -> Result<RunStarted> {
         prepare::required("customerId", &run.customer_id)?;
         prepare::required("workflowId", &run.workflow_id)?;
+        prepare::identifier("externalRunId", run.external_run_id.as_deref())?;
+        prepare::identifier("correlationId", run.correlation_id.as_deref())?;
+        prepare::identifier("parentRunId", run.parent_run_id.as_deref())?;
         run.metadata = prepare::metadata(run.metadata.take());
         run.idempotency_key = Some(prepare::key_or_new(run.idempotency_key.take(), "run"));
         let url = self.endpoint(&["runs"])?;

@@ -28,6 +28,7 @@ impl Client {
         prepare::required("customerId", &usage.customer_id)?;
         prepare::required("meter", &usage.meter)?;
         prepare::quantity("quantity", usage.quantity)?;
+        prepare::identifier("units", usage.units.as_deref())?;
         usage.metadata = prepare::metadata(usage.metadata.take());
         usage.description = prepare::text(usage.description.take());
         usage.idempotency_key = Some(prepare::key_or_new(usage.idempotency_key.take(), "track"));

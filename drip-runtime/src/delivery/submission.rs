@@ -81,6 +81,10 @@ impl Submission {
             }
         };
         super::event_wire::prepare(&mut envelope);
+        if crate::privacy::refuse_envelope(&envelope) {
+            counters.drop_items(envelope.items(), "an identifier breaks the identifier rule");
+            return None;
+        }
         Some(envelope)
     }
 }

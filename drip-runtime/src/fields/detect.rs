@@ -1,6 +1,8 @@
-//! Hand-written scanners for secrets and personal data inside string values.
+//! Secret and personal-data detectors for string values: hand-written
+//! scanners for the hottest shapes (keys, cards, e-mail) and the regular
+//! expressions of [`super::patterns`] for the rest.
 //!
-//! Every detector anchors on an ASCII byte and matches only ASCII, so every
+//! Every hand-written detector anchors on an ASCII byte and matches only ASCII, so every
 //! span it returns starts and ends on a char boundary. Detectors require a
 //! word boundary before the match (and, where a token has a fixed shape,
 //! after it) so that ordinary values — model names, UUIDs, hex hashes,
@@ -34,6 +36,26 @@ pub enum ValueRefusal {
     BearerToken,
     /// A payment card number: 13–19 digits passing the Luhn check.
     CardNumber,
+    /// A PEM private-key block (`-----BEGIN … PRIVATE KEY-----`).
+    PrivateKey,
+    /// An AWS secret access key (40 random base64 characters).
+    AwsSecretKey,
+    /// A webhook signing secret (`whsec_…`).
+    WebhookSecret,
+    /// HTTP Basic credentials (`Basic <base64 user:pass>`) or a URL with `user:password@`.
+    BasicCredentials,
+    /// A cloud credential fragment: service-account JSON, Azure `AccountKey=`/SAS signature.
+    CloudCredential,
+    /// A secret assignment (`token=…`, `password: …`) or a long high-entropy token.
+    GenericSecret,
+    /// A national identifier: US SSN, UK NINO, Brazilian CPF, Spanish DNI/NIE, Aadhaar.
+    NationalId,
+    /// An IBAN (mod-97 check).
+    Iban,
+    /// An IPv4 or IPv6 address.
+    IpAddress,
+    /// A phone number in international (`+…`) or a common national format.
+    PhoneNumber,
 }
 
 impl ValueRefusal {
@@ -45,7 +67,12 @@ impl ValueRefusal {
     /// ```
     pub fn hint(&self) -> String {
         match self {
-            ValueRefusal::Email | ValueRefusal::CardNumber => {
+            ValueRefusal::Email
+            | ValueRefusal::CardNumber
+            | ValueRefusal::NationalId
+            | ValueRefusal::Iban
+            | ValueRefusal::IpAddress
+            | ValueRefusal::PhoneNumber => {
                 "personal data must never be sent; send an opaque id or a hash made with drip::hash_id"
                     .to_owned()
             }
@@ -62,6 +89,44 @@ impl ValueRefusal {
             ValueRefusal::Jwt => "a JSON Web Token",
             ValueRefusal::BearerToken => "a bearer token",
             ValueRefusal::CardNumber => "a payment card number",
+            ValueRefusal::PrivateKey => "a private key",
+            ValueRefusal::AwsSecretKey => "an AWS secret access key",
+            ValueRefusal::WebhookSecret => "a webhook signing secret",
+            ValueRefusal::BasicCredentials => "HTTP Basic or URL credentials",
+            ValueRefusal::CloudCredential => "a cloud credential",
+            ValueRefusal::GenericSecret => "a secret token",
+            ValueRefusal::NationalId => "a national identifier",
+            ValueRefusal::Iban => "a bank account number (IBAN)",
+            ValueRefusal::IpAddress => "an IP address",
+            ValueRefusal::PhoneNumber => "a phone number",
+        }
+    }
+
+    /// A short stable name of the class, for logs and counters.
+    ///
+    /// ```
+    /// use drip_runtime::fields::ValueRefusal;
+    /// assert_eq!(ValueRefusal::CardNumber.class(), "card_number");
+    /// ```
+    pub fn class(&self) -> &'static str {
+        match self {
+            ValueRefusal::Email => "email",
+            ValueRefusal::DripKey => "drip_key",
+            ValueRefusal::ProviderKey => "provider_key",
+            ValueRefusal::AwsAccessKey => "aws_access_key",
+            ValueRefusal::Jwt => "jwt",
+            ValueRefusal::BearerToken => "bearer_token",
+            ValueRefusal::CardNumber => "card_number",
+            ValueRefusal::PrivateKey => "private_key",
+            ValueRefusal::AwsSecretKey => "aws_secret_key",
+            ValueRefusal::WebhookSecret => "webhook_secret",
+            ValueRefusal::BasicCredentials => "basic_credentials",
+            ValueRefusal::CloudCredential => "cloud_credential",
+            ValueRefusal::GenericSecret => "generic_secret",
+            ValueRefusal::NationalId => "national_id",
+            ValueRefusal::Iban => "iban",
+            ValueRefusal::IpAddress => "ip_address",
+            ValueRefusal::PhoneNumber => "phone_number",
         }
     }
 }
@@ -74,7 +139,9 @@ impl fmt::Display for ValueRefusal {
 
 impl std::error::Error for ValueRefusal {}
 
-/// Refuses a string value that contains a secret or personal data anywhere.
+/// Refuses a string value that contains a secret or personal data anywhere,
+/// in the form [`deobfuscate`](super::deobfuscate) gives (so zero-width,
+/// fullwidth, percent- and entity-encoded forms are caught too).
 ///
 /// ```
 /// use drip_runtime::fields::{check_literal_str, ValueRefusal};
@@ -82,16 +149,18 @@ impl std::error::Error for ValueRefusal {}
 /// assert_eq!(check_literal_str("claude-3-5-sonnet-20241022"), Ok(()));
 /// assert_eq!(check_literal_str("sk_live_51Habc"), Err(ValueRefusal::DripKey));
 /// assert_eq!(check_literal_str("4111 1111 1111 1111"), Err(ValueRefusal::CardNumber));
+/// assert_eq!(check_literal_str("ada%40example.com"), Err(ValueRefusal::Email));
 /// ```
 pub fn check_literal_str(value: &str) -> Result<(), ValueRefusal> {
-    match find_sensitive(value) {
+    match find_sensitive(&super::deobfuscate(value)) {
         Some((_, kind)) => Err(kind),
         None => Ok(()),
     }
 }
 
-/// Locates the first secret or personal-data span in `text` (byte range on
-/// char boundaries), for redaction.
+/// Locates the first secret or personal-data span in `text` as written (byte
+/// range on char boundaries), for redaction. Run it on
+/// [`deobfuscate`](super::deobfuscate)`(text)` to see through obfuscation.
 ///
 /// ```
 /// use drip_runtime::fields::{find_sensitive, ValueRefusal};
@@ -108,6 +177,16 @@ pub fn find_sensitive(text: &str) -> Option<(Range<usize>, ValueRefusal)> {
 /// [`find_sensitive`] starting at byte `from` (a char boundary); no match
 /// reaches before `from`.
 pub(crate) fn find_sensitive_from(text: &str, from: usize) -> Option<(Range<usize>, ValueRefusal)> {
+    let scanned = scan_from(text, from);
+    // Only a pattern match that starts earlier can win over a scanner match.
+    let limit = scanned.as_ref().map_or(text.len(), |(r, _)| r.start);
+    match super::patterns::find_from(text, from) {
+        Some((r, kind)) if r.start < limit || scanned.is_none() => Some((r, kind)),
+        _ => scanned,
+    }
+}
+
+fn scan_from(text: &str, from: usize) -> Option<(Range<usize>, ValueRefusal)> {
     let b = text.as_bytes();
     let mut i = from;
     while i < b.len() {

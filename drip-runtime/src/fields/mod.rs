@@ -8,6 +8,9 @@
 //! * [`normalize_key`]: camelCase / kebab-case → snake_case.
 //! * [`check_key`]: the key rules (secrets, content and personal data, allowlist).
 //! * [`check_literal_str`] / [`find_sensitive`]: secret and personal-data detectors for values.
+//! * [`deobfuscate`]: the normal form detectors see (NFKC, invisible characters removed, decoded).
+//! * [`check_identifier`]: the shape rule for identifier fields (customer ids, workflow slugs …).
+//! * [`suffix_rule`]: what a key's suffix demands of its value (`_hash`, `_tokens`, `_id` …).
 //! * [`closest_allowed`]: "did you mean …?".
 //!
 //! ```
@@ -17,12 +20,19 @@
 //! assert!(check_literal_str("ada@example.com").is_err());
 //! ```
 
+mod deobfuscate;
 mod detect;
+mod identifier;
 mod keys;
 mod normalize;
+mod patterns;
 mod suggest;
+mod suffix;
 
+pub use deobfuscate::deobfuscate;
 pub use detect::{ValueRefusal, check_literal_str, find_sensitive};
+pub use identifier::{IdentifierRefusal, MAX_IDENTIFIER_CHARS, check_identifier};
+pub use suffix::{IDENTIFIER_KEYS, SuffixRefusal, SuffixRule, is_hash_shaped, suffix_rule};
 pub use keys::{BUILTIN_KEYS, KeyRefusal, MAX_KEY_CHARS, MEASURE_SUFFIXES, check_key};
 pub use normalize::normalize_key;
 pub use suggest::{closest_allowed, closest_in};

@@ -24,6 +24,10 @@ pub struct PrivacyCounters {
     pub redactions: u64,
     /// Strings cut to 256 characters.
     pub truncations: u64,
+    /// Runs, event batches and usage records the delivery pipeline dropped
+    /// because an identifier (customer id, workflow, meter, event type …)
+    /// broke the identifier rule.
+    pub dropped_identifiers: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -32,10 +36,11 @@ pub(crate) enum Kind {
     DroppedValue,
     Redaction,
     Truncation,
+    DroppedIdentifier,
 }
 
-static COUNTS: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
-static WARNED: [AtomicBool; 4] = [const { AtomicBool::new(false) }; 4];
+static COUNTS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+static WARNED: [AtomicBool; 5] = [const { AtomicBool::new(false) }; 5];
 
 /// Counts one occurrence; returns true the first time this kind happens in the
 /// process, so the caller logs it once.
@@ -52,5 +57,6 @@ pub(crate) fn snapshot() -> PrivacyCounters {
         dropped_values: get(Kind::DroppedValue),
         redactions: get(Kind::Redaction),
         truncations: get(Kind::Truncation),
+        dropped_identifiers: get(Kind::DroppedIdentifier),
     }
 }

@@ -11,13 +11,121 @@ static HASH_KEY: RwLock<Option<Vec<u8>>> = RwLock::new(None);
 pub const HASH_KEY_ENV: &str = "DRIP_HASH_KEY";
 
 pub(crate) fn set_key(key: &[u8]) {
+    // The key is a secret too: never sent, scrubbed from server text.
+    if let Ok(text) = std::str::from_utf8(key) {
+        super::secrets::register(text);
+    }
     let key = (!key.is_empty()).then(|| key.to_vec());
     *HASH_KEY.write().unwrap_or_else(|e| e.into_inner()) = key;
 }
 
+/// A keyed identifier made by [`hash_id`]: 64 lowercase hex characters.
+///
+/// A distinct type so that the macros can tell a hash from raw text at
+/// compile time: `metadata(query_hash = drip::hash_id(q)?)` is accepted,
+/// `metadata(query_hash = q)` with a `String` is a compile error. It converts
+/// into a metadata value and reads as a `&str`.
+///
+/// ```
+/// drip::privacy::set_hash_key("a-long-random-project-secret");
+/// let h: drip::HashId = drip::hash_id("what is the refund policy?")?;
+/// let m = drip::metadata!(query_hash = h.clone());
+/// assert_eq!(m.get("query_hash"), Some(&drip::Value::from(h.as_str())));
+/// assert!(drip::HashId::parse("not a digest").is_none());
+/// # Ok::<(), drip::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HashId(String);
+
+impl HashId {
+    /// Wraps a digest made elsewhere (hex or base64, see
+    /// [`is_hash_shaped`](crate::fields::is_hash_shaped)); `None` for anything
+    /// that is not hash-shaped.
+    ///
+    /// ```
+    /// let sha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    /// assert_eq!(drip::HashId::parse(sha).unwrap().as_str(), sha);
+    /// assert!(drip::HashId::parse("my raw prompt").is_none());
+    /// ```
+    pub fn parse(digest: &str) -> Option<HashId> {
+        crate::fields::is_hash_shaped(digest).then(|| HashId(digest.to_owned()))
+    }
+
+    /// The digest text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The digest as an owned `String`.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::ops::Deref for HashId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for HashId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for HashId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for HashId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HashId({:?})", self.0)
+    }
+}
+
+impl PartialEq<str> for HashId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for HashId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for HashId {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl From<HashId> for String {
+    fn from(h: HashId) -> String {
+        h.0
+    }
+}
+
+impl From<HashId> for crate::metadata::Value {
+    fn from(h: HashId) -> Self {
+        crate::metadata::Value::Str(h.0)
+    }
+}
+
+impl From<&HashId> for crate::metadata::Value {
+    fn from(h: &HashId) -> Self {
+        crate::metadata::Value::Str(h.0.clone())
+    }
+}
+
 /// HMAC-SHA256 of `raw`, keyed by [`set_hash_key`](super::set_hash_key)
 /// (`Config`) or else the `DRIP_HASH_KEY` environment variable, as 64
-/// lowercase hex characters.
+/// lowercase hex characters, as a [`HashId`].
 ///
 /// The same input and key give the same identifier in every process, so it
 /// can be grouped on; without the key it cannot be reversed by hashing a
@@ -34,7 +142,7 @@ pub(crate) fn set_key(key: &[u8]) {
 /// assert_ne!(h, drip_runtime::hash_id("what is the refund policy")?);
 /// # Ok::<(), drip_runtime::Error>(())
 /// ```
-pub fn hash_id(raw: &str) -> Result<String> {
+pub fn hash_id(raw: &str) -> Result<HashId> {
     let configured = HASH_KEY.read().unwrap_or_else(|e| e.into_inner());
     let from_env;
     let key: &[u8] = match configured.as_deref() {
@@ -61,7 +169,7 @@ pub fn hash_id(raw: &str) -> Result<String> {
         out.push(char::from(HEX[usize::from(byte >> 4)]));
         out.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
-    Ok(out)
+    Ok(HashId(out))
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -32,13 +32,15 @@
 
 mod counters;
 mod extension;
+mod fingerprint;
 mod hash;
+mod identifiers;
 mod redact;
 mod sanitize;
 mod secrets;
 
 pub use counters::PrivacyCounters;
-pub use hash::{HASH_KEY_ENV, hash_id};
+pub use hash::{HASH_KEY_ENV, HashId, hash_id};
 
 use crate::metadata::{Metadata, Value};
 
@@ -160,11 +162,38 @@ pub fn counters() -> PrivacyCounters {
     counters::snapshot()
 }
 
-/// Registers a secret (the configured API key) that must never be sent as a
-/// value: values containing it are dropped and free text has it redacted.
-/// Strings shorter than 8 characters are ignored.
-pub(crate) fn register_secret(secret: &str) {
+/// Registers a secret (the configured API key, a webhook signing secret)
+/// that must never be sent as a value: values containing it are dropped,
+/// free text has it redacted, and server answers have it scrubbed before they
+/// reach an error, a log line or the dead-letter file. Strings shorter than 8
+/// characters are ignored. The `hash_id` key is registered by
+/// [`set_hash_key`].
+///
+/// ```
+/// use drip_runtime::metadata::Metadata;
+/// drip_runtime::privacy::register_secret("whsec_project_signing_secret_0001");
+/// let m: Metadata = [("region", "x-whsec_project_signing_secret_0001")].into_iter().collect();
+/// assert!(drip_runtime::privacy::sanitize_metadata(m).is_empty());
+/// ```
+pub fn register_secret(secret: &str) {
     secrets::register(secret);
+}
+
+/// A server answer with every registered secret scrubbed (`None`: nothing to
+/// scrub, use the body as it is).
+pub(crate) fn scrub_server_bytes(body: &[u8]) -> Option<Vec<u8>> {
+    secrets::scrub_bytes(body)
+}
+
+/// Whether the pipeline must drop `envelope` because an identifier field
+/// breaks the identifier rule (counted in `dropped_identifiers`).
+pub(crate) fn refuse_envelope(envelope: &crate::delivery::Envelope) -> bool {
+    identifiers::refuse_envelope(envelope)
+}
+
+/// Server-supplied or transport text with every registered secret scrubbed.
+pub(crate) fn scrub_server_text(text: &str) -> String {
+    secrets::scrub(text)
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 use super::counters::{Kind, record};
 use super::sanitize::cut_string;
 use super::{REDACTED, secrets};
-use crate::fields::{ValueRefusal, find_sensitive_from};
+use crate::fields::{ValueRefusal, deobfuscate, find_sensitive_from};
+use std::borrow::Cow;
 
 /// Passes after which text that keeps changing is replaced whole (fail closed).
 const MAX_PASSES: usize = 4;
@@ -31,6 +32,19 @@ pub(crate) fn redact_text(text: &str) -> String {
 
 /// One pass of replacements; whether anything was replaced.
 fn redact_once(text: &mut String) -> bool {
+    // A secret split by invisible characters or hidden in an encoding is only
+    // visible in the plain form: then that form is what gets redacted.
+    let plain = match deobfuscate(text) {
+        Cow::Owned(plain)
+            if find_sensitive_from(&plain, 0).is_some() || secrets::appears_in(&plain) =>
+        {
+            Some(plain)
+        }
+        _ => None,
+    };
+    if let Some(plain) = plain {
+        *text = plain;
+    }
     let registered = secrets::replace_in(text);
     if registered > 0 {
         count(registered, None);
@@ -51,6 +65,7 @@ fn count(n: u64, kind: Option<ValueRefusal>) {
         if record(Kind::Redaction) {
             match kind {
                 Some(kind) => tracing::warn!(
+                    class = kind.class(),
                     "drip redacted free text ({kind}); the text is not logged and further redactions are only counted"
                 ),
                 None => tracing::warn!(

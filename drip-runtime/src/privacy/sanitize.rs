@@ -1,10 +1,11 @@
 //! The run-time key and value rules for metadata maps.
 
 use super::counters::{Kind, record};
+use super::fingerprint::Refused;
 use super::{extension, secrets};
 use crate::fields::{
-    KeyRefusal, MAX_STRING_CHARS, ValueRefusal, check_normalized_key, find_sensitive,
-    is_normalized, normalize_key,
+    KeyRefusal, MAX_STRING_CHARS, SuffixRefusal, ValueRefusal, check_literal_str,
+    check_normalized_key, deobfuscate, find_sensitive, is_normalized, normalize_key, suffix_rule,
 };
 use crate::metadata::{Metadata, Value};
 
@@ -28,7 +29,7 @@ pub(crate) fn sanitize_metadata(mut metadata: Metadata) -> Metadata {
             // `queryHash` and `query_hash` both present: keep the first in key order.
             if record(Kind::DroppedKey) {
                 tracing::warn!(
-                    key = %key,
+                    refused = %Refused { class: "duplicate", text: &key },
                     "drip dropped a metadata field whose key duplicates another after normalisation to snake_case"
                 );
             }
@@ -49,55 +50,80 @@ fn key_allowed(key: &str) -> bool {
         return true;
     };
     if record(Kind::DroppedKey) {
-        match &refusal {
-            // The key itself may be sensitive: do not log it.
-            KeyRefusal::Secret { .. } | KeyRefusal::Malformed { .. } => tracing::warn!(
-                "drip dropped a metadata field whose key names a secret or is not a valid field name; further drops are only counted"
-            ),
-            other => tracing::warn!(
-                key = %key,
-                reason = %other,
-                hint = %other.hint(),
-                "drip dropped a metadata field; further drops are only counted"
-            ),
-        }
+        // The key itself may be a secret or personal data (a card number, an
+        // AWS key id): log what kind of refusal, never the key.
+        let class = match &refusal {
+            KeyRefusal::Empty => "empty",
+            KeyRefusal::Secret { .. } => "secret",
+            KeyRefusal::Content { .. } => "content",
+            KeyRefusal::NotListed { .. } => "not_listed",
+            _ => "malformed",
+        };
+        let suggestion = match &refusal {
+            KeyRefusal::NotListed {
+                suggestion: Some(s),
+                ..
+            } => *s,
+            _ => "",
+        };
+        tracing::warn!(
+            refused = %Refused { class, text: key },
+            suggestion,
+            "drip dropped a metadata field (the key is not logged); further drops are only counted"
+        );
     }
     false
 }
 
-/// Applies the value rules in place (cuts long strings); false when the value
-/// must be dropped.
+/// Applies the value rules in place: detection on the whole value in its
+/// de-obfuscated form, the key's suffix rule, then the cut to 256
+/// characters. False when the value must be dropped.
 fn value_allowed(key: &str, value: &mut Value) -> bool {
+    let rule = suffix_rule(key);
     let refused = match value {
         Value::Str(s) => {
-            cut_string(s);
-            match find_sensitive(s) {
-                Some((_, kind)) => Some(ValueDrop::Detected(kind)),
-                None if secrets::appears_in(s) => Some(ValueDrop::RegisteredSecret),
-                None => None,
+            let found = find_sensitive(&deobfuscate(s)).map(|(_, kind)| ValueDrop::Detected(kind));
+            let refused = found
+                .or_else(|| secrets::appears_in(s).then_some(ValueDrop::RegisteredSecret))
+                .or_else(|| rule.check_str(s).err().map(ValueDrop::Suffix));
+            if refused.is_none() {
+                cut_string(s);
             }
+            refused
         }
         Value::Float(f) if !f.is_finite() => Some(ValueDrop::NotFinite),
         // 13+ digits: could be a card number sent as an integer.
         Value::Int(n) if n.unsigned_abs() >= 1_000_000_000_000 => {
             find_sensitive(&n.to_string()).map(|(_, kind)| ValueDrop::Detected(kind))
         }
-        Value::Int(_) | Value::Float(_) | Value::Bool(_) => None,
+        Value::Int(_) => None,
+        Value::Float(_) => rule.check_scalar(true, false).err().map(ValueDrop::Suffix),
+        Value::Bool(_) => rule.check_scalar(false, true).err().map(ValueDrop::Suffix),
     };
     let Some(reason) = refused else {
         return true;
     };
     if record(Kind::DroppedValue) {
+        let text = match value {
+            Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
+            other => std::borrow::Cow::Owned(format!("{other:?}")),
+        };
+        let refused = Refused {
+            class: reason.class(),
+            text: &text,
+        };
         if key_is_loggable(key) {
             tracing::warn!(
                 key = %key,
+                refused = %refused,
                 reason = %reason,
                 "drip dropped a metadata value (the value is not logged); further drops are only counted"
             );
         } else {
             tracing::warn!(
+                refused = %refused,
                 reason = %reason,
-                "drip dropped a metadata value (the value is not logged); further drops are only counted"
+                "drip dropped a metadata value (neither key nor value is logged); further drops are only counted"
             );
         }
     }
@@ -109,6 +135,20 @@ enum ValueDrop {
     Detected(ValueRefusal),
     RegisteredSecret,
     NotFinite,
+    Suffix(SuffixRefusal),
+}
+
+impl ValueDrop {
+    fn class(&self) -> &'static str {
+        match self {
+            ValueDrop::Detected(kind) => kind.class(),
+            ValueDrop::RegisteredSecret => "registered_secret",
+            ValueDrop::NotFinite => "not_finite",
+            ValueDrop::Suffix(SuffixRefusal::NotNumeric) => "measure_not_numeric",
+            ValueDrop::Suffix(SuffixRefusal::NotHashShaped) => "hash_not_hash_shaped",
+            ValueDrop::Suffix(_) => "id_not_identifier",
+        }
+    }
 }
 
 impl std::fmt::Display for ValueDrop {
@@ -117,13 +157,15 @@ impl std::fmt::Display for ValueDrop {
             ValueDrop::Detected(kind) => kind.fmt(f),
             ValueDrop::RegisteredSecret => f.write_str("value contains a configured secret"),
             ValueDrop::NotFinite => f.write_str("value is not a finite number"),
+            ValueDrop::Suffix(refusal) => refusal.fmt(f),
         }
     }
 }
 
-/// The trusted path may pass any key: log only keys that pass the key rules.
+/// The trusted path may pass any key: log only keys that pass the key rules
+/// and no detector.
 fn key_is_loggable(key: &str) -> bool {
-    check_normalized_key(key, |_| true).is_ok()
+    check_normalized_key(key, |_| true).is_ok() && check_literal_str(key).is_ok()
 }
 
 /// Cuts `s` to [`MAX_STRING_CHARS`] characters (on a char boundary), counting a cut.

@@ -1,4 +1,5 @@
-//! Secrets the SDK knows (the configured API key): never sent, whatever the detectors say.
+//! Secrets the SDK knows (the API key, the hash key, webhook secrets): never
+//! sent, whatever the detectors say, and scrubbed from what servers send back.
 
 use super::REDACTED;
 use std::sync::RwLock;
@@ -48,4 +49,24 @@ pub(crate) fn replace_in(text: &mut String) -> u64 {
         }
     }
     replaced
+}
+
+/// `body` with every registered secret replaced by `[redacted]`, or `None`
+/// when it contains none (the common case: no copy). For server answers,
+/// before anything parses, stores, logs or shows them; a body that is not
+/// UTF-8 is scrubbed in its lossy form.
+pub(crate) fn scrub_bytes(body: &[u8]) -> Option<Vec<u8>> {
+    if !ANY.load(Ordering::Acquire) {
+        return None;
+    }
+    let text = String::from_utf8_lossy(body);
+    let mut text = text.into_owned();
+    (replace_in(&mut text) > 0).then(|| text.into_bytes())
+}
+
+/// `text` with every registered secret replaced by `[redacted]`.
+pub(crate) fn scrub(text: &str) -> String {
+    let mut text = text.to_owned();
+    replace_in(&mut text);
+    text
 }
