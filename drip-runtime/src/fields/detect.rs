@@ -140,8 +140,8 @@ impl fmt::Display for ValueRefusal {
 impl std::error::Error for ValueRefusal {}
 
 /// Refuses a string value that contains a secret or personal data anywhere,
-/// in the form [`deobfuscate`](super::deobfuscate) gives (so zero-width,
-/// fullwidth, percent- and entity-encoded forms are caught too).
+/// as written or in the form [`deobfuscate`](super::deobfuscate) gives (so
+/// zero-width, fullwidth, percent- and entity-encoded forms are caught too).
 ///
 /// ```
 /// use drip_runtime::fields::{check_literal_str, ValueRefusal};
@@ -152,7 +152,12 @@ impl std::error::Error for ValueRefusal {}
 /// assert_eq!(check_literal_str("ada%40example.com"), Err(ValueRefusal::Email));
 /// ```
 pub fn check_literal_str(value: &str) -> Result<(), ValueRefusal> {
-    match find_sensitive(&super::deobfuscate(value)) {
+    // Both forms: decoding can also split a shape the raw text shows.
+    let found = find_sensitive(value).or_else(|| match super::deobfuscate(value) {
+        std::borrow::Cow::Owned(plain) => find_sensitive(&plain),
+        std::borrow::Cow::Borrowed(_) => None,
+    });
+    match found {
         Some((_, kind)) => Err(kind),
         None => Ok(()),
     }

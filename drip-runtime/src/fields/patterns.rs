@@ -382,9 +382,10 @@ fn ipv6(s: &str) -> bool {
     written >= 3 && hexdigits >= 6 && addr.parse::<std::net::Ipv6Addr>().is_ok()
 }
 
-/// E.164 allows at most 15 digits; fewer than 8 is not a reachable number.
+/// E.164 allows at most 15 digits; below 9 (`+1 555 0100`) are mostly
+/// service or fictional numbers.
 fn phone_digits(s: &str) -> bool {
-    (8..=15).contains(&digits(s).len())
+    (9..=15).contains(&digits(s).len())
 }
 
 #[cfg(test)]
