@@ -157,8 +157,9 @@ fn decode_entities(text: &str) -> Cow<'_, str> {
 
 /// The character an entity at the start of `s` stands for, and its length.
 fn entity(s: &str) -> Option<(char, usize)> {
-    let end = s.get(..s.len().min(12))?.find(';')?;
-    let name = &s[1..end];
+    // `;` is ASCII, so its position is a char boundary.
+    let end = s.bytes().take(12).position(|b| b == b';')?;
+    let name = s.get(1..end)?;
     let c = if let Some(num) = name.strip_prefix('#') {
         let code = match num.strip_prefix(['x', 'X']) {
             Some(h) => u32::from_str_radix(h, 16).ok()?,
@@ -187,5 +188,7 @@ mod tests {
         assert_eq!(deobfuscate("%E2%80%8Bx"), "x");
         assert_eq!(deobfuscate("&#xD800;"), "&#xD800;");
         assert_eq!(deobfuscate("%ff"), "\u{FFFD}");
+        assert_eq!(deobfuscate("a&#100;@例え"), "ad@例え");
+        assert_eq!(deobfuscate("&例え;"), "&例え;");
     }
 }

@@ -214,7 +214,7 @@ fn looks_random_40(s: &str) -> bool {
     let upper = s.bytes().filter(u8::is_ascii_uppercase).count();
     let lower = s.bytes().filter(u8::is_ascii_lowercase).count();
     let digits = s.bytes().filter(u8::is_ascii_digit).count();
-    upper >= 4 && lower >= 4 && digits >= 2 && entropy(s) >= 4.0
+    upper >= 4 && lower >= 4 && digits >= 1 && entropy(s) >= 4.0
 }
 
 /// A long token with mixed case, digits and high Shannon entropy.
