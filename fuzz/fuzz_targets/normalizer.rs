@@ -27,12 +27,14 @@ fuzz_target!(|data: &[u8]| {
     for (i, c) in secret.chars().enumerate() {
         let pick = data.get(i).copied().unwrap_or(0);
         match pick % 4 {
-            0 => hidden.push(INVISIBLE[usize::from(pick / 4) % INVISIBLE.len()]),
+            0 => {
+                hidden.push(INVISIBLE[usize::from(pick / 4) % INVISIBLE.len()]);
+                hidden.push(c);
+            }
             1 => hidden.push_str(&format!("%{:02X}", c as u32)),
             2 => hidden.push_str(&format!("&#{};", c as u32)),
-            _ => {}
+            _ => hidden.push(c),
         }
-        hidden.push(c);
     }
     assert!(check_literal_str(&hidden).is_err(), "{hidden:?}");
 });

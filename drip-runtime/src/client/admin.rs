@@ -57,9 +57,7 @@ impl Admin {
     /// `POST /webhooks`. The answer carries the signing secret, shown only once.
     pub async fn create_webhook(&self, mut webhook: CreateWebhook) -> Result<WebhookCreated> {
         prepare::non_empty("url", &webhook.url)?;
-        for event in &webhook.events {
-            prepare::required("events", event)?;
-        }
+        prepare::webhook_identifiers(&webhook.events, webhook.filters.as_ref())?;
         if webhook.events.is_empty() {
             return Err(crate::Error::Validation {
                 field: "events",
@@ -104,6 +102,10 @@ impl Admin {
         mut update: UpdateWebhook,
     ) -> Result<Webhook> {
         prepare::required("webhookId", webhook_id)?;
+        prepare::webhook_identifiers(
+            update.events.as_deref().unwrap_or_default(),
+            update.filters.as_ref().and_then(Option::as_ref),
+        )?;
         update.description = prepare::text(update.description.take());
         let url = self.client.endpoint(&["webhooks", webhook_id])?;
         let req = Request::new("PATCH /webhooks/{id}", Method::PATCH, url).json(&update)?;

@@ -55,6 +55,30 @@ pub(crate) fn quantity(field: &'static str, value: f64) -> Result<()> {
     Ok(())
 }
 
+/// Applies the identifier rule to webhook event types and filters.
+pub(crate) fn webhook_identifiers(
+    events: &[String],
+    filters: Option<&crate::model::WebhookFilters>,
+) -> Result<()> {
+    for event in events {
+        required("events", event)?;
+    }
+    let Some(filters) = filters else {
+        return Ok(());
+    };
+    let lists = [
+        ("filters.usageTypes", &filters.usage_types),
+        ("filters.customerIds", &filters.customer_ids),
+        ("filters.severities", &filters.severities),
+    ];
+    for (field, list) in lists {
+        for value in list.iter().flatten() {
+            required(field, value)?;
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a NaN or infinite optional number.
 pub(crate) fn finite(field: &'static str, value: Option<f64>) -> Result<()> {
     match value {

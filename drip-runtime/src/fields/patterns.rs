@@ -26,7 +26,9 @@ fn always(_: &str) -> bool {
 const RULES: &[Rule] = &[
     Rule {
         class: ValueRefusal::PrivateKey,
-        pattern: r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----",
+        // The whole block, to its END line or the end of the text: the key
+        // material is what must go.
+        pattern: r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?s:.*?)(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|\z)",
         valid: always,
     },
     Rule {
