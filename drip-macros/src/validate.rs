@@ -10,7 +10,7 @@ use crate::diagnostics::Diagnostics;
 use crate::manifest::{self, ProjectExtension};
 use crate::parse::{Entry, Named, RunArgs, ToolArgs};
 use drip_runtime::fields::{self, KeyRefusal};
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use std::path::PathBuf;
 use std::sync::Arc;
 use syn::ext::IdentExt;
@@ -103,7 +103,8 @@ pub(crate) fn tool(
         Some(lit) => checked_label(lit, "tool name", "web-search", diag),
         None => fn_name.map(ident_text),
     };
-    let metadata = metadata_arg(args.metadata.as_ref(), diag);
+    let krate = args.krate.unwrap_or_else(default_crate);
+    let metadata = metadata_arg(args.metadata.as_ref(), &krate, diag);
     let metered = match (args.customer, args.meter) {
         (Some(customer), Some(meter)) => {
             check_customer_literal(&customer.value, diag);
@@ -132,7 +133,7 @@ pub(crate) fn tool(
         metadata,
         error_message: args.error_message,
         metered,
-        krate: args.krate.unwrap_or_else(default_crate),
+        krate,
     })
 }
 
@@ -145,7 +146,8 @@ pub(crate) fn run(
         Some(lit) => checked_label(lit, "workflow", "research-agent", diag),
         None => fn_name.map(|ident| kebab_case(&ident_text(ident))),
     };
-    let metadata = metadata_arg(args.metadata.as_ref(), diag);
+    let krate = args.krate.unwrap_or_else(default_crate);
+    let metadata = metadata_arg(args.metadata.as_ref(), &krate, diag);
     let customer = match args.customer {
         Some(customer) => {
             check_customer_literal(&customer.value, diag);
@@ -167,13 +169,22 @@ pub(crate) fn run(
         metadata,
         error_message: args.error_message,
         stream: args.stream.is_some(),
-        krate: args.krate.unwrap_or_else(default_crate),
+        krate,
     })
 }
 
-fn metadata_arg(arg: Option<&Named<Vec<Entry>>>, diag: &mut Diagnostics) -> CheckedMetadata {
+fn metadata_arg(
+    arg: Option<&Named<Vec<Entry>>>,
+    krate: &Path,
+    diag: &mut Diagnostics,
+) -> CheckedMetadata {
     match arg {
-        Some(list) => metadata(&list.value, list.name_span, diag),
+        Some(list) => metadata(
+            &list.value,
+            list.name_span,
+            Some(&quote::ToTokens::to_token_stream(krate)),
+            diag,
+        ),
         None => CheckedMetadata::default(),
     }
 }
@@ -251,12 +262,17 @@ fn check_customer_literal(expr: &Expr, diag: &mut Diagnostics) {
 }
 
 /// Checks `k = v, …` (of `metadata(…)` or `drip::metadata!`); `list_span`
-/// points at what introduced the list, for errors about the manifest.
+/// points at what introduced the list, for errors about the manifest;
+/// `krate` is the facade's path (`::drip` unless renamed), which run-time
+/// values under suffix keys are checked through.
 pub(crate) fn metadata(
     entries: &[Entry],
     list_span: Span,
+    krate: Option<&TokenStream>,
     diag: &mut Diagnostics,
 ) -> CheckedMetadata {
+    let default = quote::quote!(::drip);
+    let krate = krate.unwrap_or(&default);
     let mut checked = CheckedMetadata::default();
     if entries.is_empty() {
         return checked;
@@ -293,7 +309,7 @@ pub(crate) fn metadata(
         if from_manifest {
             checked.depends_on_manifest = Some(extension.manifest.clone());
         }
-        if let Some(value) = value(&key, &entry.value, diag) {
+        if let Some(value) = value(&key, &entry.value, diag).map(|v| suffix_bound(&key, v, krate)) {
             checked.entries.push(CheckedEntry {
                 key,
                 from_manifest,
@@ -399,7 +415,50 @@ fn nested(key: &str, expr: &Expr, what: &str, diag: &mut Diagnostics) -> Option<
     None
 }
 
+/// A run-time value under a measure or `_hash` key goes through a function
+/// whose trait bound (in `__private`) makes a wrong type a compile error at
+/// the value's span.
+fn suffix_bound(key: &str, value: CheckedValue, krate: &TokenStream) -> CheckedValue {
+    let CheckedValue::Runtime(expr) = value else {
+        return value;
+    };
+    let check = match fields::suffix_rule(key) {
+        fields::SuffixRule::Measure => quote::format_ident!("measure_value"),
+        fields::SuffixRule::Hash => quote::format_ident!("hash_value"),
+        _ => return CheckedValue::Runtime(expr),
+    };
+    let span = expr.span();
+    CheckedValue::Runtime(syn::parse_quote_spanned!(span=> #krate::__private::#check(#expr)))
+}
+
 fn literal(key: &str, lit: &Lit, negative: bool, diag: &mut Diagnostics) -> Option<CheckedValue> {
+    let checked = literal_value(key, lit, negative, diag)?;
+    let rule = fields::suffix_rule(key);
+    let broken = match &checked {
+        CheckedValue::Str(text) => rule.check_str(text),
+        CheckedValue::Float(_) => rule.check_scalar(true, false),
+        CheckedValue::Bool(_) => rule.check_scalar(false, true),
+        CheckedValue::Int(_) | CheckedValue::Runtime(_) => Ok(()),
+    };
+    match broken {
+        Ok(()) => Some(checked),
+        Err(refusal) => {
+            diag.error_with_hint(
+                lit.span(),
+                format_args!("metadata value for `{key}`: {refusal}"),
+                refusal.hint(),
+            );
+            None
+        }
+    }
+}
+
+fn literal_value(
+    key: &str,
+    lit: &Lit,
+    negative: bool,
+    diag: &mut Diagnostics,
+) -> Option<CheckedValue> {
     match lit {
         Lit::Str(s) => {
             let text = s.value();

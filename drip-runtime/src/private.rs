@@ -243,3 +243,41 @@ pub fn run_enter(
     }
     crate::context::run_enter(site, customer.into_customer_id(), correlation_id)
 }
+
+/// Values a measure key (`_tokens`, `_count`, `_ms`, `_bytes` …) accepts:
+/// numbers. Generated code passes every run-time measure value through
+/// [`measure_value`], so text under such a key is a compile error.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a number: a measure key (`_tokens`, `_count`, `_length`, `_ms`, `_bytes` …) takes an integer or a float",
+    label = "not a number",
+    note = "send the measure (for example `text.len()`), never the text itself"
+)]
+pub trait MeasureValue: Into<Value> {}
+
+/// Values a `_hash` key accepts at compile time: the output of
+/// `drip::hash_id` (a [`HashId`](crate::HashId)) or an integer digest.
+/// Generated code passes every run-time `_hash` value through [`hash_value`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a hash: a `_hash` key takes the output of `drip::hash_id`",
+    label = "raw text (or an unknown type) under a `_hash` key",
+    note = "write `drip::hash_id(&raw)?`, or wrap a digest made elsewhere with `drip::HashId::parse`"
+)]
+pub trait HashValue: Into<Value> {}
+
+macro_rules! marker_impls {
+    ($trait:ident: $($t:ty),*) => {$(impl $trait for $t {})*};
+}
+marker_impls!(MeasureValue: i8, i16, i32, i64, i128, u8, u16, u32, u64, u128, usize, f32, f64);
+marker_impls!(HashValue: i64, u64, u128, i128, crate::HashId, &crate::HashId);
+
+/// Identity with a bound: makes a non-numeric measure a compile error.
+#[inline(always)]
+pub fn measure_value<T: MeasureValue>(value: T) -> T {
+    value
+}
+
+/// Identity with a bound: makes raw text under a `_hash` key a compile error.
+#[inline(always)]
+pub fn hash_value<T: HashValue>(value: T) -> T {
+    value
+}

@@ -17,8 +17,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(plain, text);
     }
     assert!(!plain.contains(INVISIBLE), "{plain:?}");
-    if let Some((_, kind)) = find_sensitive(&plain) {
-        assert_eq!(check_literal_str(&text), Err(kind));
+    if find_sensitive(&plain).is_some() {
+        assert!(check_literal_str(&text).is_err());
     }
 
     // Obfuscate a known secret at positions the input chooses.

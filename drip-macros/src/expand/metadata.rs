@@ -19,7 +19,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Ok(entries) => entries,
         Err(error) => return error.to_compile_error(),
     };
-    let checked = validate::metadata(&entries, Span::call_site(), &mut diag);
+    let checked = validate::metadata(&entries, Span::call_site(), input.krate.as_ref(), &mut diag);
     if let Some(error) = diag.into_error() {
         // Still a `Metadata` value, so the surrounding code keeps type-checking.
         let error = error.to_compile_error();

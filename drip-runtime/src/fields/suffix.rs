@@ -47,9 +47,9 @@ pub enum SuffixRefusal {
     NotNumeric,
     /// A `_hash` key with a value that is not a digest.
     NotHashShaped,
-    /// An `_id` key with a value that breaks the identifier rule.
+    /// An identifier key (`_id`, [`IDENTIFIER_KEYS`]) with a value that breaks the identifier rule.
     NotIdentifier(IdentifierRefusal),
-    /// A `_hash` or `_id` key with a float or bool.
+    /// A `_hash` or identifier key with a float or bool.
     WrongType,
 }
 
@@ -69,7 +69,7 @@ impl SuffixRefusal {
                 "a `_hash` value is a digest; send `drip::hash_id(raw)?`, never the raw text"
             }
             SuffixRefusal::NotIdentifier(_) | SuffixRefusal::WrongType => {
-                "an `_id` is a short opaque identifier (a database id, or one made with drip::hash_id)"
+                "identifiers (`_id`, `model`, `tool_name` …) are short names or opaque ids, never text or personal data"
             }
         }
     }
@@ -80,9 +80,9 @@ impl fmt::Display for SuffixRefusal {
         match self {
             SuffixRefusal::NotNumeric => f.write_str("value of a measure key is not a number"),
             SuffixRefusal::NotHashShaped => f.write_str("value of a `_hash` key is not hash-shaped"),
-            SuffixRefusal::NotIdentifier(r) => write!(f, "value of an `_id` key: {r}"),
+            SuffixRefusal::NotIdentifier(r) => write!(f, "value of an identifier key: {r}"),
             SuffixRefusal::WrongType => {
-                f.write_str("value of a `_hash` or `_id` key is a float or bool")
+                f.write_str("value of a `_hash` or identifier key is a float or bool")
             }
         }
     }
