@@ -395,6 +395,10 @@ fn card_at(b: &[u8], i: usize) -> Option<Range<usize>> {
     if inside_group || continues_run {
         return None;
     }
+    if run_digits(b, i) < 13 {
+        // Too few digits for any card: skip the allocation below.
+        return None;
+    }
     let mut groups: Vec<Range<usize>> = Vec::new();
     let mut pos = i;
     loop {
@@ -431,6 +435,23 @@ fn card_at(b: &[u8], i: usize) -> Option<Range<usize>> {
         }
     }
     None
+}
+
+/// Digits in the run of groups starting at `i` (single spaces or dashes between).
+fn run_digits(b: &[u8], i: usize) -> usize {
+    let mut pos = i;
+    let mut digits = 0;
+    loop {
+        let len = run_len(b, pos, |c| c.is_ascii_digit());
+        digits += len;
+        let next = pos + len;
+        let more = matches!(b.get(next), Some(b' ' | b'-'))
+            && b.get(next + 1).is_some_and(u8::is_ascii_digit);
+        if !more {
+            return digits;
+        }
+        pos = next + 1;
+    }
 }
 
 fn luhn_valid(b: &[u8], groups: &[Range<usize>]) -> bool {

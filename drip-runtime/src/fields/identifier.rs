@@ -72,12 +72,33 @@ impl std::error::Error for IdentifierRefusal {}
 /// assert!(check_identifier("sk_live_51HxYzAbCdEf").is_err());
 /// ```
 pub fn check_identifier(value: &str) -> Result<(), IdentifierRefusal> {
+    check_shape(value)?;
+    check_literal_str(value).map_err(IdentifierRefusal::Sensitive)
+}
+
+/// The rule without the detectors, for callers that have just run them.
+pub(crate) fn check_shape(value: &str) -> Result<(), IdentifierRefusal> {
     if value.trim().is_empty() {
         return Err(IdentifierRefusal::Empty);
     }
-    let chars = value.chars().count();
-    if chars > MAX_IDENTIFIER_CHARS {
-        return Err(IdentifierRefusal::TooLong { chars });
+    if value.len() > MAX_IDENTIFIER_CHARS {
+        let chars = value.chars().count();
+        if chars > MAX_IDENTIFIER_CHARS {
+            return Err(IdentifierRefusal::TooLong { chars });
+        }
+    }
+    if value.is_ascii() {
+        // Printable ASCII with single inner spaces: the common case, bytewise.
+        let b = value.as_bytes();
+        let bad = b.iter().any(|&c| !(b' '..=b'~').contains(&c))
+            || b.first() == Some(&b' ')
+            || b.last() == Some(&b' ')
+            || b.windows(2).any(|w| w == b"  ");
+        return if bad {
+            Err(IdentifierRefusal::Whitespace)
+        } else {
+            Ok(())
+        };
     }
     let mut previous_space = true;
     for c in value.chars() {
@@ -93,5 +114,5 @@ pub fn check_identifier(value: &str) -> Result<(), IdentifierRefusal> {
     if previous_space {
         return Err(IdentifierRefusal::Whitespace);
     }
-    check_literal_str(value).map_err(IdentifierRefusal::Sensitive)
+    Ok(())
 }

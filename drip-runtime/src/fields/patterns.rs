@@ -183,10 +183,11 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
 /// `text` (on char boundaries).
 pub(crate) fn find_from(text: &str, from: usize) -> Option<(Range<usize>, ValueRefusal)> {
     let compiled = &*COMPILED;
-    let hits = compiled.set.matches_at(text, from);
-    if !hits.matched_any() {
+    // The common case, a benign value: one scan that can stop early.
+    if !compiled.set.is_match_at(text, from) {
         return None;
     }
+    let hits = compiled.set.matches_at(text, from);
     let mut best: Option<(Range<usize>, ValueRefusal)> = None;
     for i in hits.iter() {
         let rule = &RULES[i];

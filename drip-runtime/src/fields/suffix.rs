@@ -3,7 +3,7 @@
 //! identifier. The macros check literals against these rules at compile
 //! time; the run-time sanitiser drops (and counts) values that break them.
 
-use super::identifier::{IdentifierRefusal, check_identifier};
+use super::identifier::{IdentifierRefusal, check_identifier, check_shape};
 use super::keys::MEASURE_SUFFIXES;
 use std::fmt;
 
@@ -137,9 +137,17 @@ impl SuffixRule {
     /// ```
     pub fn check_str(&self, value: &str) -> Result<(), SuffixRefusal> {
         match self {
+            SuffixRule::Identifier => check_identifier(value).map_err(SuffixRefusal::NotIdentifier),
+            _ => self.check_str_detected(value),
+        }
+    }
+
+    /// [`SuffixRule::check_str`] for a value the detectors have just passed.
+    pub(crate) fn check_str_detected(&self, value: &str) -> Result<(), SuffixRefusal> {
+        match self {
             SuffixRule::Hash if !is_hash_shaped(value) => Err(SuffixRefusal::NotHashShaped),
             SuffixRule::Measure => Err(SuffixRefusal::NotNumeric),
-            SuffixRule::Identifier => check_identifier(value).map_err(SuffixRefusal::NotIdentifier),
+            SuffixRule::Identifier => check_shape(value).map_err(SuffixRefusal::NotIdentifier),
             SuffixRule::Hash | SuffixRule::Free => Ok(()),
         }
     }

@@ -85,7 +85,7 @@ fn value_allowed(key: &str, value: &mut Value) -> bool {
             let found = check_literal_str(s).err().map(ValueDrop::Detected);
             let refused = found
                 .or_else(|| secrets::appears_in(s).then_some(ValueDrop::RegisteredSecret))
-                .or_else(|| rule.check_str(s).err().map(ValueDrop::Suffix));
+                .or_else(|| rule.check_str_detected(s).err().map(ValueDrop::Suffix));
             if refused.is_none() {
                 cut_string(s);
             }
