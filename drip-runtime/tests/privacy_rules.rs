@@ -65,7 +65,8 @@ fn suffixes_mean_what_they_say_at_run_time() {
         ]
     );
     assert_eq!(clean.get("query_hash"), Some(&Value::from(hash.as_str())));
-    assert_eq!(counters().dropped_values - before, 5);
+    // Other tests in this binary drop values concurrently: at least these five.
+    assert!(counters().dropped_values - before >= 5);
 }
 
 async fn client(emulator: &drip_emulator::EmulatorHandle) -> Client {
