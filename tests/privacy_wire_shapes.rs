@@ -12,7 +12,7 @@
 //! One test in this binary: it installs the global `tracing` subscriber.
 
 use drip::model::{
-    CreateCustomer, CreateWebhook, CreateWorkflow, EndRun, CheckEntitlement, Event, RecordRun,
+    CheckEntitlement, CreateCustomer, CreateWebhook, CreateWorkflow, EndRun, Event, RecordRun,
     RunStatus, StartRun, TrackUsage, UpdateWebhook, WebhookFilters,
 };
 use drip::{Client, Config, Error, Metadata};
@@ -28,10 +28,22 @@ const SHAPES: &[(&str, &[&str])] = &[
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----",
         &["PRIVATE KEY", "MIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo"],
     ),
-    ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", &["wJalrXUtnFEMI"]),
-    ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &["whsec_", "MfKQ9r8GKYqrTwjUPD8"]),
-    ("Basic YWxhZGRpbjpvcGVuc2VzYW1l", &["YWxhZGRpbjpvcGVuc2VzYW1l"]),
-    ("postgres://admin:hunter2hunter2@db.internal/prod", &["hunter2hunter2"]),
+    (
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        &["wJalrXUtnFEMI"],
+    ),
+    (
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        &["whsec_", "MfKQ9r8GKYqrTwjUPD8"],
+    ),
+    (
+        "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
+        &["YWxhZGRpbjpvcGVuc2VzYW1l"],
+    ),
+    (
+        "postgres://admin:hunter2hunter2@db.internal/prod",
+        &["hunter2hunter2"],
+    ),
     ("078-05-1120", &["078-05-1120"]),
     ("529.982.247-25", &["529.982.247-25"]),
     ("GB82 WEST 1234 5698 7654 32", &["5698 7654"]),
@@ -49,7 +61,10 @@ const SHAPES: &[(&str, &[&str])] = &[
         "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCD",
         &["github_pat_"],
     ),
-    ("sk-ant-admin01-abcdefghijklmnopqrstuvwxyz012345", &["sk-ant-admin01"]),
+    (
+        "sk-ant-admin01-abcdefghijklmnopqrstuvwxyz012345",
+        &["sk-ant-admin01"],
+    ),
     (
         "{\"type\": \"service_account\", \"private_key_id\": \"k1\"}",
         &["service_account"],
@@ -170,7 +185,10 @@ async fn every_client_method(client: &Client, shape: &str) -> Vec<(&'static str,
     );
     expect_refused(
         "start_run",
-        client.start_run(StartRun::new(shape, "wf_1")).await.map(drop),
+        client
+            .start_run(StartRun::new(shape, "wf_1"))
+            .await
+            .map(drop),
     );
     expect_refused(
         "start_run correlation",
@@ -330,13 +348,17 @@ async fn echo_server() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 8192];
                 loop {
-                    let Ok(n) = socket.read(&mut chunk).await else { return };
+                    let Ok(n) = socket.read(&mut chunk).await else {
+                        return;
+                    };
                     if n == 0 {
                         return;
                     }
                     buf.extend_from_slice(&chunk[..n]);
                     let text = String::from_utf8_lossy(&buf).into_owned();
-                    let Some(head_end) = text.find("\r\n\r\n") else { continue };
+                    let Some(head_end) = text.find("\r\n\r\n") else {
+                        continue;
+                    };
                     let length = text[..head_end]
                         .lines()
                         .find_map(|l| {
@@ -352,10 +374,13 @@ async fn echo_server() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
                         .lines()
                         .find_map(|l| {
                             let (k, v) = l.split_once(':')?;
-                            k.eq_ignore_ascii_case("authorization").then(|| v.trim().to_owned())
+                            k.eq_ignore_ascii_case("authorization")
+                                .then(|| v.trim().to_owned())
                         })
                         .unwrap_or_default();
-                    log.lock().unwrap_or_else(|e| e.into_inner()).push(buf.clone());
+                    log.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(buf.clone());
                     buf.clear();
                     let body = format!(
                         "{{\"message\":\"invalid credentials {auth}; hash {HASH_KEY}; webhook {WEBHOOK_SECRET}\",\"code\":\"{auth}\"}}"
@@ -392,10 +417,16 @@ fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 fn assert_clean(place: &str, text: &str, secrets: &[&str]) {
     for needle in needles() {
-        assert!(!text.contains(&needle), "{place} carries {needle:?}:\n{text}");
+        assert!(
+            !text.contains(&needle),
+            "{place} carries {needle:?}:\n{text}"
+        );
     }
     for secret in secrets {
-        assert!(!text.contains(secret), "{place} carries a secret {secret:?}:\n{text}");
+        assert!(
+            !text.contains(secret),
+            "{place} carries a secret {secret:?}:\n{text}"
+        );
     }
 }
 
@@ -462,13 +493,21 @@ async fn no_shape_and_no_secret_leaves_through_any_entry_point() {
         }
     }
     let requests = emulator.requests();
-    assert!(requests.len() > sent_before, "the sanitised calls were sent");
     assert!(
-        requests.iter().any(|r| r.path_and_query.ends_with("/runs/record")),
+        requests.len() > sent_before,
+        "the sanitised calls were sent"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path_and_query.ends_with("/runs/record")),
         "record-mode runs arrived"
     );
     assert!(
-        emulator.events().iter().any(|e| e.event_type == "tool.call"),
+        emulator
+            .events()
+            .iter()
+            .any(|e| e.event_type == "tool.call"),
         "tool calls arrived"
     );
     for r in &requests {
@@ -479,7 +518,11 @@ async fn no_shape_and_no_secret_leaves_through_any_entry_point() {
         );
     }
     for (path, bytes) in files_under(&spool) {
-        assert_clean(&path.display().to_string(), &String::from_utf8_lossy(&bytes), &secrets);
+        assert_clean(
+            &path.display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+            &secrets,
+        );
     }
     let _ = std::fs::remove_dir_all(&spool);
 
@@ -504,7 +547,11 @@ async fn no_shape_and_no_secret_leaves_through_any_entry_point() {
         "the spool kept the undelivered work"
     );
     for (path, bytes) in spooled {
-        assert_clean(&path.display().to_string(), &String::from_utf8_lossy(&bytes), &secrets);
+        assert_clean(
+            &path.display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+            &secrets,
+        );
     }
     let _ = std::fs::remove_dir_all(&spool);
 
@@ -551,7 +598,11 @@ async fn no_shape_and_no_secret_leaves_through_any_entry_point() {
     ];
     for result in echoed {
         if let Err(error) = result {
-            assert_clean("an error from the echoing server", &format!("{error} {error:?}"), &secrets);
+            assert_clean(
+                "an error from the echoing server",
+                &format!("{error} {error:?}"),
+                &secrets,
+            );
             assert!(
                 format!("{error}").contains("[redacted]") || error.status() != Some(401),
                 "the echo was scrubbed, not hidden: {error}"
@@ -563,11 +614,16 @@ async fn no_shape_and_no_secret_leaves_through_any_entry_point() {
             String::from_utf8_lossy(raw).contains(&format!("Bearer {API_KEY}")),
             "the key travels in Authorization"
         );
-        assert_clean("a request to the echoing server", &without_authorization(raw), &secrets);
+        assert_clean(
+            "a request to the echoing server",
+            &without_authorization(raw),
+            &secrets,
+        );
     }
 
     // 4. Nor in any log line, at any level.
-    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    let logs =
+        String::from_utf8_lossy(&logs.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
     assert!(!logs.is_empty());
     assert_clean("the TRACE log", &logs, &secrets);
 }

@@ -46,7 +46,11 @@ fn detectors(c: &mut Criterion) {
         )
     });
     c.bench_function("redact_text", |b| {
-        b.iter(|| black_box(redact_text(black_box("tool web-search timed out after 3 retries"))))
+        b.iter(|| {
+            black_box(redact_text(black_box(
+                "tool web-search timed out after 3 retries",
+            )))
+        })
     });
 }
 

@@ -136,7 +136,10 @@ fn family(g: &mut Gen, which: u64) -> (&'static str, String) {
             let out = match g.below(3) {
                 0 => format!("/v1/{resource}/{{id}}"),
                 1 => format!("/v1/{resource}/:id/{sub}"),
-                _ => format!("/api/v{}/{resource}/{{{resource}_id}}/{sub}", 1 + g.below(3)),
+                _ => format!(
+                    "/api/v{}/{resource}/{{{resource}_id}}/{sub}",
+                    1 + g.below(3)
+                ),
             };
             ("route", out)
         }
@@ -164,6 +167,9 @@ fn a_thousand_ordinary_values_pass_untouched() {
             false_positives.push(format!("{value:?}: sanitiser under `{key}`"));
         }
     }
-    println!("benign corpus: {total} values, {} false positives", false_positives.len());
+    println!(
+        "benign corpus: {total} values, {} false positives",
+        false_positives.len()
+    );
     assert!(false_positives.is_empty(), "{false_positives:#?}");
 }

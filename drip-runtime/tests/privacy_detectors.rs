@@ -8,7 +8,6 @@ use drip_runtime::metadata::Metadata;
 use drip_runtime::privacy::{redact_text, sanitize_metadata};
 use proptest::prelude::*;
 
-
 /// The ways a value can be hidden from a naive scanner.
 fn obfuscations(value: &str, at: usize) -> Vec<String> {
     let chars: Vec<char> = value.chars().collect();
@@ -34,7 +33,10 @@ fn obfuscations(value: &str, at: usize) -> Vec<String> {
         with(&|c| format!("{c}\u{2060}\u{202E}")),
         with(&|c| {
             let mut utf8 = [0u8; 4];
-            c.encode_utf8(&mut utf8).bytes().map(|b| format!("%{b:02X}")).collect()
+            c.encode_utf8(&mut utf8)
+                .bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect()
         }),
         with(&|c| format!("&#{};", c as u32)),
         fullwidth,
@@ -71,7 +73,10 @@ fn luhn_complete(mut digits: Vec<u32>) -> String {
     if let Some(last) = digits.last_mut() {
         *last = (10 - sum % 10) % 10;
     }
-    digits.iter().filter_map(|&d| char::from_digit(d, 10)).collect()
+    digits
+        .iter()
+        .filter_map(|&d| char::from_digit(d, 10))
+        .collect()
 }
 
 fn iban(country: &str, bban: &str) -> String {
@@ -110,7 +115,7 @@ fn b64(bytes: &[u8]) -> String {
             out.push(char::from(T[(n >> (18 - 6 * i) & 63) as usize]));
         }
     }
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push('=');
     }
     out
@@ -187,7 +192,7 @@ proptest! {
     ) {
         let national = groups.join(&sep);
         assert_caught(&format!("+{cc} {national}"), at)?;
-        assert_caught(&format!("({}) {}-{}", &groups[0][..3], &groups[1][..3], format!("{:0>4}", groups[2])), at)?;
+        assert_caught(&format!("({}) {}-{:0>4}", &groups[0][..3], &groups[1][..3], groups[2]), at)?;
     }
 
     #[test]
@@ -255,9 +260,18 @@ proptest! {
 fn each_family_reports_its_class() {
     for (value, class) in [
         ("-----BEGIN PRIVATE KEY-----", ValueRefusal::PrivateKey),
-        ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", ValueRefusal::WebhookSecret),
-        ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ValueRefusal::AwsSecretKey),
-        ("Basic YWxhZGRpbjpvcGVuc2VzYW1l", ValueRefusal::BasicCredentials),
+        (
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            ValueRefusal::WebhookSecret,
+        ),
+        (
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ValueRefusal::AwsSecretKey,
+        ),
+        (
+            "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
+            ValueRefusal::BasicCredentials,
+        ),
         ("078-05-1120", ValueRefusal::NationalId),
         ("GB82 WEST 1234 5698 7654 32", ValueRefusal::Iban),
         ("192.168.1.20", ValueRefusal::IpAddress),

@@ -45,7 +45,8 @@ fn refusals_are_logged_by_class_length_and_fingerprint_only() {
         .collect();
         assert!(sanitize_metadata(m).is_empty());
     });
-    let text = String::from_utf8_lossy(&logs.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    let text =
+        String::from_utf8_lossy(&logs.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
     assert!(!text.contains(card_key), "{text}");
     assert!(!text.contains(aws_value), "{text}");
     assert!(!text.contains("AKIA"), "{text}");

@@ -38,7 +38,10 @@ fn suffixes_mean_what_they_say_at_run_time() {
     let m: Metadata = [
         ("prompt_hash", Value::from("Summarise my medical history")),
         ("query_hash", Value::from(hash.clone())),
-        ("document_hash", Value::from("e3b0c44298fc1c149afbf4c8996fb924")),
+        (
+            "document_hash",
+            Value::from("e3b0c44298fc1c149afbf4c8996fb924"),
+        ),
         ("prompt_tokens", Value::from("812")),
         ("input_tokens", Value::from(812)),
         ("latency_ms", Value::from(true)),

@@ -37,7 +37,10 @@ impl Client {
                 reason: "a customer needs an externalCustomerId or an onchainAddress".into(),
             });
         }
-        prepare::identifier("externalCustomerId", customer.external_customer_id.as_deref())?;
+        prepare::identifier(
+            "externalCustomerId",
+            customer.external_customer_id.as_deref(),
+        )?;
         prepare::identifier("onchainAddress", customer.onchain_address.as_deref())?;
         customer.metadata = prepare::metadata(customer.metadata.take());
         customer.idempotency_key =

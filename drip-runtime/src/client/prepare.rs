@@ -32,7 +32,9 @@ pub(crate) fn identifier(field: &'static str, value: Option<&str>) -> Result<()>
     match value.map(crate::fields::check_identifier) {
         Some(Err(refusal)) => Err(Error::Validation {
             field,
-            reason: format!("{refusal} (the value is not shown); send an opaque id, or one made with drip::hash_id"),
+            reason: format!(
+                "{refusal} (the value is not shown); send an opaque id, or one made with drip::hash_id"
+            ),
         }),
         _ => Ok(()),
     }

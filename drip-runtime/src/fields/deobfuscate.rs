@@ -41,7 +41,8 @@ pub fn deobfuscate(text: &str) -> Cow<'_, str> {
 }
 
 fn needs_work(text: &str) -> bool {
-    text.bytes().any(|b| !b.is_ascii() || b == b'%' || b == b'&')
+    text.bytes()
+        .any(|b| !b.is_ascii() || b == b'%' || b == b'&')
 }
 
 /// Zero-width, bidi and other invisible format characters that render as
@@ -80,7 +81,9 @@ fn strip_and_fold(text: &str) -> String {
 }
 
 fn hex(b: u8) -> Option<u8> {
-    char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    char::from(b)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
 }
 
 /// `%XX` → byte; invalid UTF-8 after decoding is replaced, never panics.

@@ -2,8 +2,8 @@
 //! names and slugs, tool and model names, meters, correlation and span ids,
 //! webhook event filters. An identifier names a thing; it never carries one.
 
-use super::detect::{ValueRefusal, check_literal_str};
 use super::deobfuscate::is_invisible;
+use super::detect::{ValueRefusal, check_literal_str};
 use std::fmt;
 
 /// Longest identifier accepted, in characters. Longer values are more likely

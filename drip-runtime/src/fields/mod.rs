@@ -26,15 +26,15 @@ mod identifier;
 mod keys;
 mod normalize;
 mod patterns;
-mod suggest;
 mod suffix;
+mod suggest;
 
 pub use deobfuscate::deobfuscate;
 pub use detect::{ValueRefusal, check_literal_str, find_sensitive};
 pub use identifier::{IdentifierRefusal, MAX_IDENTIFIER_CHARS, check_identifier};
-pub use suffix::{IDENTIFIER_KEYS, SuffixRefusal, SuffixRule, is_hash_shaped, suffix_rule};
 pub use keys::{BUILTIN_KEYS, KeyRefusal, MAX_KEY_CHARS, MEASURE_SUFFIXES, check_key};
 pub use normalize::normalize_key;
+pub use suffix::{IDENTIFIER_KEYS, SuffixRefusal, SuffixRule, is_hash_shaped, suffix_rule};
 pub use suggest::{closest_allowed, closest_in};
 
 // The run-time sanitiser's allocation-free paths.

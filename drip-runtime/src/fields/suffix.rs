@@ -79,7 +79,9 @@ impl fmt::Display for SuffixRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SuffixRefusal::NotNumeric => f.write_str("value of a measure key is not a number"),
-            SuffixRefusal::NotHashShaped => f.write_str("value of a `_hash` key is not hash-shaped"),
+            SuffixRefusal::NotHashShaped => {
+                f.write_str("value of a `_hash` key is not hash-shaped")
+            }
             SuffixRefusal::NotIdentifier(r) => write!(f, "value of an identifier key: {r}"),
             SuffixRefusal::WrongType => {
                 f.write_str("value of a `_hash` or identifier key is a float or bool")

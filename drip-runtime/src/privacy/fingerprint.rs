@@ -57,10 +57,18 @@ mod tests {
     #[test]
     fn names_class_and_length_never_the_text() {
         let text = "4111111111111111";
-        let line = Refused { class: "card_number", text }.to_string();
+        let line = Refused {
+            class: "card_number",
+            text,
+        }
+        .to_string();
         assert!(line.starts_with("class=card_number len=16 fp="), "{line}");
         assert!(!line.contains(text));
-        let again = Refused { class: "card_number", text }.fingerprint();
+        let again = Refused {
+            class: "card_number",
+            text,
+        }
+        .fingerprint();
         assert_eq!(again.len(), 8);
         assert_eq!(line, format!("class=card_number len=16 fp={again}"));
     }
