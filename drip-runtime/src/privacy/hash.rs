@@ -27,12 +27,15 @@ pub(crate) fn set_key(key: &[u8]) {
 /// into a metadata value and reads as a `&str`.
 ///
 /// ```
-/// drip::privacy::set_hash_key("a-long-random-project-secret");
-/// let h: drip::HashId = drip::hash_id("what is the refund policy?")?;
-/// let m = drip::metadata!(query_hash = h.clone());
-/// assert_eq!(m.get("query_hash"), Some(&drip::Value::from(h.as_str())));
-/// assert!(drip::HashId::parse("not a digest").is_none());
-/// # Ok::<(), drip::Error>(())
+/// use drip_runtime::{HashId, Metadata, Value, hash_id};
+/// drip_runtime::privacy::set_hash_key("a-long-random-project-secret");
+/// let h: HashId = hash_id("what is the refund policy?")?;
+/// let mut m = Metadata::new();
+/// m.insert("query_hash", h.clone());
+/// let m = drip_runtime::privacy::sanitize_metadata(m);
+/// assert_eq!(m.get("query_hash"), Some(&Value::from(h.as_str())));
+/// assert!(HashId::parse("not a digest").is_none());
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HashId(String);
@@ -43,9 +46,10 @@ impl HashId {
     /// that is not hash-shaped.
     ///
     /// ```
+    /// use drip_runtime::HashId;
     /// let sha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-    /// assert_eq!(drip::HashId::parse(sha).unwrap().as_str(), sha);
-    /// assert!(drip::HashId::parse("my raw prompt").is_none());
+    /// assert_eq!(HashId::parse(sha).unwrap().as_str(), sha);
+    /// assert!(HashId::parse("my raw prompt").is_none());
     /// ```
     pub fn parse(digest: &str) -> Option<HashId> {
         crate::fields::is_hash_shaped(digest).then(|| HashId(digest.to_owned()))
