@@ -154,6 +154,7 @@ async fn instrumented(shapes: &[String]) {
         metered("cus_shapes");
         // Identifiers carrying a shape: dropped and counted, never sent.
         let _ = record_agent(shape, "plain").await;
+        let _ = stream_agent(shape, "plain").await;
         metered(shape);
     }
 }
@@ -477,7 +478,7 @@ async fn no_shape_and_no_secret_leaves_through_any_entry_point() {
     drop(guard);
     let after = drip::privacy::counters();
     assert!(
-        after.dropped_identifiers >= before.dropped_identifiers + 2 * shapes.len() as u64,
+        after.dropped_identifiers >= before.dropped_identifiers + 3 * shapes.len() as u64,
         "runs and usage with a shape as customer id are dropped and counted: {after:?}"
     );
     assert_eq!(report.rejected, 0, "{report:?}");

@@ -26,7 +26,8 @@ pub struct PrivacyCounters {
     pub truncations: u64,
     /// Runs, event batches and usage records the delivery pipeline dropped
     /// because an identifier (customer id, workflow, meter, event type …)
-    /// broke the identifier rule.
+    /// broke the identifier rule, and the event batches and end of a stream
+    /// whose start was dropped so.
     pub dropped_identifiers: u64,
 }
 

@@ -1,12 +1,45 @@
 //! The identifier rule on the delivery pipeline: an envelope whose customer
 //! id, workflow, meter, run or correlation id, or event type breaks the rule
-//! is dropped before it reaches the spool, and counted.
+//! is dropped before it reaches the spool, and counted. When a stream's start
+//! is dropped, its later event batches and its end are dropped with it: the
+//! server would refuse them for a run it never saw.
 
 use super::counters::{Kind, record};
 use super::fingerprint::Refused;
 use crate::delivery::Envelope;
 use crate::fields::{IdentifierRefusal, check_identifier};
 use crate::model::Event;
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+/// External run ids of streams whose start was dropped, until their end
+/// passes. Bounded: past the cap the oldest streams are forgotten (their
+/// leftovers are then refused by the server instead).
+static DROPPED_STREAMS: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+const MAX_DROPPED_STREAMS: usize = 4096;
+
+/// Whether `external_run_id` belongs to a stream whose start was dropped;
+/// `end` forgets it.
+fn stream_was_dropped(external_run_id: &str, end: bool) -> bool {
+    let mut set = DROPPED_STREAMS.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(set) = set.as_mut() else {
+        return false;
+    };
+    if end {
+        set.remove(external_run_id)
+    } else {
+        set.contains(external_run_id)
+    }
+}
+
+fn remember_dropped_stream(external_run_id: &str) {
+    let mut set = DROPPED_STREAMS.lock().unwrap_or_else(|e| e.into_inner());
+    let set = set.get_or_insert_with(HashSet::new);
+    if set.len() >= MAX_DROPPED_STREAMS {
+        set.clear();
+    }
+    set.insert(external_run_id.to_owned());
+}
 
 /// The first identifier field of `envelope` that breaks the rule.
 fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierRefusal)> {
@@ -65,9 +98,23 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
 /// Whether `envelope` must be dropped for an identifier that breaks the
 /// rule; counts it and logs the first one (field and class, never the value).
 pub(crate) fn refuse_envelope(envelope: &Envelope) -> bool {
+    let follows_dropped_start = match envelope {
+        Envelope::StreamEvents {
+            external_run_id, ..
+        } => stream_was_dropped(external_run_id, false),
+        Envelope::StreamEnd(end) => stream_was_dropped(&end.external_run_id, true),
+        _ => false,
+    };
+    if follows_dropped_start {
+        record(Kind::DroppedIdentifier);
+        return true;
+    }
     let Some((field, value, refusal)) = first_refusal(envelope) else {
         return false;
     };
+    if let Envelope::StreamStart(start) = envelope {
+        remember_dropped_stream(&start.external_run_id);
+    }
     if record(Kind::DroppedIdentifier) {
         let class = match refusal {
             IdentifierRefusal::Empty => "empty",
