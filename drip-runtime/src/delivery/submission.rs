@@ -81,11 +81,9 @@ impl Submission {
             }
         };
         super::event_wire::prepare(&mut envelope);
-        if crate::privacy::refuse_envelope(&envelope) {
-            counters.drop_items(envelope.items(), "an identifier breaks the identifier rule");
-            return None;
-        }
-        Some(envelope)
+        let (dropped, keep) = crate::privacy::screen_identifiers(&mut envelope);
+        counters.drop_items(dropped, "an identifier breaks the identifier rule");
+        keep.then_some(envelope)
     }
 }
 

@@ -41,52 +41,49 @@ fn remember_dropped_stream(external_run_id: &str) {
     set.insert(external_run_id.to_owned());
 }
 
-/// The first identifier field of `envelope` that breaks the rule.
+/// The first envelope-level identifier field that breaks the rule.
 fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierRefusal)> {
-    let mut fields: Vec<(&'static str, Option<&str>)> = Vec::new();
-    let mut events: &[Event] = &[];
-    match envelope {
-        Envelope::Run(run) => {
-            fields.extend([
-                ("customerId", Some(run.customer_id.as_str())),
-                ("workflow", Some(run.workflow.as_str())),
-                ("externalRunId", Some(run.external_run_id.as_str())),
-                ("parentRunId", run.parent_external_run_id.as_deref()),
-                ("correlationId", run.correlation_id.as_deref()),
-            ]);
-            events = &run.events;
-        }
-        Envelope::StreamStart(start) => fields.extend([
+    let fields: Vec<(&'static str, Option<&str>)> = match envelope {
+        Envelope::Run(run) => vec![
+            ("customerId", Some(run.customer_id.as_str())),
+            ("workflow", Some(run.workflow.as_str())),
+            ("externalRunId", Some(run.external_run_id.as_str())),
+            ("parentRunId", run.parent_external_run_id.as_deref()),
+            ("correlationId", run.correlation_id.as_deref()),
+        ],
+        Envelope::StreamStart(start) => vec![
             ("customerId", Some(start.customer_id.as_str())),
             ("workflow", Some(start.workflow.as_str())),
             ("externalRunId", Some(start.external_run_id.as_str())),
             ("parentRunId", start.parent_external_run_id.as_deref()),
             ("correlationId", start.correlation_id.as_deref()),
-        ]),
+        ],
         Envelope::StreamEvents {
-            external_run_id,
-            events: batch,
-        } => {
-            fields.push(("externalRunId", Some(external_run_id.as_str())));
-            events = batch;
-        }
-        Envelope::StreamEnd(end) => {
-            fields.push(("externalRunId", Some(end.external_run_id.as_str())));
-        }
-        Envelope::Usage(usage) => fields.extend([
+            external_run_id, ..
+        } => vec![("externalRunId", Some(external_run_id.as_str()))],
+        Envelope::StreamEnd(end) => vec![("externalRunId", Some(end.external_run_id.as_str()))],
+        Envelope::Usage(usage) => vec![
             ("customerId", Some(usage.customer_id.as_str())),
             ("meter", Some(usage.meter.as_str())),
-        ]),
-    }
-    for event in events {
-        fields.extend([
-            ("eventType", Some(event.event_type.as_str())),
-            ("correlationId", event.correlation_id.as_deref()),
-            ("spanId", event.span_id.as_deref()),
-            ("parentEventId", event.parent_event_id.as_deref()),
-            ("units", event.units.as_deref()),
-        ]);
-    }
+        ],
+    };
+    first_broken(fields)
+}
+
+/// The first identifier field of `event` that breaks the rule.
+fn event_refusal(event: &Event) -> Option<(&'static str, &str, IdentifierRefusal)> {
+    first_broken(vec![
+        ("eventType", Some(event.event_type.as_str())),
+        ("correlationId", event.correlation_id.as_deref()),
+        ("spanId", event.span_id.as_deref()),
+        ("parentEventId", event.parent_event_id.as_deref()),
+        ("units", event.units.as_deref()),
+    ])
+}
+
+fn first_broken<'a>(
+    fields: Vec<(&'static str, Option<&'a str>)>,
+) -> Option<(&'static str, &'a str, IdentifierRefusal)> {
     fields.into_iter().find_map(|(field, value)| {
         let value = value?;
         check_identifier(value)
@@ -95,26 +92,20 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
     })
 }
 
-/// Whether `envelope` must be dropped for an identifier that breaks the
-/// rule; counts it and logs the first one (field and class, never the value).
-pub(crate) fn refuse_envelope(envelope: &Envelope) -> bool {
-    let follows_dropped_start = match envelope {
-        Envelope::StreamEvents {
-            external_run_id, ..
-        } => stream_was_dropped(external_run_id, false),
-        Envelope::StreamEnd(end) => stream_was_dropped(&end.external_run_id, true),
-        _ => false,
-    };
-    if follows_dropped_start {
-        record(Kind::DroppedIdentifier);
-        return true;
-    }
-    let Some((field, value, refusal)) = first_refusal(envelope) else {
-        return false;
-    };
-    if let Envelope::StreamStart(start) = envelope {
-        remember_dropped_stream(&start.external_run_id);
-    }
+/// Removes the events whose identifiers break the rule; how many.
+fn remove_bad_events(events: &mut Vec<Event>) -> u64 {
+    let before = events.len();
+    events.retain(|event| match event_refusal(event) {
+        Some((field, value, refusal)) => {
+            count_and_log(field, value, refusal);
+            false
+        }
+        None => true,
+    });
+    (before - events.len()) as u64
+}
+
+fn count_and_log(field: &str, value: &str, refusal: IdentifierRefusal) {
     if record(Kind::DroppedIdentifier) {
         let class = match refusal {
             IdentifierRefusal::Empty => "empty",
@@ -125,8 +116,92 @@ pub(crate) fn refuse_envelope(envelope: &Envelope) -> bool {
         tracing::warn!(
             field,
             refused = %Refused { class, text: value },
-            "drip dropped a run, event batch or usage record whose identifier breaks the identifier rule (the value is not logged); further drops are only counted"
+            "drip dropped a run, event or usage record whose identifier breaks the identifier rule (the value is not logged); further drops are only counted"
         );
     }
-    true
+}
+
+/// Applies the identifier rule to `envelope`: events whose identifiers
+/// break it are removed; the whole envelope is to be dropped when an
+/// envelope-level identifier breaks it, when it belongs to a stream whose
+/// start was dropped, or when no event is left of a batch. Returns the
+/// items dropped and whether to keep the envelope; every drop is counted
+/// and the first logged (field and class, never the value).
+pub(crate) fn screen_envelope(envelope: &mut Envelope) -> (u64, bool) {
+    let follows_dropped_start = match &*envelope {
+        Envelope::StreamEvents {
+            external_run_id, ..
+        } => stream_was_dropped(external_run_id, false),
+        Envelope::StreamEnd(end) => stream_was_dropped(&end.external_run_id, true),
+        _ => false,
+    };
+    if follows_dropped_start {
+        record(Kind::DroppedIdentifier);
+        return (envelope.items(), false);
+    }
+    let removed = match envelope {
+        Envelope::Run(run) => remove_bad_events(&mut run.events),
+        Envelope::StreamEvents { events, .. } => remove_bad_events(events),
+        _ => 0,
+    };
+    if let Some((field, value, refusal)) = first_refusal(envelope) {
+        count_and_log(field, value, refusal);
+        if let Envelope::StreamStart(start) = &*envelope {
+            remember_dropped_stream(&start.external_run_id);
+        }
+        return (removed + envelope.items(), false);
+    }
+    let emptied = matches!(&*envelope, Envelope::StreamEvents { events, .. } if events.is_empty());
+    (removed, !emptied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::{StreamEnd, StreamStart};
+    use crate::model::RunStatus;
+
+    fn batch(run: &str, types: &[&str]) -> Envelope {
+        Envelope::StreamEvents {
+            external_run_id: run.into(),
+            events: types.iter().map(|t| Event::new(*t)).collect(),
+        }
+    }
+
+    #[test]
+    fn bad_events_are_removed_and_counted_bad_envelopes_dropped() {
+        let mut mixed = batch("run_a", &["tool.call", "ada@example.com", "agent.plan"]);
+        assert_eq!(screen_envelope(&mut mixed), (1, true));
+        assert_eq!(mixed.items(), 2);
+        let mut all_bad = batch("run_a", &["a  b", "078-05-1120"]);
+        assert_eq!(screen_envelope(&mut all_bad), (2, false));
+        let mut fine = batch("run_a", &["tool.call"]);
+        assert_eq!(screen_envelope(&mut fine), (0, true));
+    }
+
+    #[test]
+    fn a_stream_whose_start_is_dropped_is_dropped_whole() {
+        let mut start = Envelope::StreamStart(StreamStart {
+            customer_id: "jane@example.com".into(),
+            workflow: "wf".into(),
+            external_run_id: "run_dropped_start".into(),
+            parent_external_run_id: None,
+            correlation_id: None,
+            metadata: Default::default(),
+        });
+        assert_eq!(screen_envelope(&mut start), (0, false));
+        let mut events = batch("run_dropped_start", &["tool.call", "agent.plan"]);
+        assert_eq!(screen_envelope(&mut events), (2, false));
+        let end = || {
+            Envelope::StreamEnd(StreamEnd {
+                external_run_id: "run_dropped_start".into(),
+                status: RunStatus::Completed,
+                error_code: None,
+                error_message: None,
+            })
+        };
+        assert_eq!(screen_envelope(&mut end()), (0, false));
+        // The end forgot the stream: a later run reusing the id is not affected.
+        assert_eq!(screen_envelope(&mut end()), (0, true));
+    }
 }

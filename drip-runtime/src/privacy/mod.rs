@@ -185,10 +185,11 @@ pub(crate) fn scrub_server_bytes(body: &[u8]) -> Option<Vec<u8>> {
     secrets::scrub_bytes(body)
 }
 
-/// Whether the pipeline must drop `envelope` because an identifier field
-/// breaks the identifier rule (counted in `dropped_identifiers`).
-pub(crate) fn refuse_envelope(envelope: &crate::delivery::Envelope) -> bool {
-    identifiers::refuse_envelope(envelope)
+/// The identifier rule on a pipeline envelope: removes events that break
+/// it; returns the items dropped and whether to keep the envelope (counted
+/// in `dropped_identifiers`).
+pub(crate) fn screen_identifiers(envelope: &mut crate::delivery::Envelope) -> (u64, bool) {
+    identifiers::screen_envelope(envelope)
 }
 
 /// Server-supplied or transport text with every registered secret scrubbed.
