@@ -114,6 +114,12 @@ pub const IDENTIFIER_KEYS: &[&str] = &[
 ];
 
 /// The rule for a normalised (snake_case) key.
+///
+/// ```
+/// use drip_runtime::fields::{suffix_rule, SuffixRule};
+/// assert_eq!(suffix_rule("latency_ms"), SuffixRule::Measure);
+/// assert_eq!(suffix_rule("tool_name"), SuffixRule::Identifier);
+/// ```
 pub fn suffix_rule(key: &str) -> SuffixRule {
     if IDENTIFIER_KEYS.contains(&key) {
         SuffixRule::Identifier

@@ -56,11 +56,21 @@ impl HashId {
     }
 
     /// The digest text.
+    ///
+    /// ```
+    /// let h = drip_runtime::HashId::parse("9f86d081884c7d659a2feaa0c55ad015").unwrap();
+    /// assert_eq!(h.as_str().len(), 32);
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// The digest as an owned `String`.
+    ///
+    /// ```
+    /// let h = drip_runtime::HashId::parse("9f86d081884c7d659a2feaa0c55ad015").unwrap();
+    /// assert_eq!(h.into_string(), "9f86d081884c7d659a2feaa0c55ad015");
+    /// ```
     pub fn into_string(self) -> String {
         self.0
     }
