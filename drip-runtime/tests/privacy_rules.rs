@@ -122,3 +122,25 @@ async fn identifiers_are_refused_before_any_request() {
         .expect("an opaque id is accepted");
     assert_eq!(emulator.requests().len(), 1);
 }
+
+#[test]
+fn a_huge_value_costs_a_bounded_scan_and_is_cut() {
+    // Pathological for checksum patterns: endless IBAN-like candidates.
+    let huge = "GB00 0000 ".repeat(200_000);
+    let redacted = redact_text(&huge);
+    assert!(redacted.chars().count() <= 256);
+    let clean = sanitize_metadata(one("region", huge.as_str()));
+    if let Some(Value::Str(kept)) = clean.get("region") {
+        assert_eq!(kept.chars().count(), 256);
+    }
+    let tail_secret = format!("{}{}", "y ".repeat(10_000), "sk_live_51HxYzAbCdEfGh");
+    let clean = sanitize_metadata(one("region", tail_secret.as_str()));
+    let sent = clean
+        .get("region")
+        .map(|v| format!("{v:?}"))
+        .unwrap_or_default();
+    assert!(
+        !sent.contains("sk_live"),
+        "what lies past the window is never sent"
+    );
+}

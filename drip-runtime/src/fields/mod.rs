@@ -49,3 +49,23 @@ pub(crate) use {
 /// assert_eq!(drip_runtime::fields::MAX_STRING_CHARS, 256);
 /// ```
 pub const MAX_STRING_CHARS: usize = 256;
+
+/// How much of a long string the detectors read, in bytes: everything that
+/// could survive the cut to [`MAX_STRING_CHARS`], plus room for a secret
+/// that starts before the cut and ends after it. Bounds the work a huge
+/// value costs; what lies beyond is never sent.
+#[cfg(feature = "client")]
+pub(crate) const DETECTION_WINDOW_BYTES: usize = 4096;
+
+/// The prefix of `text` the detectors read (on a char boundary).
+#[cfg(feature = "client")]
+pub(crate) fn detection_window(text: &str) -> &str {
+    if text.len() <= DETECTION_WINDOW_BYTES {
+        return text;
+    }
+    let mut end = DETECTION_WINDOW_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

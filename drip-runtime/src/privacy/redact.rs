@@ -3,14 +3,15 @@
 use super::counters::{Kind, record};
 use super::sanitize::cut_string;
 use super::{REDACTED, secrets};
-use crate::fields::{ValueRefusal, deobfuscate, find_sensitive_from};
+use crate::fields::{ValueRefusal, deobfuscate, detection_window, find_sensitive_from};
 use std::borrow::Cow;
 
 /// Passes after which text that keeps changing is replaced whole (fail closed).
 const MAX_PASSES: usize = 4;
 
 pub(crate) fn redact_text(text: &str) -> String {
-    let mut out = text.to_owned();
+    // Only the window can survive the cut; reading more would only cost time.
+    let mut out = detection_window(text).to_owned();
     let redacted = redact_once(&mut out);
     if !cut_string(&mut out) && !redacted {
         // Nothing found, nothing cut: already a fixed point.

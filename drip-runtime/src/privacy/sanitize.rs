@@ -5,7 +5,8 @@ use super::fingerprint::Refused;
 use super::{extension, secrets};
 use crate::fields::{
     KeyRefusal, MAX_STRING_CHARS, SuffixRefusal, ValueRefusal, check_literal_str,
-    check_normalized_key, find_sensitive, is_normalized, normalize_key, suffix_rule,
+    check_normalized_key, detection_window, find_sensitive, is_normalized, normalize_key,
+    suffix_rule,
 };
 use crate::metadata::{Metadata, Value};
 
@@ -82,7 +83,9 @@ fn value_allowed(key: &str, value: &mut Value) -> bool {
     let rule = suffix_rule(key);
     let refused = match value {
         Value::Str(s) => {
-            let found = check_literal_str(s).err().map(ValueDrop::Detected);
+            let found = check_literal_str(detection_window(s))
+                .err()
+                .map(ValueDrop::Detected);
             let refused = found
                 .or_else(|| secrets::appears_in(s).then_some(ValueDrop::RegisteredSecret))
                 .or_else(|| rule.check_str_detected(s).err().map(ValueDrop::Suffix));
