@@ -109,7 +109,9 @@ fn value_allowed(key: &str, value: &mut Value) -> bool {
     if record(Kind::DroppedValue) {
         let text = match value {
             Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
-            other => std::borrow::Cow::Owned(format!("{other:?}")),
+            Value::Int(n) => std::borrow::Cow::Owned(n.to_string()),
+            Value::Float(f) => std::borrow::Cow::Owned(f.to_string()),
+            Value::Bool(b) => std::borrow::Cow::Owned(b.to_string()),
         };
         let refused = Refused {
             class: reason.class(),
