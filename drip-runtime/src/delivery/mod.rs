@@ -439,7 +439,8 @@ impl Pipeline {
             return;
         };
         match writer.append(spool, &envelope) {
-            Ok(_) => Counters::add(&shared.counters.spooled, items),
+            // Spooled once the transport flushes it (within `linger`).
+            Ok(_) => Counters::add(&shared.counters.unflushed, items),
             Err(spool::AppendError::Full) => shared.counters.drop_items(items, "spool full"),
             Err(spool::AppendError::Io(e)) => {
                 tracing::error!(target: "drip", error = %e, "cannot write to the drip spool");

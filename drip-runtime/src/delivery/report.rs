@@ -89,6 +89,10 @@ pub(crate) struct Counters {
     pub spooled: AtomicU64,
     pub dropped: AtomicU64,
     pub in_flight: AtomicU64,
+    /// Items written to a spool segment but still in its buffer: neither
+    /// spooled (a crash would lose them) nor in the queue. Shown in
+    /// `Stats::queue_depth`.
+    pub unflushed: AtomicU64,
     /// Unix milliseconds of the oldest pending item; 0 when none.
     pub oldest_pending_ms: AtomicU64,
     first_drop_logged: AtomicBool,
@@ -100,6 +104,12 @@ impl Counters {
     }
 
     /// Counts a loss; the first one is logged (with the reason, never content).
+    /// `n` buffered items reached the OS: from here on they are spooled.
+    pub(crate) fn made_safe(&self, n: u64) {
+        self.unflushed.fetch_sub(n, Ordering::Relaxed);
+        self.spooled.fetch_add(n, Ordering::Relaxed);
+    }
+
     pub(crate) fn drop_items(&self, n: u64, reason: &str) {
         if n == 0 {
             return;
@@ -134,7 +144,7 @@ impl Counters {
             Duration::from_millis(now.saturating_sub(oldest))
         });
         Stats {
-            queue_depth,
+            queue_depth: queue_depth + get(&self.unflushed),
             in_flight: get(&self.in_flight),
             sent: get(&self.sent),
             duplicates: get(&self.duplicates),

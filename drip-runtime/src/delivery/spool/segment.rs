@@ -17,13 +17,16 @@ pub(crate) enum AppendError {
 }
 
 /// The open segment. Lines are buffered and reach the disk when the buffer
-/// fills or the segment is sealed.
+/// fills, the segment is synced or flushed, or it is sealed.
 #[derive(Debug)]
 pub(crate) struct SegmentWriter {
     path: PathBuf,
     file: BufWriter<File>,
     bytes: u64,
     items: u64,
+    /// Items appended since the last flush: not yet handed to the OS, so a
+    /// crash would lose them. Counted as spooled only once flushed.
+    unflushed: u64,
     entries: usize,
     created_ms: u64,
     line: Vec<u8>,
@@ -56,6 +59,7 @@ impl SegmentWriter {
             file: BufWriter::with_capacity(64 * 1024, file),
             bytes: 0,
             items: 0,
+            unflushed: 0,
             entries: 0,
             created_ms,
             line: Vec::with_capacity(512),
@@ -97,6 +101,7 @@ impl SegmentWriter {
         }
         self.bytes += n;
         self.items += items;
+        self.unflushed += items;
         self.entries += 1;
         Ok(line.len())
     }
@@ -117,10 +122,24 @@ impl SegmentWriter {
         self.created_ms
     }
 
-    /// Makes what was appended so far durable without sealing.
-    pub(crate) fn sync(&mut self) -> io::Result<()> {
+    /// Items appended but not yet flushed to the OS.
+    pub(crate) fn unflushed(&self) -> u64 {
+        self.unflushed
+    }
+
+    /// Hands what was appended to the OS (it survives the process being
+    /// killed, not a power cut); returns how many items that made safe.
+    pub(crate) fn flush(&mut self) -> io::Result<u64> {
         self.file.flush()?;
-        self.file.get_ref().sync_data()
+        Ok(std::mem::take(&mut self.unflushed))
+    }
+
+    /// Makes what was appended so far durable without sealing; returns how
+    /// many items were not flushed before.
+    pub(crate) fn sync(&mut self) -> io::Result<u64> {
+        let newly = self.flush()?;
+        self.file.get_ref().sync_data()?;
+        Ok(newly)
     }
 
     /// Flushes and syncs the segment; it is durable from here on.
