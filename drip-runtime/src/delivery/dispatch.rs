@@ -83,6 +83,8 @@ pub(crate) struct Dispatcher {
     batch_size: usize,
     permits: Semaphore,
     max_backoff: Duration,
+    /// Whether an undecodable 2xx answer was logged (once per pipeline).
+    odd_answer_logged: AtomicBool,
 }
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -108,6 +110,7 @@ impl Dispatcher {
             batch_size: config.batch_size,
             permits: Semaphore::new(config.usage_concurrency),
             max_backoff: config.max_backoff,
+            odd_answer_logged: AtomicBool::new(false),
         })
     }
 
@@ -231,6 +234,18 @@ impl Dispatcher {
         }
     }
 
+    /// Whether `error` is a 2xx answer whose body did not decode: the server
+    /// stored the request, so it counts as delivered. Logged once.
+    fn stored_despite(&self, error: &Error) -> bool {
+        let Error::Decode { message } = error else {
+            return false;
+        };
+        if !self.odd_answer_logged.swap(true, Ordering::Relaxed) {
+            tracing::warn!(target: "drip", %message, "the Drip API accepted a request with an answer drip cannot read; counted as delivered (later ones are not logged)");
+        }
+        true
+    }
+
     fn reject(&self, envelope: &Envelope, error: &Error) {
         Counters::add(&self.counters.rejected, envelope.items());
         self.dead.write(envelope, error);
@@ -286,7 +301,9 @@ impl Dispatcher {
         match result {
             // 409: already ended by an earlier attempt.
             Ok(_) => self.runs.ended(&end.external_run_id),
-            Err(e) if e.status() == Some(409) => self.runs.ended(&end.external_run_id),
+            Err(e) if e.status() == Some(409) || self.stored_despite(&e) => {
+                self.runs.ended(&end.external_run_id)
+            }
             Err(e) => self.reject(&Envelope::StreamEnd(end), &e),
         }
         progress.settle(index, 1);
@@ -339,6 +356,7 @@ impl Dispatcher {
                 Counters::add(&self.counters.sent, n - dups);
             }
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, n),
+            Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, n),
             Err(e) => self.reject(&Envelope::Run(run.clone()), &e),
         }
         progress.settle(index, 1);
@@ -363,6 +381,7 @@ impl Dispatcher {
             Ok(tracked) if tracked.is_duplicate => Counters::add(&self.counters.duplicates, 1),
             Ok(_) => Counters::add(&self.counters.sent, 1),
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, 1),
+            Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, 1),
             Err(e) => self.reject(&Envelope::Usage(usage), &e),
         }
         progress.settle(index, 1);
@@ -460,6 +479,10 @@ impl Dispatcher {
                 }
                 Err(e) if e.status() == Some(409) => {
                     Counters::add(&self.counters.duplicates, n);
+                    settle_all(&chunk);
+                }
+                Err(e) if self.stored_despite(&e) => {
+                    Counters::add(&self.counters.sent, n);
                     settle_all(&chunk);
                 }
                 Err(e) if chunk.len() > 1 => {
