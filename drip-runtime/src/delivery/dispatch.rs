@@ -17,7 +17,7 @@ use super::report::Counters;
 use super::run_ids::RunIds;
 use super::spool::DeadLetters;
 use crate::Error;
-use crate::client::{Client, RetryPolicy};
+use crate::client::{Client, RetryPolicy, fallback};
 use crate::config::Config;
 use crate::model::{EndRun, Event, RecordBody, StartRun, Timing, TrackUsage};
 use std::collections::HashMap;
@@ -341,10 +341,10 @@ impl Dispatcher {
             idempotency_key: Some(&key),
         };
         let result = self
-            .retrying(n, || self.client.record_prepared(&body))
+            .retrying(n, || self.client.record_endpoint(&body))
             .await;
         match result {
-            Ok(recorded) => {
+            Ok(Some(recorded)) => {
                 // A replayed run the server already has may report neither
                 // created nor duplicate events: it is delivered all the same.
                 let dups = if recorded.events.created == 0 {
@@ -355,11 +355,62 @@ impl Dispatcher {
                 Counters::add(&self.counters.duplicates, dups);
                 Counters::add(&self.counters.sent, n - dups);
             }
+            Ok(None) => {
+                tracing::debug!(target: "drip", "/runs/record missing (404); recording through the fallback");
+                if let Err(e) = self.record_in_steps(&body).await {
+                    self.reject(&Envelope::Run(run.clone()), &e);
+                }
+            }
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, n),
             Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, n),
             Err(e) => self.reject(&Envelope::Run(run.clone()), &e),
         }
         progress.settle(index, 1);
+    }
+
+    /// The drip-api.md §2.13 fallback, each step retried on its own: a step
+    /// that fails is retried without resending the steps already stored.
+    /// Counts the events; an error means nothing of the run was counted.
+    async fn record_in_steps(&self, body: &RecordBody<'_>) -> Result<(), Error> {
+        let n = body.events.len() as u64;
+        let workflow_id = self
+            .retrying(0, || self.client.resolve_workflow_id(body.workflow))
+            .await?;
+        let start = fallback::start(body, &workflow_id);
+        let started = self
+            .retrying(0, || self.client.start_run(start.clone()))
+            .await?;
+        if n > 0 {
+            let events = fallback::events(body);
+            match self
+                .retrying(n, || {
+                    self.client.emit_events_batch(&started.id, events.clone())
+                })
+                .await
+            {
+                Ok(stored) => {
+                    let dups = stored.duplicates.min(n);
+                    Counters::add(&self.counters.duplicates, dups);
+                    Counters::add(&self.counters.sent, n - dups);
+                }
+                Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, n),
+                Err(e) => return Err(e),
+            }
+        }
+        let end = fallback::end(body);
+        match self
+            .retrying(0, || self.client.end_run(&started.id, end.clone()))
+            .await
+        {
+            // 409: ended already (an earlier attempt's answer was lost).
+            Ok(_) => Ok(()),
+            Err(e) if e.status() == Some(409) || self.stored_despite(&e) => Ok(()),
+            Err(e) => {
+                // The events are stored and counted; only the end is missing.
+                tracing::warn!(target: "drip", error = %e, run = body.external_run_id.unwrap_or_default(), "the Drip API refused to end a run recorded through the fallback");
+                Ok(())
+            }
+        }
     }
 
     async fn track_usage(&self, index: usize, usage: UsageRecord, progress: &Progress) {
