@@ -85,6 +85,11 @@ pub(crate) struct Dispatcher {
     max_backoff: Duration,
     /// Whether an undecodable 2xx answer was logged (once per pipeline).
     odd_answer_logged: AtomicBool,
+    /// Written when the API refuses the key, so that a process with a new
+    /// key adopts this spool's work (see `Spool::claim_key_refused`).
+    key_refused_marker: Option<std::path::PathBuf>,
+    base_url: String,
+    key_refused_marked: AtomicBool,
 }
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -95,6 +100,7 @@ impl Dispatcher {
         counters: Arc<Counters>,
         dead: DeadLetters,
         runs: RunIds,
+        key_refused_marker: Option<std::path::PathBuf>,
     ) -> crate::Result<Self> {
         let client = Client::builder()
             .api_key(config.api_key.clone().unwrap_or_default())
@@ -111,6 +117,9 @@ impl Dispatcher {
             permits: Semaphore::new(config.usage_concurrency),
             max_backoff: config.max_backoff,
             odd_answer_logged: AtomicBool::new(false),
+            key_refused_marker,
+            base_url: config.base_url.trim_end_matches('/').to_owned(),
+            key_refused_marked: AtomicBool::new(false),
         })
     }
 
@@ -213,6 +222,7 @@ impl Dispatcher {
         Fut: Future<Output = Result<T, Error>>,
     {
         let mut attempt = 0u32;
+        let mut held = KeyRefusal::new(&self.counters);
         loop {
             let result = {
                 let _permit = self.permits.acquire().await;
@@ -222,6 +232,11 @@ impl Dispatcher {
                 r
             };
             match result {
+                Err(e) if matches!(e.status(), Some(401 | 403)) => {
+                    held.hold(&e);
+                    self.mark_key_refused();
+                    tokio::time::sleep(backoff::KEY_REFUSED).await;
+                }
                 Err(e) if e.is_retryable() => {
                     Counters::add(&self.counters.retries, 1);
                     let pause = backoff::pause(attempt, self.max_backoff, e.retry_after());
@@ -231,6 +246,15 @@ impl Dispatcher {
                 }
                 other => return other,
             }
+        }
+    }
+
+    fn mark_key_refused(&self) {
+        if let Some(marker) = &self.key_refused_marker
+            && !self.key_refused_marked.swap(true, Ordering::Relaxed)
+            && let Err(e) = std::fs::write(marker, &self.base_url)
+        {
+            tracing::warn!(target: "drip", error = %e, "cannot mark the drip spool as held for a refused key");
         }
     }
 
@@ -564,6 +588,41 @@ impl Dispatcher {
                 }
             }
         })
+    }
+}
+
+/// One request held because the API refused the key: counted in
+/// `Stats::held_by_auth` from its first refusal until it is dropped (settled,
+/// or cut short by a deadline). The first request held while none was logs
+/// a WARN, so an expired key is noticed without a line per retry.
+struct KeyRefusal<'a> {
+    counters: &'a Counters,
+    holding: bool,
+}
+
+impl<'a> KeyRefusal<'a> {
+    fn new(counters: &'a Counters) -> Self {
+        KeyRefusal {
+            counters,
+            holding: false,
+        }
+    }
+
+    fn hold(&mut self, error: &Error) {
+        if std::mem::replace(&mut self.holding, true) {
+            return;
+        }
+        if self.counters.held_by_auth.fetch_add(1, Ordering::Relaxed) == 0 {
+            tracing::warn!(target: "drip", %error, retry_every = ?backoff::KEY_REFUSED, "the Drip API refuses the API key; billing data is held in the spool and delivered once a valid key is configured (see drip::stats().held_by_auth)");
+        }
+    }
+}
+
+impl Drop for KeyRefusal<'_> {
+    fn drop(&mut self) {
+        if self.holding {
+            self.counters.held_by_auth.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 

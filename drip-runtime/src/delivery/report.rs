@@ -74,6 +74,10 @@ pub struct Stats {
     pub oldest_pending_age: Option<Duration>,
     /// Whether a pipeline is running.
     pub running: bool,
+    /// Requests held (with their work kept in the spool) because the API
+    /// refused the key with 401 or 403; retried every minute and delivered
+    /// once a valid key is configured (e.g. after a restart with it).
+    pub held_by_auth: u64,
     /// What the privacy rules removed from metadata and text (process totals).
     pub privacy: crate::privacy::PrivacyCounters,
 }
@@ -93,6 +97,8 @@ pub(crate) struct Counters {
     /// spooled (a crash would lose them) nor in the queue. Shown in
     /// `Stats::queue_depth`.
     pub unflushed: AtomicU64,
+    /// Requests waiting because the API refused the key (a gauge).
+    pub held_by_auth: AtomicU64,
     /// Unix milliseconds of the oldest pending item; 0 when none.
     pub oldest_pending_ms: AtomicU64,
     first_drop_logged: AtomicBool,
@@ -154,6 +160,7 @@ impl Counters {
             dropped: get(&self.dropped),
             oldest_pending_age,
             running: true,
+            held_by_auth: get(&self.held_by_auth),
             privacy: crate::privacy::counters(),
         }
     }

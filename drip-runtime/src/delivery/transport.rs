@@ -83,15 +83,22 @@ pub(crate) fn spawn(
     let leftovers = shared
         .spool
         .as_ref()
-        .map(|s| s.claim_leftovers())
+        .map(|s| {
+            let mut files = s.claim_leftovers();
+            files.extend(s.claim_key_refused(shared.config.base_url.trim_end_matches('/')));
+            // Oldest first, whichever directory they came from.
+            files.sort_by(|a, b| a.path().file_name().cmp(&b.path().file_name()));
+            files
+        })
         .unwrap_or_default();
     let spool_dir = shared.spool.as_ref().map(|s| s.dir().to_owned());
     let runs = RunIds::load(spool_dir.as_deref(), leftovers.is_empty());
     let dispatcher = Dispatcher::new(
         &shared.config,
         shared.counters.clone(),
-        DeadLetters::new(spool_dir),
+        DeadLetters::new(spool_dir.clone()),
         runs,
+        spool_dir.map(|d| d.join(super::spool::KEY_REFUSED_MARKER)),
     )?;
     let mut transport = Transport {
         memory_cap: MEMORY_BUDGET_BYTES,

@@ -232,6 +232,17 @@ impl SegmentFile {
         }))
     }
 
+    /// Moves the (locked) segment into `dir`, keeping its name.
+    pub(crate) fn relocate(&mut self, dir: &Path) -> io::Result<()> {
+        let Some(name) = self.path.file_name() else {
+            return Err(io::Error::other("a spool segment path without a file name"));
+        };
+        let to = dir.join(name);
+        fs::rename(&self.path, &to)?;
+        self.path = to;
+        Ok(())
+    }
+
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }
