@@ -617,6 +617,18 @@ impl Transport {
                 self.accept(envelope);
             }
         }
+        let first_spilled = full
+            .iter()
+            .chain(&writer)
+            .map(SegmentWriter::created_ms)
+            .min();
+        if let (Some(ms), Some(spool)) = (first_spilled, self.shared.spool.clone())
+            && let Some(w) = self.active.as_mut().and_then(|a| a.writer.as_mut())
+            && w.created_ms() >= ms
+            && let Err(e) = w.backdate(&spool, ms.saturating_sub(1))
+        {
+            tracing::warn!(target: "drip", error = %e, "cannot reorder a drip spool segment; a restart may replay it after newer work");
+        }
         self.seal_active();
         for writer in full.into_iter().chain(writer) {
             self.seal_overflow(writer);

@@ -93,12 +93,17 @@ impl Spool {
 
     fn new_segment_path(&self) -> (PathBuf, u64) {
         let ms = unix_ms();
+        (self.segment_path_at(ms), ms)
+    }
+
+    /// A fresh segment name that sorts as created at `ms`.
+    fn segment_path_at(&self, ms: u64) -> PathBuf {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         let name = format!(
             "{SEGMENT_PREFIX}{ms:013}-{}-{seq:08}{SEGMENT_SUFFIX}",
             self.process_tag
         );
-        (self.dir.join(name), ms)
+        self.dir.join(name)
     }
 
     /// Reserves `n` bytes under the cap; false when the spool is full.

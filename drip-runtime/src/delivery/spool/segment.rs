@@ -122,6 +122,18 @@ impl SegmentWriter {
         self.created_ms
     }
 
+    /// Renames the open segment so that it sorts as created at `ms`: a
+    /// restart replays segments in name order, and work the transport took
+    /// from the queue is older than what callers spilled meanwhile, though
+    /// its segment may have been opened later.
+    pub(crate) fn backdate(&mut self, spool: &Spool, ms: u64) -> io::Result<()> {
+        let to = spool.segment_path_at(ms);
+        fs::rename(&self.path, &to)?;
+        self.path = to;
+        self.created_ms = ms;
+        Ok(())
+    }
+
     /// Items appended but not yet flushed to the OS.
     pub(crate) fn unflushed(&self) -> u64 {
         self.unflushed
