@@ -54,7 +54,8 @@ impl FlushReport {
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Stats {
-    /// Envelopes waiting in memory for the transport.
+    /// Envelopes waiting in memory for the transport, plus items written to
+    /// a spool segment but not yet handed to the OS (not yet spooled).
     pub queue_depth: u64,
     /// Items in requests that have not been answered yet.
     pub in_flight: u64,
