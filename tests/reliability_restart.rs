@@ -33,13 +33,14 @@ fn main() {
         Some("spool-during-outage") => child_spool_during_outage(),
         Some("replay") => child_replay(),
         Some("stream-until-killed") => child_stream_until_killed(),
+        Some("burst-then-report") => child_burst_then_report(),
         Some(other) => panic!("unknown role {other}"),
         None => {
             let filter: Vec<String> = std::env::args()
                 .skip(1)
                 .filter(|a| !a.starts_with('-'))
                 .collect();
-            let tests: [(&str, fn()); 2] = [
+            let tests: [(&str, fn()); 3] = [
                 (
                     "an_outage_for_a_whole_process_life_is_replayed_exactly_once_by_the_next",
                     an_outage_for_a_whole_process_life_is_replayed_exactly_once_by_the_next,
@@ -47,6 +48,10 @@ fn main() {
                 (
                     "a_process_killed_mid_stream_loses_at_most_its_last_sync_interval_and_duplicates_nothing",
                     a_process_killed_mid_stream_loses_at_most_its_last_sync_interval_and_duplicates_nothing,
+                ),
+                (
+                    "a_process_killed_after_a_spilling_burst_loses_nothing_it_reported_spooled",
+                    a_process_killed_after_a_spilling_burst_loses_nothing_it_reported_spooled,
                 ),
             ];
             for (name, test) in tests {
@@ -200,6 +205,23 @@ fn child_stream_until_killed() {
     }
 }
 
+/// With the server down and a queue of one, a burst makes callers spill;
+/// then prints `SPOOLED <n>` (what `stats()` calls spooled) over and over
+/// until killed.
+fn child_burst_then_report() {
+    let _guard = delivery::init(child_config().queue_capacity(1)).unwrap();
+    for run in 0..2_000u64 {
+        let events = (0..10).map(|i| event(format!("burst-{run}-{i}"))).collect();
+        hooks::submit_run("cus_burst", "burst-agent", &format!("burst-{run}"), events);
+    }
+    loop {
+        let s = delivery::stats();
+        if s.spooled > 0 {
+            println!("SPOOLED {}", s.spooled);
+        }
+    }
+}
+
 // ---------- tests ----------
 
 fn an_outage_for_a_whole_process_life_is_replayed_exactly_once_by_the_next() {
@@ -322,4 +344,45 @@ fn a_process_killed_mid_stream_loses_at_most_its_last_sync_interval_and_duplicat
         events.len(),
         submitted * 10
     );
+}
+
+fn a_process_killed_after_a_spilling_burst_loses_nothing_it_reported_spooled() {
+    let spool = spool_dir("burst");
+    let port = free_port();
+    let mut victim = child("burst-then-report", port, &spool).spawn().unwrap();
+    let mut lines = BufReader::new(victim.stdout.take().unwrap()).lines();
+    // Killed as soon as it reports anything spooled: right after the burst.
+    let reported: u64 = lines
+        .by_ref()
+        .find_map(|l| l.ok()?.strip_prefix("SPOOLED ")?.parse().ok())
+        .expect("the child reported what it spooled");
+    victim.kill().unwrap(); // SIGKILL on Unix
+    let _ = victim.wait();
+
+    let emulator = Emulator::builder()
+        .port(port)
+        .secret_key(KEY)
+        .public_key(PUBLIC_KEY)
+        .start_blocking()
+        .unwrap();
+    emulator.set_request_logging(false);
+    let out = child("replay", port, &spool).output().unwrap();
+    assert!(out.status.success(), "replay child failed");
+    let events = emulator.events();
+    let keys: HashSet<String> = events
+        .iter()
+        .filter_map(|e| e.idempotency_key.clone())
+        .collect();
+    assert_eq!(keys.len(), events.len(), "no event is stored twice");
+    assert!(
+        keys.len() as u64 >= reported,
+        "the child reported {reported} events spooled; only {} survived its SIGKILL",
+        keys.len()
+    );
+    eprintln!(
+        "{reported} events reported spooled at the kill; {} stored after the restart",
+        keys.len()
+    );
+    emulator.shutdown();
+    let _ = std::fs::remove_dir_all(&spool);
 }

@@ -103,30 +103,11 @@ impl Client {
 
     /// `POST /run-events/batch` with a body serialised by the caller: exactly
     /// `{"events":[{"runId":…, …event}, …]}`, every event already checked and
-    /// passed through the privacy hook (the delivery pipeline does both before
-    /// spooling, and builds the body straight from its records without
-    /// copying events). Not public API: use
-    /// [`emit_events_batch`](Client::emit_events_batch).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let emulator = drip_emulator::Emulator::start().await?;
-    /// # let client = drip_runtime::Client::builder()
-    /// #     .api_key(emulator.public_key())
-    /// #     .base_url(emulator.base_url())
-    /// #     .build()?;
-    /// # let workflow_id = client.resolve_workflow_id("research-agent").await?;
-    /// # let run_id = client.start_run(drip_runtime::model::StartRun::new("cus_1", workflow_id)).await?.id;
-    /// let body = format!(
-    ///     r#"{{"events":[{{"runId":"{run_id}","eventType":"agent.plan","idempotencyKey":"evt_raw_1"}}]}}"#
-    /// );
-    /// let r = client.emit_events_batch_raw(body.into_bytes()).await?;
-    /// assert_eq!(r.created, 1);
-    /// # Ok(()) }
-    /// ```
-    #[doc(hidden)]
-    pub async fn emit_events_batch_raw(
+    /// passed through the privacy hook. Only the delivery pipeline does both
+    /// (before spooling, building the body straight from its records without
+    /// copying events), so this is not public: raw bytes would bypass the
+    /// checks [`emit_events_batch`](Client::emit_events_batch) makes.
+    pub(crate) async fn emit_events_batch_raw(
         &self,
         body: impl Into<bytes::Bytes>,
     ) -> Result<EventBatchResult> {

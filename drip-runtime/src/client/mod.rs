@@ -52,6 +52,7 @@ mod usage;
 mod workflows;
 
 pub use admin::Admin;
+pub(crate) use record::fallback;
 pub use retry::RetryPolicy;
 pub(crate) use retry::equal_jitter;
 pub use runs::TimelinePages;

@@ -5,8 +5,7 @@ use super::http::Request;
 use super::prepare;
 use crate::error::Result;
 use crate::model::{
-    EndRun, RecordBody, RecordRun, RecordRunResult, RecordedEvents, RecordedRun, RunEnded,
-    RunStatus, StartRun,
+    RecordBody, RecordRun, RecordRunResult, RecordedEvents, RecordedRun, RunEnded, RunStatus,
 };
 use reqwest::Method;
 use std::time::Instant;
@@ -53,19 +52,31 @@ impl Client {
             run.external_run_id = Some(crate::model::idempotency::new_key("run"));
         }
         let req = self.record_request(&RecordBody::from(&run))?;
-        self.send_record(req, started, || run).await
+        let reply = self.inner().send(&req).await?;
+        if reply.status != 404 {
+            return reply.decode(req.route);
+        }
+        tracing::debug!("drip: /runs/record missing (404); recording through the fallback");
+        self.record_run_fallback(run, started).await
     }
 
-    /// [`Client::record_run`] for a body whose text and metadata already
+    /// `POST /runs/record` alone, for a body whose text and metadata already
     /// passed the privacy hook and whose keys are set (the delivery thread's
-    /// runs, kept for retries and sent without copying). The run is copied
-    /// only if the fallback is needed.
-    pub(crate) async fn record_prepared(&self, body: &RecordBody<'_>) -> Result<RecordRunResult> {
+    /// runs, kept for retries and sent without copying). `Ok(None)` when the
+    /// endpoint is missing (404): the caller then records the run step by
+    /// step with [`fallback`], retrying each step on its own so that a
+    /// failed step does not resend the ones already stored.
+    pub(crate) async fn record_endpoint(
+        &self,
+        body: &RecordBody<'_>,
+    ) -> Result<Option<RecordRunResult>> {
         prepare::check_record(body)?;
-        let started = Instant::now();
         let req = self.record_request(body)?;
-        self.send_record(req, started, || RecordRun::from(body))
-            .await
+        let reply = self.inner().send(&req).await?;
+        if reply.status == 404 {
+            return Ok(None);
+        }
+        reply.decode(req.route).map(Some)
     }
 
     fn record_request(&self, body: &RecordBody<'_>) -> Result<Request> {
@@ -73,62 +84,25 @@ impl Client {
         Request::new("POST /runs/record", Method::POST, url).json(body)
     }
 
-    /// Sends a record request; only a 404 turns to the fallback, with the
-    /// run `owned` gives.
-    async fn send_record(
-        &self,
-        req: Request,
-        started: Instant,
-        owned: impl FnOnce() -> RecordRun,
-    ) -> Result<RecordRunResult> {
-        let reply = self.inner().send(&req).await?;
-        if reply.status != 404 {
-            return reply.decode(req.route);
-        }
-        tracing::debug!("drip: /runs/record missing (404); recording through the fallback");
-        self.record_run_fallback(owned(), started).await
-    }
-
     async fn record_run_fallback(
         &self,
         run: RecordRun,
         started: Instant,
     ) -> Result<RecordRunResult> {
-        // Every key of the fallback derives from the external run id, so a
-        // replay of the same run (even one rebuilt by the caller without an
-        // idempotency key) is recognised step by step.
-        let external_run_id = run.external_run_id.clone().unwrap_or_default();
+        let body = RecordBody::from(&run);
         let workflow_id = self.resolve_workflow_id(&run.workflow).await?;
-
-        let mut start = StartRun::new(run.customer_id.clone(), workflow_id.clone())
-            .external_run_id(external_run_id.clone())
-            .idempotency_key(format!("{external_run_id}:start"));
-        start.correlation_id = run.correlation_id.clone();
-        start.parent_run_id = run.parent_run_id.clone();
-        start.metadata = run.metadata.clone();
-        let started_run = self.start_run(start).await?;
+        let started_run = self.start_run(fallback::start(&body, &workflow_id)).await?;
 
         let mut events = RecordedEvents::default();
         if !run.events.is_empty() {
-            let batch = run
-                .events
-                .into_iter()
-                .enumerate()
-                .map(|(i, mut e)| {
-                    e.idempotency_key = format!("{external_run_id}:{}:{i}", e.event_type);
-                    e.quantity = Some(e.quantity.unwrap_or(1.0));
-                    e
-                })
-                .collect();
-            let stored = self.emit_events_batch(&started_run.id, batch).await?;
+            let stored = self
+                .emit_events_batch(&started_run.id, fallback::events(&body))
+                .await?;
             events.created = stored.created;
             events.duplicates = stored.duplicates;
         }
 
-        // Metadata is not resent on the PATCH, as in the official fallback.
-        let mut end = EndRun::new(run.status).idempotency_key(format!("{external_run_id}:end"));
-        end.error_message = run.error_message;
-        end.error_code = run.error_code;
+        let end = fallback::end(&body);
         let ended = match self.end_run(&started_run.id, end).await {
             Ok(ended) => ended,
             // Already ended: an earlier attempt's PATCH was committed but its
@@ -179,5 +153,53 @@ impl Client {
             total_cost_units: ended.total_cost_units,
             via_fallback: true,
         })
+    }
+}
+
+/// The requests of the drip-api.md §2.13 fallback, built from a record body.
+/// Every key derives from the external run id, so a replay of the same run
+/// (even one rebuilt by the caller without an idempotency key) is recognised
+/// step by step.
+pub(crate) mod fallback {
+    use crate::model::{EndRun, Event, RecordBody, StartRun};
+
+    fn external_run_id<'a>(body: &RecordBody<'a>) -> &'a str {
+        body.external_run_id.unwrap_or_default()
+    }
+
+    /// `POST /runs`.
+    pub(crate) fn start(body: &RecordBody<'_>, workflow_id: &str) -> StartRun {
+        let ext = external_run_id(body);
+        let mut start = StartRun::new(body.customer_id, workflow_id)
+            .external_run_id(ext)
+            .idempotency_key(format!("{ext}:start"));
+        start.correlation_id = body.correlation_id.map(str::to_owned);
+        start.parent_run_id = body.parent_run_id.map(str::to_owned);
+        start.metadata = body.metadata.cloned();
+        start
+    }
+
+    /// `POST /run-events/batch`: keys `{externalRunId}:{eventType}:{index}`.
+    pub(crate) fn events(body: &RecordBody<'_>) -> Vec<Event> {
+        let ext = external_run_id(body);
+        body.events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let mut e = e.clone();
+                e.idempotency_key = format!("{ext}:{}:{i}", e.event_type);
+                e.quantity = Some(e.quantity.unwrap_or(1.0));
+                e
+            })
+            .collect()
+    }
+
+    /// `PATCH /runs/{id}`. Metadata is not resent, as in the official fallback.
+    pub(crate) fn end(body: &RecordBody<'_>) -> EndRun {
+        let mut end =
+            EndRun::new(body.status).idempotency_key(format!("{}:end", external_run_id(body)));
+        end.error_message = body.error_message.map(str::to_owned);
+        end.error_code = body.error_code.map(str::to_owned);
+        end
     }
 }

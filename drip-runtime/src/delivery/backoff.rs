@@ -8,6 +8,11 @@ const INITIAL: Duration = Duration::from_millis(100);
 /// must not park the transport for hours).
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 
+/// The pause between attempts while the API refuses the key (401/403): long,
+/// since only a new key (usually a restart) changes the answer; a flush or
+/// shutdown deadline cuts it short and the work stays in the spool.
+pub(crate) const KEY_REFUSED: Duration = Duration::from_secs(60);
+
 /// The pause before attempt `attempt + 1` (`attempt` starts at 0): a random
 /// point in the upper half of `min(max, 100 ms * 2^attempt)`, and never less
 /// than `retry_after`.

@@ -17,7 +17,7 @@ use super::report::Counters;
 use super::run_ids::RunIds;
 use super::spool::DeadLetters;
 use crate::Error;
-use crate::client::{Client, RetryPolicy};
+use crate::client::{Client, RetryPolicy, fallback};
 use crate::config::Config;
 use crate::model::{EndRun, Event, RecordBody, StartRun, Timing, TrackUsage};
 use std::collections::HashMap;
@@ -83,6 +83,13 @@ pub(crate) struct Dispatcher {
     batch_size: usize,
     permits: Semaphore,
     max_backoff: Duration,
+    /// Whether an undecodable 2xx answer was logged (once per pipeline).
+    odd_answer_logged: AtomicBool,
+    /// Written when the API refuses the key, so that a process with a new
+    /// key adopts this spool's work (see `Spool::claim_key_refused`).
+    key_refused_marker: Option<std::path::PathBuf>,
+    base_url: String,
+    key_refused_marked: AtomicBool,
 }
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -93,6 +100,7 @@ impl Dispatcher {
         counters: Arc<Counters>,
         dead: DeadLetters,
         runs: RunIds,
+        key_refused_marker: Option<std::path::PathBuf>,
     ) -> crate::Result<Self> {
         let client = Client::builder()
             .api_key(config.api_key.clone().unwrap_or_default())
@@ -108,6 +116,10 @@ impl Dispatcher {
             batch_size: config.batch_size,
             permits: Semaphore::new(config.usage_concurrency),
             max_backoff: config.max_backoff,
+            odd_answer_logged: AtomicBool::new(false),
+            key_refused_marker,
+            base_url: config.base_url.trim_end_matches('/').to_owned(),
+            key_refused_marked: AtomicBool::new(false),
         })
     }
 
@@ -210,6 +222,7 @@ impl Dispatcher {
         Fut: Future<Output = Result<T, Error>>,
     {
         let mut attempt = 0u32;
+        let mut held = KeyRefusal::new(&self.counters);
         loop {
             let result = {
                 let _permit = self.permits.acquire().await;
@@ -219,6 +232,11 @@ impl Dispatcher {
                 r
             };
             match result {
+                Err(e) if matches!(e.status(), Some(401 | 403)) => {
+                    held.hold(&e);
+                    self.mark_key_refused();
+                    tokio::time::sleep(backoff::KEY_REFUSED).await;
+                }
                 Err(e) if e.is_retryable() => {
                     Counters::add(&self.counters.retries, 1);
                     let pause = backoff::pause(attempt, self.max_backoff, e.retry_after());
@@ -229,6 +247,27 @@ impl Dispatcher {
                 other => return other,
             }
         }
+    }
+
+    fn mark_key_refused(&self) {
+        if let Some(marker) = &self.key_refused_marker
+            && !self.key_refused_marked.swap(true, Ordering::Relaxed)
+            && let Err(e) = std::fs::write(marker, &self.base_url)
+        {
+            tracing::warn!(target: "drip", error = %e, "cannot mark the drip spool as held for a refused key");
+        }
+    }
+
+    /// Whether `error` is a 2xx answer whose body did not decode: the server
+    /// stored the request, so it counts as delivered. Logged once.
+    fn stored_despite(&self, error: &Error) -> bool {
+        let Error::Decode { message } = error else {
+            return false;
+        };
+        if !self.odd_answer_logged.swap(true, Ordering::Relaxed) {
+            tracing::warn!(target: "drip", %message, "the Drip API accepted a request with an answer drip cannot read; counted as delivered (later ones are not logged)");
+        }
+        true
     }
 
     fn reject(&self, envelope: &Envelope, error: &Error) {
@@ -286,7 +325,9 @@ impl Dispatcher {
         match result {
             // 409: already ended by an earlier attempt.
             Ok(_) => self.runs.ended(&end.external_run_id),
-            Err(e) if e.status() == Some(409) => self.runs.ended(&end.external_run_id),
+            Err(e) if e.status() == Some(409) || self.stored_despite(&e) => {
+                self.runs.ended(&end.external_run_id)
+            }
             Err(e) => self.reject(&Envelope::StreamEnd(end), &e),
         }
         progress.settle(index, 1);
@@ -324,10 +365,10 @@ impl Dispatcher {
             idempotency_key: Some(&key),
         };
         let result = self
-            .retrying(n, || self.client.record_prepared(&body))
+            .retrying(n, || self.client.record_endpoint(&body))
             .await;
         match result {
-            Ok(recorded) => {
+            Ok(Some(recorded)) => {
                 // A replayed run the server already has may report neither
                 // created nor duplicate events: it is delivered all the same.
                 let dups = if recorded.events.created == 0 {
@@ -338,10 +379,62 @@ impl Dispatcher {
                 Counters::add(&self.counters.duplicates, dups);
                 Counters::add(&self.counters.sent, n - dups);
             }
+            Ok(None) => {
+                tracing::debug!(target: "drip", "/runs/record missing (404); recording through the fallback");
+                if let Err(e) = self.record_in_steps(&body).await {
+                    self.reject(&Envelope::Run(run.clone()), &e);
+                }
+            }
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, n),
+            Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, n),
             Err(e) => self.reject(&Envelope::Run(run.clone()), &e),
         }
         progress.settle(index, 1);
+    }
+
+    /// The drip-api.md §2.13 fallback, each step retried on its own: a step
+    /// that fails is retried without resending the steps already stored.
+    /// Counts the events; an error means nothing of the run was counted.
+    async fn record_in_steps(&self, body: &RecordBody<'_>) -> Result<(), Error> {
+        let n = body.events.len() as u64;
+        let workflow_id = self
+            .retrying(0, || self.client.resolve_workflow_id(body.workflow))
+            .await?;
+        let start = fallback::start(body, &workflow_id);
+        let started = self
+            .retrying(0, || self.client.start_run(start.clone()))
+            .await?;
+        if n > 0 {
+            let events = fallback::events(body);
+            match self
+                .retrying(n, || {
+                    self.client.emit_events_batch(&started.id, events.clone())
+                })
+                .await
+            {
+                Ok(stored) => {
+                    let dups = stored.duplicates.min(n);
+                    Counters::add(&self.counters.duplicates, dups);
+                    Counters::add(&self.counters.sent, n - dups);
+                }
+                Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, n),
+                Err(e) => return Err(e),
+            }
+        }
+        let end = fallback::end(body);
+        match self
+            .retrying(0, || self.client.end_run(&started.id, end.clone()))
+            .await
+        {
+            // 409: ended already (an earlier attempt's answer was lost).
+            Ok(_) => Ok(()),
+            Err(e) if e.status() == Some(409) || self.stored_despite(&e) => Ok(()),
+            Err(e) => {
+                // The events are stored and counted; only the end is missing.
+                tracing::warn!(target: "drip", error = %e, run = body.external_run_id.unwrap_or_default(), "the Drip API refused to end a run recorded through the fallback");
+                Ok(())
+            }
+        }
     }
 
     async fn track_usage(&self, index: usize, usage: UsageRecord, progress: &Progress) {
@@ -363,6 +456,7 @@ impl Dispatcher {
             Ok(tracked) if tracked.is_duplicate => Counters::add(&self.counters.duplicates, 1),
             Ok(_) => Counters::add(&self.counters.sent, 1),
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, 1),
+            Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, 1),
             Err(e) => self.reject(&Envelope::Usage(usage), &e),
         }
         progress.settle(index, 1);
@@ -462,6 +556,10 @@ impl Dispatcher {
                     Counters::add(&self.counters.duplicates, n);
                     settle_all(&chunk);
                 }
+                Err(e) if self.stored_despite(&e) => {
+                    Counters::add(&self.counters.sent, n);
+                    settle_all(&chunk);
+                }
                 Err(e) if chunk.len() > 1 => {
                     tracing::debug!(target: "drip", error = %e, events = chunk.len(), "event batch refused; bisecting to isolate the refused events");
                     let mut left = chunk;
@@ -490,6 +588,41 @@ impl Dispatcher {
                 }
             }
         })
+    }
+}
+
+/// One request held because the API refused the key: counted in
+/// `Stats::held_by_auth` from its first refusal until it is dropped (settled,
+/// or cut short by a deadline). The first request held while none was logs
+/// a WARN, so an expired key is noticed without a line per retry.
+struct KeyRefusal<'a> {
+    counters: &'a Counters,
+    holding: bool,
+}
+
+impl<'a> KeyRefusal<'a> {
+    fn new(counters: &'a Counters) -> Self {
+        KeyRefusal {
+            counters,
+            holding: false,
+        }
+    }
+
+    fn hold(&mut self, error: &Error) {
+        if std::mem::replace(&mut self.holding, true) {
+            return;
+        }
+        if self.counters.held_by_auth.fetch_add(1, Ordering::Relaxed) == 0 {
+            tracing::warn!(target: "drip", %error, retry_every = ?backoff::KEY_REFUSED, "the Drip API refuses the API key; billing data is held in the spool and delivered once a valid key is configured (see drip::stats().held_by_auth)");
+        }
+    }
+}
+
+impl Drop for KeyRefusal<'_> {
+    fn drop(&mut self) {
+        if self.holding {
+            self.counters.held_by_auth.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 

@@ -27,13 +27,30 @@
 //!   building them and sending their stream-run starts first (a start can sit
 //!   in a segment named after the one holding its events), and reads each in
 //!   full when its turn comes.
-//! * Permanent refusals (4xx other than 408/409/429) go to
+//! * Permanent refusals (4xx other than 401/403/408/409/429) go to
 //!   `dead-letters.jsonl` in the spool directory with the reason.
-//! * **Crash bound**: a process killed outright (SIGKILL, OOM) loses at most
-//!   what it submitted during its last `linger` (default 50 ms) plus what was
-//!   still in the in-memory queue; everything older is on disk and replayed by
-//!   the next process. A power cut loses at most the last `linger` of synced
-//!   data the same way (segments are `fdatasync`ed every `linger`).
+//! * A refused key (401/403) dead-letters nothing: the work stays in the
+//!   spool, retried every minute, counted in `Stats::held_by_auth`, with one
+//!   WARN per episode. The spool directory (named after the base URL and the
+//!   key) is marked `key-refused`, and the next process started for the same
+//!   base URL with another key adopts its segments — a rotated key delivers
+//!   what the revoked one could not.
+//! * A 2xx answer is delivered whatever its body: fields delivery does not
+//!   need are decoded leniently, and a body that does not decode at all is
+//!   logged once and counted as sent.
+//! * The record-run fallback (when `/runs/record` answers 404) retries each
+//!   of its steps on its own, so a failed step resends nothing already stored.
+//! * **Crash bound**: "spooled" (in [`Stats`] and [`FlushReport`]) means
+//!   handed to the OS: a segment's buffer is written out before its items
+//!   count as spooled (every `linger` for the transport's segment; callers'
+//!   overflow is written by the transport every `linger`, at most 100 ms).
+//!   Until then they count in `Stats::queue_depth`. A process killed outright
+//!   (SIGKILL, OOM) loses at most what it submitted during its last `linger`
+//!   plus what was still in the in-memory queue, never anything reported
+//!   spooled; everything older is replayed by the next process. A power cut
+//!   loses at most the last `linger` of synced data the same way (segments
+//!   are `fdatasync`ed every `linger`; callers' overflow segments when sealed,
+//!   within a second).
 //!
 //! # Starting and stopping
 //!
@@ -439,7 +456,8 @@ impl Pipeline {
             return;
         };
         match writer.append(spool, &envelope) {
-            Ok(_) => Counters::add(&shared.counters.spooled, items),
+            // Spooled once the transport flushes it (within `linger`).
+            Ok(_) => Counters::add(&shared.counters.unflushed, items),
             Err(spool::AppendError::Full) => shared.counters.drop_items(items, "spool full"),
             Err(spool::AppendError::Io(e)) => {
                 tracing::error!(target: "drip", error = %e, "cannot write to the drip spool");

@@ -54,7 +54,8 @@ impl FlushReport {
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Stats {
-    /// Envelopes waiting in memory for the transport.
+    /// Envelopes waiting in memory for the transport, plus items written to
+    /// a spool segment but not yet handed to the OS (not yet spooled).
     pub queue_depth: u64,
     /// Items in requests that have not been answered yet.
     pub in_flight: u64,
@@ -74,6 +75,10 @@ pub struct Stats {
     pub oldest_pending_age: Option<Duration>,
     /// Whether a pipeline is running.
     pub running: bool,
+    /// Requests held (with their work kept in the spool) because the API
+    /// refused the key with 401 or 403; retried every minute and delivered
+    /// once a valid key is configured (e.g. after a restart with it).
+    pub held_by_auth: u64,
     /// What the privacy rules removed from metadata and text (process totals).
     pub privacy: crate::privacy::PrivacyCounters,
 }
@@ -89,6 +94,12 @@ pub(crate) struct Counters {
     pub spooled: AtomicU64,
     pub dropped: AtomicU64,
     pub in_flight: AtomicU64,
+    /// Items written to a spool segment but still in its buffer: neither
+    /// spooled (a crash would lose them) nor in the queue. Shown in
+    /// `Stats::queue_depth`.
+    pub unflushed: AtomicU64,
+    /// Requests waiting because the API refused the key (a gauge).
+    pub held_by_auth: AtomicU64,
     /// Unix milliseconds of the oldest pending item; 0 when none.
     pub oldest_pending_ms: AtomicU64,
     first_drop_logged: AtomicBool,
@@ -100,6 +111,12 @@ impl Counters {
     }
 
     /// Counts a loss; the first one is logged (with the reason, never content).
+    /// `n` buffered items reached the OS: from here on they are spooled.
+    pub(crate) fn made_safe(&self, n: u64) {
+        self.unflushed.fetch_sub(n, Ordering::Relaxed);
+        self.spooled.fetch_add(n, Ordering::Relaxed);
+    }
+
     pub(crate) fn drop_items(&self, n: u64, reason: &str) {
         if n == 0 {
             return;
@@ -134,7 +151,7 @@ impl Counters {
             Duration::from_millis(now.saturating_sub(oldest))
         });
         Stats {
-            queue_depth,
+            queue_depth: queue_depth + get(&self.unflushed),
             in_flight: get(&self.in_flight),
             sent: get(&self.sent),
             duplicates: get(&self.duplicates),
@@ -144,6 +161,7 @@ impl Counters {
             dropped: get(&self.dropped),
             oldest_pending_age,
             running: true,
+            held_by_auth: get(&self.held_by_auth),
             privacy: crate::privacy::counters(),
         }
     }

@@ -83,15 +83,22 @@ pub(crate) fn spawn(
     let leftovers = shared
         .spool
         .as_ref()
-        .map(|s| s.claim_leftovers())
+        .map(|s| {
+            let mut files = s.claim_leftovers();
+            files.extend(s.claim_key_refused(shared.config.base_url.trim_end_matches('/')));
+            // Oldest first, whichever directory they came from.
+            files.sort_by(|a, b| a.path().file_name().cmp(&b.path().file_name()));
+            files
+        })
         .unwrap_or_default();
     let spool_dir = shared.spool.as_ref().map(|s| s.dir().to_owned());
     let runs = RunIds::load(spool_dir.as_deref(), leftovers.is_empty());
     let dispatcher = Dispatcher::new(
         &shared.config,
         shared.counters.clone(),
-        DeadLetters::new(spool_dir),
+        DeadLetters::new(spool_dir.clone()),
         runs,
+        spool_dir.map(|d| d.join(super::spool::KEY_REFUSED_MARKER)),
     )?;
     let mut transport = Transport {
         memory_cap: MEMORY_BUDGET_BYTES,
@@ -285,8 +292,12 @@ impl Transport {
         queue: &mut mpsc::Receiver<Submission>,
         done: &mpsc::UnboundedSender<()>,
     ) {
-        if self.shared.spilling.load(Ordering::Relaxed) && self.overflow_ready() {
-            self.take_overflow(queue);
+        if self.shared.spilling.load(Ordering::Relaxed) {
+            if self.overflow_ready() {
+                self.take_overflow(queue);
+            } else {
+                self.flush_overflow();
+            }
         }
         let now = Instant::now();
         let idle = self.delivering.is_none() && self.sealed.is_empty();
@@ -303,10 +314,13 @@ impl Transport {
             && now >= a.last_sync + self.linger
         {
             a.last_sync = now;
-            if let Some(w) = &mut a.writer
-                && let Err(e) = w.sync()
-            {
-                tracing::warn!(target: "drip", error = %e, "cannot sync the drip spool");
+            if let Some(w) = &mut a.writer {
+                match w.sync() {
+                    Ok(n) => self.shared.counters.made_safe(n),
+                    Err(e) => {
+                        tracing::warn!(target: "drip", error = %e, "cannot sync the drip spool");
+                    }
+                }
             }
         }
         if self.delivering.is_none() {
@@ -371,7 +385,8 @@ impl Transport {
         };
         match appended {
             Ok(line_bytes) => {
-                Counters::add(&self.shared.counters.spooled, items);
+                // Spooled once synced (every `linger`) or sealed.
+                Counters::add(&self.shared.counters.unflushed, items);
                 active.items += items;
                 active.entries += 1;
                 // The envelope, and the line kept for the request body.
@@ -437,12 +452,19 @@ impl Transport {
         } else {
             0
         };
+        let unflushed = active.writer.as_ref().map_or(0, SegmentWriter::unflushed);
         let file = match active.writer.map(SegmentWriter::seal) {
-            Some(Ok(file)) => Some(file),
+            Some(Ok(file)) => {
+                self.shared.counters.made_safe(unflushed);
+                Some(file)
+            }
             Some(Err(e)) => {
                 tracing::error!(target: "drip", error = %e, "cannot seal a drip spool segment");
                 let counters = &self.shared.counters;
-                counters.spooled.fetch_sub(counted, Ordering::Relaxed);
+                counters.unflushed.fetch_sub(unflushed, Ordering::Relaxed);
+                counters
+                    .spooled
+                    .fetch_sub(counted - unflushed, Ordering::Relaxed);
                 if active.envelopes.is_none() {
                     counters.drop_items(active.items, "spool write failed");
                     return;
@@ -552,6 +574,26 @@ impl Transport {
             })
     }
 
+    /// Hands what callers spilled to the OS, so that what `stats()` calls
+    /// spooled survives the process being killed. A buffer's write, not an
+    /// fsync, under the callers' lock; sealing (off the lock) syncs.
+    fn flush_overflow(&self) {
+        let mut overflow = self
+            .shared
+            .overflow
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let overflow = &mut *overflow;
+        for writer in overflow.full.iter_mut().chain(overflow.writer.as_mut()) {
+            match writer.flush() {
+                Ok(n) => self.shared.counters.made_safe(n),
+                Err(e) => {
+                    tracing::warn!(target: "drip", error = %e, "cannot write to the drip spool");
+                }
+            }
+        }
+    }
+
     /// Takes the callers' overflow segment. Everything still in the queue was
     /// submitted before the overflow began, so it goes first.
     fn take_overflow(&mut self, queue: &mut mpsc::Receiver<Submission>) {
@@ -575,6 +617,18 @@ impl Transport {
                 self.accept(envelope);
             }
         }
+        let first_spilled = full
+            .iter()
+            .chain(&writer)
+            .map(SegmentWriter::created_ms)
+            .min();
+        if let (Some(ms), Some(spool)) = (first_spilled, self.shared.spool.clone())
+            && let Some(w) = self.active.as_mut().and_then(|a| a.writer.as_mut())
+            && w.created_ms() >= ms
+            && let Err(e) = w.backdate(&spool, ms.saturating_sub(1))
+        {
+            tracing::warn!(target: "drip", error = %e, "cannot reorder a drip spool segment; a restart may replay it after newer work");
+        }
         self.seal_active();
         for writer in full.into_iter().chain(writer) {
             self.seal_overflow(writer);
@@ -590,12 +644,19 @@ impl Transport {
             return;
         }
         let items = writer.items();
+        let unflushed = writer.unflushed();
         match writer.seal() {
-            Ok(file) => self.push_spooled(file, items),
+            Ok(file) => {
+                self.shared.counters.made_safe(unflushed);
+                self.push_spooled(file, items);
+            }
             Err(e) => {
                 tracing::error!(target: "drip", error = %e, "cannot seal the drip overflow segment");
                 let counters = &self.shared.counters;
-                counters.spooled.fetch_sub(items, Ordering::Relaxed);
+                counters.unflushed.fetch_sub(unflushed, Ordering::Relaxed);
+                counters
+                    .spooled
+                    .fetch_sub(items - unflushed, Ordering::Relaxed);
                 counters.drop_items(items, "spool write failed");
             }
         }

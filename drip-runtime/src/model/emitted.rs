@@ -15,10 +15,10 @@ pub struct EventEmitted {
     /// Event id.
     pub id: String,
     /// Run id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub run_id: Option<String>,
     /// Event type.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub event_type: Option<String>,
     /// Quantity.
     #[serde(default, deserialize_with = "super::wire::opt_f64")]
@@ -27,10 +27,10 @@ pub struct EventEmitted {
     #[serde(default, deserialize_with = "super::wire::opt_decimal_string")]
     pub cost_units: Option<String>,
     /// The key had been seen before; nothing new was stored.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub is_duplicate: bool,
     /// RFC 3339.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub timestamp: Option<String>,
 }
 
@@ -45,19 +45,19 @@ pub struct EventEmitted {
 #[non_exhaustive]
 pub struct BatchEventOutcome {
     /// Event id (absent when skipped).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub id: Option<String>,
     /// Event type.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub event_type: Option<String>,
     /// Already stored.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub is_duplicate: bool,
     /// Not stored.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub skipped: bool,
     /// Why it was skipped.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub reason: Option<String>,
 }
 
@@ -74,7 +74,7 @@ pub struct BatchEventOutcome {
 #[non_exhaustive]
 pub struct EventBatchResult {
     /// Accepted.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub success: bool,
     /// Newly stored.
     #[serde(default, deserialize_with = "super::wire::u64_or_zero")]
@@ -86,6 +86,6 @@ pub struct EventBatchResult {
     #[serde(default, deserialize_with = "super::wire::u64_or_zero")]
     pub skipped: u64,
     /// Per event, in request order.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub events: Vec<BatchEventOutcome>,
 }

@@ -255,10 +255,10 @@ pub struct RecordedRun {
     /// Run id.
     pub id: String,
     /// Workflow id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub workflow_id: Option<String>,
     /// Workflow name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub workflow_name: Option<String>,
     /// Status.
     pub status: RunStatus,
@@ -300,13 +300,13 @@ pub struct RecordRunResult {
     /// The run.
     pub run: RecordedRun,
     /// Event counts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub events: RecordedEvents,
     /// Decimal string.
     #[serde(default, deserialize_with = "super::wire::opt_decimal_string")]
     pub total_cost_units: Option<String>,
     /// One-line summary, e.g. `✓ Research Agent: 3 events recorded (120ms)`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub summary: Option<String>,
     /// True when `/runs/record` was missing (404) and the run was written
     /// through `POST /runs`, `/run-events/batch` and `PATCH /runs/{id}`.

@@ -93,24 +93,28 @@ pub struct RunStarted {
     /// The run's id.
     pub id: String,
     /// Customer.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub customer_id: Option<String>,
     /// Workflow id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub workflow_id: Option<String>,
     /// Workflow name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub workflow_name: Option<String>,
-    /// Status (normally `RUNNING`).
+    /// Status (normally `RUNNING`; missing or unknown reads as `RUNNING`).
+    #[serde(
+        default = "super::wire::running",
+        deserialize_with = "super::wire::status_or_running"
+    )]
     pub status: RunStatus,
     /// Correlation id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub correlation_id: Option<String>,
     /// RFC 3339.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub created_at: Option<String>,
     /// The key had been seen before; this is the run it created.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub is_duplicate: bool,
 }
 
@@ -196,7 +200,7 @@ pub struct RunEnded {
     /// Final status.
     pub status: RunStatus,
     /// RFC 3339.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub ended_at: Option<String>,
     /// Server-computed duration.
     #[serde(default, deserialize_with = "super::wire::opt_u64")]

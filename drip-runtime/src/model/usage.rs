@@ -110,33 +110,33 @@ impl TrackUsage {
 #[non_exhaustive]
 pub struct UsageTracked {
     /// Whether the server accepted it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub success: bool,
     /// Stored event id (sync).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub usage_event_id: Option<String>,
     /// Customer.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub customer_id: Option<String>,
     /// Meter.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub usage_type: Option<String>,
     /// Quantity as recorded.
     #[serde(default, deserialize_with = "super::wire::opt_f64")]
     pub quantity: Option<f64>,
     /// Internal customer (sync).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub is_internal: Option<bool>,
     /// The key the server saw.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub idempotency_key: Option<String>,
     /// Queue depth (batch).
     #[serde(default, deserialize_with = "super::wire::opt_u64")]
     pub pending_events: Option<u64>,
     /// The key had been seen before; nothing new was stored.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub is_duplicate: bool,
     /// Human-readable note.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub message: Option<String>,
 }

@@ -52,3 +52,56 @@ pub(crate) fn i64_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Err
         .map(|v| v as i64)
         .unwrap_or(0))
 }
+
+/// Any value whose shape is wrong reads as `T::default()`: for fields of
+/// answers that delivery does not need, so a new or differently formatted
+/// field (a timestamp as a number, say) cannot make a stored request look
+/// refused.
+pub(crate) fn lenient<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned + Default,
+{
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(T::deserialize(value).unwrap_or_default())
+}
+
+/// A run's status; missing or unknown reads as `RUNNING` (what a start answers).
+pub(crate) fn status_or_running<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<super::RunStatus, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(super::RunStatus::deserialize(value).unwrap_or(super::RunStatus::Running))
+}
+
+pub(crate) fn running() -> super::RunStatus {
+    super::RunStatus::Running
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{EventBatchResult, RunStarted, RunStatus};
+
+    #[test]
+    fn answers_with_odd_optional_fields_still_decode() {
+        let r: RunStarted = serde_json::from_str(
+            r#"{"id":"run_1","status":"WARMING_UP","createdAt":1733300000000,"customerId":{"x":1},"isDuplicate":"no"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.id, "run_1");
+        assert_eq!(r.status, RunStatus::Running);
+        assert_eq!(r.created_at, None);
+        let r: RunStarted = serde_json::from_str(r#"{"id":"run_2"}"#).unwrap();
+        assert_eq!(r.status, RunStatus::Running);
+
+        let b: EventBatchResult = serde_json::from_str(
+            r#"{"created":1,"events":[{"id":7,"isDuplicate":true,"timestamp":12,"reason":[1]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(b.created, 1);
+        assert!(b.events[0].is_duplicate);
+        assert_eq!(b.events[0].id, None);
+        let b: EventBatchResult = serde_json::from_str(r#"{"created":2,"events":"n/a"}"#).unwrap();
+        assert_eq!((b.created, b.events.len()), (2, 0));
+    }
+}

@@ -127,25 +127,25 @@ pub struct Workflow {
     /// Drip's id.
     pub id: String,
     /// Display name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub name: String,
     /// Slug.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub slug: String,
     /// Surface.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub product_surface: Option<ProductSurface>,
     /// Chain, if any.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub chain: Option<String>,
     /// Description.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub description: Option<String>,
     /// Active.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub is_active: Option<bool>,
     /// RFC 3339 creation time.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::lenient")]
     pub created_at: Option<String>,
 }
 

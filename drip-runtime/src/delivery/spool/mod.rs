@@ -27,6 +27,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 const SEGMENT_PREFIX: &str = "seg-";
 const SEGMENT_SUFFIX: &str = ".jsonl";
+/// In a spool directory whose key the API refused (401/403): the base URL
+/// its work is for. Another process on that URL, with another key, adopts
+/// the work (a rotated key), as it adopts its own directory's leftovers.
+pub(crate) const KEY_REFUSED_MARKER: &str = "key-refused";
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn unix_ms() -> u64 {
@@ -89,12 +93,17 @@ impl Spool {
 
     fn new_segment_path(&self) -> (PathBuf, u64) {
         let ms = unix_ms();
+        (self.segment_path_at(ms), ms)
+    }
+
+    /// A fresh segment name that sorts as created at `ms`.
+    fn segment_path_at(&self, ms: u64) -> PathBuf {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         let name = format!(
             "{SEGMENT_PREFIX}{ms:013}-{}-{seq:08}{SEGMENT_SUFFIX}",
             self.process_tag
         );
-        (self.dir.join(name), ms)
+        self.dir.join(name)
     }
 
     /// Reserves `n` bytes under the cap; false when the spool is full.
@@ -150,6 +159,59 @@ impl Spool {
                 Err(e) => {
                     tracing::warn!(target: "drip", error = %e, segment = %path.display(), "cannot open a drip spool segment; leaving it for a later start");
                 }
+            }
+        }
+        claimed
+    }
+}
+
+impl Spool {
+    /// Claims the leftovers of sibling spool directories marked as refused
+    /// for their key on `base_url`, moving each segment (under its lock) into
+    /// this directory. Segments a live process holds are left to it.
+    pub(crate) fn claim_key_refused(&self, base_url: &str) -> Vec<SegmentFile> {
+        let Some(root) = self.dir.parent() else {
+            return Vec::new();
+        };
+        let Ok(siblings) = fs::read_dir(root) else {
+            return Vec::new();
+        };
+        let mut claimed = Vec::new();
+        for dir in siblings.filter_map(|e| Some(e.ok()?.path())) {
+            let marker = dir.join(KEY_REFUSED_MARKER);
+            if dir == self.dir || fs::read_to_string(&marker).ok().as_deref() != Some(base_url) {
+                continue;
+            }
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut names: Vec<PathBuf> = entries
+                .filter_map(|e| Some(e.ok()?.path()))
+                .filter(|p| is_segment_name(p))
+                .collect();
+            names.sort();
+            let mut left = false;
+            for path in names {
+                match SegmentFile::claim(&path, self).and_then(|seg| match seg {
+                    Some(mut seg) => seg.relocate(&self.dir).map(|()| Some(seg)),
+                    None => Ok(None),
+                }) {
+                    Ok(Some(seg)) => {
+                        self.bytes.fetch_add(seg.bytes(), Ordering::Relaxed);
+                        claimed.push(seg);
+                    }
+                    Ok(None) => left = true,
+                    Err(e) => {
+                        left = true;
+                        tracing::warn!(target: "drip", error = %e, segment = %path.display(), "cannot adopt a drip spool segment refused for its key");
+                    }
+                }
+            }
+            if !claimed.is_empty() {
+                tracing::info!(target: "drip", segments = claimed.len(), from = %dir.display(), "drip adopted work held for a refused API key");
+            }
+            if !left {
+                let _ = fs::remove_file(&marker);
             }
         }
         claimed

@@ -17,13 +17,16 @@ pub(crate) enum AppendError {
 }
 
 /// The open segment. Lines are buffered and reach the disk when the buffer
-/// fills or the segment is sealed.
+/// fills, the segment is synced or flushed, or it is sealed.
 #[derive(Debug)]
 pub(crate) struct SegmentWriter {
     path: PathBuf,
     file: BufWriter<File>,
     bytes: u64,
     items: u64,
+    /// Items appended since the last flush: not yet handed to the OS, so a
+    /// crash would lose them. Counted as spooled only once flushed.
+    unflushed: u64,
     entries: usize,
     created_ms: u64,
     line: Vec<u8>,
@@ -56,6 +59,7 @@ impl SegmentWriter {
             file: BufWriter::with_capacity(64 * 1024, file),
             bytes: 0,
             items: 0,
+            unflushed: 0,
             entries: 0,
             created_ms,
             line: Vec::with_capacity(512),
@@ -97,6 +101,7 @@ impl SegmentWriter {
         }
         self.bytes += n;
         self.items += items;
+        self.unflushed += items;
         self.entries += 1;
         Ok(line.len())
     }
@@ -117,10 +122,36 @@ impl SegmentWriter {
         self.created_ms
     }
 
-    /// Makes what was appended so far durable without sealing.
-    pub(crate) fn sync(&mut self) -> io::Result<()> {
+    /// Renames the open segment so that it sorts as created at `ms`: a
+    /// restart replays segments in name order, and work the transport took
+    /// from the queue is older than what callers spilled meanwhile, though
+    /// its segment may have been opened later.
+    pub(crate) fn backdate(&mut self, spool: &Spool, ms: u64) -> io::Result<()> {
+        let to = spool.segment_path_at(ms);
+        fs::rename(&self.path, &to)?;
+        self.path = to;
+        self.created_ms = ms;
+        Ok(())
+    }
+
+    /// Items appended but not yet flushed to the OS.
+    pub(crate) fn unflushed(&self) -> u64 {
+        self.unflushed
+    }
+
+    /// Hands what was appended to the OS (it survives the process being
+    /// killed, not a power cut); returns how many items that made safe.
+    pub(crate) fn flush(&mut self) -> io::Result<u64> {
         self.file.flush()?;
-        self.file.get_ref().sync_data()
+        Ok(std::mem::take(&mut self.unflushed))
+    }
+
+    /// Makes what was appended so far durable without sealing; returns how
+    /// many items were not flushed before.
+    pub(crate) fn sync(&mut self) -> io::Result<u64> {
+        let newly = self.flush()?;
+        self.file.get_ref().sync_data()?;
+        Ok(newly)
     }
 
     /// Flushes and syncs the segment; it is durable from here on.
@@ -211,6 +242,17 @@ impl SegmentFile {
             items: 0,
             created_ms,
         }))
+    }
+
+    /// Moves the (locked) segment into `dir`, keeping its name.
+    pub(crate) fn relocate(&mut self, dir: &Path) -> io::Result<()> {
+        let Some(name) = self.path.file_name() else {
+            return Err(io::Error::other("a spool segment path without a file name"));
+        };
+        let to = dir.join(name);
+        fs::rename(&self.path, &to)?;
+        self.path = to;
+        Ok(())
     }
 
     pub(crate) fn path(&self) -> &Path {

@@ -1,0 +1,223 @@
+//! The SDK end to end through its public API (`drip::init`, `#[drip::run]`,
+//! `#[drip::tool]`, `drip::flush`) against a minimal loopback sink that
+//! answers like the Drip API and does nothing else, so the figures are the
+//! SDK's own (the emulator's ingestion would hide them).
+//!
+//! `cargo bench --bench end_to_end -- --measurement-time 3 --warm-up-time 1`
+//!
+//! * `caller/stream` and `caller/record`: what a `#[drip::tool]` call costs
+//!   the caller inside a run of 100 calls, run entry and exit included.
+//! * `e2e/stream` and `e2e/record`: events per second from the first call
+//!   until `drip::flush` reports every event delivered to the sink.
+//!
+//! With `benches/node/node_modules` installed (`npm install` there), the
+//! official Node SDK is run once against the same sink afterwards and its
+//! figure printed beside these (see `benches/node/README.md`).
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::{get, patch, post};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const CALLS_PER_RUN: u64 = 100;
+
+/// What the sink has stored.
+#[derive(Default)]
+struct Sink {
+    events: AtomicU64,
+    runs: AtomicU64,
+}
+
+fn count_events(body: &[u8]) -> u64 {
+    // Each event of a batch or a record body carries one `"eventType"`.
+    body.windows(11).filter(|w| w == b"\"eventType\"").count() as u64
+}
+
+fn json(body: String) -> ([(&'static str, &'static str); 1], String) {
+    ([("content-type", "application/json")], body)
+}
+
+async fn start_run(State(sink): State<Arc<Sink>>) -> impl axum::response::IntoResponse {
+    let n = sink.runs.fetch_add(1, Ordering::Relaxed);
+    json(format!(r#"{{"id":"run_{n}","status":"RUNNING"}}"#))
+}
+
+async fn end_run() -> impl axum::response::IntoResponse {
+    json(r#"{"id":"run","status":"COMPLETED"}"#.to_owned())
+}
+
+async fn batch(State(sink): State<Arc<Sink>>, body: Bytes) -> impl axum::response::IntoResponse {
+    let n = count_events(&body);
+    sink.events.fetch_add(n, Ordering::Relaxed);
+    json(format!(
+        r#"{{"success":true,"created":{n},"duplicates":0}}"#
+    ))
+}
+
+async fn record(State(sink): State<Arc<Sink>>, body: Bytes) -> impl axum::response::IntoResponse {
+    let n = count_events(&body);
+    sink.events.fetch_add(n, Ordering::Relaxed);
+    let r = sink.runs.fetch_add(1, Ordering::Relaxed);
+    json(format!(
+        r#"{{"run":{{"id":"run_{r}","status":"COMPLETED"}},"events":{{"created":{n},"duplicates":0}}}}"#
+    ))
+}
+
+async fn workflows() -> impl axum::response::IntoResponse {
+    json(r#"{"data":[{"id":"wf_1","name":"bench","slug":"bench"}],"count":1}"#.to_owned())
+}
+
+async fn create_workflow() -> impl axum::response::IntoResponse {
+    json(r#"{"id":"wf_1","name":"bench","slug":"bench"}"#.to_owned())
+}
+
+/// Starts the sink on its own thread; returns its base URL.
+fn start_sink(sink: Arc<Sink>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = Router::new()
+                .route("/v1/runs", post(start_run))
+                .route("/v1/runs/{id}", patch(end_run))
+                .route("/v1/runs/record", post(record))
+                .route("/v1/run-events/batch", post(batch))
+                .route("/v1/workflows", get(workflows).post(create_workflow))
+                .with_state(sink);
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    format!("http://{addr}/v1")
+}
+
+#[drip::tool]
+async fn tool(x: u64) -> u64 {
+    black_box(x).wrapping_mul(31)
+}
+
+#[drip::run(customer = "cus_bench", workflow = "bench", stream)]
+async fn stream_run(calls: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..calls {
+        black_box(tool(i).await);
+    }
+    start.elapsed()
+}
+
+#[drip::run(customer = "cus_bench", workflow = "bench")]
+async fn record_run(calls: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..calls {
+        black_box(tool(i).await);
+    }
+    start.elapsed()
+}
+
+/// `runs` runs of `CALLS_PER_RUN` calls; returns the time spent in the runs
+/// (entry and exit included).
+async fn runs(stream: bool, runs: u64) -> Duration {
+    let start = Instant::now();
+    for _ in 0..runs {
+        if stream {
+            black_box(stream_run(CALLS_PER_RUN).await);
+        } else {
+            black_box(record_run(CALLS_PER_RUN).await);
+        }
+    }
+    start.elapsed()
+}
+
+fn bench(c: &mut Criterion) {
+    let sink = Arc::new(Sink::default());
+    let url = start_sink(sink.clone());
+    let spool = std::env::temp_dir().join(format!("drip-bench-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&spool);
+    let guard = drip::init(
+        drip::Config::new("sk_test_bench_end_to_end")
+            .base_url(url.clone())
+            .spool_dir(&spool)
+            .shutdown_deadline(Duration::from_secs(30)),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let mut group = c.benchmark_group("caller");
+    group.throughput(Throughput::Elements(CALLS_PER_RUN));
+    for (name, stream) in [("stream", true), ("record", false)] {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let spent = rt.block_on(runs(stream, iters));
+                // Delivered between samples, so the queue never fills.
+                rt.block_on(drip::flush(Duration::from_secs(30)));
+                spent
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("e2e");
+    group.sample_size(10);
+    for (name, stream) in [("stream", true), ("record", false)] {
+        let per_sample = 200u64; // runs
+        group.throughput(Throughput::Elements(per_sample * CALLS_PER_RUN));
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                let before = sink.events.load(Ordering::Relaxed);
+                rt.block_on(async {
+                    for _ in 0..iters {
+                        runs(stream, per_sample).await;
+                    }
+                    drip::flush(Duration::from_secs(60)).await
+                });
+                let stored = sink.events.load(Ordering::Relaxed) - before;
+                assert_eq!(stored, iters * per_sample * CALLS_PER_RUN);
+                start.elapsed()
+            })
+        });
+    }
+    group.finish();
+    let report = guard.shutdown();
+    assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
+    let _ = std::fs::remove_dir_all(&spool);
+    node_side_by_side(&url);
+}
+
+/// The official Node SDK against the same sink, if installed.
+fn node_side_by_side(url: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/node");
+    if !dir.join("node_modules/@drip-sdk/node").exists() {
+        println!("node side by side: skipped (run `npm install` in benches/node)");
+        return;
+    }
+    let out = std::process::Command::new("node")
+        .arg(dir.join("bench.mjs"))
+        .env("DRIP_BASE_URL", url)
+        .env("DRIP_API_KEY", "sk_test_bench_end_to_end")
+        .output();
+    match out {
+        Ok(out) => print!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => println!("node side by side: cannot run node: {e}"),
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
