@@ -69,5 +69,7 @@ pub use context::{
 pub use config::{Config, OverflowPolicy};
 #[cfg(feature = "client")]
 pub use delivery::{DripGuard, FlushReport, Stats, flush, init, shutdown, stats};
+#[cfg(feature = "client")]
+pub use delivery::client;
 
 // -- end section --
