@@ -47,7 +47,9 @@ pub use privacy::{PrivacyCounters, hash_id};
 
 // -- section: client / error / webhook --
 #[cfg(feature = "client")]
-pub use client::{Admin, Client, ClientBuilder, KeyKind, RetryPolicy, TimelinePages};
+pub use client::{
+    Admin, Client, ClientBuilder, KeyKind, RetryPolicy, TimelinePages, find_run_id,
+};
 #[cfg(feature = "client")]
 pub use error::{Error, Result};
 #[cfg(feature = "client")]

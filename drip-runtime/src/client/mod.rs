@@ -46,6 +46,7 @@ mod http;
 pub(crate) mod prepare;
 mod record;
 mod retry;
+mod run_index;
 mod runs;
 pub(crate) mod url;
 mod usage;
@@ -53,6 +54,7 @@ mod workflows;
 
 pub use admin::Admin;
 pub use retry::RetryPolicy;
+pub use run_index::find_run_id;
 pub(crate) use retry::equal_jitter;
 pub use runs::TimelinePages;
 

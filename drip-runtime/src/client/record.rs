@@ -50,10 +50,13 @@ impl Client {
         run.error_message = prepare::text(run.error_message.take());
         run.idempotency_key = Some(prepare::key_or_new(run.idempotency_key.take(), "rec"));
         if run.external_run_id.as_deref().is_none_or(str::is_empty) {
-            run.external_run_id = Some(crate::model::idempotency::new_key("run"));
+            run.external_run_id = Some(crate::model::idempotency::new_key("xrun"));
         }
         let req = self.record_request(&RecordBody::from(&run))?;
-        self.send_record(req, started, || run).await
+        let external = run.external_run_id.clone();
+        let recorded = self.send_record(req, started, || run).await?;
+        super::run_index::remember(external.as_deref(), &recorded.run.id);
+        Ok(recorded)
     }
 
     /// [`Client::record_run`] for a body whose text and metadata already
@@ -64,8 +67,11 @@ impl Client {
         prepare::check_record(body)?;
         let started = Instant::now();
         let req = self.record_request(body)?;
-        self.send_record(req, started, || RecordRun::from(body))
-            .await
+        let recorded = self
+            .send_record(req, started, || RecordRun::from(body))
+            .await?;
+        super::run_index::remember(body.external_run_id, &recorded.run.id);
+        Ok(recorded)
     }
 
     fn record_request(&self, body: &RecordBody<'_>) -> Result<Request> {
