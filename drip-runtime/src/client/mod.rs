@@ -376,6 +376,12 @@ impl ClientBuilder {
                 reason: "timeout must be greater than zero".into(),
             });
         }
+        #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc")))]
+        {
+            // reqwest's `rustls-no-provider` uses the process's default
+            // provider; an application that installed its own keeps it.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
