@@ -51,6 +51,7 @@
 //! let report = drip_runtime::delivery::shutdown(Duration::from_secs(5));
 //! assert_eq!(report.dropped, 0);
 //! drop(guard); // already shut down: returns at once
+//! # let _ = std::fs::remove_dir_all(std::env::temp_dir().join("drip-doc-module"));
 //! # Ok(())
 //! # }
 //! ```
@@ -238,6 +239,7 @@ impl Drop for DripGuard {
 /// assert!(drip_runtime::delivery::stats().running);
 /// let report = guard.shutdown();
 /// assert!(report.is_complete());
+/// # let _ = std::fs::remove_dir_all(std::env::temp_dir().join("drip-doc-init"));
 /// # Ok(())
 /// # }
 /// ```
@@ -578,6 +580,7 @@ pub(crate) fn lazy_init_from_env() -> bool {
 /// #     .spool_dir(std::env::temp_dir().join("drip-doc-flush"))).unwrap();
 /// let report = drip_runtime::delivery::flush(std::time::Duration::from_secs(2)).await;
 /// println!("{} sent, {} pending in the spool", report.sent, report.spooled);
+/// # let _ = std::fs::remove_dir_all(std::env::temp_dir().join("drip-doc-flush"));
 /// # }
 /// ```
 pub async fn flush(deadline: Duration) -> FlushReport {
