@@ -109,7 +109,10 @@ fn a_key_in_the_environment_starts_nothing_until_init() {
     let guard = drip::init(drip::Config::from_env()).unwrap();
     let client = drip::client().expect("init built a client");
     assert_eq!(client.base_url(), emulator.base_url());
-    assert_eq!(guard.client().map(|c| c.base_url()), Some(emulator.base_url().as_str()));
+    assert_eq!(
+        guard.client().map(|c| c.base_url()),
+        Some(emulator.base_url().as_str())
+    );
     assert_eq!(runtime.block_on(agent()), 12);
     let report = guard.shutdown();
     assert_eq!(report.sent, 3, "{report:?}");
@@ -122,7 +125,10 @@ fn a_key_in_the_environment_starts_nothing_until_init() {
         .lines()
         .find(|l| l.contains("drip started"))
         .unwrap_or_else(|| panic!("no start line: {text}"));
-    assert!(started.contains("INFO") && started.contains("drip:"), "{started}");
+    assert!(
+        started.contains("INFO") && started.contains("drip:"),
+        "{started}"
+    );
     assert!(started.contains("key_kind=secret"), "{started}");
     assert!(started.contains("host=127.0.0.1"), "{started}");
     assert!(started.contains(&spool.display().to_string()), "{started}");
@@ -130,8 +136,14 @@ fn a_key_in_the_environment_starts_nothing_until_init() {
         .lines()
         .find(|l| l.contains("drip stopped"))
         .unwrap_or_else(|| panic!("no stop line: {text}"));
-    assert!(stopped.contains("sent=3") && stopped.contains("dropped=0"), "{stopped}");
-    assert!(!text.contains(emulator.secret_key()), "the key is never logged");
+    assert!(
+        stopped.contains("sent=3") && stopped.contains("dropped=0"),
+        "{stopped}"
+    );
+    assert!(
+        !text.contains(emulator.secret_key()),
+        "the key is never logged"
+    );
 
     unsafe {
         std::env::set_var("DRIP_DISABLED", "1");

@@ -55,8 +55,13 @@ async fn the_server_run_id_is_reachable_and_the_two_ids_do_not_mix() {
 
     for (info, workflow) in [(&recorded, "record-agent"), (&streamed, "stream-agent")] {
         let ext = info.external_run_id();
-        assert!(ext.starts_with(drip::model::EXTERNAL_RUN_ID_PREFIX), "{ext}");
-        let id = info.run_id().unwrap_or_else(|| panic!("{workflow}: no server id"));
+        assert!(
+            ext.starts_with(drip::model::EXTERNAL_RUN_ID_PREFIX),
+            "{ext}"
+        );
+        let id = info
+            .run_id()
+            .unwrap_or_else(|| panic!("{workflow}: no server id"));
         assert_eq!(drip::find_run_id(&ext), Some(id.clone()));
         assert_ne!(id.as_str(), ext.as_str(), "distinct ids");
         let server = emulator
@@ -71,8 +76,14 @@ async fn the_server_run_id_is_reachable_and_the_two_ids_do_not_mix() {
         // The client-made id where the server's is needed: refused before any request.
         emulator.clear_requests();
         let err = client.get_run(ext.as_str()).await.unwrap_err();
-        assert!(matches!(err, drip::Error::Validation { field: "runId", .. }), "{err}");
-        assert!(err.to_string().contains("find_run_id"), "says what to do: {err}");
+        assert!(
+            matches!(err, drip::Error::Validation { field: "runId", .. }),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("find_run_id"),
+            "says what to do: {err}"
+        );
         let err = client
             .get_run_timeline(&*ext, TimelineQuery::new())
             .await
@@ -83,24 +94,38 @@ async fn the_server_run_id_is_reachable_and_the_two_ids_do_not_mix() {
 
     // The timeline keeps the tool metadata, typed.
     let id = recorded.run_id().unwrap();
-    let events = client.timeline_all(&id, TimelineQuery::new()).await.unwrap();
+    let events = client
+        .timeline_all(&id, TimelineQuery::new())
+        .await
+        .unwrap();
     let tools: Vec<_> = events
         .iter()
         .filter(|e| e.event_type == "tool.call")
         .filter_map(|e| e.metadata.as_ref())
         .collect();
     assert_eq!(tools.len(), 2, "{events:?}");
-    assert!(tools.iter().all(|m| m.tool_name.as_deref() == Some("web-search")));
+    assert!(
+        tools
+            .iter()
+            .all(|m| m.tool_name.as_deref() == Some("web-search"))
+    );
     let failed = tools
         .iter()
         .find(|m| m.status == Some(ToolStatus::Error))
         .expect("the failed call");
     assert!(
-        failed.error_type.as_deref().is_some_and(|t| t.contains("Unreachable")),
+        failed
+            .error_type
+            .as_deref()
+            .is_some_and(|t| t.contains("Unreachable")),
         "{failed:?}"
     );
     assert!(failed.duration_ms.is_some_and(|d| d >= 0.0), "{failed:?}");
-    assert!(tools.iter().any(|m| m.status == Some(ToolStatus::Ok) && m.error_type.is_none()));
+    assert!(
+        tools
+            .iter()
+            .any(|m| m.status == Some(ToolStatus::Ok) && m.error_type.is_none())
+    );
 
     // An id this process never saw delivered is not found.
     assert_eq!(drip::find_run_id(&ExternalRunId::new("xrun_unknown")), None);

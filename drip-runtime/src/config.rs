@@ -202,9 +202,8 @@ impl Config {
             c.base_url = url;
         }
         c.disabled = c.api_key.is_none()
-            || env_var("DRIP_DISABLED").is_some_and(|v| {
-                matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes")
-            });
+            || env_var("DRIP_DISABLED")
+                .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"));
         c.spool_dir = env_var_untrimmed("DRIP_SPOOL_DIR").map(PathBuf::from);
         c.hash_key = env_var_untrimmed("DRIP_HASH_KEY").map(String::into_bytes);
         c

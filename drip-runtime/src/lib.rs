@@ -47,9 +47,7 @@ pub use privacy::{PrivacyCounters, hash_id};
 
 // -- section: client / error / webhook --
 #[cfg(feature = "client")]
-pub use client::{
-    Admin, Client, ClientBuilder, KeyKind, RetryPolicy, TimelinePages, find_run_id,
-};
+pub use client::{Admin, Client, ClientBuilder, KeyKind, RetryPolicy, TimelinePages, find_run_id};
 #[cfg(feature = "client")]
 pub use error::{Error, Result};
 #[cfg(feature = "client")]
@@ -70,8 +68,8 @@ pub use context::{
 #[cfg(feature = "client")]
 pub use config::{Config, OverflowPolicy};
 #[cfg(feature = "client")]
-pub use delivery::{DripGuard, FlushReport, Stats, flush, init, shutdown, stats};
-#[cfg(feature = "client")]
 pub use delivery::client;
+#[cfg(feature = "client")]
+pub use delivery::{DripGuard, FlushReport, Stats, flush, init, shutdown, stats};
 
 // -- end section --

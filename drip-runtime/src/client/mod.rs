@@ -54,8 +54,8 @@ mod workflows;
 
 pub use admin::Admin;
 pub use retry::RetryPolicy;
-pub use run_index::find_run_id;
 pub(crate) use retry::equal_jitter;
+pub use run_index::find_run_id;
 pub use runs::TimelinePages;
 
 use crate::error::{Error, Result};

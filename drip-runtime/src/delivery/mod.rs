@@ -337,7 +337,10 @@ fn log_stopped(report: FlushReport) -> FlushReport {
 /// # }
 /// ```
 pub fn client() -> Option<Client> {
-    CLIENT.read().unwrap_or_else(PoisonError::into_inner).clone()
+    CLIENT
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
 }
 
 fn install(pipeline: Arc<Pipeline>) {
