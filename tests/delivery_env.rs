@@ -7,8 +7,7 @@
 //! tracing subscriber.
 
 use drip_emulator::Emulator;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[drip::tool]
@@ -21,39 +20,26 @@ async fn agent() -> u32 {
     lookup(1).await + lookup(2).await + lookup(3).await
 }
 
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
-    }
-}
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// The log line containing `needle`.
+fn line<'a>(text: &'a str, needle: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no `{needle}` line: {text}"))
 }
 
 #[test]
 fn a_key_in_the_environment_starts_nothing_until_init() {
-    let logs = Logs::default();
-    let writer = logs.clone();
+    let log_path = std::env::temp_dir().join(format!("drip-env-log-{}", std::process::id()));
+    let log_file = Arc::new(std::fs::File::create(&log_path).unwrap());
     tracing::subscriber::set_global_default(
         tracing_subscriber::fmt()
             .with_max_level(tracing::Level::INFO)
-            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_writer(log_file)
             .finish(),
     )
     .expect("no other subscriber in this binary");
+    let logs = || std::fs::read_to_string(&log_path).unwrap();
 
     let emulator = Emulator::builder().start_blocking().unwrap();
     let spool = std::env::temp_dir().join(format!("drip-env-{}", std::process::id()));
@@ -95,7 +81,7 @@ fn a_key_in_the_environment_starts_nothing_until_init() {
     drip::shutdown(Duration::from_secs(10));
     assert_eq!(emulator.runs().len(), 0, "nothing billed without init");
     assert_eq!(emulator.events().len(), 0);
-    let warned = logs.text();
+    let warned = logs();
     assert_eq!(
         warned.matches("drip::init was never called").count(),
         1,
@@ -120,11 +106,8 @@ fn a_key_in_the_environment_starts_nothing_until_init() {
     assert_eq!(emulator.events().len(), 3);
     assert!(drip::client().is_none(), "cleared at shutdown");
 
-    let text = logs.text();
-    let started = text
-        .lines()
-        .find(|l| l.contains("drip started"))
-        .unwrap_or_else(|| panic!("no start line: {text}"));
+    let text = logs();
+    let started = line(&text, "drip started");
     assert!(
         started.contains("INFO") && started.contains("drip:"),
         "{started}"
@@ -132,10 +115,7 @@ fn a_key_in_the_environment_starts_nothing_until_init() {
     assert!(started.contains("key_kind=secret"), "{started}");
     assert!(started.contains("host=127.0.0.1"), "{started}");
     assert!(started.contains(&spool.display().to_string()), "{started}");
-    let stopped = text
-        .lines()
-        .find(|l| l.contains("drip stopped"))
-        .unwrap_or_else(|| panic!("no stop line: {text}"));
+    let stopped = line(&text, "drip stopped");
     assert!(
         stopped.contains("sent=3") && stopped.contains("dropped=0"),
         "{stopped}"
@@ -153,4 +133,5 @@ fn a_key_in_the_environment_starts_nothing_until_init() {
         "DRIP_DISABLED=1 turns it off"
     );
     let _ = std::fs::remove_dir_all(&spool);
+    let _ = std::fs::remove_file(&log_path);
 }
