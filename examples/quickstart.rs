@@ -79,27 +79,28 @@ async fn research(customer: &str, question: &str) -> Result<String, SearchError>
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     // Offline by default: the emulator lives as long as `emulator`.
-    let (config, client, emulator) = match std::env::var("DRIP_API_KEY") {
-        Ok(_) => (Config::from_env(), Client::from_env()?, None),
-        Err(_) => {
-            let emulator = drip_emulator::Emulator::start().await?;
-            println!(
-                "No DRIP_API_KEY: using the local emulator at {}\n",
-                emulator.base_url()
-            );
-            let spool =
-                std::env::temp_dir().join(format!("drip-quickstart-{}", std::process::id()));
-            let config = Config::new(emulator.public_key())
-                .base_url(emulator.base_url())
-                .spool_dir(spool);
-            let client = Client::builder()
-                .api_key(emulator.public_key())
-                .base_url(emulator.base_url())
-                .build()?;
-            (config, client, Some(emulator))
-        }
-    };
+    let mut config = Config::from_env();
+    let mut emulator = None;
+    let mut spool = None;
+    if config.is_disabled() {
+        let local = drip_emulator::Emulator::start().await?;
+        println!(
+            "No DRIP_API_KEY: using the local emulator at {}\n",
+            local.base_url()
+        );
+        let dir = std::env::temp_dir().join(format!("drip-quickstart-{}", std::process::id()));
+        config = Config::new(local.public_key())
+            .base_url(local.base_url())
+            .spool_dir(&dir);
+        emulator = Some(local);
+        spool = Some(dir);
+    }
     let guard = drip::init(config)?;
+    // One configuration: the client the runtime built from `config`.
+    let client = guard
+        .client()
+        .cloned()
+        .ok_or("drip is disabled (DRIP_DISABLED is set)")?;
 
     let questions = [
         ("acme", "is rust fast"),
@@ -126,6 +127,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     if let Some(emulator) = emulator {
         print_timelines(&client, &emulator).await?;
+    }
+    if let Some(dir) = spool {
+        let _ = std::fs::remove_dir_all(dir);
     }
     Ok(())
 }

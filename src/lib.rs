@@ -52,18 +52,39 @@
 //!   ([`fields`]) at compile time; refused keys are compile errors with a hint.
 //! - [`init`], [`flush`], [`shutdown`], [`stats`], [`Config`] — the delivery
 //!   pipeline: a bounded queue drained by a transport thread, retries with
-//!   backoff, an on-disk spool for what cannot be sent in time.
+//!   backoff, an on-disk spool for what cannot be sent in time. Delivery
+//!   starts only from [`init`]; [`client()`] is the [`Client`] it built from
+//!   the same configuration.
 //! - [`llm_call`], [`plan`], [`execute`], [`error_event`], [`spawn`],
 //!   [`InCurrentRun`] — events by hand, and carrying a run into spawned tasks
 //!   (a plain `tokio::spawn` does not carry it).
 //! - [`Client`] — every call of the Drip API, typed, validated and retried;
-//!   webhook management on [`Client::admin`] (secret keys only).
+//!   webhook management on [`Client::admin`] (secret keys only);
+//!   [`Client::check_entitlement`] for quota gates.
+//! - [`RunInfo::run_id`], [`find_run_id`] — the server's [`model::RunId`] of a
+//!   run, for `get_run` / `get_run_timeline`; distinct from the client-made
+//!   [`model::ExternalRunId`] (`xrun_…`).
 //! - [`hash_id`] — keyed HMAC identifiers (e.g. a `query_hash`) instead of raw
 //!   text.
 //! - [`testing`] — see exactly what your instrumented code records, per test.
 //!
 //! With no `DRIP_API_KEY` (or with `DRIP_DISABLED=1`) the SDK is disabled and
 //! a wrapped call costs one atomic load.
+//!
+//! ## Features
+//!
+//! One TLS implementation for `https`, passed through to reqwest:
+//!
+//! - `tls-aws-lc` (default) — rustls with the aws-lc-rs provider; builds
+//!   C code (a C compiler, and CMake on some targets).
+//! - `tls-ring` — rustls with the ring provider; needs a C compiler only.
+//!   drip installs ring as rustls's process-wide provider unless one is
+//!   already installed.
+//! - `tls-native` — the platform's TLS (SChannel, Security.framework: no C
+//!   toolchain needed; OpenSSL on Linux).
+//!
+//! With `default-features = false` and none of them, only plain `http` to a
+//! loopback host (the emulator) works.
 #![forbid(unsafe_code)]
 
 pub use drip_macros::{run, tool};

@@ -144,6 +144,7 @@ async fn ten_thousand_events_under_faults() {
     assert_eq!(runs.len(), 104, "100 recorded runs and 4 stream runs");
     assert_eq!(external.len(), 104, "none recorded twice");
     assert!(runs.iter().all(|r| r.status == "COMPLETED"));
+    let _ = std::fs::remove_dir_all(&spool);
 }
 
 /// Issue 4, test 4: one event the server refuses (400: malformed timestamp)
@@ -201,6 +202,7 @@ fn one_poisoned_event_is_dead_lettered_and_the_rest_arrive() {
         lines[0]["envelope"]["stream_events"]["events"][0]["idempotencyKey"],
         poisoned_key.as_str()
     );
+    let _ = std::fs::remove_dir_all(&spool);
 }
 
 /// Issue 4, test 5: a server that accepts connections and never answers:
@@ -246,4 +248,5 @@ fn a_server_that_never_answers_cannot_hold_shutdown_past_its_deadline() {
     assert_eq!(report.spooled, 0, "{report:?}");
     assert_eq!(emulator.usage().len(), 50);
     assert_eq!(emulator.events().len(), 50);
+    let _ = std::fs::remove_dir_all(&spool);
 }

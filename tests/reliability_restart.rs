@@ -277,6 +277,7 @@ fn an_outage_for_a_whole_process_life_is_replayed_exactly_once_by_the_next() {
     assert_eq!(stream.status, "COMPLETED");
     assert_eq!(stream.event_count, 500);
     emulator.shutdown();
+    let _ = std::fs::remove_dir_all(&spool);
 }
 
 fn a_process_killed_mid_stream_loses_at_most_its_last_sync_interval_and_duplicates_nothing() {
@@ -344,6 +345,7 @@ fn a_process_killed_mid_stream_loses_at_most_its_last_sync_interval_and_duplicat
         events.len(),
         submitted * 10
     );
+    let _ = std::fs::remove_dir_all(&spool);
 }
 
 fn a_process_killed_after_a_spilling_burst_loses_nothing_it_reported_spooled() {

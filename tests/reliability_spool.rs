@@ -66,6 +66,7 @@ fn a_full_spool_keeps_what_fits_and_counts_the_rest_as_dropped() {
         "every item accounted for: {report:?}"
     );
     assert!(dir_size(&dir) <= cap, "the spool stays under its cap");
+    let _ = std::fs::remove_dir_all(&spool);
 }
 
 #[test]
@@ -89,6 +90,7 @@ fn an_unwritable_spool_directory_is_a_clear_error() {
         "says how to fix it: {message}"
     );
     assert!(!delivery::stats().running);
+    let _ = std::fs::remove_dir_all(&base);
 }
 
 #[test]
@@ -145,4 +147,5 @@ fn a_corrupted_segment_is_replayed_line_by_line_and_its_losses_counted() {
         "two corrupted lines and a torn tail: {report:?}"
     );
     assert_eq!(dir_size(&dir), 0, "the replayed segment is gone");
+    let _ = std::fs::remove_dir_all(&spool);
 }

@@ -580,6 +580,35 @@ impl EmulatorHandle {
         self.inner.shared.changed();
     }
 
+    /// Sets what `POST /entitlements/check` answers for `customer_id` and
+    /// `feature_key`: `Some(limit)` units per monthly period, or `None` for
+    /// unlimited. Usage tracked for that customer on the meter named
+    /// `feature_key` consumes the quota; a check is allowed while the
+    /// requested quantity fits in what remains. Overrides any quota set for
+    /// every customer with [`EmulatorHandle::set_entitlement_limit`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emulator = drip_emulator::Emulator::start().await?;
+    /// emulator.set_entitlement("cus_1", "deep_research", Some(2));
+    /// let answer = reqwest::Client::builder().no_proxy().build()?
+    ///     .post(format!("{}/entitlements/check", emulator.base_url()))
+    ///     .bearer_auth(emulator.public_key())
+    ///     .header("content-type", "application/json")
+    ///     .body(r#"{"customerId": "cus_1", "featureKey": "deep_research", "quantity": 3}"#)
+    ///     .send().await?
+    ///     .text().await?;
+    /// let answer: serde_json::Value = serde_json::from_str(&answer)?;
+    /// assert_eq!(answer["allowed"], false);
+    /// assert_eq!(answer["remaining"], 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_entitlement(&self, customer_id: &str, feature_key: &str, limit: Option<u64>) {
+        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        self.set_customer_entitlement_limit(customer_id, feature_key, limit);
+    }
+
     /// Sets the quota of `feature_key` for one customer, overriding the global quota.
     ///
     /// ```

@@ -85,11 +85,7 @@ fn main() -> ExitCode {
         }
     };
     // These are the emulator's own local test keys, printed so they can be copied.
-    println!("drip-emulator listening");
-    println!("  DRIP_API_URL={}", emulator.base_url());
-    println!("  public key:  {}", emulator.public_key());
-    println!("  secret key:  {}", emulator.secret_key());
-    println!("Press Ctrl-C to stop.");
+    print!("{}", banner(&emulator));
     let waited = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -99,6 +95,17 @@ fn main() -> ExitCode {
     }
     emulator.shutdown();
     ExitCode::SUCCESS
+}
+
+/// What the emulator prints at start: the two lines to paste into another
+/// shell (with the secret key, which every call accepts), then both keys.
+fn banner(emulator: &drip_emulator::EmulatorHandle) -> String {
+    format!(
+        "drip-emulator listening. In another shell:\n\n  export DRIP_API_URL={url}\n  export DRIP_API_KEY={secret}\n\n  public key:  {public}\n  secret key:  {secret}\nPress Ctrl-C to stop.\n",
+        url = emulator.base_url(),
+        secret = emulator.secret_key(),
+        public = emulator.public_key(),
+    )
 }
 
 #[cfg(test)]
@@ -132,6 +139,27 @@ mod tests {
         );
         assert_eq!(parse(&[]).unwrap(), Some(Args::default()));
         assert_eq!(parse(&["--help"]).unwrap(), None);
+    }
+
+    #[test]
+    fn the_banner_gives_both_lines_to_export() {
+        let emulator = drip_emulator::Emulator::builder()
+            .secret_key("sk_test_banner0123")
+            .start_blocking()
+            .unwrap();
+        let text = banner(&emulator);
+        let exports: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("export "))
+            .collect();
+        assert_eq!(
+            exports,
+            [
+                format!("DRIP_API_URL={}", emulator.base_url()).as_str(),
+                "DRIP_API_KEY=sk_test_banner0123",
+            ]
+        );
+        emulator.shutdown();
     }
 
     #[test]

@@ -11,6 +11,50 @@ use std::time::Duration;
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.drippay.dev/v1";
 
+/// The connection settings every `from_env` constructor reads: one place, so
+/// [`Config::from_env`] and [`Client::from_env`](crate::Client::from_env)
+/// apply the same rule to a missing key.
+pub(crate) struct EnvSettings {
+    /// `DRIP_API_KEY`, trimmed; `None` when unset or blank.
+    pub(crate) api_key: Option<String>,
+    /// `DRIP_API_URL`, else `DRIP_BASE_URL`, trimmed.
+    pub(crate) base_url: Option<String>,
+}
+
+impl EnvSettings {
+    /// Reads the variables; logs `drip disabled: no DRIP_API_KEY` once per
+    /// process when there is no key.
+    pub(crate) fn read() -> Self {
+        let api_key = env_var("DRIP_API_KEY");
+        let base_url = env_var("DRIP_API_URL").or_else(|| env_var("DRIP_BASE_URL"));
+        if api_key.is_none() {
+            log_no_key_once();
+        }
+        EnvSettings { api_key, base_url }
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// For values where surrounding spaces may be meant (a path, a hash key).
+fn env_var_untrimmed(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn log_no_key_once() {
+    // Process-global like the tracing dispatcher it logs to: the message is
+    // about the process's environment, not about one runtime.
+    static LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !LOGGED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        tracing::info!(target: "drip", "drip disabled: no DRIP_API_KEY");
+    }
+}
+
 /// What the pipeline does with new work when its in-memory queue is full.
 ///
 /// ```
@@ -133,7 +177,13 @@ impl Config {
 
     /// Reads `DRIP_API_KEY`, `DRIP_API_URL` (then `DRIP_BASE_URL`),
     /// `DRIP_DISABLED=1` (also `true`/`yes`), `DRIP_SPOOL_DIR` and
-    /// `DRIP_HASH_KEY`. Without a key the configuration is disabled.
+    /// `DRIP_HASH_KEY`.
+    ///
+    /// Without a key the configuration is disabled, and `drip disabled: no
+    /// DRIP_API_KEY` is logged once per process at INFO (target `drip`) — the
+    /// same rule as [`Client::from_env`](crate::Client::from_env), which then
+    /// returns `Ok(None)`. A key that is present but malformed is an error at
+    /// [`crate::init`].
     ///
     /// ```
     /// let c = drip_runtime::config::Config::from_env();
@@ -143,20 +193,19 @@ impl Config {
     /// }
     /// ```
     pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let env = EnvSettings::read();
         let mut c = Config {
-            api_key: var("DRIP_API_KEY").map(|k| k.trim().to_owned()),
+            api_key: env.api_key,
             ..Config::default()
         };
-        if let Some(url) = var("DRIP_API_URL").or_else(|| var("DRIP_BASE_URL")) {
-            c.base_url = url.trim().to_owned();
+        if let Some(url) = env.base_url {
+            c.base_url = url;
         }
         c.disabled = c.api_key.is_none()
-            || var("DRIP_DISABLED").is_some_and(|v| {
-                matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")
-            });
-        c.spool_dir = var("DRIP_SPOOL_DIR").map(PathBuf::from);
-        c.hash_key = var("DRIP_HASH_KEY").map(String::into_bytes);
+            || env_var("DRIP_DISABLED")
+                .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"));
+        c.spool_dir = env_var_untrimmed("DRIP_SPOOL_DIR").map(PathBuf::from);
+        c.hash_key = env_var_untrimmed("DRIP_HASH_KEY").map(String::into_bytes);
         c
     }
 

@@ -47,7 +47,7 @@ pub use privacy::{HashId, PrivacyCounters, hash_id};
 
 // -- section: client / error / webhook --
 #[cfg(feature = "client")]
-pub use client::{Admin, Client, ClientBuilder, KeyKind, RetryPolicy, TimelinePages};
+pub use client::{Admin, Client, ClientBuilder, KeyKind, RetryPolicy, TimelinePages, find_run_id};
 #[cfg(feature = "client")]
 pub use error::{Error, Result};
 #[cfg(feature = "client")]
@@ -67,6 +67,8 @@ pub use context::{
 // -- section: config / delivery --
 #[cfg(feature = "client")]
 pub use config::{Config, OverflowPolicy};
+#[cfg(feature = "client")]
+pub use delivery::client;
 #[cfg(feature = "client")]
 pub use delivery::{DripGuard, FlushReport, Stats, flush, init, shutdown, stats};
 

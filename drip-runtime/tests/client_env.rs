@@ -1,4 +1,5 @@
-//! `Client::from_env`: DRIP_API_KEY, then DRIP_API_URL before DRIP_BASE_URL.
+//! `Client::from_env`: DRIP_API_KEY, then DRIP_API_URL before DRIP_BASE_URL;
+//! no key means disabled, as for `Config::from_env` + `init`.
 //! Alone in its binary because it changes the process environment.
 
 use drip_runtime::{Client, Error, KeyKind};
@@ -14,30 +15,34 @@ fn from_env_reads_key_then_api_url_then_base_url() {
         std::env::remove_var("DRIP_API_URL");
         std::env::remove_var("DRIP_BASE_URL");
     }
-    let err = Client::from_env().unwrap_err();
-    assert!(matches!(err, Error::Config { .. }), "{err}");
-    assert!(err.to_string().contains("DRIP_API_KEY"));
+    // The same rule as Config::from_env + init: no key, drip disabled.
+    assert!(Client::from_env().unwrap().is_none());
+    assert!(drip_runtime::Config::from_env().is_disabled());
 
     unsafe { std::env::set_var("DRIP_API_KEY", format!("{KEY}\n")) };
-    let client = Client::from_env().unwrap();
+    let client = Client::from_env().unwrap().unwrap();
     assert_eq!(client.base_url(), "https://api.drippay.dev/v1");
     assert_eq!(client.key_kind(), KeyKind::Secret);
 
     unsafe { std::env::set_var("DRIP_BASE_URL", "http://127.0.0.1:9/base/v1") };
     assert_eq!(
-        Client::from_env().unwrap().base_url(),
+        Client::from_env().unwrap().unwrap().base_url(),
         "http://127.0.0.1:9/base/v1"
     );
 
     unsafe { std::env::set_var("DRIP_API_URL", "http://localhost:9/api/v1/") };
     assert_eq!(
-        Client::from_env().unwrap().base_url(),
+        Client::from_env().unwrap().unwrap().base_url(),
         "http://localhost:9/api/v1"
     );
 
     unsafe { std::env::set_var("DRIP_API_URL", "http://attacker.example/v1") };
     let err = Client::from_env().unwrap_err();
     assert!(matches!(err, Error::Config { .. }));
+    assert!(
+        drip_runtime::init(drip_runtime::Config::from_env()).is_err(),
+        "init refuses the same untrusted URL"
+    );
     assert!(!err.to_string().contains("secretvalue"));
 
     unsafe {

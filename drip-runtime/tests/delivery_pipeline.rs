@@ -119,6 +119,7 @@ async fn mixed_work_arrives_once() {
     let stats = delivery::stats();
     assert!(!stats.running);
     assert_eq!(stats.sent, 245);
+    let _ = std::fs::remove_dir_all(&spool);
 }
 
 #[test]
@@ -139,6 +140,7 @@ fn timestamps_and_keys_made_at_creation_are_the_ones_stored() {
         stored[0].timestamp.as_deref(),
         Some("2020-01-02T03:04:05.006Z")
     );
+    let _ = std::fs::remove_dir_all(&spool);
 }
 
 /// A record-mode run whose text and metadata carry an e-mail address, as
@@ -263,6 +265,7 @@ fn a_record_mode_run_arrives_with_the_duration_it_ran_for() {
     let duration = runs[0].duration_ms.expect("an ended run has a duration");
     assert!(duration >= 40, "the run slept 50 ms, stored {duration} ms");
     assert!(runs[0].ended_at.is_some());
+    let _ = std::fs::remove_dir_all(&spool);
 }
 
 /// A `child` run started inside a stream-mode parent arrives linked to it.
@@ -353,6 +356,7 @@ fn init_refuses_bad_keys_untrusted_urls_and_a_second_pipeline() {
     // After the first guard is gone a new pipeline may start.
     let third = delivery::init(config(&emulator, &spool)).unwrap();
     drop(third);
+    let _ = std::fs::remove_dir_all(&spool);
 }
 
 #[test]
@@ -396,6 +400,7 @@ fn every_overflowing_item_is_either_delivered_or_counted_as_dropped() {
         if policy != OverflowPolicy::DropNewest {
             assert_eq!(report.dropped, 0, "{policy:?} never drops: {report:?}");
         }
+        let _ = std::fs::remove_dir_all(&spool);
     }
 }
 
@@ -483,6 +488,7 @@ fn stats_show_pending_work_while_the_server_stalls() {
     assert_eq!(report.spooled, 5, "{report:?}");
     assert_eq!(report.sent, 0);
     emulator.faults().clear();
+    let _ = std::fs::remove_dir_all(&spool);
 }
 
 #[test]
@@ -512,4 +518,5 @@ fn shutdown_from_inside_a_current_thread_runtime_does_not_deadlock() {
     });
     assert_eq!(report.sent, 3);
     assert!(report.is_complete());
+    let _ = std::fs::remove_dir_all(&spool);
 }

@@ -46,6 +46,7 @@ mod http;
 pub(crate) mod prepare;
 mod record;
 mod retry;
+mod run_index;
 mod runs;
 pub(crate) mod url;
 mod usage;
@@ -55,6 +56,7 @@ pub use admin::Admin;
 pub(crate) use record::fallback;
 pub use retry::RetryPolicy;
 pub(crate) use retry::equal_jitter;
+pub use run_index::find_run_id;
 pub use runs::TimelinePages;
 
 use crate::error::{Error, Result};
@@ -176,15 +178,28 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client from the environment: `DRIP_API_KEY` (required), then
-    /// `DRIP_API_URL`, else `DRIP_BASE_URL`, else `https://api.drippay.dev/v1`.
+    /// A client from the environment: `DRIP_API_KEY`, then `DRIP_API_URL`,
+    /// else `DRIP_BASE_URL`, else `https://api.drippay.dev/v1`.
+    ///
+    /// The same rule as [`Config::from_env`](crate::Config::from_env) +
+    /// [`init`](crate::init): without a key drip is disabled — `Ok(None)`,
+    /// and `drip disabled: no DRIP_API_KEY` is logged once at INFO (target
+    /// `drip`). A key that is present but malformed, or an untrusted URL, is
+    /// an error. When [`drip::init`](crate::init) already runs, prefer
+    /// [`drip::client()`](crate::delivery::client): one configuration.
     ///
     /// ```no_run
-    /// let client = drip_runtime::Client::from_env()?;
+    /// match drip_runtime::Client::from_env()? {
+    ///     Some(client) => println!("talking to {}", client.base_url()),
+    ///     None => println!("drip disabled"),
+    /// }
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
-    pub fn from_env() -> Result<Client> {
-        ClientBuilder::from_env()?.build()
+    pub fn from_env() -> Result<Option<Client>> {
+        match ClientBuilder::from_env() {
+            Some(builder) => builder.build().map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Public or secret key.
@@ -195,6 +210,20 @@ impl Client {
     /// The base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
         self.inner.base.as_str()
+    }
+
+    /// The host of the base URL (`api.drippay.dev`, `127.0.0.1` …), safe to log.
+    ///
+    /// ```
+    /// let client = drip_runtime::Client::builder()
+    ///     .api_key("pk_test_0123456789")
+    ///     .base_url("http://127.0.0.1:7311/v1")
+    ///     .build()?;
+    /// assert_eq!(client.host(), "127.0.0.1");
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn host(&self) -> &str {
+        self.inner.base.host_str().unwrap_or("")
     }
 
     /// The retry policy of every call.
@@ -273,17 +302,24 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// A builder pre-filled from `DRIP_API_KEY` and `DRIP_API_URL` / `DRIP_BASE_URL`.
-    pub fn from_env() -> Result<ClientBuilder> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let key = var("DRIP_API_KEY").ok_or_else(|| Error::Config {
-            reason: "DRIP_API_KEY is not set; export your Drip API key (pk_… or sk_…)".into(),
-        })?;
-        let mut builder = ClientBuilder::default().api_key(key.trim());
-        if let Some(url) = var("DRIP_API_URL").or_else(|| var("DRIP_BASE_URL")) {
+    /// A builder pre-filled from `DRIP_API_KEY` and `DRIP_API_URL` /
+    /// `DRIP_BASE_URL`; `None` (drip disabled, logged once at INFO) without a key.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// if let Some(builder) = drip_runtime::ClientBuilder::from_env() {
+    ///     let client = builder.timeout(Duration::from_secs(5)).build()?;
+    /// #   drop(client);
+    /// }
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn from_env() -> Option<ClientBuilder> {
+        let env = crate::config::EnvSettings::read();
+        let mut builder = ClientBuilder::default().api_key(env.api_key?);
+        if let Some(url) = env.base_url {
             builder = builder.base_url(url);
         }
-        Ok(builder)
+        Some(builder)
     }
 
     /// The API key (`pk_…` or `sk_…`).
@@ -340,6 +376,12 @@ impl ClientBuilder {
             return Err(Error::Config {
                 reason: "timeout must be greater than zero".into(),
             });
+        }
+        #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc")))]
+        {
+            // reqwest's `rustls-no-provider` uses the process's default
+            // provider; an application that installed its own keeps it.
+            let _ = rustls::crypto::ring::default_provider().install_default();
         }
         let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -49,15 +49,19 @@ impl Client {
         run.error_message = prepare::text(run.error_message.take());
         run.idempotency_key = Some(prepare::key_or_new(run.idempotency_key.take(), "rec"));
         if run.external_run_id.as_deref().is_none_or(str::is_empty) {
-            run.external_run_id = Some(crate::model::idempotency::new_key("run"));
+            run.external_run_id = Some(crate::model::idempotency::new_key("xrun"));
         }
         let req = self.record_request(&RecordBody::from(&run))?;
+        let external = run.external_run_id.clone();
         let reply = self.inner().send(&req).await?;
-        if reply.status != 404 {
-            return reply.decode(req.route);
-        }
-        tracing::debug!("drip: /runs/record missing (404); recording through the fallback");
-        self.record_run_fallback(run, started).await
+        let recorded = if reply.status != 404 {
+            reply.decode(req.route)?
+        } else {
+            tracing::debug!("drip: /runs/record missing (404); recording through the fallback");
+            self.record_run_fallback(run, started).await?
+        };
+        super::run_index::remember(external.as_deref(), &recorded.run.id);
+        Ok(recorded)
     }
 
     /// `POST /runs/record` alone, for a body whose text and metadata already
@@ -76,7 +80,9 @@ impl Client {
         if reply.status == 404 {
             return Ok(None);
         }
-        reply.decode(req.route).map(Some)
+        let recorded: RecordRunResult = reply.decode(req.route)?;
+        super::run_index::remember(body.external_run_id, &recorded.run.id);
+        Ok(Some(recorded))
     }
 
     fn record_request(&self, body: &RecordBody<'_>) -> Result<Request> {

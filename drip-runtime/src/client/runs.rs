@@ -5,7 +5,8 @@ use super::http::Request;
 use super::prepare;
 use crate::error::{Error, Result};
 use crate::model::{
-    EndRun, RunDetails, RunEnded, RunStarted, StartRun, Timeline, TimelineEvent, TimelineQuery,
+    AsRunId, EXTERNAL_RUN_ID_PREFIX, EndRun, RunDetails, RunEnded, RunStarted, StartRun, Timeline,
+    TimelineEvent, TimelineQuery,
 };
 use reqwest::Method;
 
@@ -38,12 +39,14 @@ impl Client {
         run.idempotency_key = Some(prepare::key_or_new(run.idempotency_key.take(), "run"));
         let url = self.endpoint(&["runs"])?;
         let req = Request::new("POST /runs", Method::POST, url).json(&run)?;
-        self.inner().call(req).await
+        let started: RunStarted = self.inner().call(req).await?;
+        super::run_index::remember(run.external_run_id.as_deref(), &started.id);
+        Ok(started)
     }
 
     /// `PATCH /runs/{id}` with a terminal status; the server computes the duration.
-    pub async fn end_run(&self, run_id: &str, mut end: EndRun) -> Result<RunEnded> {
-        prepare::required("runId", run_id)?;
+    pub async fn end_run(&self, run_id: impl AsRunId, mut end: EndRun) -> Result<RunEnded> {
+        let run_id = server_run_id(&run_id)?;
         prepare::terminal("a run", end.status)?;
         end.metadata = prepare::metadata(end.metadata.take());
         end.error_message = prepare::text(end.error_message.take());
@@ -53,9 +56,29 @@ impl Client {
         self.inner().call(req).await
     }
 
-    /// `GET /runs/{id}`.
-    pub async fn get_run(&self, run_id: &str) -> Result<RunDetails> {
-        prepare::required("runId", run_id)?;
+    /// `GET /runs/{id}`, by the server's run id: a [`RunId`](crate::model::RunId)
+    /// (from [`RunInfo::run_id`](crate::RunInfo::run_id) or
+    /// [`find_run_id`](crate::find_run_id)) or the `id` text of an answer.
+    /// An [`ExternalRunId`](crate::model::ExternalRunId) does not compile here,
+    /// and text with drip's external prefix (`xrun_…`) is refused before any
+    /// request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder().api_key(emulator.public_key()).base_url(emulator.base_url()).build()?;
+    /// use drip_runtime::model::{Event, ExternalRunId, RecordRun, RunStatus};
+    /// let run = RecordRun::new("cus_1", "agent", RunStatus::Completed)
+    ///     .event(Event::llm_call("gpt-4o", 9))
+    ///     .external_run_id("job-8");
+    /// client.record_run(run).await?;
+    /// let id = drip_runtime::find_run_id(&ExternalRunId::new("job-8")).unwrap();
+    /// assert_eq!(client.get_run(&id).await?.totals.event_count, 1);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_run(&self, run_id: impl AsRunId) -> Result<RunDetails> {
+        let run_id = server_run_id(&run_id)?;
         let url = self.endpoint(&["runs", run_id])?;
         self.inner()
             .call(Request::new("GET /runs/{id}", Method::GET, url))
@@ -80,8 +103,12 @@ impl Client {
     /// for e in &page.events { println!("{} {:?}", e.event_type, e.outcome); }
     /// # Ok(()) }
     /// ```
-    pub async fn get_run_timeline(&self, run_id: &str, query: TimelineQuery) -> Result<Timeline> {
-        prepare::required("runId", run_id)?;
+    pub async fn get_run_timeline(
+        &self,
+        run_id: impl AsRunId,
+        query: TimelineQuery,
+    ) -> Result<Timeline> {
+        let run_id = server_run_id(&run_id)?;
         if let Some(limit) = query.limit
             && !(1..=500).contains(&limit)
         {
@@ -115,10 +142,10 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn timeline_pages(&self, run_id: &str, query: TimelineQuery) -> TimelinePages {
+    pub fn timeline_pages(&self, run_id: impl AsRunId, query: TimelineQuery) -> TimelinePages {
         TimelinePages {
             client: self.clone(),
-            run_id: run_id.to_owned(),
+            run_id: run_id.run_id_str().to_owned(),
             query,
             done: false,
         }
@@ -127,7 +154,7 @@ impl Client {
     /// Every event of a run's timeline, all pages.
     pub async fn timeline_all(
         &self,
-        run_id: &str,
+        run_id: impl AsRunId,
         query: TimelineQuery,
     ) -> Result<Vec<TimelineEvent>> {
         let mut pages = self.timeline_pages(run_id, query);
@@ -137,6 +164,22 @@ impl Client {
         }
         Ok(events)
     }
+}
+
+/// The server's run id as text; refuses a blank id and drip's own external
+/// ids (`xrun_…`), which the server would answer with NOT_FOUND.
+fn server_run_id<T: AsRunId + ?Sized>(run_id: &T) -> Result<&str> {
+    let id = run_id.run_id_str();
+    prepare::required("runId", id)?;
+    if id.starts_with(EXTERNAL_RUN_ID_PREFIX) {
+        return Err(Error::Validation {
+            field: "runId",
+            reason: format!(
+                "`{EXTERNAL_RUN_ID_PREFIX}…` is drip's external run id (RunInfo::external_run_id), not the server's run id; look the server's up with drip::find_run_id(&external_id) or RunInfo::run_id()"
+            ),
+        });
+    }
+    Ok(id)
 }
 
 /// Async iterator over the pages of a run's timeline (see [`Client::timeline_pages`]).

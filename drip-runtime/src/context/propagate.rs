@@ -228,22 +228,48 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
-    /// The run's client-made id (`externalRunId`), e.g. `run_9f3c…`.
+    /// The run's client-made id (`externalRunId`), e.g. `xrun_9f3c…`: yours
+    /// to log and correlate; not what [`Client::get_run`](crate::Client::get_run)
+    /// takes — that is [`RunInfo::run_id`].
     ///
     /// ```
-    /// assert!(drip_runtime::current_run().map(|r| r.external_run_id().to_owned()).is_none());
+    /// assert!(drip_runtime::current_run().map(|r| r.external_run_id()).is_none());
     /// ```
-    pub fn external_run_id(&self) -> &str {
-        &self.run.external_run_id
+    pub fn external_run_id(&self) -> crate::model::ExternalRunId {
+        crate::model::ExternalRunId::new(self.run.external_run_id.as_str())
+    }
+
+    /// The server's id of this run, for [`Client::get_run`](crate::Client::get_run)
+    /// and [`Client::get_run_timeline`](crate::Client::get_run_timeline):
+    /// known once the server has acknowledged the run's start (stream runs)
+    /// or the whole run (record runs) in this process — after
+    /// [`drip::flush`](crate::flush) for a run that has ended. `None` before.
+    /// The same as [`find_run_id`](crate::find_run_id) of
+    /// [`RunInfo::external_run_id`].
+    ///
+    /// ```
+    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
+    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// let _capture = drip_runtime::testing::capture();
+    /// let run = run_enter(&SITE, "cus_1", None);
+    /// let info = run.enter_sync(drip_runtime::current_run).unwrap();
+    /// run.finish(Outcome::Ok);
+    /// assert!(info.run_id().is_none(), "captured, never delivered");
+    /// ```
+    pub fn run_id(&self) -> Option<crate::model::RunId> {
+        crate::client::find_run_id(&self.external_run_id())
     }
 
     /// The enclosing run's id when this run was started inside another.
     ///
     /// ```
-    /// assert!(drip_runtime::current_run().and_then(|r| r.parent_external_run_id().map(str::to_owned)).is_none());
+    /// assert!(drip_runtime::current_run().and_then(|r| r.parent_external_run_id()).is_none());
     /// ```
-    pub fn parent_external_run_id(&self) -> Option<&str> {
-        self.run.parent_external_run_id.as_deref()
+    pub fn parent_external_run_id(&self) -> Option<crate::model::ExternalRunId> {
+        self.run
+            .parent_external_run_id
+            .as_deref()
+            .map(crate::model::ExternalRunId::new)
     }
 
     /// The workflow slug.

@@ -88,7 +88,7 @@ impl RunState {
         RunState {
             site,
             customer_id,
-            external_run_id: idempotency::new_key("run"),
+            external_run_id: idempotency::new_key("xrun"),
             parent_external_run_id: parent.map(|p| p.external_run_id.clone()),
             correlation_id,
             sink,

@@ -68,18 +68,19 @@
 //! let report = drip_runtime::delivery::shutdown(Duration::from_secs(5));
 //! assert_eq!(report.dropped, 0);
 //! drop(guard); // already shut down: returns at once
+//! # let _ = std::fs::remove_dir_all(std::env::temp_dir().join("drip-doc-module"));
 //! # Ok(())
 //! # }
 //! ```
 //!
 //! # Without `init`
 //!
-//! The first instrumented call with `DRIP_API_KEY` set starts a pipeline from
-//! the environment. It has no guard, so nothing drains
-//! it at process exit: what was already sealed to the spool is replayed at the
-//! next start, but what was still in the in-memory queue or in the last
-//! `linger` when the process exits is lost. Call [`shutdown`] before exiting,
-//! or use [`init`] and keep its guard, to lose nothing.
+//! Delivery starts only from [`init`]. A key in the environment alone starts
+//! nothing — so a test binary run in a shell that holds a production key
+//! bills no one. When instrumented code runs with `DRIP_API_KEY` set and
+//! `init` was never called, drip logs one WARN (target `drip`) saying to call
+//! `drip::init(drip::Config::from_env())` at the start of `main` and keep the
+//! guard, and records nothing.
 
 mod backoff;
 mod dispatch;
@@ -95,6 +96,7 @@ pub(crate) use envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRe
 pub use report::{FlushReport, Stats};
 pub(crate) use submission::Submission;
 
+use crate::client::Client;
 use crate::config::{Config, OverflowPolicy};
 use report::Counters;
 use spool::{SegmentWriter, Spool};
@@ -154,6 +156,9 @@ struct Pipeline {
 }
 
 static PIPELINE: RwLock<Option<Arc<Pipeline>>> = RwLock::new(None);
+/// The client built from the running pipeline's configuration, for the
+/// application's own calls ([`client`]); set by `init`, cleared by shutdown.
+static CLIENT: RwLock<Option<Client>> = RwLock::new(None);
 /// Counters of the last pipeline, so `stats()` after shutdown still answers.
 static LAST_COUNTERS: RwLock<Option<Arc<Counters>>> = RwLock::new(None);
 /// Items submitted while no pipeline was running.
@@ -185,9 +190,33 @@ fn current() -> Option<Arc<Pipeline>> {
 pub struct DripGuard {
     deadline: Duration,
     pipeline: Option<Arc<Pipeline>>,
+    client: Option<Client>,
 }
 
 impl DripGuard {
+    /// The client built from the same configuration as the pipeline (same key
+    /// and base URL, default retries), for the application's own calls —
+    /// `check_entitlement`, `get_run_timeline` …; `None` when drip is disabled.
+    /// Also reachable without the guard through [`client`].
+    ///
+    /// ```
+    /// # fn main() -> drip_runtime::Result<()> {
+    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+    /// # let spool = std::env::temp_dir().join(format!("drip-doc-guard-client-{}", std::process::id()));
+    /// let guard = drip_runtime::delivery::init(
+    ///     drip_runtime::Config::new(emulator.secret_key()).base_url(emulator.base_url())
+    /// #       .spool_dir(&spool)
+    /// )?;
+    /// assert_eq!(guard.client().unwrap().base_url(), emulator.base_url());
+    /// guard.shutdown();
+    /// # let _ = std::fs::remove_dir_all(&spool);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn client(&self) -> Option<&Client> {
+        self.client.as_ref()
+    }
+
     /// Drains now and returns the report (like [`shutdown`] with the guard's deadline).
     pub fn shutdown(mut self) -> FlushReport {
         self.shutdown_inner()
@@ -195,7 +224,7 @@ impl DripGuard {
 
     fn shutdown_inner(&mut self) -> FlushReport {
         match self.pipeline.take() {
-            Some(p) => stop(&p, self.deadline),
+            Some(p) => log_stopped(stop(&p, self.deadline)),
             None => FlushReport::default(),
         }
     }
@@ -227,6 +256,7 @@ impl Drop for DripGuard {
 /// assert!(drip_runtime::delivery::stats().running);
 /// let report = guard.shutdown();
 /// assert!(report.is_complete());
+/// # let _ = std::fs::remove_dir_all(std::env::temp_dir().join("drip-doc-init"));
 /// # Ok(())
 /// # }
 /// ```
@@ -239,9 +269,11 @@ pub fn init(config: Config) -> crate::Result<DripGuard> {
             stop(&existing, Duration::from_secs(1));
         }
         set_context_enabled(false);
+        tracing::info!(target: "drip", "drip disabled: nothing will be delivered");
         return Ok(DripGuard {
             deadline,
             pipeline: None,
+            client: None,
         });
     }
     config.validate()?;
@@ -254,15 +286,78 @@ pub fn init(config: Config) -> crate::Result<DripGuard> {
             });
         }
     }
+    let client = user_client(&config)?;
     let spool_dir = config.effective_spool_dir();
     let counters = Arc::new(Counters::default());
-    let spool = Spool::open(spool_dir, config.spool_max_bytes)?;
+    let spool = Spool::open(spool_dir.clone(), config.spool_max_bytes)?;
     let pipeline = start(config, counters, Some(Arc::new(spool)), false)?;
     install(pipeline.clone());
+    *CLIENT.write().unwrap_or_else(PoisonError::into_inner) = Some(client.clone());
+    tracing::info!(
+        target: "drip",
+        key_kind = %client.key_kind(),
+        host = %client.host(),
+        spool_dir = %spool_dir.display(),
+        "drip started"
+    );
     Ok(DripGuard {
         deadline,
         pipeline: Some(pipeline),
+        client: Some(client),
     })
+}
+
+/// The application's client: the pipeline's key and base URL, with the
+/// client's default retries (the transport schedules its own).
+fn user_client(config: &Config) -> crate::Result<Client> {
+    Client::builder()
+        .api_key(config.api_key.clone().unwrap_or_default())
+        .base_url(config.base_url.clone())
+        .build()
+}
+
+/// The one INFO line of a shutdown, with what it achieved.
+fn log_stopped(report: FlushReport) -> FlushReport {
+    tracing::info!(
+        target: "drip",
+        sent = report.sent,
+        duplicates = report.duplicates,
+        rejected = report.rejected,
+        spooled = report.spooled,
+        dropped = report.dropped,
+        "drip stopped"
+    );
+    report
+}
+
+/// The client [`init`] built from its [`Config`] (same key and base URL, the
+/// client's default retries): one configuration for the pipeline and the
+/// application's own calls, like sentry's `Hub::client()`. `None` when no
+/// pipeline runs (no `init`, drip disabled, or after shutdown).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> drip_runtime::Result<()> {
+/// let emulator = drip_emulator::Emulator::builder().start().await.unwrap();
+/// # let spool = std::env::temp_dir().join(format!("drip-doc-client-{}", std::process::id()));
+/// let guard = drip_runtime::delivery::init(
+///     drip_runtime::Config::new(emulator.secret_key()).base_url(emulator.base_url())
+/// #       .spool_dir(&spool)
+/// )?;
+/// let client = drip_runtime::delivery::client().expect("init ran with a key");
+/// let customer = client.get_or_create_customer("user_42", None).await?;
+/// assert!(!customer.id.is_empty());
+/// drop(guard);
+/// assert!(drip_runtime::delivery::client().is_none());
+/// # let _ = std::fs::remove_dir_all(&spool);
+/// # Ok(())
+/// # }
+/// ```
+pub fn client() -> Option<Client> {
+    CLIENT
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
 }
 
 fn install(pipeline: Arc<Pipeline>) {
@@ -326,6 +421,7 @@ fn stop(pipeline: &Arc<Pipeline>, deadline: Duration) -> FlushReport {
     };
     if was_current {
         set_context_enabled(false);
+        *CLIENT.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
     let (reply, answer) = std::sync::mpsc::channel();
     if pipeline
@@ -473,57 +569,21 @@ impl Pipeline {
     }
 }
 
-/// Starts a pipeline from the environment if `DRIP_API_KEY` is set and
-/// `DRIP_DISABLED` is not; returns whether a pipeline is running.
-///
 /// Called once by the run context on the first instrumented call before
-/// [`init`]. Limits (documented in the module docs): no guard drains it at
-/// exit, so call [`shutdown`] before the process ends to lose nothing.
+/// [`init`]: starts nothing (delivery starts only from `init`) and, when the
+/// environment holds a key, warns once what to do. Returns whether a
+/// pipeline is running.
 pub(crate) fn lazy_init_from_env() -> bool {
     if current().is_some() {
         return true;
     }
-    let config = Config::from_env();
-    if config.is_disabled() {
-        return false;
+    if !Config::from_env().is_disabled() {
+        tracing::warn!(
+            target: "drip",
+            "drip is not delivering: DRIP_API_KEY is set but drip::init was never called, so instrumented code records nothing. Call `let _guard = drip::init(drip::Config::from_env())?;` at the start of main and keep the guard until the program exits"
+        );
     }
-    if let Err(e) = config.validate() {
-        tracing::error!(target: "drip", error = %e, "drip is disabled: the environment's configuration is unusable");
-        return false;
-    }
-    let counters = Arc::new(Counters::default());
-    let spool = match Spool::open(config.effective_spool_dir(), config.spool_max_bytes) {
-        Ok(s) => Some(Arc::new(s)),
-        Err(e) => {
-            tracing::error!(target: "drip", error = %e, "drip runs without a spool: undeliverable events will be lost at exit");
-            None
-        }
-    };
-    // Two threads may race here; the loser's pipeline is stopped at once.
-    let p = match start(config, counters, spool, true) {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!(target: "drip", error = %e, "drip is disabled: the transport thread could not start");
-            return false;
-        }
-    };
-    let won = {
-        let mut slot = PIPELINE.write().unwrap_or_else(PoisonError::into_inner);
-        let empty = slot.is_none();
-        if empty {
-            *slot = Some(p.clone());
-        }
-        empty
-    };
-    if won {
-        apply_side_settings(&p.shared.config);
-        *LAST_COUNTERS
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(p.shared.counters.clone());
-    } else {
-        stop(&p, Duration::ZERO);
-    }
-    true
+    false
 }
 
 /// Sends everything submitted so far and waits until it is acknowledged or
@@ -541,6 +601,7 @@ pub(crate) fn lazy_init_from_env() -> bool {
 /// #     .spool_dir(std::env::temp_dir().join("drip-doc-flush"))).unwrap();
 /// let report = drip_runtime::delivery::flush(std::time::Duration::from_secs(2)).await;
 /// println!("{} sent, {} pending in the spool", report.sent, report.spooled);
+/// # let _ = std::fs::remove_dir_all(std::env::temp_dir().join("drip-doc-flush"));
 /// # }
 /// ```
 pub async fn flush(deadline: Duration) -> FlushReport {
@@ -568,7 +629,7 @@ pub async fn flush(deadline: Duration) -> FlushReport {
 /// ```
 pub fn shutdown(deadline: Duration) -> FlushReport {
     match current() {
-        Some(p) => stop(&p, deadline),
+        Some(p) => log_stopped(stop(&p, deadline)),
         None => last_report(),
     }
 }

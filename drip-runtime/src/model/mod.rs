@@ -11,6 +11,7 @@ mod health;
 pub mod idempotency;
 mod record;
 mod run;
+mod run_id;
 mod status;
 pub mod time;
 mod timeline;
@@ -28,6 +29,7 @@ pub use health::Health;
 pub(crate) use record::{RecordBody, Timing};
 pub use record::{RecordRun, RecordRunResult, RecordedEvents, RecordedRun};
 pub use run::{EndRun, RunDetails, RunEnded, RunStarted, RunTotals, StartRun};
+pub use run_id::{AsRunId, EXTERNAL_RUN_ID_PREFIX, ExternalRunId, RunId};
 pub use status::RunStatus;
 pub use timeline::{
     Anomaly, Timeline, TimelineEvent, TimelineQuery, TimelineSummary, TimelineUsage,

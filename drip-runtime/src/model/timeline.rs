@@ -69,11 +69,24 @@ impl TimelineQuery {
     }
 }
 
-/// Usage attached to a timeline event.
+/// The metadata the server returns with a timeline event: the usage
+/// (`usageType`, `quantity`, `units`), what drip's tool calls carry
+/// (`tool_name`, `status`, `error_type`, `duration_ms`), and every other key
+/// as sent, in [`TimelineUsage::extra`].
 ///
 /// ```
-/// let u: drip_runtime::model::TimelineUsage = serde_json::from_str(r#"{"usageType":"tokens","quantity":"12"}"#).unwrap();
-/// assert_eq!(u.quantity, Some(12.0));
+/// use drip_runtime::model::{TimelineUsage, ToolStatus};
+/// let u: TimelineUsage = serde_json::from_str(
+///     r#"{"usageType":"tool.call","quantity":"1","units":"calls",
+///         "tool_name":"web-search","status":"error","error_type":"io::Error",
+///         "duration_ms":0.42,"provider":"bing"}"#,
+/// ).unwrap();
+/// assert_eq!(u.quantity, Some(1.0));
+/// assert_eq!(u.tool_name.as_deref(), Some("web-search"));
+/// assert_eq!(u.status, Some(ToolStatus::Error));
+/// assert_eq!(u.error_type.as_deref(), Some("io::Error"));
+/// assert_eq!(u.duration_ms, Some(0.42));
+/// assert_eq!(u.extra["provider"], "bing");
 /// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -88,6 +101,52 @@ pub struct TimelineUsage {
     /// Units.
     #[serde(default)]
     pub units: Option<String>,
+    /// The tool's name (`tool.call` events).
+    #[serde(
+        default,
+        rename = "tool_name",
+        alias = "toolName",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tool_name: Option<String>,
+    /// How the tool call ended; `None` when absent or not a status drip knows.
+    #[serde(
+        default,
+        deserialize_with = "lenient_status",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status: Option<super::ToolStatus>,
+    /// The error's type name when the call failed.
+    #[serde(
+        default,
+        rename = "error_type",
+        alias = "errorType",
+        alias = "error_code",
+        alias = "errorCode",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_type: Option<String>,
+    /// The call's duration in milliseconds, with any fraction the event carried.
+    #[serde(
+        default,
+        rename = "duration_ms",
+        alias = "durationMs",
+        deserialize_with = "super::wire::opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub duration_ms: Option<f64>,
+    /// Every other metadata key, as the server returned it.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// A known status, or `None` (an unknown spelling is not an error: the
+/// server may return statuses this version does not know).
+fn lenient_status<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<super::ToolStatus>, D::Error> {
+    let raw = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(raw.and_then(|v| serde_json::from_value(v).ok()))
 }
 
 /// One event in a timeline.
@@ -146,7 +205,8 @@ pub struct TimelineEvent {
     /// Retry chain, as sent.
     #[serde(default)]
     pub retry_chain: Option<serde_json::Value>,
-    /// Usage (type, quantity, units).
+    /// Usage (type, quantity, units) and the event's metadata: tool name,
+    /// status, error type, duration.
     #[serde(default)]
     pub metadata: Option<TimelineUsage>,
 }
