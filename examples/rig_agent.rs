@@ -77,7 +77,10 @@ impl PortableTool for Add {
 }
 
 #[drip::run(customer = customer, workflow = "trip-planner")]
-async fn plan_trip(customer: &str, agent: &rig_agent::Agent) -> Result<String, Box<dyn std::error::Error>> {
+async fn plan_trip(
+    customer: &str,
+    agent: &rig_agent::Agent,
+) -> Result<String, Box<dyn std::error::Error>> {
     let answer = agent.prompt("Weather in Oslo, and what is 18 + 4?").await?;
     Ok(answer.output().to_owned())
 }
@@ -112,7 +115,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let report = drip::flush(Duration::from_secs(10)).await;
     println!("delivered: {report:?}");
     for event in drip_api.events() {
-        println!("{:<9} {}", event.event_type, event.metadata.unwrap_or_default());
+        println!(
+            "{:<9} {}",
+            event.event_type,
+            event.metadata.unwrap_or_default()
+        );
     }
     let reported: u64 = llm.exchanges().iter().map(|e| e.usage.total_tokens()).sum();
     println!("tokens the model reported: {reported}");

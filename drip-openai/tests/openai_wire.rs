@@ -37,7 +37,11 @@ fn tag(i: usize) -> String {
 }
 
 #[drip::run(customer = customer, workflow = "openai-agent")]
-async fn agent(customer: String, i: usize, client: Client<OpenAIConfig>) -> Result<(), async_openai::error::OpenAIError> {
+async fn agent(
+    customer: String,
+    i: usize,
+    client: Client<OpenAIConfig>,
+) -> Result<(), async_openai::error::OpenAIError> {
     let question = format!("{PROMPT} {}", tag(i));
     let tools = json!([{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]);
     let first = drip_openai::create(
@@ -45,7 +49,11 @@ async fn agent(customer: String, i: usize, client: Client<OpenAIConfig>) -> Resu
         request(json!({"model": MODEL, "messages": [{"role": "user", "content": question}], "tools": tools})),
     )
     .await?;
-    let call = &first.choices[0].message.tool_calls.as_ref().expect("a tool call")[0];
+    let call = &first.choices[0]
+        .message
+        .tool_calls
+        .as_ref()
+        .expect("a tool call")[0];
     let call = serde_json::to_value(call).expect("serialisable");
     let answer = drip_openai::create(
         &client,
@@ -56,7 +64,10 @@ async fn agent(customer: String, i: usize, client: Client<OpenAIConfig>) -> Resu
         ]})),
     )
     .await?;
-    assert_eq!(answer.choices[0].message.content.as_deref(), Some(COMPLETION));
+    assert_eq!(
+        answer.choices[0].message.content.as_deref(),
+        Some(COMPLETION)
+    );
 
     // Read to the end: its last chunk's usage is recorded.
     let mut stream = drip_openai::create_stream(
@@ -125,8 +136,16 @@ async fn usage_of_each_completion_lands_in_its_run_exactly() {
     drop(guard);
     let _ = std::fs::remove_dir_all(&spool);
 
-    assert!(spooled.contains("llm.call"), "the spool was read while it held the runs");
-    assert_absent(&[PROMPT, COMPLETION, ARGUMENTS, RESULT], &emulator, &spooled, &logs);
+    assert!(
+        spooled.contains("llm.call"),
+        "the spool was read while it held the runs"
+    );
+    assert_absent(
+        &[PROMPT, COMPLETION, ARGUMENTS, RESULT],
+        &emulator,
+        &spooled,
+        &logs,
+    );
 
     // What the fake reported, per run: [input, output, cached, reasoning, calls].
     let exchanges = fake.exchanges();
@@ -137,13 +156,18 @@ async fn usage_of_each_completion_lands_in_its_run_exactly() {
         if body.contains("dropped") {
             continue;
         }
-        let i = (0..RUNS).find(|i| body.contains(&tag(*i))).expect("a tagged request");
+        let i = (0..RUNS)
+            .find(|i| body.contains(&tag(*i)))
+            .expect("a tagged request");
         let totals = reported.entry(format!("cus_{i}")).or_default();
         let u = exchange.usage;
-        for (total, n) in totals
-            .iter_mut()
-            .zip([u.prompt_tokens, u.completion_tokens, u.cached_tokens, u.reasoning_tokens, 1])
-        {
+        for (total, n) in totals.iter_mut().zip([
+            u.prompt_tokens,
+            u.completion_tokens,
+            u.cached_tokens,
+            u.reasoning_tokens,
+            1,
+        ]) {
             *total += n;
         }
     }
@@ -158,7 +182,9 @@ async fn usage_of_each_completion_lands_in_its_run_exactly() {
         assert_eq!(event.event_type, "llm.call");
         let m = event.metadata.expect("llm metadata");
         assert_eq!(m["model"], MODEL);
-        let totals = recorded.entry(customers[&event.run_id].clone()).or_default();
+        let totals = recorded
+            .entry(customers[&event.run_id].clone())
+            .or_default();
         for (total, key) in totals.iter_mut().zip([
             "input_tokens",
             "output_tokens",
@@ -170,7 +196,10 @@ async fn usage_of_each_completion_lands_in_its_run_exactly() {
         totals[4] += 1;
         assert_eq!(
             event.quantity,
-            Some((m["input_tokens"].as_u64().unwrap_or(0) + m["output_tokens"].as_u64().unwrap_or(0)) as f64)
+            Some(
+                (m["input_tokens"].as_u64().unwrap_or(0) + m["output_tokens"].as_u64().unwrap_or(0))
+                    as f64
+            )
         );
     }
     assert_eq!(recorded.len(), RUNS);

@@ -75,10 +75,12 @@ struct Carried {
 
 impl Carried {
     fn of(ctx: &HookContext) -> Carried {
-        ctx.scratchpad().get::<Carried>().unwrap_or_else(|| Carried {
-            run: drip_runtime::current_run(),
-            dispatched: Arc::default(),
-        })
+        ctx.scratchpad()
+            .get::<Carried>()
+            .unwrap_or_else(|| Carried {
+                run: drip_runtime::current_run(),
+                dispatched: Arc::default(),
+            })
     }
 
     fn in_run(&self, write: impl FnOnce()) {
@@ -90,7 +92,10 @@ impl Carried {
 }
 
 fn is_metered(kind: &EffectKind) -> bool {
-    matches!(kind, EffectKind::Completion { .. } | EffectKind::ToolCall { .. })
+    matches!(
+        kind,
+        EffectKind::Completion { .. } | EffectKind::ToolCall { .. }
+    )
 }
 
 impl AgentHook for DripHook {

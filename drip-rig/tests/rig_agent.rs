@@ -92,7 +92,10 @@ fn tag(i: usize) -> String {
 #[drip::run(customer = customer, workflow = "rig-agent")]
 async fn research(customer: String, i: usize, agent: Arc<Agent>) {
     let question = format!("{PROMPT} {}", tag(i));
-    let answer = agent.prompt(question.as_str()).await.expect("blocking prompt");
+    let answer = agent
+        .prompt(question.as_str())
+        .await
+        .expect("blocking prompt");
     assert_eq!(answer.output(), COMPLETION);
 
     let mut stream = agent.prompt(question.as_str()).stream();
@@ -159,22 +162,39 @@ async fn usage_and_tool_calls_land_in_their_runs_exactly() {
     drop(guard);
     let _ = std::fs::remove_dir_all(&spool);
 
-    assert!(spooled.contains("llm.call"), "the spool was read while it held the runs");
-    assert_absent(&[PROMPT, COMPLETION, ARGUMENTS, RESULT], &emulator, &spooled, &logs);
+    assert!(
+        spooled.contains("llm.call"),
+        "the spool was read while it held the runs"
+    );
+    assert_absent(
+        &[PROMPT, COMPLETION, ARGUMENTS, RESULT],
+        &emulator,
+        &spooled,
+        &logs,
+    );
 
     // Reported by the fake, per run: [input, output, cached, reasoning, calls].
     let exchanges = fake.exchanges();
-    assert_eq!(exchanges.len(), RUNS * 4, "two turns per prompt, two prompts per run");
+    assert_eq!(
+        exchanges.len(),
+        RUNS * 4,
+        "two turns per prompt, two prompts per run"
+    );
     let mut reported: HashMap<String, [u64; 5]> = HashMap::new();
     for exchange in &exchanges {
         let body = exchange.request.to_string();
-        let i = (0..RUNS).find(|i| body.contains(&tag(*i))).expect("a tagged request");
+        let i = (0..RUNS)
+            .find(|i| body.contains(&tag(*i)))
+            .expect("a tagged request");
         let u = exchange.usage;
         let totals = reported.entry(format!("cus_{i}")).or_default();
-        for (total, n) in totals
-            .iter_mut()
-            .zip([u.prompt_tokens, u.completion_tokens, u.cached_tokens, u.reasoning_tokens, 1])
-        {
+        for (total, n) in totals.iter_mut().zip([
+            u.prompt_tokens,
+            u.completion_tokens,
+            u.cached_tokens,
+            u.reasoning_tokens,
+            1,
+        ]) {
             *total += n;
         }
     }
@@ -216,6 +236,10 @@ async fn usage_and_tool_calls_land_in_their_runs_exactly() {
         calls.sort();
         let convert = ("convert".to_owned(), "error".to_owned());
         let lookup = ("lookup".to_owned(), "ok".to_owned());
-        assert_eq!(*calls, [convert.clone(), convert, lookup.clone(), lookup], "run {i}");
+        assert_eq!(
+            *calls,
+            [convert.clone(), convert, lookup.clone(), lookup],
+            "run {i}"
+        );
     }
 }

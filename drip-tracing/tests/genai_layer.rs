@@ -69,7 +69,10 @@ async fn agent(customer: String, i: u64) {
     tokio::spawn(async move {
         let (input, output, cached, reasoning) = usage_of(i);
         chat.in_scope(|| {
-            tracing::info!(gen_ai.output.messages = COMPLETION, "model answered {COMPLETION}");
+            tracing::info!(
+                gen_ai.output.messages = COMPLETION,
+                "model answered {COMPLETION}"
+            );
         });
         chat.record("gen_ai.response.model", "gpt-4o-2024-08-06");
         chat.record("gen_ai.usage.input_tokens", input);
@@ -120,8 +123,16 @@ async fn genai_spans_land_in_their_runs_and_carry_no_text() {
     drop(guard);
     let _ = std::fs::remove_dir_all(&spool);
 
-    assert!(spooled.contains("llm.call"), "the spool was read while it held the runs");
-    assert_absent(&[PROMPT, COMPLETION, ARGUMENTS, RESULT], &emulator, &spooled, &logs);
+    assert!(
+        spooled.contains("llm.call"),
+        "the spool was read while it held the runs"
+    );
+    assert_absent(
+        &[PROMPT, COMPLETION, ARGUMENTS, RESULT],
+        &emulator,
+        &spooled,
+        &logs,
+    );
 
     let customers: HashMap<String, String> = emulator
         .runs()
@@ -162,9 +173,16 @@ async fn genai_spans_land_in_their_runs_and_carry_no_text() {
         tools.sort();
         assert_eq!(
             tools,
-            [("fetch".into(), "error".into()), ("lookup".into(), "ok".into())],
+            [
+                ("fetch".into(), "error".into()),
+                ("lookup".into(), "ok".into())
+            ],
             "run {i}"
         );
-        assert_eq!(events.len(), 3, "nothing else recorded in run {i}: {events:?}");
+        assert_eq!(
+            events.len(),
+            3,
+            "nothing else recorded in run {i}: {events:?}"
+        );
     }
 }

@@ -112,7 +112,11 @@ fn call_json(index: usize, name: &str, arguments: &str) -> Value {
 }
 
 fn finish_reason(answer: &Answer) -> &'static str {
-    if answer.text.is_some() { "stop" } else { "tool_calls" }
+    if answer.text.is_some() {
+        "stop"
+    } else {
+        "tool_calls"
+    }
 }
 
 pub(crate) fn completion_body(answer: &Answer) -> Value {
