@@ -19,10 +19,13 @@
 //!     .tool_call("weather", r#"{"city":"Oslo"}"#)
 //!     .start()
 //!     .await?;
-//! let answer: serde_json::Value = reqwest::Client::builder().no_proxy().build()?
+//! let body = serde_json::json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]});
+//! let reply = reqwest::Client::builder().no_proxy().build()?
 //!     .post(format!("{}/chat/completions", fake.base_url()))
-//!     .json(&serde_json::json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}))
-//!     .send().await?.json().await?;
+//!     .header("content-type", "application/json")
+//!     .body(body.to_string())
+//!     .send().await?.bytes().await?;
+//! let answer: serde_json::Value = serde_json::from_slice(&reply)?;
 //! assert_eq!(answer["choices"][0]["message"]["content"], "It is sunny.");
 //! assert_eq!(fake.exchanges()[0].usage.prompt_tokens, answer["usage"]["prompt_tokens"].as_u64().unwrap());
 //! # Ok(()) }
