@@ -90,6 +90,20 @@
 pub use drip_macros::{run, tool};
 pub use drip_runtime::*;
 
+/// GenAI spans (OpenTelemetry semantic conventions) into drip events: the
+/// [`drip-tracing`](drip_tracing) crate (feature `tracing`).
+#[cfg(feature = "tracing")]
+pub use drip_tracing as tracing;
+
+/// rig agents metered by a hook: the [`drip-rig`](drip_rig) crate (feature `rig`).
+#[cfg(feature = "rig")]
+pub use drip_rig as rig;
+
+/// async-openai usage and metered calls: the [`drip-openai`](drip_openai)
+/// crate (feature `openai`).
+#[cfg(feature = "openai")]
+pub use drip_openai as openai;
+
 /// Builds a [`Metadata`] whose keys — and literal values — are checked at
 /// compile time against the same allowlist the runtime uses.
 ///

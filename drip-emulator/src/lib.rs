@@ -65,6 +65,7 @@ mod error;
 mod faults;
 mod handle;
 mod key_index;
+mod openai;
 mod persist;
 mod random;
 mod records;
@@ -78,6 +79,7 @@ mod webhook_delivery;
 pub use error::EmulatorError;
 pub use faults::{FaultConfig, Faults};
 pub use handle::{Emulator, EmulatorBuilder, EmulatorHandle};
+pub use openai::{OpenAiExchange, OpenAiFake, OpenAiFakeBuilder, OpenAiFakeHandle, OpenAiUsage};
 pub use records::{
     CustomerRecord, EventRecord, RequestRecord, RunRecord, UsageRecord, WebhookRecord,
     WorkflowRecord,

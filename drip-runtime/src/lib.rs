@@ -61,6 +61,8 @@ pub use context::{
     InCurrentRun, InRun, LlmUsage, RunInfo, current_run, error_event, execute, llm_call,
     llm_call_with, plan, spawn,
 };
+#[cfg(feature = "client")]
+pub use context::{record_llm_call, record_tool_call};
 
 // -- end section --
 

@@ -18,6 +18,7 @@
 pub(crate) mod clock;
 mod current;
 mod events;
+mod integration;
 mod overrides;
 mod pending;
 mod propagate;
@@ -28,6 +29,7 @@ mod tool;
 mod warn_once;
 
 pub use events::{LlmUsage, error_event, execute, llm_call, llm_call_with, plan};
+pub use integration::{record_llm_call, record_tool_call};
 pub use propagate::{InCurrentRun, InRun, RunInfo, current_run, spawn};
 pub use run::RunGuard;
 pub use tool::ToolCall;

@@ -1,0 +1,104 @@
+//! Events recorded by integrations (the GenAI tracing layer, the rig hook,
+//! the async-openai helpers): facts measured elsewhere — a tool call's name,
+//! duration and status, an LLM call's latency — handed to the current run.
+
+use super::current;
+use super::events::LlmUsage;
+use super::pending::PendingEvent;
+use super::sink::Sink;
+use super::warn_once::{WarnOnce, warn_once};
+use crate::model::{Event, ToolStatus};
+use crate::privacy::sanitize_metadata;
+use std::time::Duration;
+
+/// Records a `tool.call` of tool `name` that took `duration` and ended with
+/// `status`, in the current run (for tools that are not `#[drip::tool]`
+/// functions, e.g. a framework's tools observed through its hooks).
+///
+/// Outside any run it records nothing (and warns once through `tracing`).
+///
+/// ```
+/// use drip_runtime::model::ToolStatus;
+/// use drip_runtime::private::{run_enter, Outcome, RunSite};
+/// use std::time::Duration;
+/// static SITE: RunSite = RunSite { workflow: "agent", stream: false, metadata: &[], error_message: false };
+///
+/// let capture = drip_runtime::testing::capture();
+/// let run = run_enter(&SITE, "cus_1", None);
+/// run.enter_sync(|| drip_runtime::record_tool_call("weather", Duration::from_millis(40), ToolStatus::Ok));
+/// run.finish(Outcome::Ok);
+/// let event = &capture.runs()[0].events[0];
+/// assert_eq!(event.event_type, "tool.call");
+/// assert_eq!(event.metadata.as_ref().unwrap().get("tool_name"), Some(&"weather".into()));
+/// ```
+pub fn record_tool_call(name: &str, duration: Duration, status: ToolStatus) {
+    if !super::enabled() {
+        return;
+    }
+    attach_integration("tool.call", || {
+        let mut event = Event::tool_call(name, duration, status);
+        event.metadata = event.metadata.map(sanitize_metadata);
+        event
+    });
+}
+
+/// Records an `llm.call` of `model` with its token breakdown (as
+/// [`llm_call_with`](crate::llm_call_with)) and, when known, the call's
+/// latency as `latency_ms`, in the current run.
+///
+/// ```
+/// use drip_runtime::LlmUsage;
+/// use drip_runtime::private::{run_enter, Outcome, RunSite};
+/// use std::time::Duration;
+/// static SITE: RunSite = RunSite { workflow: "agent", stream: false, metadata: &[], error_message: false };
+///
+/// let capture = drip_runtime::testing::capture();
+/// let run = run_enter(&SITE, "cus_1", None);
+/// let usage = LlmUsage::new(900, 100).with_reasoning_tokens(40);
+/// run.enter_sync(|| drip_runtime::record_llm_call("gpt-4o", usage, Some(Duration::from_millis(750))));
+/// run.finish(Outcome::Ok);
+/// let event = &capture.runs()[0].events[0];
+/// assert_eq!(event.quantity, Some(1_000.0));
+/// let metadata = event.metadata.as_ref().unwrap();
+/// assert_eq!(metadata.get("latency_ms"), Some(&750.into()));
+/// assert_eq!(metadata.get("reasoning_tokens"), Some(&40.into()));
+/// ```
+pub fn record_llm_call(model: &str, usage: LlmUsage, latency: Option<Duration>) {
+    if !super::enabled() {
+        return;
+    }
+    attach_integration("llm.call", || {
+        let mut event = Event::llm_call(model, usage.total_tokens());
+        let counts = [
+            ("input_tokens", Some(usage.input_tokens)),
+            ("output_tokens", Some(usage.output_tokens)),
+            ("total_tokens", Some(usage.total_tokens())),
+            ("cached_tokens", usage.cached_tokens),
+            ("reasoning_tokens", usage.reasoning_tokens),
+            (
+                "latency_ms",
+                latency.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            ),
+        ];
+        let metadata = event.metadata_mut();
+        for (key, count) in counts {
+            if let Some(count) = count {
+                metadata.insert(key, count);
+            }
+        }
+        event.metadata = event.metadata.map(sanitize_metadata);
+        event
+    });
+}
+
+fn attach_integration(kind: &str, make: impl FnOnce() -> Event) {
+    let Some(run) = current::current() else {
+        warn_once(
+            WarnOnce::EventOutsideRun,
+            "drip: an LLM or tool call seen by an integration happened outside any #[drip::run] and was dropped; open a run around the agent call or carry it with drip::spawn / .in_current_run()",
+        );
+        Sink::note_unattached(kind);
+        return;
+    };
+    run.push(PendingEvent::Ready(Box::new(make())));
+}
