@@ -354,9 +354,15 @@ fn binary_prints_url_and_keys_and_serves() {
     let text = printed.join("\n");
     let url = printed
         .iter()
-        .find_map(|l| l.trim().strip_prefix("DRIP_API_URL="))
+        .find_map(|l| l.trim().strip_prefix("export DRIP_API_URL="))
         .expect("base URL printed")
         .to_owned();
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.trim() == "export DRIP_API_KEY=sk_test_from_cli"),
+        "the key line to export: {text}"
+    );
     assert!(
         text.contains("pk_test_from_cli") && text.contains("sk_test_from_cli"),
         "{text}"

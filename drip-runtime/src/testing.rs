@@ -212,7 +212,7 @@ pub struct Disabled {
 /// run_enter(&SITE, "cus_1", Some("req-17".into())).finish(Outcome::Ok);
 /// let run = &cap.runs()[0];
 /// assert_eq!(run.correlation_id.as_deref(), Some("req-17"));
-/// assert!(run.external_run_id.starts_with("run_"));
+/// assert!(run.external_run_id.starts_with("xrun_"));
 /// assert!(!run.stream);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
