@@ -131,7 +131,22 @@ fn returned_future(block: &Block) -> Option<Shape> {
 /// type-checking and IDEs keep working while the attribute is fixed.
 pub(crate) fn fallback(item: TokenStream, error: Option<syn::Error>) -> TokenStream {
     let errors = error.map(|e| e.to_compile_error());
-    quote!(#item #errors)
+    // Parameters used only in the rejected attribute (`customer = req.id`)
+    // would otherwise be reported unused beside the real error.
+    let quiet = errors
+        .is_some()
+        .then(|| quote!(#[allow(unused_variables, unused_mut)]));
+    quote!(#quiet #item #errors)
+}
+
+/// The customer id from the user's `customer = …` expression, as a `String`.
+/// Spanned at that expression, so a type that is not `Display` is reported
+/// there, by `CustomerArg`'s own message, and not inside drip.
+pub(crate) fn customer_id(private: &TokenStream, customer: &syn::Expr) -> TokenStream {
+    let span = customer.span();
+    quote::quote_spanned! {span=>
+        #private::CustomerArg::into_customer_id(&(#customer))
+    }
 }
 
 /// A generated local: `mixed_site` hygiene makes it invisible to (and
@@ -313,7 +328,7 @@ impl Wrapper<'_> {
         let result = Ident::new("__drip_result", span);
         quote! {{
             let #result = &#out;
-            #p::outcome_with_message(#result)
+            #p::ErrorMessage::drip_outcome_with_message(#result)
         }}
     }
 

@@ -46,11 +46,12 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
             // itself, so `.await` and `?` work in it.
             {
                 let begun = common::local("__drip_begun");
+                let customer = common::customer_id(&p, customer);
                 quote! {
                     match #p::tool_begin_metered(&#site) {
                         ::core::option::Option::Some(#begun) => #begun,
                         ::core::option::Option::None => {
-                            #p::tool_enter_metered(&#site, &(#customer))
+                            #p::tool_enter_metered(&#site, #customer)
                         }
                     }
                 }

@@ -423,7 +423,7 @@ impl RunGuard {
     /// use drip_runtime::model::RunStatus;
     /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Err { kind: "Timeout", message: None });
+    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Err { kind: "Timeout".into(), message: None });
     /// assert_eq!(cap.runs()[0].status, RunStatus::Failed);
     /// assert_eq!(cap.runs()[0].error_code.as_deref(), Some("Timeout"));
     /// ```
@@ -433,7 +433,7 @@ impl RunGuard {
                 Outcome::Ok => state.end(RunStatus::Completed, None, None),
                 Outcome::Err { kind, message } => state.end(
                     RunStatus::Failed,
-                    Some(kind.to_owned()),
+                    Some(kind.into_owned()),
                     message.filter(|_| state.site.error_message),
                 ),
             }

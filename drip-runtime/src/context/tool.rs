@@ -10,6 +10,7 @@ use crate::delivery::{Envelope, UsageRecord};
 use crate::metadata::Value;
 use crate::model::{ToolStatus, idempotency, tool_call_metadata};
 use crate::private::{Outcome, ToolSite};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A tool call in progress, made by generated code for `#[drip::tool]`.
@@ -125,7 +126,7 @@ impl ToolCall {
     /// static TOOL: ToolSite = ToolSite { name: "t", metadata: &[], meter: None, error_message: false };
     /// let cap = drip_runtime::testing::capture();
     /// let run = run_enter(&RUN, "cus_1", None);
-    /// run.enter_sync(|| tool_enter(&TOOL).finish(Outcome::Err { kind: "IoError", message: None }));
+    /// run.enter_sync(|| tool_enter(&TOOL).finish(Outcome::Err { kind: "IoError".into(), message: None }));
     /// run.finish(Outcome::Ok);
     /// let m = cap.runs()[0].events[0].metadata.clone().unwrap();
     /// assert_eq!(m.get("status"), Some(&"error".into()));
@@ -171,7 +172,12 @@ impl Active {
         self.record(status, None, None);
     }
 
-    fn record(self, status: ToolStatus, error_type: Option<&'static str>, message: Option<String>) {
+    fn record(
+        self,
+        status: ToolStatus,
+        error_type: Option<Cow<'static, str>>,
+        message: Option<String>,
+    ) {
         let ended = clock::now();
         let elapsed = ended.saturating_duration_since(self.started);
         match self.target {
@@ -185,7 +191,7 @@ impl Active {
             Target::Usage(usage) => {
                 let mut metadata = tool_call_metadata(self.site.name, elapsed, status);
                 if let Some(kind) = error_type {
-                    metadata.insert("error_type", kind);
+                    metadata.insert("error_type", kind.into_owned());
                 }
                 merge_user_metadata(&mut metadata, self.site, self.values);
                 let record = UsageRecord {
