@@ -115,7 +115,7 @@ impl Inner {
             .and_then(parse_retry_after);
         // A body that breaks off mid-way is a transport failure, retried like one.
         let body = response.bytes().await.map_err(transport_failure)?;
-        tracing::debug!(route = req.route, status, attempt, "drip: response");
+        tracing::debug!(target: "drip::client", route = req.route, status, attempt, "drip: response");
         Ok((Reply { status, body }, retry_after))
     }
 }

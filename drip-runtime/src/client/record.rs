@@ -85,7 +85,7 @@ impl Client {
         if reply.status != 404 {
             return reply.decode(req.route);
         }
-        tracing::debug!("drip: /runs/record missing (404); recording through the fallback");
+        tracing::debug!(target: "drip::client", "drip: /runs/record missing (404); recording through the fallback");
         self.record_run_fallback(owned(), started).await
     }
 

@@ -18,6 +18,7 @@
 pub(crate) mod clock;
 mod current;
 mod events;
+mod lost;
 mod overrides;
 mod pending;
 mod propagate;
@@ -32,6 +33,7 @@ pub use propagate::{InCurrentRun, InRun, RunInfo, current_run, spawn};
 pub use run::RunGuard;
 pub use tool::ToolCall;
 
+pub(crate) use lost::outside_run_count;
 pub(crate) use overrides::Override;
 pub(crate) use run::run_enter;
 pub(crate) use run::{DEFAULT_RECORD_BUFFER_LIMIT, set_record_buffer_limit};

@@ -282,11 +282,13 @@ impl ToolCall {
     }
 }
 
-/// Outside any run: nothing to record. Once the warning has been given and no
-/// test capture is alive anywhere (which might want to note the call), that
-/// takes two relaxed loads and no call.
+/// Outside any run: nothing to record but the count in `stats()`. Once the
+/// warning has been given and no test capture is alive anywhere (which might
+/// want to note the call), that takes one relaxed add, two relaxed loads and
+/// no call.
 #[inline]
 fn outside_run(site: &'static ToolSite) -> ToolCall {
+    super::lost::count_outside_run();
     if !already_warned(WarnOnce::ToolOutsideRun) || super::switch::overrides_active() {
         outside_run_slow(site);
     }

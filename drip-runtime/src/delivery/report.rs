@@ -76,6 +76,11 @@ pub struct Stats {
     pub running: bool,
     /// What the privacy rules removed from metadata and text (process totals).
     pub privacy: crate::privacy::PrivacyCounters,
+    /// `#[drip::tool]` calls and events (`llm_call`, `plan`, …) that found no
+    /// run and recorded nothing — usually work in a task spawned without the
+    /// run (plain `tokio::spawn`, `spawn_blocking`, `std::thread::spawn`);
+    /// carry it with `drip::spawn` or `.in_current_run()`. Process total.
+    pub outside_run: u64,
 }
 
 /// Counters shared by callers and the transport. Relaxed atomics: they are
@@ -145,6 +150,7 @@ impl Counters {
             oldest_pending_age,
             running: true,
             privacy: crate::privacy::counters(),
+            outside_run: crate::context::outside_run_count(),
         }
     }
 }

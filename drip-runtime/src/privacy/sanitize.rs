@@ -27,7 +27,7 @@ pub(crate) fn sanitize_metadata(mut metadata: Metadata) -> Metadata {
         if out.get(&key).is_some() {
             // `queryHash` and `query_hash` both present: keep the first in key order.
             if record(Kind::DroppedKey) {
-                tracing::warn!(
+                tracing::warn!(target: "drip::privacy",
                     key = %key,
                     "drip dropped a metadata field whose key duplicates another after normalisation to snake_case"
                 );
@@ -51,10 +51,12 @@ fn key_allowed(key: &str) -> bool {
     if record(Kind::DroppedKey) {
         match &refusal {
             // The key itself may be sensitive: do not log it.
-            KeyRefusal::Secret { .. } | KeyRefusal::Malformed { .. } => tracing::warn!(
-                "drip dropped a metadata field whose key names a secret or is not a valid field name; further drops are only counted"
-            ),
-            other => tracing::warn!(
+            KeyRefusal::Secret { .. } | KeyRefusal::Malformed { .. } => {
+                tracing::warn!(target: "drip::privacy",
+                    "drip dropped a metadata field whose key names a secret or is not a valid field name; further drops are only counted"
+                )
+            }
+            other => tracing::warn!(target: "drip::privacy",
                 key = %key,
                 reason = %other,
                 hint = %other.hint(),
@@ -89,13 +91,13 @@ fn value_allowed(key: &str, value: &mut Value) -> bool {
     };
     if record(Kind::DroppedValue) {
         if key_is_loggable(key) {
-            tracing::warn!(
+            tracing::warn!(target: "drip::privacy",
                 key = %key,
                 reason = %reason,
                 "drip dropped a metadata value (the value is not logged); further drops are only counted"
             );
         } else {
-            tracing::warn!(
+            tracing::warn!(target: "drip::privacy",
                 reason = %reason,
                 "drip dropped a metadata value (the value is not logged); further drops are only counted"
             );
@@ -135,7 +137,7 @@ pub(crate) fn cut_string(s: &mut String) -> bool {
         Some((end, _)) => {
             s.truncate(end);
             if record(Kind::Truncation) {
-                tracing::warn!(
+                tracing::warn!(target: "drip::privacy",
                     "drip cut a string to {MAX_STRING_CHARS} characters; further cuts are only counted"
                 );
             }
