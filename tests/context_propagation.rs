@@ -117,7 +117,9 @@ async fn lost_by_join_set_spawn_and_counted() {
 #[tokio::test]
 async fn lost_by_spawn_blocking_and_carried_with_in_scope() {
     let (calls, lost) = recorded(|| async {
-        tokio::task::spawn_blocking(|| sdk_on(|| parse(1))).await.unwrap();
+        tokio::task::spawn_blocking(|| sdk_on(|| parse(1)))
+            .await
+            .unwrap();
         let run = drip::current_run().expect("inside the run");
         tokio::task::spawn_blocking(move || run.in_scope(|| parse(2)))
             .await

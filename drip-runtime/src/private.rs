@@ -11,7 +11,8 @@
 //!     static __DRIP_SITE: ::drip::__private::ToolSite = ::drip::__private::ToolSite { .. };
 //!     let mut __drip_call = ::drip::__private::tool_enter(&__DRIP_SITE);
 //!     if __drip_call.is_active() { __drip_call.metadata("region", REGION); }
-//!     let __drip_out: R = async move { body }.await;
+//!     // `instrument` enters the call's `drip.tool` span on every poll.
+//!     let __drip_out: R = __drip_call.instrument(async move { body }).await;
 //!     {
 //!         #[allow(unused_imports)]
 //!         use ::drip::__private::{ProbeResult as _, ProbePlain as _};
@@ -219,7 +220,7 @@ impl<T: core::fmt::Display + ?Sized> CustomerArg for &T {
     }
 }
 
-pub use crate::context::{RunGuard, ToolCall};
+pub use crate::context::{InSpan, RunGuard, ToolCall};
 
 // For `drip::metadata!`, which builds a `Metadata` value, and for keys the
 // macros allowed through the user's `[package.metadata.drip] allowed-metadata`.

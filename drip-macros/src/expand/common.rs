@@ -155,14 +155,6 @@ pub(crate) fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
-/// How the guard runs the wrapped body.
-pub(crate) enum Invoke {
-    /// A tool: `async move { body }.await` / the body in an `FnOnce` closure.
-    Direct,
-    /// A run: `guard.instrument(async move { body }).await` / `guard.enter_sync(|| body)`.
-    Scoped,
-}
-
 /// Everything a wrapper needs besides the body.
 pub(crate) struct Wrapper<'a> {
     /// `::drip::__private` or `<crate = path>::__private`.
@@ -173,7 +165,6 @@ pub(crate) struct Wrapper<'a> {
     pub metadata: &'a CheckedMetadata,
     /// The span of `error_message`, if given.
     pub error_message: Option<Span>,
-    pub invoke: Invoke,
 }
 
 impl Wrapper<'_> {
@@ -252,30 +243,17 @@ impl Wrapper<'_> {
 
     fn async_body(&self, body: TokenStream, out_ty: Option<TokenStream>) -> TokenStream {
         let guard = &self.guard;
-        let invoke = match self.invoke {
-            Invoke::Direct => quote!(async move { #body }.await),
-            Invoke::Scoped => quote!(#guard.instrument(async move { #body }).await),
-        };
+        // Both guards enter their span (`drip.tool` / `drip.run`) around
+        // the body; a run's guard also makes the run current.
+        let invoke = quote!(#guard.instrument(async move { #body }).await);
         self.around(invoke, out_ty)
     }
 
     fn sync_body(&self, body: TokenStream, out_ty: Option<TokenStream>) -> TokenStream {
         let guard = &self.guard;
-        let invoke = match self.invoke {
-            // An `FnOnce` bound (not a bare `(|| …)()`) lets the body return
-            // borrows of captured `&mut` arguments, as the original fn could.
-            Invoke::Direct => {
-                let call_once = local("__drip_call_once");
-                quote! {{
-                    #[inline(always)]
-                    fn #call_once<__DripR>(f: impl ::core::ops::FnOnce() -> __DripR) -> __DripR {
-                        f()
-                    }
-                    #call_once(move || { #body })
-                }}
-            }
-            Invoke::Scoped => quote!(#guard.enter_sync(move || { #body })),
-        };
+        // An `FnOnce` bound (not a bare `(|| …)()`) lets the body return
+        // borrows of captured `&mut` arguments, as the original fn could.
+        let invoke = quote!(#guard.enter_sync(move || { #body }));
         self.around(invoke, out_ty)
     }
 

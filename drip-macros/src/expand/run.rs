@@ -2,7 +2,7 @@
 //! events beneath it attach to that run.
 
 use crate::diagnostics::Diagnostics;
-use crate::expand::common::{self, Invoke, Target, Wrapper};
+use crate::expand::common::{self, Target, Wrapper};
 use crate::parse::{self, RunArgs};
 use crate::validate::{self, RunPlan};
 use proc_macro2::TokenStream;
@@ -62,7 +62,6 @@ fn generate(target: Target, plan: &RunPlan) -> TokenStream {
         enter,
         metadata: &plan.metadata,
         error_message: plan.error_message,
-        invoke: Invoke::Scoped,
     }
     .function(target)
 }

@@ -2,7 +2,7 @@
 //! meter outside one (with `customer` and `meter`), nothing otherwise.
 
 use crate::diagnostics::Diagnostics;
-use crate::expand::common::{self, Invoke, Target, Wrapper};
+use crate::expand::common::{self, Target, Wrapper};
 use crate::parse::{self, ToolArgs};
 use crate::validate::{self, ToolPlan};
 use proc_macro2::TokenStream;
@@ -73,7 +73,6 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
         enter,
         metadata: &plan.metadata,
         error_message: plan.error_message,
-        invoke: Invoke::Direct,
     }
     .function(target)
 }

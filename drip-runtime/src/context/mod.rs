@@ -31,7 +31,7 @@ mod warn_once;
 pub use events::{LlmUsage, error_event, execute, llm_call, llm_call_with, plan};
 pub use propagate::{InCurrentRun, InRun, RunInfo, current_run, spawn};
 pub use run::RunGuard;
-pub use tool::ToolCall;
+pub use tool::{InSpan, ToolCall};
 
 pub(crate) use lost::outside_run_count;
 pub(crate) use overrides::Override;

@@ -44,6 +44,9 @@ pub(crate) struct RunState {
     pub(crate) parent_external_run_id: Option<String>,
     pub(crate) correlation_id: Option<String>,
     pub(crate) sink: Sink,
+    /// `drip.run` (target `drip::run`, DEBUG), entered wherever the run's code
+    /// executes; disabled, and free, when no subscriber wants it.
+    pub(crate) span: tracing::Span,
     /// When the run started, on the run clock and the wall clock.
     started: Anchor,
     /// A panic unwound through the run's own future (see `InRun`).
@@ -86,6 +89,7 @@ impl RunState {
             }
         };
         RunState {
+            span: tracing::debug_span!(target: "drip::run", "drip.run", workflow = site.workflow),
             site,
             customer_id,
             external_run_id: idempotency::new_key("run"),
@@ -407,6 +411,7 @@ impl RunGuard {
         match &self.state {
             Some(state) => {
                 state.begin();
+                let _span = state.span.enter();
                 let _entered = current::enter(Arc::clone(state));
                 f()
             }

@@ -44,6 +44,8 @@ struct Active {
     site: &'static ToolSite,
     started: Tick,
     values: Option<Box<RuntimeValues>>,
+    /// `drip.tool` (target `drip::tool`, DEBUG); disabled when no subscriber wants it.
+    span: tracing::Span,
 }
 
 #[derive(Debug)]
@@ -264,6 +266,7 @@ pub(crate) fn tool_enter_metered(
             site,
             started: clock::now(),
             values: None,
+            span: tool_span(site),
         }),
     }
 }
@@ -277,8 +280,72 @@ impl ToolCall {
                 site,
                 started: clock::now(),
                 values: None,
+                span: tool_span(site),
             }),
         }
+    }
+
+    /// Runs `fut` inside the call's `drip.tool` span (entered on every poll).
+    ///
+    /// ```
+    /// use drip_runtime::private::{tool_enter, Outcome, ToolSite};
+    /// static TOOL: ToolSite = ToolSite { name: "t", metadata: &[], meter: None, error_message: false };
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let call = tool_enter(&TOOL);
+    /// assert_eq!(call.instrument(async { 7 }).await, 7);
+    /// call.finish(Outcome::Ok);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn instrument<F: std::future::Future>(&self, fut: F) -> InSpan<'_, F> {
+        InSpan {
+            span: self.active.as_ref().map(|a| &a.span),
+            inner: fut,
+        }
+    }
+
+    /// Runs `f` inside the call's `drip.tool` span.
+    ///
+    /// ```
+    /// use drip_runtime::private::{tool_enter, Outcome, ToolSite};
+    /// static TOOL: ToolSite = ToolSite { name: "t", metadata: &[], meter: None, error_message: false };
+    /// let call = tool_enter(&TOOL);
+    /// assert_eq!(call.enter_sync(|| 7), 7);
+    /// call.finish(Outcome::Ok);
+    /// ```
+    #[inline]
+    pub fn enter_sync<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _span = self.active.as_ref().map(|a| a.span.enter());
+        f()
+    }
+}
+
+#[inline]
+fn tool_span(site: &'static ToolSite) -> tracing::Span {
+    tracing::debug_span!(target: "drip::tool", "drip.tool", tool = site.name)
+}
+
+pin_project_lite::pin_project! {
+    /// A tool's future inside its `drip.tool` span; made by [`ToolCall::instrument`].
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct InSpan<'a, F> {
+        span: Option<&'a tracing::Span>,
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: std::future::Future> std::future::Future for InSpan<'_, F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = self.project();
+        let _span = this.span.map(|s| s.enter());
+        this.inner.poll(cx)
     }
 }
 
