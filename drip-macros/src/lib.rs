@@ -60,10 +60,12 @@ use proc_macro::TokenStream;
 ///   literal value goes into a static, any other expression is evaluated at
 ///   call time, only when the call is recorded.
 /// - `error_message`: send the error's `Display` text (sanitised) with a failed
-///   call; by default only the error type's name is sent. The function must
+///   call; by default only the error type's name (`error_type`, as written in
+///   code: `io::Error`, `(StatusCode, String)`) is sent. The function must
 ///   return `Result<_, E>` with `E: Display` (a compile error otherwise).
 /// - `customer = expr, meter = "…"`: outside a run, track each call as usage
-///   (quantity 1) on `meter` for `customer`. Give both or neither. `expr` is
+///   (quantity 1) on `meter` for `customer` (Drip's customer id, as for
+///   [`macro@run`]). Give both or neither. `expr` is
 ///   evaluated only then (not inside a run, not with the SDK disabled).
 /// - `crate = path`: where the `drip` crate is, when it is renamed or re-exported.
 ///
@@ -111,8 +113,10 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Arguments:
-/// - `customer = expr` (required): the customer id (anything `Display`); evaluated
-///   when the run starts, only when the SDK is enabled.
+/// - `customer = expr` (required): **Drip's** customer id (`cus_…`, as
+///   returned by `Client::get_or_create_customer` or `create_customer`), not
+///   your application's own user id; anything `Display`. Evaluated when the
+///   run starts, only when the SDK is enabled.
 /// - `workflow = "…"`: the workflow slug; default: the function's name in kebab-case.
 /// - `metadata(key = value, …)`: run metadata, checked as for [`macro@tool`].
 /// - `correlation_id = expr`: your own id for the run (anything `Display`).

@@ -11,7 +11,8 @@
 //!     static __DRIP_SITE: ::drip::__private::ToolSite = ::drip::__private::ToolSite { .. };
 //!     let mut __drip_call = ::drip::__private::tool_enter(&__DRIP_SITE);
 //!     if __drip_call.is_active() { __drip_call.metadata("region", REGION); }
-//!     let __drip_out: R = async move { body }.await;
+//!     // `instrument` enters the call's `drip.tool` span on every poll.
+//!     let __drip_out: R = __drip_call.instrument(async move { body }).await;
 //!     {
 //!         #[allow(unused_imports)]
 //!         use ::drip::__private::{ProbeResult as _, ProbePlain as _};
@@ -24,6 +25,9 @@
 //! `cancelled` (or `panicked` while unwinding).
 
 use crate::metadata::Value;
+use std::borrow::Cow;
+
+mod error_name;
 
 /// A literal metadata value checked at compile time; `const`-constructible.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,8 +88,9 @@ pub enum Outcome {
     /// An `Err(e)`: `kind` is the short type name of `E`; `message` is
     /// `e.to_string()` only when `error_message` was given.
     Err {
-        /// Short type name of the error type, e.g. `SearchError`.
-        kind: &'static str,
+        /// Short type name of the error type as written in code, e.g.
+        /// `SearchError`, `io::Error`, `(StatusCode, String)`.
+        kind: Cow<'static, str>,
         /// Display text, only with `error_message`; sanitised before use.
         message: Option<String>,
     },
@@ -111,7 +116,7 @@ impl<T, E> ProbeResult for Probe<'_, Result<T, E>> {
         match self.0 {
             Ok(_) => Outcome::Ok,
             Err(_) => Outcome::Err {
-                kind: short_type_name::<E>(),
+                kind: error_type_name::<E>(),
                 message: None,
             },
         }
@@ -129,12 +134,13 @@ pub trait ErrorMessage {
     fn drip_outcome_with_message(&self) -> Outcome;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T, E: core::fmt::Display> ErrorMessage for Result<T, E> {
     fn drip_outcome_with_message(&self) -> Outcome {
         match self {
             Ok(_) => Outcome::Ok,
             Err(e) => Outcome::Err {
-                kind: short_type_name::<E>(),
+                kind: error_type_name::<E>(),
                 message: Some(e.to_string()),
             },
         }
@@ -148,7 +154,7 @@ impl<T, E: core::fmt::Display> ErrorMessage for Result<T, E> {
 /// let out: Result<(), std::fmt::Error> = Err(std::fmt::Error);
 /// assert_eq!(
 ///     outcome_with_message(&out),
-///     Outcome::Err { kind: "Error", message: Some("an error occurred when formatting an argument".into()) },
+///     Outcome::Err { kind: "fmt::Error".into(), message: Some("an error occurred when formatting an argument".into()) },
 /// );
 /// ```
 #[inline]
@@ -162,11 +168,21 @@ impl<T: ?Sized> ProbePlain for &Probe<'_, T> {
     }
 }
 
-/// `my_crate::errors::SearchError<u8>` → `SearchError`.
-pub fn short_type_name<T: ?Sized>() -> &'static str {
-    let full = core::any::type_name::<T>();
-    let base = full.split('<').next().unwrap_or(full);
-    base.rsplit("::").next().unwrap_or(base)
+/// The name an error type is reported under: each path in it shortened to
+/// the way it is written in code.
+///
+/// ```
+/// use drip_runtime::private::error_type_name;
+/// assert_eq!(error_type_name::<std::io::Error>(), "io::Error");
+/// assert_eq!(error_type_name::<std::fmt::Error>(), "fmt::Error");
+/// assert_eq!(error_type_name::<(u16, String)>(), "(u16, String)");
+/// assert_eq!(
+///     error_type_name::<Box<dyn std::error::Error + Send + Sync>>(),
+///     "Box<dyn Error + Send + Sync>",
+/// );
+/// ```
+pub fn error_type_name<T: ?Sized>() -> Cow<'static, str> {
+    error_name::error_type_name::<T>()
 }
 
 /// One relaxed atomic load: is the SDK enabled at all?
@@ -175,18 +191,36 @@ pub fn enabled() -> bool {
     crate::context::enabled()
 }
 
-/// Anything usable as a customer id in `customer = …`.
+/// Anything usable as a customer id in `customer = …`: a value whose
+/// `Display` text is Drip's customer id.
+///
+/// Generated code calls [`CustomerArg::into_customer_id`] on the user's own
+/// expression (spanned there), so a type that is not `Display` is reported
+/// at that expression with the message below.
+///
+/// ```
+/// use drip_runtime::private::CustomerArg;
+/// assert_eq!(CustomerArg::into_customer_id(&42), "42");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`customer = …` needs a value that implements `Display`: its text is Drip's customer id",
+    label = "this customer id is not `Display`",
+    note = "pass the id itself (for example `customer = user.drip_customer_id.as_str()`), or implement `std::fmt::Display` for the type"
+)]
 pub trait CustomerArg {
     /// The customer id as an owned string.
     fn into_customer_id(self) -> String;
 }
-impl<T: core::fmt::Display> CustomerArg for T {
+// Not recommended: a failing bound is reported as this trait's own message,
+// not as the impl inside drip.
+#[diagnostic::do_not_recommend]
+impl<T: core::fmt::Display + ?Sized> CustomerArg for &T {
     fn into_customer_id(self) -> String {
         self.to_string()
     }
 }
 
-pub use crate::context::{RunGuard, ToolCall};
+pub use crate::context::{InSpan, RunGuard, ToolCall};
 
 // For `drip::metadata!`, which builds a `Metadata` value, and for keys the
 // macros allowed through the user's `[package.metadata.drip] allowed-metadata`.
@@ -204,8 +238,8 @@ pub fn tool_enter(site: &'static ToolSite) -> ToolCall {
 /// any run the call is tracked as usage (quantity 1) on that meter. Inside a run
 /// it is an ordinary tool call and `customer` is not evaluated into a string.
 #[inline]
-pub fn tool_enter_metered(site: &'static ToolSite, customer: impl CustomerArg) -> ToolCall {
-    crate::context::tool_enter_metered(site, || customer.into_customer_id())
+pub fn tool_enter_metered(site: &'static ToolSite, customer: impl Into<String>) -> ToolCall {
+    crate::context::tool_enter_metered(site, || customer.into())
 }
 
 /// The first step of a metered tool call: the call itself when no customer
@@ -235,13 +269,13 @@ pub fn tool_begin_metered(site: &'static ToolSite) -> Option<ToolCall> {
 #[inline]
 pub fn run_enter(
     site: &'static RunSite,
-    customer: impl CustomerArg,
+    customer: impl Into<String>,
     correlation_id: Option<String>,
 ) -> RunGuard {
     if !enabled() {
         return RunGuard::inactive();
     }
-    crate::context::run_enter(site, customer.into_customer_id(), correlation_id)
+    crate::context::run_enter(site, customer.into(), correlation_id)
 }
 
 /// Values a measure key (`_tokens`, `_count`, `_ms`, `_bytes` …) accepts:

@@ -58,7 +58,7 @@ fn a_metered_tool_outside_any_run_tracks_one_unit_of_usage() {
     assert!(call.is_active());
     call.metadata("document_count", 4);
     call.finish(Outcome::Err {
-        kind: "OcrError",
+        kind: "OcrError".into(),
         message: None,
     });
     tool_enter_metered(&METERED, String::from("cus_9")).finish(Outcome::Ok);
@@ -74,7 +74,7 @@ fn a_metered_tool_outside_any_run_tracks_one_unit_of_usage() {
     assert_eq!(m.get("error_type"), Some(&"OcrError".into()));
     assert_eq!(m.get("provider"), Some(&"tesseract".into()));
     assert_eq!(m.get("document_count"), Some(&Value::Int(4)));
-    assert!(matches!(m.get("duration_ms"), Some(Value::Int(_))));
+    assert!(matches!(m.get("duration_ms"), Some(Value::Float(_))));
     assert_ne!(usage[0].idempotency_key, usage[1].idempotency_key);
     assert!(cap.runs().is_empty());
     assert!(cap.unattached().is_empty());

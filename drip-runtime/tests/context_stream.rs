@@ -86,7 +86,7 @@ async fn every_delivery_of_a_stream_run_names_the_same_run() {
     let run = run_enter(&STREAMED, "cus_1", None);
     run.instrument(async { tool_call() }).await;
     run.finish(Outcome::Err {
-        kind: "Timeout",
+        kind: "Timeout".into(),
         message: None,
     });
     let id = cap.runs()[0].external_run_id.clone();

@@ -131,21 +131,28 @@ fn returned_future(block: &Block) -> Option<Shape> {
 /// type-checking and IDEs keep working while the attribute is fixed.
 pub(crate) fn fallback(item: TokenStream, error: Option<syn::Error>) -> TokenStream {
     let errors = error.map(|e| e.to_compile_error());
-    quote!(#item #errors)
+    // Parameters used only in the rejected attribute (`customer = req.id`)
+    // would otherwise be reported unused beside the real error.
+    let quiet = errors
+        .is_some()
+        .then(|| quote!(#[allow(unused_variables, unused_mut)]));
+    quote!(#quiet #item #errors)
+}
+
+/// The customer id from the user's `customer = …` expression, as a `String`.
+/// Spanned at that expression, so a type that is not `Display` is reported
+/// there, by `CustomerArg`'s own message, and not inside drip.
+pub(crate) fn customer_id(private: &TokenStream, customer: &syn::Expr) -> TokenStream {
+    let span = customer.span();
+    quote::quote_spanned! {span=>
+        #private::CustomerArg::into_customer_id(&(#customer))
+    }
 }
 
 /// A generated local: `mixed_site` hygiene makes it invisible to (and
 /// unclashable with) every name the user writes.
 pub(crate) fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
-}
-
-/// How the guard runs the wrapped body.
-pub(crate) enum Invoke {
-    /// A tool: `async move { body }.await` / the body in an `FnOnce` closure.
-    Direct,
-    /// A run: `guard.instrument(async move { body }).await` / `guard.enter_sync(|| body)`.
-    Scoped,
 }
 
 /// Everything a wrapper needs besides the body.
@@ -158,7 +165,6 @@ pub(crate) struct Wrapper<'a> {
     pub metadata: &'a CheckedMetadata,
     /// The span of `error_message`, if given.
     pub error_message: Option<Span>,
-    pub invoke: Invoke,
 }
 
 impl Wrapper<'_> {
@@ -237,30 +243,17 @@ impl Wrapper<'_> {
 
     fn async_body(&self, body: TokenStream, out_ty: Option<TokenStream>) -> TokenStream {
         let guard = &self.guard;
-        let invoke = match self.invoke {
-            Invoke::Direct => quote!(async move { #body }.await),
-            Invoke::Scoped => quote!(#guard.instrument(async move { #body }).await),
-        };
+        // Both guards enter their span (`drip.tool` / `drip.run`) around
+        // the body; a run's guard also makes the run current.
+        let invoke = quote!(#guard.instrument(async move { #body }).await);
         self.around(invoke, out_ty)
     }
 
     fn sync_body(&self, body: TokenStream, out_ty: Option<TokenStream>) -> TokenStream {
         let guard = &self.guard;
-        let invoke = match self.invoke {
-            // An `FnOnce` bound (not a bare `(|| …)()`) lets the body return
-            // borrows of captured `&mut` arguments, as the original fn could.
-            Invoke::Direct => {
-                let call_once = local("__drip_call_once");
-                quote! {{
-                    #[inline(always)]
-                    fn #call_once<__DripR>(f: impl ::core::ops::FnOnce() -> __DripR) -> __DripR {
-                        f()
-                    }
-                    #call_once(move || { #body })
-                }}
-            }
-            Invoke::Scoped => quote!(#guard.enter_sync(move || { #body })),
-        };
+        // An `FnOnce` bound (not a bare `(|| …)()`) lets the body return
+        // borrows of captured `&mut` arguments, as the original fn could.
+        let invoke = quote!(#guard.enter_sync(move || { #body }));
         self.around(invoke, out_ty)
     }
 
@@ -313,7 +306,7 @@ impl Wrapper<'_> {
         let result = Ident::new("__drip_result", span);
         quote! {{
             let #result = &#out;
-            #p::outcome_with_message(#result)
+            #p::ErrorMessage::drip_outcome_with_message(#result)
         }}
     }
 

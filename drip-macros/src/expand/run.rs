@@ -2,7 +2,7 @@
 //! events beneath it attach to that run.
 
 use crate::diagnostics::Diagnostics;
-use crate::expand::common::{self, Invoke, Target, Wrapper};
+use crate::expand::common::{self, Target, Wrapper};
 use crate::parse::{self, RunArgs};
 use crate::validate::{self, RunPlan};
 use proc_macro2::TokenStream;
@@ -34,7 +34,7 @@ fn generate(target: Target, plan: &RunPlan) -> TokenStream {
     let metadata = common::literal_metadata(&p, &plan.metadata);
     let error_message = plan.error_message.is_some();
     let stream = plan.stream;
-    let customer = &plan.customer;
+    let customer = common::customer_id(&p, &plan.customer);
     let correlation_id = match &plan.correlation_id {
         Some(expr) => {
             quote!(::core::option::Option::Some(::std::string::ToString::to_string(&(#expr))))
@@ -51,7 +51,7 @@ fn generate(target: Target, plan: &RunPlan) -> TokenStream {
             error_message: #error_message,
         };
         if #p::enabled() {
-            #p::run_enter(&#site, &(#customer), #correlation_id)
+            #p::run_enter(&#site, #customer, #correlation_id)
         } else {
             #p::RunGuard::inactive()
         }
@@ -62,7 +62,6 @@ fn generate(target: Target, plan: &RunPlan) -> TokenStream {
         enter,
         metadata: &plan.metadata,
         error_message: plan.error_message,
-        invoke: Invoke::Scoped,
     }
     .function(target)
 }

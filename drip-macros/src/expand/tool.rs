@@ -2,7 +2,7 @@
 //! meter outside one (with `customer` and `meter`), nothing otherwise.
 
 use crate::diagnostics::Diagnostics;
-use crate::expand::common::{self, Invoke, Target, Wrapper};
+use crate::expand::common::{self, Target, Wrapper};
 use crate::parse::{self, ToolArgs};
 use crate::validate::{self, ToolPlan};
 use proc_macro2::TokenStream;
@@ -46,11 +46,12 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
             // itself, so `.await` and `?` work in it.
             {
                 let begun = common::local("__drip_begun");
+                let customer = common::customer_id(&p, customer);
                 quote! {
                     match #p::tool_begin_metered(&#site) {
                         ::core::option::Option::Some(#begun) => #begun,
                         ::core::option::Option::None => {
-                            #p::tool_enter_metered(&#site, &(#customer))
+                            #p::tool_enter_metered(&#site, #customer)
                         }
                     }
                 }
@@ -72,7 +73,6 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
         enter,
         metadata: &plan.metadata,
         error_message: plan.error_message,
-        invoke: Invoke::Direct,
     }
     .function(target)
 }

@@ -122,7 +122,7 @@ impl Inner {
             Some(scrubbed) => Bytes::from(scrubbed),
             None => body,
         };
-        tracing::debug!(route = req.route, status, attempt, "drip: response");
+        tracing::debug!(target: "drip::client", route = req.route, status, attempt, "drip: response");
         Ok((Reply { status, body }, retry_after))
     }
 }

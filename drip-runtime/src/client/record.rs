@@ -57,7 +57,7 @@ impl Client {
         let recorded = if reply.status != 404 {
             reply.decode(req.route)?
         } else {
-            tracing::debug!("drip: /runs/record missing (404); recording through the fallback");
+            tracing::debug!(target: "drip::client", "drip: /runs/record missing (404); recording through the fallback");
             self.record_run_fallback(run, started).await?
         };
         super::run_index::remember(external.as_deref(), &recorded.run.id);

@@ -110,7 +110,7 @@ impl RetryPolicy {
             if started.elapsed().saturating_add(delay) > self.max_elapsed {
                 return Err(failure.error);
             }
-            tracing::debug!(
+            tracing::debug!(target: "drip::client",
                 attempt = n,
                 delay_ms = delay.as_millis() as u64,
                 "drip: retrying request"

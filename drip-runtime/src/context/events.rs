@@ -203,6 +203,7 @@ fn attach(kind: &str, make: impl FnOnce() -> Event) {
     match current::current() {
         Some(run) => run.push(PendingEvent::Ready(Box::new(make()))),
         None => {
+            super::lost::count_outside_run();
             warn_once(
                 WarnOnce::EventOutsideRun,
                 "drip: an event (llm_call, plan, execute or error_event) was recorded outside any #[drip::run] and dropped; call it beneath a run or carry the run with drip::spawn / .in_current_run()",

@@ -19,6 +19,7 @@ pub(crate) mod clock;
 mod current;
 mod events;
 mod integration;
+mod lost;
 mod overrides;
 mod pending;
 mod propagate;
@@ -32,8 +33,9 @@ pub use events::{LlmUsage, error_event, execute, llm_call, llm_call_with, plan};
 pub use integration::{record_llm_call, record_tool_call};
 pub use propagate::{InCurrentRun, InRun, RunInfo, current_run, spawn};
 pub use run::RunGuard;
-pub use tool::ToolCall;
+pub use tool::{InSpan, ToolCall};
 
+pub(crate) use lost::outside_run_count;
 pub(crate) use overrides::Override;
 pub(crate) use run::run_enter;
 pub(crate) use run::{DEFAULT_RECORD_BUFFER_LIMIT, set_record_buffer_limit};

@@ -13,6 +13,7 @@ use super::clock::Tick;
 use crate::metadata::{Metadata, Value};
 use crate::model::{Event, ToolStatus};
 use crate::private::ToolSite;
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// Run-time metadata values given by generated code (keys checked at compile time).
@@ -38,7 +39,7 @@ pub(crate) struct ToolRecord {
 
 /// What only some tool calls carry.
 pub(crate) struct ToolExtra {
-    pub(crate) error_type: Option<&'static str>,
+    pub(crate) error_type: Option<Cow<'static, str>>,
     /// Only with `error_message`; redacted when the event is built.
     pub(crate) error_message: Option<String>,
     pub(crate) values: Option<Box<RuntimeValues>>,
@@ -47,7 +48,7 @@ pub(crate) struct ToolExtra {
 impl ToolExtra {
     /// `None` when there is nothing beyond the plain facts.
     pub(crate) fn new(
-        error_type: Option<&'static str>,
+        error_type: Option<Cow<'static, str>>,
         error_message: Option<String>,
         values: Option<Box<RuntimeValues>>,
     ) -> Option<Box<ToolExtra>> {
@@ -91,7 +92,7 @@ impl PendingEvent {
                 }
                 let metadata = event.metadata_mut();
                 if let Some(kind) = error_type {
-                    metadata.insert("error_type", kind);
+                    metadata.insert("error_type", kind.into_owned());
                 }
                 merge_user_metadata(metadata, call.site, values);
                 event

@@ -105,6 +105,7 @@ impl<F: Future> Future for InRun<F> {
         if *this.primary {
             run.begin();
         }
+        let _span = run.span.enter();
         let _entered = current::enter(Arc::clone(run));
         let _watch = PanicWatch {
             run: this.primary.then_some(&**run),
@@ -313,6 +314,7 @@ impl RunInfo {
     /// assert_eq!(cap.runs()[0].events.len(), 1);
     /// ```
     pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _span = self.run.span.enter();
         let _entered = current::enter(Arc::clone(&self.run));
         f()
     }

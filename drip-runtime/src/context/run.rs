@@ -44,6 +44,9 @@ pub(crate) struct RunState {
     pub(crate) parent_external_run_id: Option<String>,
     pub(crate) correlation_id: Option<String>,
     pub(crate) sink: Sink,
+    /// `drip.run` (target `drip::run`, DEBUG), entered wherever the run's code
+    /// executes; disabled, and free, when no subscriber wants it.
+    pub(crate) span: tracing::Span,
     /// When the run started, on the run clock and the wall clock.
     started: Anchor,
     /// A panic unwound through the run's own future (see `InRun`).
@@ -86,6 +89,7 @@ impl RunState {
             }
         };
         RunState {
+            span: tracing::debug_span!(target: "drip::run", "drip.run", workflow = site.workflow),
             site,
             customer_id,
             external_run_id: idempotency::new_key("xrun"),
@@ -407,6 +411,7 @@ impl RunGuard {
         match &self.state {
             Some(state) => {
                 state.begin();
+                let _span = state.span.enter();
                 let _entered = current::enter(Arc::clone(state));
                 f()
             }
@@ -423,7 +428,7 @@ impl RunGuard {
     /// use drip_runtime::model::RunStatus;
     /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Err { kind: "Timeout", message: None });
+    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Err { kind: "Timeout".into(), message: None });
     /// assert_eq!(cap.runs()[0].status, RunStatus::Failed);
     /// assert_eq!(cap.runs()[0].error_code.as_deref(), Some("Timeout"));
     /// ```
@@ -433,7 +438,7 @@ impl RunGuard {
                 Outcome::Ok => state.end(RunStatus::Completed, None, None),
                 Outcome::Err { kind, message } => state.end(
                     RunStatus::Failed,
-                    Some(kind.to_owned()),
+                    Some(kind.into_owned()),
                     message.filter(|_| state.site.error_message),
                 ),
             }

@@ -10,6 +10,7 @@ use crate::delivery::{Envelope, UsageRecord};
 use crate::metadata::Value;
 use crate::model::{ToolStatus, idempotency, tool_call_metadata};
 use crate::private::{Outcome, ToolSite};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A tool call in progress, made by generated code for `#[drip::tool]`.
@@ -43,6 +44,8 @@ struct Active {
     site: &'static ToolSite,
     started: Tick,
     values: Option<Box<RuntimeValues>>,
+    /// `drip.tool` (target `drip::tool`, DEBUG); disabled when no subscriber wants it.
+    span: tracing::Span,
 }
 
 #[derive(Debug)]
@@ -125,7 +128,7 @@ impl ToolCall {
     /// static TOOL: ToolSite = ToolSite { name: "t", metadata: &[], meter: None, error_message: false };
     /// let cap = drip_runtime::testing::capture();
     /// let run = run_enter(&RUN, "cus_1", None);
-    /// run.enter_sync(|| tool_enter(&TOOL).finish(Outcome::Err { kind: "IoError", message: None }));
+    /// run.enter_sync(|| tool_enter(&TOOL).finish(Outcome::Err { kind: "IoError".into(), message: None }));
     /// run.finish(Outcome::Ok);
     /// let m = cap.runs()[0].events[0].metadata.clone().unwrap();
     /// assert_eq!(m.get("status"), Some(&"error".into()));
@@ -171,7 +174,12 @@ impl Active {
         self.record(status, None, None);
     }
 
-    fn record(self, status: ToolStatus, error_type: Option<&'static str>, message: Option<String>) {
+    fn record(
+        self,
+        status: ToolStatus,
+        error_type: Option<Cow<'static, str>>,
+        message: Option<String>,
+    ) {
         let ended = clock::now();
         let elapsed = ended.saturating_duration_since(self.started);
         match self.target {
@@ -185,7 +193,7 @@ impl Active {
             Target::Usage(usage) => {
                 let mut metadata = tool_call_metadata(self.site.name, elapsed, status);
                 if let Some(kind) = error_type {
-                    metadata.insert("error_type", kind);
+                    metadata.insert("error_type", kind.into_owned());
                 }
                 merge_user_metadata(&mut metadata, self.site, self.values);
                 let record = UsageRecord {
@@ -258,6 +266,7 @@ pub(crate) fn tool_enter_metered(
             site,
             started: clock::now(),
             values: None,
+            span: tool_span(site),
         }),
     }
 }
@@ -271,16 +280,82 @@ impl ToolCall {
                 site,
                 started: clock::now(),
                 values: None,
+                span: tool_span(site),
             }),
         }
     }
+
+    /// Runs `fut` inside the call's `drip.tool` span (entered on every poll).
+    ///
+    /// ```
+    /// use drip_runtime::private::{tool_enter, Outcome, ToolSite};
+    /// static TOOL: ToolSite = ToolSite { name: "t", metadata: &[], meter: None, error_message: false };
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let call = tool_enter(&TOOL);
+    /// assert_eq!(call.instrument(async { 7 }).await, 7);
+    /// call.finish(Outcome::Ok);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn instrument<F: std::future::Future>(&self, fut: F) -> InSpan<'_, F> {
+        InSpan {
+            span: self.active.as_ref().map(|a| &a.span),
+            inner: fut,
+        }
+    }
+
+    /// Runs `f` inside the call's `drip.tool` span.
+    ///
+    /// ```
+    /// use drip_runtime::private::{tool_enter, Outcome, ToolSite};
+    /// static TOOL: ToolSite = ToolSite { name: "t", metadata: &[], meter: None, error_message: false };
+    /// let call = tool_enter(&TOOL);
+    /// assert_eq!(call.enter_sync(|| 7), 7);
+    /// call.finish(Outcome::Ok);
+    /// ```
+    #[inline]
+    pub fn enter_sync<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _span = self.active.as_ref().map(|a| a.span.enter());
+        f()
+    }
 }
 
-/// Outside any run: nothing to record. Once the warning has been given and no
-/// test capture is alive anywhere (which might want to note the call), that
-/// takes two relaxed loads and no call.
+#[inline]
+fn tool_span(site: &'static ToolSite) -> tracing::Span {
+    tracing::debug_span!(target: "drip::tool", "drip.tool", tool = site.name)
+}
+
+pin_project_lite::pin_project! {
+    /// A tool's future inside its `drip.tool` span; made by [`ToolCall::instrument`].
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct InSpan<'a, F> {
+        span: Option<&'a tracing::Span>,
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: std::future::Future> std::future::Future for InSpan<'_, F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = self.project();
+        let _span = this.span.map(|s| s.enter());
+        this.inner.poll(cx)
+    }
+}
+
+/// Outside any run: nothing to record but the count in `stats()`. Once the
+/// warning has been given and no test capture is alive anywhere (which might
+/// want to note the call), that takes one relaxed add, two relaxed loads and
+/// no call.
 #[inline]
 fn outside_run(site: &'static ToolSite) -> ToolCall {
+    super::lost::count_outside_run();
     if !already_warned(WarnOnce::ToolOutsideRun) || super::switch::overrides_active() {
         outside_run_slow(site);
     }

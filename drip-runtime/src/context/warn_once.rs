@@ -20,7 +20,7 @@ static WARNED: [AtomicBool; COUNT] = [const { AtomicBool::new(false) }; COUNT];
 pub(crate) fn warn_once(which: WarnOnce, message: &'static str) {
     let flag = &WARNED[which as usize];
     if !flag.load(Ordering::Relaxed) && !flag.swap(true, Ordering::Relaxed) {
-        tracing::warn!("{message}");
+        tracing::warn!(target: "drip::context", "{message}");
     }
 }
 

@@ -672,6 +672,7 @@ pub fn stats() -> Stats {
         }
     };
     stats.dropped += orphans;
+    stats.outside_run = crate::context::outside_run_count();
     stats
 }
 

@@ -81,6 +81,11 @@ pub struct Stats {
     pub held_by_auth: u64,
     /// What the privacy rules removed from metadata and text (process totals).
     pub privacy: crate::privacy::PrivacyCounters,
+    /// `#[drip::tool]` calls and events (`llm_call`, `plan`, …) that found no
+    /// run and recorded nothing — usually work in a task spawned without the
+    /// run (plain `tokio::spawn`, `spawn_blocking`, `std::thread::spawn`);
+    /// carry it with `drip::spawn` or `.in_current_run()`. Process total.
+    pub outside_run: u64,
 }
 
 /// Counters shared by callers and the transport. Relaxed atomics: they are
@@ -163,6 +168,7 @@ impl Counters {
             running: true,
             held_by_auth: get(&self.held_by_auth),
             privacy: crate::privacy::counters(),
+            outside_run: crate::context::outside_run_count(),
         }
     }
 }

@@ -132,7 +132,7 @@ impl Event {
     /// use std::time::Duration;
     /// let e = Event::tool_call("web-search", Duration::from_millis(1500), ToolStatus::Ok);
     /// let m = e.metadata.unwrap();
-    /// assert_eq!(m.get("duration_ms"), Some(&1500.into()));
+    /// assert_eq!(m.get("duration_ms"), Some(&1500.0.into()));
     /// ```
     pub fn tool_call(name: impl Into<String>, duration: Duration, status: ToolStatus) -> Self {
         Event::tool_call_at(name, duration, status, time::now_rfc3339())
@@ -200,7 +200,8 @@ impl Event {
 }
 
 /// What every tool call carries, as an event or as a usage record:
-/// `tool_name`, `duration_ms` (whole milliseconds, saturating) and `status`.
+/// `tool_name`, `duration_ms` (milliseconds to the microsecond, so a fast
+/// call shows `0.042`, not `0`) and `status`.
 pub(crate) fn tool_call_metadata(
     name: impl Into<String>,
     duration: Duration,
@@ -208,10 +209,13 @@ pub(crate) fn tool_call_metadata(
 ) -> Metadata {
     let mut m = Metadata::new();
     m.insert("tool_name", Value::Str(name.into()));
-    m.insert(
-        "duration_ms",
-        Value::Int(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)),
-    );
+    m.insert("duration_ms", Value::Float(duration_ms(duration)));
     m.insert("status", status.as_str());
     m
+}
+
+/// Milliseconds to the microsecond: `Duration::from_nanos(42_400)` → `0.042`.
+fn duration_ms(duration: Duration) -> f64 {
+    // Whole microseconds first: the float then holds an exact-looking decimal.
+    duration.as_micros() as f64 / 1000.0
 }

@@ -114,6 +114,7 @@ fn count_and_log(field: &str, value: &str, refusal: IdentifierRefusal) {
             IdentifierRefusal::Sensitive(kind) => kind.class(),
         };
         tracing::warn!(
+            target: "drip::privacy",
             field,
             refused = %Refused { class, text: value },
             "drip dropped a run, event or usage record whose identifier breaks the identifier rule (the value is not logged); further drops are only counted"

@@ -65,11 +65,11 @@ fn count(n: u64, kind: Option<ValueRefusal>) {
     for _ in 0..n {
         if record(Kind::Redaction) {
             match kind {
-                Some(kind) => tracing::warn!(
+                Some(kind) => tracing::warn!(target: "drip::privacy",
                     class = kind.class(),
                     "drip redacted free text ({kind}); the text is not logged and further redactions are only counted"
                 ),
-                None => tracing::warn!(
+                None => tracing::warn!(target: "drip::privacy",
                     "drip redacted a configured secret from free text; further redactions are only counted"
                 ),
             }

@@ -29,7 +29,7 @@ pub(crate) fn sanitize_metadata(mut metadata: Metadata) -> Metadata {
         if out.get(&key).is_some() {
             // `queryHash` and `query_hash` both present: keep the first in key order.
             if record(Kind::DroppedKey) {
-                tracing::warn!(
+                tracing::warn!(target: "drip::privacy",
                     refused = %Refused { class: "duplicate", text: &key },
                     "drip dropped a metadata field whose key duplicates another after normalisation to snake_case"
                 );
@@ -67,7 +67,7 @@ fn key_allowed(key: &str) -> bool {
             } => *s,
             _ => "",
         };
-        tracing::warn!(
+        tracing::warn!(target: "drip::privacy",
             refused = %Refused { class, text: key },
             suggestion,
             "drip dropped a metadata field (the key is not logged); further drops are only counted"
@@ -118,14 +118,14 @@ fn value_allowed(key: &str, value: &mut Value) -> bool {
             text: &text,
         };
         if key_is_loggable(key) {
-            tracing::warn!(
+            tracing::warn!(target: "drip::privacy",
                 key = %key,
                 refused = %refused,
                 reason = %reason,
                 "drip dropped a metadata value (the value is not logged); further drops are only counted"
             );
         } else {
-            tracing::warn!(
+            tracing::warn!(target: "drip::privacy",
                 refused = %refused,
                 reason = %reason,
                 "drip dropped a metadata value (neither key nor value is logged); further drops are only counted"
@@ -182,7 +182,7 @@ pub(crate) fn cut_string(s: &mut String) -> bool {
         Some((end, _)) => {
             s.truncate(end);
             if record(Kind::Truncation) {
-                tracing::warn!(
+                tracing::warn!(target: "drip::privacy",
                     "drip cut a string to {MAX_STRING_CHARS} characters; further cuts are only counted"
                 );
             }

@@ -1,5 +1,4 @@
 // With errors in the attribute, the function is still emitted as written:
-#![allow(unused_variables)]
 // callers keep compiling and only the attribute's errors are shown, all at once.
 #[drip::tool(name = "", metadata(prompt = p, favorite_color = "x"), bogus)]
 fn search(p: &str) -> usize {
