@@ -22,6 +22,7 @@ mod overrides;
 mod pending;
 mod propagate;
 mod run;
+mod scoped;
 pub(crate) mod sink;
 mod switch;
 mod tool;
@@ -30,6 +31,7 @@ mod warn_once;
 pub use events::{LlmUsage, error_event, execute, llm_call, llm_call_with, plan};
 pub use propagate::{InCurrentRun, InRun, RunInfo, current_run, spawn};
 pub use run::RunGuard;
+pub use scoped::{RunEnd, RunTemplate, ScopedRun};
 pub use tool::ToolCall;
 
 pub(crate) use overrides::Override;

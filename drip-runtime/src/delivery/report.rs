@@ -76,6 +76,9 @@ pub struct Stats {
     pub running: bool,
     /// What the privacy rules removed from metadata and text (process totals).
     pub privacy: crate::privacy::PrivacyCounters,
+    /// What HTTP integrations counted: requests without a customer,
+    /// entitlement decisions (process totals).
+    pub requests: crate::request_stats::RequestStats,
 }
 
 /// Counters shared by callers and the transport. Relaxed atomics: they are
@@ -145,6 +148,7 @@ impl Counters {
             oldest_pending_age,
             running: true,
             privacy: crate::privacy::counters(),
+            requests: crate::request_stats::snapshot(),
         }
     }
 }
