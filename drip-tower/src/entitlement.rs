@@ -258,7 +258,7 @@ where
                 }
             }
             let res = inner.call(req).await?;
-            Ok(res.map(|body| GateBody::Inner { body }))
+            Ok(res.map(GateBody::inner))
         })
     }
 }

@@ -8,23 +8,27 @@ use std::task::{Context, Poll};
 pin_project_lite::pin_project! {
     /// Response body of [`EntitlementService`](crate::EntitlementService):
     /// the inner service's body, or an `application/problem+json` refusal.
-    #[project = GateBodyProj]
-    pub enum GateBody<B> {
-        /// The inner service answered.
-        Inner {
-            /// The inner service's body.
-            #[pin]
-            body: B,
-        },
-        /// The gate answered.
-        Problem {
-            /// The problem JSON, until it is sent.
-            data: Option<Bytes>,
-        },
+    pub struct GateBody<B> {
+        #[pin]
+        kind: Kind<B>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = KindProj]
+    enum Kind<B> {
+        Inner { #[pin] body: B },
+        Problem { data: Option<Bytes> },
     }
 }
 
 impl<B> GateBody<B> {
+    pub(crate) fn inner(body: B) -> Self {
+        GateBody {
+            kind: Kind::Inner { body },
+        }
+    }
+
     pub(crate) fn problem(status: http::StatusCode, feature: &str, detail: &str) -> Self {
         let json = format!(
             r#"{{"type":"about:blank","title":"{}","status":{},"detail":"{}","feature":{}}}"#,
@@ -33,8 +37,10 @@ impl<B> GateBody<B> {
             detail,
             json_string(feature),
         );
-        GateBody::Problem {
-            data: Some(Bytes::from(json)),
+        GateBody {
+            kind: Kind::Problem {
+                data: Some(Bytes::from(json)),
+            },
         }
     }
 }
@@ -66,23 +72,23 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        match self.project() {
-            GateBodyProj::Inner { body } => body.poll_frame(cx),
-            GateBodyProj::Problem { data } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+        match self.project().kind.project() {
+            KindProj::Inner { body } => body.poll_frame(cx),
+            KindProj::Problem { data } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        match self {
-            GateBody::Inner { body } => body.is_end_stream(),
-            GateBody::Problem { data } => data.is_none(),
+        match &self.kind {
+            Kind::Inner { body } => body.is_end_stream(),
+            Kind::Problem { data } => data.is_none(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
-        match self {
-            GateBody::Inner { body } => body.size_hint(),
-            GateBody::Problem { data } => {
+        match &self.kind {
+            Kind::Inner { body } => body.size_hint(),
+            Kind::Problem { data } => {
                 SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
             }
         }
