@@ -43,7 +43,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let customer = CustomerFrom::header("x-customer-id");
     let app = Router::new()
         .route("/v1/search/{topic}", get(search))
-        .layer(DripLayer::builder(customer.clone()).meter("searches").build()?)
+        .layer(
+            DripLayer::builder(customer.clone())
+                .meter("searches")
+                .build()?,
+        )
         .layer(
             EntitlementLayer::builder(client, "searches", customer)
                 .ttl(Duration::ZERO)
@@ -57,7 +61,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("serving on http://{addr}");
 
     let http = reqwest::Client::new();
-    for (customer, topic) in [("cus_acme", "rust"), ("cus_acme", "tokio"), ("", "anon"), ("cus_acme", "axum")] {
+    for (customer, topic) in [
+        ("cus_acme", "rust"),
+        ("cus_acme", "tokio"),
+        ("", "anon"),
+        ("cus_acme", "axum"),
+    ] {
         let mut req = http.get(format!("http://{addr}/v1/search/{topic}?session=secret"));
         if !customer.is_empty() {
             req = req.header("x-customer-id", customer);
@@ -69,7 +78,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     for u in emulator.usage() {
-        println!("billed: {} {} x{} (route {:?})", u.customer_id, u.usage_type, u.quantity, u.metadata.as_ref().map(|m| m["route"].clone()));
+        println!(
+            "billed: {} {} x{} (route {:?})",
+            u.customer_id,
+            u.usage_type,
+            u.quantity,
+            u.metadata.as_ref().map(|m| m["route"].clone())
+        );
     }
     let requests = drip::stats().requests;
     println!(

@@ -20,7 +20,8 @@ fn tracked_usage_is_stored_exactly_once_through_faults_and_fixed_keys_dedupe() {
                 .seed(12)
                 .error_rate(503, 0.25)
                 .commit_then_drop(0.2);
-            let spool = std::env::temp_dir().join(format!("drip-track-usage-{}", std::process::id()));
+            let spool =
+                std::env::temp_dir().join(format!("drip-track-usage-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&spool);
             let guard = drip::init(
                 drip::Config::new(emulator.secret_key())
@@ -52,13 +53,22 @@ fn tracked_usage_is_stored_exactly_once_through_faults_and_fixed_keys_dedupe() {
             let usage = emulator.usage();
             let pages: Vec<_> = usage.iter().filter(|u| u.usage_type == "pages").collect();
             assert_eq!(pages.len(), 100);
-            let keys: HashSet<_> = pages.iter().filter_map(|u| u.idempotency_key.clone()).collect();
+            let keys: HashSet<_> = pages
+                .iter()
+                .filter_map(|u| u.idempotency_key.clone())
+                .collect();
             assert_eq!(keys.len(), 100);
             assert!(pages.iter().all(|u| u.quantity == 2.5));
-            let req: Vec<_> = usage.iter().filter(|u| u.usage_type == "api-calls").collect();
+            let req: Vec<_> = usage
+                .iter()
+                .filter(|u| u.usage_type == "api-calls")
+                .collect();
             assert_eq!(req.len(), 1, "one record per idempotency key");
             assert_eq!(req[0].idempotency_key.as_deref(), Some("req_0001"));
-            assert_eq!(req[0].metadata.as_ref().expect("metadata")["route"], "/v1/items/{id}");
+            assert_eq!(
+                req[0].metadata.as_ref().expect("metadata")["route"],
+                "/v1/items/{id}"
+            );
         });
 }
 
@@ -75,5 +85,11 @@ fn bad_usage_is_refused_with_a_typed_error_naming_the_field() {
     }
     let long_key = "k".repeat(257);
     let keyed = drip::Usage::new("cus_1", "pages", 1.0).and_then(|u| u.idempotency_key(long_key));
-    assert!(matches!(keyed, Err(drip::Error::Validation { field: "idempotencyKey", .. })));
+    assert!(matches!(
+        keyed,
+        Err(drip::Error::Validation {
+            field: "idempotencyKey",
+            ..
+        })
+    ));
 }

@@ -112,6 +112,42 @@ impl Decisions {
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_stays_within_capacity_however_many_customers_ask() {
+        let emulator = drip_emulator::Emulator::builder()
+            .start()
+            .await
+            .expect("emulator");
+        let client = Client::builder()
+            .api_key(emulator.secret_key())
+            .base_url(emulator.base_url())
+            .build()
+            .expect("client");
+        let decisions = Decisions::new(
+            client,
+            "reports".into(),
+            Duration::from_secs(600),
+            Duration::from_secs(5),
+            3,
+        );
+        for i in 0..20 {
+            assert_eq!(decisions.decide(&format!("cus_{i}")).await, Answer::Allowed);
+            assert!(decisions.len() <= 3, "{} decisions kept", decisions.len());
+        }
+        // A kept decision is reused without asking Drip again.
+        let asked = emulator.requests().len();
+        assert_eq!(decisions.decide("cus_19").await, Answer::Allowed);
+        assert_eq!(emulator.requests().len(), asked);
     }
 }

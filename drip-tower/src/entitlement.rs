@@ -270,9 +270,14 @@ impl Gate {
             (Answer::Allowed, _) => (EntitlementDecision::Allowed, None),
             (Answer::Refused, _) => (
                 EntitlementDecision::Refused,
-                Some((self.refusal, "this plan does not include the feature, or its quota is used up")),
+                Some((
+                    self.refusal,
+                    "this plan does not include the feature, or its quota is used up",
+                )),
             ),
-            (Answer::Unavailable, WhenUnavailable::Allow) => (EntitlementDecision::FailedOpen, None),
+            (Answer::Unavailable, WhenUnavailable::Allow) => {
+                (EntitlementDecision::FailedOpen, None)
+            }
             (Answer::Unavailable, WhenUnavailable::Refuse) => (
                 EntitlementDecision::FailedClosed,
                 Some((

@@ -67,7 +67,12 @@ impl Pending {
         self.record(status, response_bytes, "completed");
     }
 
-    fn record(&mut self, status: Option<StatusCode>, response_bytes: Option<u64>, how: &'static str) {
+    fn record(
+        &mut self,
+        status: Option<StatusCode>,
+        response_bytes: Option<u64>,
+        how: &'static str,
+    ) {
         let Some(run) = self.run.take() else { return };
         let finished = Finished {
             method: &self.method,

@@ -113,17 +113,35 @@ async fn billing() {
         .header("x-customer-id", "cus_fail")
         .send()
         .await;
-    assert!(panicked.is_err(), "the connection of a panicking handler is closed");
+    assert!(
+        panicked.is_err(),
+        "the connection of a panicking handler is closed"
+    );
 
     env.settle().await;
     assert!(drip::stats().retries > 0, "the faults were exercised");
 
     let usage = env.emulator.usage();
-    assert_eq!(usage.len(), 40, "one record per 2xx request with a customer");
-    let keys: HashSet<_> = usage.iter().filter_map(|u| u.idempotency_key.clone()).collect();
+    assert_eq!(
+        usage.len(),
+        40,
+        "one record per 2xx request with a customer"
+    );
+    let keys: HashSet<_> = usage
+        .iter()
+        .filter_map(|u| u.idempotency_key.clone())
+        .collect();
     assert_eq!(keys.len(), 40, "each request has its own key");
-    assert!(usage.iter().all(|u| u.usage_type == "api-calls" && u.quantity == 1.0));
-    assert!(usage.iter().all(|u| u.customer_id.starts_with("cus_") && u.customer_id != "cus_fail"));
+    assert!(
+        usage
+            .iter()
+            .all(|u| u.usage_type == "api-calls" && u.quantity == 1.0)
+    );
+    assert!(
+        usage
+            .iter()
+            .all(|u| u.customer_id.starts_with("cus_") && u.customer_id != "cus_fail")
+    );
     let meta = usage[0].metadata.as_ref().expect("usage metadata");
     assert_eq!(meta["route"], "/v1/items/{id}");
     assert_eq!(meta["method"], "GET");
@@ -134,12 +152,27 @@ async fn billing() {
     let completed: Vec<_> = runs.iter().filter(|r| r.status == "COMPLETED").collect();
     assert_eq!(completed.len(), 40);
     assert_eq!(
-        runs.iter().filter(|r| r.error_code.as_deref() == Some("http_server_error")).count(),
+        runs.iter()
+            .filter(|r| r.error_code.as_deref() == Some("http_server_error"))
+            .count(),
         5
     );
-    assert_eq!(runs.iter().filter(|r| r.error_code.as_deref() == Some("panic")).count(), 1);
-    let tool_calls = env.emulator.events().iter().filter(|e| e.event_type == "tool.call").count();
-    assert_eq!(tool_calls, 40, "each handler's tool call attached to its request's run");
+    assert_eq!(
+        runs.iter()
+            .filter(|r| r.error_code.as_deref() == Some("panic"))
+            .count(),
+        1
+    );
+    let tool_calls = env
+        .emulator
+        .events()
+        .iter()
+        .filter(|e| e.event_type == "tool.call")
+        .count();
+    assert_eq!(
+        tool_calls, 40,
+        "each handler's tool call attached to its request's run"
+    );
     assert!(drip::stats().requests.without_customer >= before + 5);
 
     let wire = common::wire_text(&env.emulator);

@@ -67,10 +67,20 @@ fn three_hundred_concurrent_requests_keep_their_tool_calls_apart() {
 
         let runs = env.emulator.runs();
         assert_eq!(runs.len(), 300);
-        let customer_of: HashMap<_, _> = runs.iter().map(|r| (r.id.clone(), r.customer_id.clone())).collect();
+        let customer_of: HashMap<_, _> = runs
+            .iter()
+            .map(|r| (r.id.clone(), r.customer_id.clone()))
+            .collect();
         let mut tools_per_customer: HashMap<String, usize> = HashMap::new();
-        for e in env.emulator.events().iter().filter(|e| e.event_type == "tool.call") {
-            *tools_per_customer.entry(customer_of[&e.run_id].clone()).or_default() += 1;
+        for e in env
+            .emulator
+            .events()
+            .iter()
+            .filter(|e| e.event_type == "tool.call")
+        {
+            *tools_per_customer
+                .entry(customer_of[&e.run_id].clone())
+                .or_default() += 1;
         }
         for i in 0..300usize {
             assert_eq!(
@@ -93,13 +103,17 @@ impl Service<http::Request<String>> for Greeter {
     type Error = Infallible;
     type Future = std::future::Ready<Result<Self::Response, Infallible>>;
 
-    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
         std::task::Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, _: http::Request<String>) -> Self::Future {
         let mut res = http::Response::new(String::new());
-        res.headers_mut().insert("grpc-status", http::HeaderValue::from_static("0"));
+        res.headers_mut()
+            .insert("grpc-status", http::HeaderValue::from_static("0"));
         std::future::ready(Ok(res))
     }
 }
@@ -116,9 +130,17 @@ fn a_tonic_shaped_service_is_metered_by_method_path_and_a_dropped_request_is_not
             .build()
             .expect("layer");
         let mut svc = layer.layer(Greeter);
-        let mut req = http::Request::post("/helloworld.Greeter/SayHello").body(String::new()).expect("request");
+        let mut req = http::Request::post("/helloworld.Greeter/SayHello")
+            .body(String::new())
+            .expect("request");
         req.extensions_mut().insert(Caller("cus_grpc".into()));
-        let res = svc.ready().await.expect("ready").call(req).await.expect("response");
+        let res = svc
+            .ready()
+            .await
+            .expect("ready")
+            .call(req)
+            .await
+            .expect("response");
         assert_eq!(res.headers()["grpc-status"], "0");
 
         // A request whose client went away: its future is dropped unfinished.
@@ -126,7 +148,9 @@ fn a_tonic_shaped_service_is_metered_by_method_path_and_a_dropped_request_is_not
             std::future::pending::<Result<http::Response<String>, Infallible>>().await
         });
         let mut gone = layer.layer(pending);
-        let mut req = http::Request::get("/slow").body(String::new()).expect("request");
+        let mut req = http::Request::get("/slow")
+            .body(String::new())
+            .expect("request");
         req.extensions_mut().insert(Caller("cus_gone".into()));
         let fut = gone.ready().await.expect("ready").call(req);
         let _ = tokio::time::timeout(std::time::Duration::from_millis(10), fut).await;
@@ -135,11 +159,20 @@ fn a_tonic_shaped_service_is_metered_by_method_path_and_a_dropped_request_is_not
         let usage = env.emulator.usage();
         assert_eq!(usage.len(), 1, "only the finished call is billed");
         assert_eq!(usage[0].customer_id, "cus_grpc");
-        assert_eq!(usage[0].metadata.as_ref().expect("metadata")["route"], "/helloworld.Greeter/SayHello");
+        assert_eq!(
+            usage[0].metadata.as_ref().expect("metadata")["route"],
+            "/helloworld.Greeter/SayHello"
+        );
         let runs = env.emulator.runs();
-        let gone = runs.iter().find(|r| r.customer_id == "cus_gone").expect("the dropped request's run");
+        let gone = runs
+            .iter()
+            .find(|r| r.customer_id == "cus_gone")
+            .expect("the dropped request's run");
         assert_eq!(gone.status, "CANCELLED");
-        let served = runs.iter().find(|r| r.customer_id == "cus_grpc").expect("the call's run");
+        let served = runs
+            .iter()
+            .find(|r| r.customer_id == "cus_grpc")
+            .expect("the call's run");
         assert_eq!(served.workflow_slug, "greeter-grpc");
     });
 }

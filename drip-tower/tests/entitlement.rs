@@ -30,7 +30,10 @@ fn a_used_up_quota_answers_402_with_a_problem_body() {
             .ttl(Duration::ZERO)
             .build()
             .expect("gate");
-        let meter = DripLayer::builder(customer()).meter("searches").build().expect("layer");
+        let meter = DripLayer::builder(customer())
+            .meter("searches")
+            .build()
+            .expect("layer");
         let app = Router::new()
             .route("/v1/search", get(|| async { "results" }))
             .layer(meter)
@@ -52,11 +55,16 @@ fn a_used_up_quota_answers_402_with_a_problem_body() {
             refused.headers()["content-type"],
             "application/problem+json"
         );
-        let problem: serde_json::Value = serde_json::from_str(&refused.text().await.expect("body")).expect("json body");
+        let problem: serde_json::Value =
+            serde_json::from_str(&refused.text().await.expect("body")).expect("json body");
         assert_eq!(problem["status"], 402);
         assert_eq!(problem["feature"], "searches");
         env.settle().await;
-        assert_eq!(env.emulator.usage().len(), 3, "the refused request is not billed");
+        assert_eq!(
+            env.emulator.usage().len(),
+            3,
+            "the refused request is not billed"
+        );
         // Another customer is unaffected.
         let other = http
             .get(format!("http://{addr}/v1/search"))
@@ -71,7 +79,9 @@ fn a_used_up_quota_answers_402_with_a_problem_body() {
 #[test]
 fn concurrent_requests_of_one_customer_share_one_check_and_decisions_are_cached() {
     runtime().block_on(async {
-        let emulator = drip_emulator::Emulator::builder().start_blocking().expect("emulator");
+        let emulator = drip_emulator::Emulator::builder()
+            .start_blocking()
+            .expect("emulator");
         let client = drip::Client::builder()
             .api_key(emulator.secret_key())
             .base_url(emulator.base_url())
@@ -82,12 +92,17 @@ fn concurrent_requests_of_one_customer_share_one_check_and_decisions_are_cached(
             .ttl(Duration::from_secs(600))
             .build()
             .expect("gate");
-        let app = Router::new().route("/r", get(|| async { "ok" })).layer(gate);
+        let app = Router::new()
+            .route("/r", get(|| async { "ok" }))
+            .layer(gate);
         let addr = common::serve(app).await;
         let http = reqwest::Client::new();
         let mut burst = Vec::new();
         for _ in 0..50 {
-            let req = http.get(format!("http://{addr}/r")).header("x-customer-id", "cus_burst").send();
+            let req = http
+                .get(format!("http://{addr}/r"))
+                .header("x-customer-id", "cus_burst")
+                .send();
             burst.push(tokio::spawn(req));
         }
         for r in burst {
@@ -105,7 +120,9 @@ fn concurrent_requests_of_one_customer_share_one_check_and_decisions_are_cached(
 #[test]
 fn with_drip_unreachable_the_gate_fails_open_or_closed_as_configured() {
     runtime().block_on(async {
-        let emulator = drip_emulator::Emulator::builder().start_blocking().expect("emulator");
+        let emulator = drip_emulator::Emulator::builder()
+            .start_blocking()
+            .expect("emulator");
         let client = drip::Client::builder()
             .api_key(emulator.secret_key())
             .base_url(emulator.base_url())
@@ -118,17 +135,30 @@ fn with_drip_unreachable_the_gate_fails_open_or_closed_as_configured() {
                 .when_unavailable(policy)
                 .build()
                 .expect("gate");
-            Router::new().route("/r", get(|| async { "ok" })).layer(gate)
+            Router::new()
+                .route("/r", get(|| async { "ok" }))
+                .layer(gate)
         };
         let open = common::serve(gated(WhenUnavailable::Allow)).await;
         let closed = common::serve(gated(WhenUnavailable::Refuse)).await;
         let http = reqwest::Client::new();
         let before = drip::stats().requests;
-        let res = http.get(format!("http://{open}/r")).header("x-customer-id", "cus_1").send().await.expect("request");
+        let res = http
+            .get(format!("http://{open}/r"))
+            .header("x-customer-id", "cus_1")
+            .send()
+            .await
+            .expect("request");
         assert_eq!(res.status(), 200);
-        let res = http.get(format!("http://{closed}/r")).header("x-customer-id", "cus_1").send().await.expect("request");
+        let res = http
+            .get(format!("http://{closed}/r"))
+            .header("x-customer-id", "cus_1")
+            .send()
+            .await
+            .expect("request");
         assert_eq!(res.status(), 503);
-        let problem: serde_json::Value = serde_json::from_str(&res.text().await.expect("body")).expect("json body");
+        let problem: serde_json::Value =
+            serde_json::from_str(&res.text().await.expect("body")).expect("json body");
         assert_eq!(problem["status"], 503);
         let after = drip::stats().requests;
         assert!(after.entitlement_failed_open > before.entitlement_failed_open);

@@ -15,7 +15,9 @@ pub struct Env {
 
 impl Env {
     pub fn start(name: &str) -> Env {
-        let emulator = Emulator::builder().start_blocking().expect("emulator starts");
+        let emulator = Emulator::builder()
+            .start_blocking()
+            .expect("emulator starts");
         let spool = std::env::temp_dir().join(format!("drip-tower-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&spool);
         let guard = drip::init(
@@ -59,7 +61,9 @@ impl Drop for Env {
 
 /// Serves `app` on a loopback port; the server ends with the test's runtime.
 pub async fn serve(app: axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
