@@ -15,8 +15,8 @@ static CHECKS: AtomicU64 = AtomicU64::new(0);
 /// What HTTP integrations counted since the process started.
 ///
 /// ```
-/// drip::request_stats::note_without_customer();
-/// assert!(drip::stats().requests.without_customer >= 1);
+/// drip_runtime::request_stats::note_without_customer();
+/// assert!(drip_runtime::stats().requests.without_customer >= 1);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -38,8 +38,8 @@ pub struct RequestStats {
 /// A decision of an entitlement gate, for [`note_entitlement`].
 ///
 /// ```
-/// drip::request_stats::note_entitlement(drip::request_stats::EntitlementDecision::Refused);
-/// assert!(drip::stats().requests.entitlement_refused >= 1);
+/// drip_runtime::request_stats::note_entitlement(drip_runtime::request_stats::EntitlementDecision::Refused);
+/// assert!(drip_runtime::stats().requests.entitlement_refused >= 1);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -57,9 +57,9 @@ pub enum EntitlementDecision {
 /// Counts a request served without a customer.
 ///
 /// ```
-/// let before = drip::stats().requests.without_customer;
-/// drip::request_stats::note_without_customer();
-/// assert!(drip::stats().requests.without_customer > before);
+/// let before = drip_runtime::stats().requests.without_customer;
+/// drip_runtime::request_stats::note_without_customer();
+/// assert!(drip_runtime::stats().requests.without_customer > before);
 /// ```
 pub fn note_without_customer() {
     WITHOUT_CUSTOMER.fetch_add(1, Ordering::Relaxed);
@@ -68,9 +68,9 @@ pub fn note_without_customer() {
 /// Counts one entitlement decision.
 ///
 /// ```
-/// use drip::request_stats::{note_entitlement, EntitlementDecision};
+/// use drip_runtime::request_stats::{note_entitlement, EntitlementDecision};
 /// note_entitlement(EntitlementDecision::FailedOpen);
-/// assert!(drip::stats().requests.entitlement_failed_open >= 1);
+/// assert!(drip_runtime::stats().requests.entitlement_failed_open >= 1);
 /// ```
 pub fn note_entitlement(decision: EntitlementDecision) {
     let counter = match decision {
@@ -85,8 +85,8 @@ pub fn note_entitlement(decision: EntitlementDecision) {
 /// Counts one entitlement check sent to Drip.
 ///
 /// ```
-/// drip::request_stats::note_entitlement_check();
-/// assert!(drip::stats().requests.entitlement_checks >= 1);
+/// drip_runtime::request_stats::note_entitlement_check();
+/// assert!(drip_runtime::stats().requests.entitlement_checks >= 1);
 /// ```
 pub fn note_entitlement_check() {
     CHECKS.fetch_add(1, Ordering::Relaxed);
@@ -95,7 +95,7 @@ pub fn note_entitlement_check() {
 /// The current totals.
 ///
 /// ```
-/// let s = drip::request_stats::snapshot();
+/// let s = drip_runtime::request_stats::snapshot();
 /// assert!(s.entitlement_allowed <= s.entitlement_allowed + s.entitlement_refused);
 /// ```
 pub fn snapshot() -> RequestStats {

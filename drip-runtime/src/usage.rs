@@ -21,12 +21,12 @@ const MAX_KEY_LEN: usize = 256;
 /// validates and records nothing.
 ///
 /// ```
-/// let capture = drip::testing::capture();
-/// drip::track_usage("cus_42", "api-calls", 1.0)?;
+/// let capture = drip_runtime::testing::capture();
+/// drip_runtime::track_usage("cus_42", "api-calls", 1.0)?;
 /// assert_eq!(capture.usage()[0].meter, "api-calls");
 ///
-/// assert!(matches!(drip::track_usage("cus_42", "api-calls", f64::NAN), Err(drip::Error::Validation { .. })));
-/// # Ok::<(), drip::Error>(())
+/// assert!(matches!(drip_runtime::track_usage("cus_42", "api-calls", f64::NAN), Err(drip_runtime::Error::Validation { .. })));
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 pub fn track_usage(customer: &str, meter: &str, quantity: f64) -> Result<()> {
     Usage::new(customer, meter, quantity)?.track();
@@ -41,15 +41,17 @@ pub fn track_usage(customer: &str, meter: &str, quantity: f64) -> Result<()> {
 /// is retried or replayed.
 ///
 /// ```
-/// let capture = drip::testing::capture();
-/// let usage = drip::Usage::new("cus_42", "api-calls", 2.0)?
+/// let capture = drip_runtime::testing::capture();
+/// let mut route = drip_runtime::Metadata::new();
+/// route.insert("route", "/v1/search");
+/// let usage = drip_runtime::Usage::new("cus_42", "api-calls", 2.0)?
 ///     .idempotency_key("req_01HZX3")?
-///     .metadata(drip::metadata!(route = "/v1/search"));
+///     .metadata(route);
 /// usage.track();
 /// let tracked = &capture.usage()[0];
 /// assert_eq!(tracked.idempotency_key, "req_01HZX3");
 /// assert_eq!(tracked.quantity, 2.0);
-/// # Ok::<(), drip::Error>(())
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[must_use = "a Usage records nothing until `.track()` is called"]
@@ -62,9 +64,9 @@ impl Usage {
     /// process-unique idempotency key.
     ///
     /// ```
-    /// assert!(drip::Usage::new("", "api-calls", 1.0).is_err());
-    /// assert!(drip::Usage::new("cus_1", "api-calls", -1.0).is_err());
-    /// assert!(drip::Usage::new("cus_1", "api-calls", 0.5).is_ok());
+    /// assert!(drip_runtime::Usage::new("", "api-calls", 1.0).is_err());
+    /// assert!(drip_runtime::Usage::new("cus_1", "api-calls", -1.0).is_err());
+    /// assert!(drip_runtime::Usage::new("cus_1", "api-calls", 0.5).is_ok());
     /// ```
     pub fn new(customer: &str, meter: &str, quantity: f64) -> Result<Usage> {
         crate::client::prepare::required("customerId", customer)?;
@@ -85,10 +87,10 @@ impl Usage {
     /// with the same key are stored once.
     ///
     /// ```
-    /// let usage = drip::Usage::new("cus_1", "api-calls", 1.0)?.idempotency_key("req_7")?;
+    /// let usage = drip_runtime::Usage::new("cus_1", "api-calls", 1.0)?.idempotency_key("req_7")?;
     /// assert_eq!(usage.key(), "req_7");
-    /// assert!(drip::Usage::new("cus_1", "api-calls", 1.0)?.idempotency_key(" ").is_err());
-    /// # Ok::<(), drip::Error>(())
+    /// assert!(drip_runtime::Usage::new("cus_1", "api-calls", 1.0)?.idempotency_key(" ").is_err());
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Result<Usage> {
         let key = key.into();
@@ -107,8 +109,11 @@ impl Usage {
     /// sent, like every metadata map).
     ///
     /// ```
-    /// let usage = drip::Usage::new("cus_1", "api-calls", 1.0)?.metadata(drip::metadata!(method = "GET"));
-    /// # Ok::<(), drip::Error>(())
+    /// let mut m = drip_runtime::Metadata::new();
+    /// m.insert("method", "GET");
+    /// let usage = drip_runtime::Usage::new("cus_1", "api-calls", 1.0)?.metadata(m);
+    /// assert_eq!(usage.key().len() > 0, true);
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn metadata(mut self, metadata: Metadata) -> Usage {
         self.record.metadata = metadata;
@@ -118,9 +123,9 @@ impl Usage {
     /// The idempotency key the record will be stored under.
     ///
     /// ```
-    /// let usage = drip::Usage::new("cus_1", "api-calls", 1.0)?;
+    /// let usage = drip_runtime::Usage::new("cus_1", "api-calls", 1.0)?;
     /// assert!(usage.key().starts_with("usage_"));
-    /// # Ok::<(), drip::Error>(())
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn key(&self) -> &str {
         &self.record.idempotency_key
@@ -130,10 +135,10 @@ impl Usage {
     /// Nothing happens when the SDK is disabled.
     ///
     /// ```
-    /// let capture = drip::testing::capture();
-    /// drip::Usage::new("cus_1", "api-calls", 1.0)?.track();
+    /// let capture = drip_runtime::testing::capture();
+    /// drip_runtime::Usage::new("cus_1", "api-calls", 1.0)?.track();
     /// assert_eq!(capture.usage().len(), 1);
-    /// # Ok::<(), drip::Error>(())
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn track(self) {
         if !crate::context::enabled() {

@@ -1,8 +1,8 @@
 //! Runs opened by an integration around a future, rather than by
-//! `#[drip::run]`: [`RunTemplate`], [`ScopedRun`], [`RunEnd`].
+//! `#[drip_runtime::run]`: [`RunTemplate`], [`ScopedRun`], [`RunEnd`].
 //!
 //! Built on the same [`RunGuard`] the attribute expands to, so everything
-//! `#[drip::run]` guarantees holds here: tool calls and LLM calls in the
+//! `#[drip_runtime::run]` guarantees holds here: tool calls and LLM calls in the
 //! instrumented future attach to the run, a dropped run ends `CANCELLED`,
 //! and a panic unwinding through it ends it `FAILED` with code `panic`.
 
@@ -20,17 +20,17 @@ const MAX_WORKFLOW_LEN: usize = 128;
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let api = drip::RunTemplate::new("search-api")?;
-/// let capture = drip::testing::capture();
+/// let api = drip_runtime::RunTemplate::new("search-api")?;
+/// let capture = drip_runtime::testing::capture();
 ///
 /// let run = api.start("cus_42");
-/// run.instrument(async { drip::llm_call("gpt-4o", 300) }).await;
-/// run.end(drip::RunEnd::Completed);
+/// run.instrument(async { drip_runtime::llm_call("gpt-4o", 300) }).await;
+/// run.end(drip_runtime::RunEnd::Completed);
 ///
 /// let runs = capture.runs();
 /// assert_eq!(runs[0].workflow, "search-api");
 /// assert_eq!(runs[0].event_types(), ["llm.call"]);
-/// # Ok::<(), drip::Error>(()) }).unwrap();
+/// # Ok::<(), drip_runtime::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RunTemplate {
@@ -42,8 +42,8 @@ impl RunTemplate {
     /// most 128 bytes).
     ///
     /// ```
-    /// assert!(drip::RunTemplate::new("search-api").is_ok());
-    /// assert!(matches!(drip::RunTemplate::new("  "), Err(drip::Error::Validation { .. })));
+    /// assert!(drip_runtime::RunTemplate::new("search-api").is_ok());
+    /// assert!(matches!(drip_runtime::RunTemplate::new("  "), Err(drip_runtime::Error::Validation { .. })));
     /// ```
     pub fn new(workflow: &str) -> Result<RunTemplate> {
         let workflow = workflow.trim();
@@ -68,8 +68,8 @@ impl RunTemplate {
     /// The workflow slug.
     ///
     /// ```
-    /// assert_eq!(drip::RunTemplate::new("search-api")?.workflow(), "search-api");
-    /// # Ok::<(), drip::Error>(())
+    /// assert_eq!(drip_runtime::RunTemplate::new("search-api")?.workflow(), "search-api");
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn workflow(&self) -> &'static str {
         self.site.workflow
@@ -79,12 +79,12 @@ impl RunTemplate {
     /// more) when the SDK is disabled or `customer` is blank.
     ///
     /// ```
-    /// let capture = drip::testing::capture();
-    /// let run = drip::RunTemplate::new("search-api")?.start("cus_1");
+    /// let capture = drip_runtime::testing::capture();
+    /// let run = drip_runtime::RunTemplate::new("search-api")?.start("cus_1");
     /// assert!(run.is_active());
-    /// run.end(drip::RunEnd::Completed);
+    /// run.end(drip_runtime::RunEnd::Completed);
     /// assert_eq!(capture.runs()[0].customer_id, "cus_1");
-    /// # Ok::<(), drip::Error>(())
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn start(&self, customer: &str) -> ScopedRun {
         ScopedRun {
@@ -96,8 +96,8 @@ impl RunTemplate {
 /// How a [`ScopedRun`] ends.
 ///
 /// ```
-/// let end = drip::RunEnd::Failed { code: "http_server_error" };
-/// assert_ne!(end, drip::RunEnd::Completed);
+/// let end = drip_runtime::RunEnd::Failed { code: "http_server_error" };
+/// assert_ne!(end, drip_runtime::RunEnd::Completed);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -120,12 +120,12 @@ pub enum RunEnd {
 /// panic unwinds).
 ///
 /// ```
-/// let capture = drip::testing::capture();
-/// let run = drip::RunTemplate::new("batch-job")?.start("cus_1");
-/// run.in_scope(|| drip::plan("split the input"));
+/// let capture = drip_runtime::testing::capture();
+/// let run = drip_runtime::RunTemplate::new("batch-job")?.start("cus_1");
+/// run.in_scope(|| drip_runtime::plan("split the input"));
 /// drop(run);
-/// assert_eq!(capture.runs()[0].status, drip::model::RunStatus::Cancelled);
-/// # Ok::<(), drip::Error>(())
+/// assert_eq!(capture.runs()[0].status, drip_runtime::model::RunStatus::Cancelled);
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 #[derive(Debug)]
 #[must_use = "a run ends CANCELLED when dropped; call `.end(..)`"]
@@ -137,9 +137,9 @@ impl ScopedRun {
     /// Whether anything will be recorded.
     ///
     /// ```
-    /// let run = drip::RunTemplate::new("w")?.start("");
+    /// let run = drip_runtime::RunTemplate::new("w")?.start("");
     /// assert!(!run.is_active());
-    /// # Ok::<(), drip::Error>(())
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     #[inline]
     pub fn is_active(&self) -> bool {
@@ -150,13 +150,13 @@ impl ScopedRun {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// let capture = drip::testing::capture();
-    /// let run = drip::RunTemplate::new("w")?.start("cus_1");
-    /// let n = run.instrument(async { drip::llm_call("gpt-4o", 5); 7 }).await;
-    /// run.end(drip::RunEnd::Completed);
+    /// let capture = drip_runtime::testing::capture();
+    /// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+    /// let n = run.instrument(async { drip_runtime::llm_call("gpt-4o", 5); 7 }).await;
+    /// run.end(drip_runtime::RunEnd::Completed);
     /// assert_eq!(n, 7);
     /// assert_eq!(capture.runs()[0].events.len(), 1);
-    /// # Ok::<(), drip::Error>(()) }).unwrap();
+    /// # Ok::<(), drip_runtime::Error>(()) }).unwrap();
     /// ```
     pub fn instrument<F: Future>(&self, fut: F) -> super::InRun<F> {
         self.guard.instrument(fut)
@@ -165,12 +165,12 @@ impl ScopedRun {
     /// Runs `f` with this run as the current run on this thread.
     ///
     /// ```
-    /// let capture = drip::testing::capture();
-    /// let run = drip::RunTemplate::new("w")?.start("cus_1");
-    /// run.in_scope(|| drip::execute("answered", drip::Metadata::new()));
-    /// run.end(drip::RunEnd::Completed);
+    /// let capture = drip_runtime::testing::capture();
+    /// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+    /// run.in_scope(|| drip_runtime::execute("answered", drip_runtime::Metadata::new()));
+    /// run.end(drip_runtime::RunEnd::Completed);
     /// assert_eq!(capture.runs()[0].event_types(), ["agent.execute"]);
-    /// # Ok::<(), drip::Error>(())
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
         self.guard.enter_sync(f)
@@ -179,10 +179,10 @@ impl ScopedRun {
     /// Ends the run with `end` and hands it to delivery.
     ///
     /// ```
-    /// let capture = drip::testing::capture();
-    /// drip::RunTemplate::new("w")?.start("cus_1").end(drip::RunEnd::Failed { code: "http_server_error" });
+    /// let capture = drip_runtime::testing::capture();
+    /// drip_runtime::RunTemplate::new("w")?.start("cus_1").end(drip_runtime::RunEnd::Failed { code: "http_server_error" });
     /// assert_eq!(capture.runs()[0].error_code.as_deref(), Some("http_server_error"));
-    /// # Ok::<(), drip::Error>(())
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn end(self, end: RunEnd) {
         match end {
