@@ -44,7 +44,7 @@ struct Gate {
 /// ```
 /// use drip_tower::{CustomerFrom, EntitlementLayer, WhenUnavailable};
 /// use std::time::Duration;
-/// let client = drip::Client::builder().api_key("sk_test_x").base_url("http://127.0.0.1:9/v1").build()?;
+/// let client = drip::Client::builder().api_key("sk_test_0123456789").base_url("http://127.0.0.1:9/v1").build()?;
 /// let gate = EntitlementLayer::builder(client, "deep-research", CustomerFrom::header("x-customer-id"))
 ///     .ttl(Duration::from_secs(30))
 ///     .timeout(Duration::from_millis(300))
@@ -71,7 +71,7 @@ impl std::fmt::Debug for EntitlementLayer {
 /// Builds an [`EntitlementLayer`].
 ///
 /// ```
-/// let client = drip::Client::builder().api_key("sk_test_x").base_url("http://127.0.0.1:9/v1").build()?;
+/// let client = drip::Client::builder().api_key("sk_test_0123456789").base_url("http://127.0.0.1:9/v1").build()?;
 /// let builder = drip_tower::EntitlementLayer::builder(client, "deep-research", drip_tower::CustomerFrom::header("x-customer-id"))
 ///     .refusal_status(http::StatusCode::TOO_MANY_REQUESTS)
 ///     .capacity(50_000);
@@ -103,7 +103,7 @@ impl EntitlementLayer {
     /// 10 000 customers cached, refusal 402, [`WhenUnavailable::Allow`].
     ///
     /// ```
-    /// let client = drip::Client::builder().api_key("sk_test_x").base_url("http://127.0.0.1:9/v1").build()?;
+    /// let client = drip::Client::builder().api_key("sk_test_0123456789").base_url("http://127.0.0.1:9/v1").build()?;
     /// let layer = drip_tower::EntitlementLayer::builder(client, "search", drip_tower::CustomerFrom::header("x-customer-id")).build()?;
     /// # Ok::<(), drip::Error>(())
     /// ```
@@ -161,7 +161,7 @@ impl EntitlementLayerBuilder {
     /// 402, 403 or 429 with [`Error::Validation`].
     ///
     /// ```
-    /// let client = drip::Client::builder().api_key("sk_test_x").base_url("http://127.0.0.1:9/v1").build()?;
+    /// let client = drip::Client::builder().api_key("sk_test_0123456789").base_url("http://127.0.0.1:9/v1").build()?;
     /// let bad = drip_tower::EntitlementLayer::builder(client, "search", drip_tower::CustomerFrom::header("x-customer-id"))
     ///     .refusal_status(http::StatusCode::OK)
     ///     .build();

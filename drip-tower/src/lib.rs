@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use drip_tower::{CustomerFrom, DripLayer, EntitlementLayer};
-//! # let client = drip::Client::builder().api_key("sk_test_x").base_url("http://127.0.0.1:9/v1").build()?;
+//! # let client = drip::Client::builder().api_key("sk_test_0123456789").base_url("http://127.0.0.1:9/v1").build()?;
 //! let customer = CustomerFrom::header("x-customer-id");
 //! let app: axum::Router = axum::Router::new()
 //!     .route("/v1/search", axum::routing::get(|| async { "ok" }))
