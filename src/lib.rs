@@ -131,6 +131,11 @@ macro_rules! metadata {
     };
 }
 
+/// Tower middleware (feature `tower`): [`DripLayer`](tower::DripLayer) bills
+/// API requests, [`EntitlementLayer`](tower::EntitlementLayer) gates features.
+#[cfg(feature = "tower")]
+pub use drip_tower as tower;
+
 #[doc(hidden)]
 pub mod __private {
     pub use drip_macros::metadata;

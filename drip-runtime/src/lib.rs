@@ -31,7 +31,11 @@ pub mod private;
 #[cfg(feature = "client")]
 mod random;
 #[cfg(feature = "client")]
+pub mod request_stats;
+#[cfg(feature = "client")]
 pub mod testing;
+#[cfg(feature = "client")]
+mod usage;
 #[cfg(feature = "client")]
 pub mod webhook;
 
@@ -73,5 +77,13 @@ pub use config::{Config, OverflowPolicy};
 pub use delivery::client;
 #[cfg(feature = "client")]
 pub use delivery::{DripGuard, FlushReport, Stats, flush, init, shutdown, stats};
+
+// -- end section --
+
+// -- section: integrations (track_usage, scoped runs) --
+#[cfg(feature = "client")]
+pub use context::{RunEnd, RunTemplate, ScopedRun};
+#[cfg(feature = "client")]
+pub use usage::{Usage, track_usage};
 
 // -- end section --

@@ -24,6 +24,7 @@ mod overrides;
 mod pending;
 mod propagate;
 mod run;
+mod scoped;
 pub(crate) mod sink;
 mod switch;
 mod tool;
@@ -33,6 +34,7 @@ pub use events::{LlmUsage, error_event, execute, llm_call, llm_call_with, plan};
 pub use integration::{record_llm_call, record_tool_call};
 pub use propagate::{InCurrentRun, InRun, RunInfo, current_run, spawn};
 pub use run::RunGuard;
+pub use scoped::{RunEnd, RunTemplate, ScopedRun};
 pub use tool::{InSpan, ToolCall};
 
 pub(crate) use lost::outside_run_count;

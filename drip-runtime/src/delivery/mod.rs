@@ -668,6 +668,7 @@ pub fn stats() -> Stats {
             s.running = false;
             s.in_flight = 0;
             s.privacy = crate::privacy::counters();
+            s.requests = crate::request_stats::snapshot();
             s
         }
     };

@@ -86,6 +86,9 @@ pub struct Stats {
     /// run (plain `tokio::spawn`, `spawn_blocking`, `std::thread::spawn`);
     /// carry it with `drip::spawn` or `.in_current_run()`. Process total.
     pub outside_run: u64,
+    /// What HTTP integrations counted: requests without a customer,
+    /// entitlement decisions (process totals).
+    pub requests: crate::request_stats::RequestStats,
 }
 
 /// Counters shared by callers and the transport. Relaxed atomics: they are
@@ -169,6 +172,7 @@ impl Counters {
             held_by_auth: get(&self.held_by_auth),
             privacy: crate::privacy::counters(),
             outside_run: crate::context::outside_run_count(),
+            requests: crate::request_stats::snapshot(),
         }
     }
 }

@@ -1,0 +1,149 @@
+//! Usage tracked by hand: [`track_usage`] and the [`Usage`] builder.
+//!
+//! A usage record goes through the same durable pipeline as runs: queued
+//! without waiting, spooled before it is sent, retried with one idempotency
+//! key, so it is stored exactly once.
+
+use crate::context::sink::Sink;
+use crate::delivery::{Envelope, UsageRecord};
+use crate::error::{Error, Result};
+use crate::metadata::Metadata;
+use crate::model::idempotency;
+
+/// Longest idempotency key accepted, in bytes.
+const MAX_KEY_LEN: usize = 256;
+
+/// Tracks `quantity` of `meter` for `customer`, without waiting: the record
+/// is queued for the delivery pipeline (spooled, retried, stored once).
+///
+/// Refuses, with [`Error::Validation`], an empty customer or meter and a
+/// quantity that is negative, NaN or infinite. With the SDK disabled it
+/// validates and records nothing.
+///
+/// ```
+/// let capture = drip_runtime::testing::capture();
+/// drip_runtime::track_usage("cus_42", "api-calls", 1.0)?;
+/// assert_eq!(capture.usage()[0].meter, "api-calls");
+///
+/// assert!(matches!(drip_runtime::track_usage("cus_42", "api-calls", f64::NAN), Err(drip_runtime::Error::Validation { .. })));
+/// # Ok::<(), drip_runtime::Error>(())
+/// ```
+pub fn track_usage(customer: &str, meter: &str, quantity: f64) -> Result<()> {
+    Usage::new(customer, meter, quantity)?.track();
+    Ok(())
+}
+
+/// One usage record, validated when made and queued by [`track`](Usage::track).
+///
+/// Its idempotency key is fixed when it is made (or set with
+/// [`idempotency_key`](Usage::idempotency_key)), so a record built when a
+/// request starts and tracked when it ends is stored once however often it
+/// is retried or replayed.
+///
+/// ```
+/// let capture = drip_runtime::testing::capture();
+/// let mut route = drip_runtime::Metadata::new();
+/// route.insert("route", "/v1/search");
+/// let usage = drip_runtime::Usage::new("cus_42", "api-calls", 2.0)?
+///     .idempotency_key("req_01HZX3")?
+///     .metadata(route);
+/// usage.track();
+/// let tracked = &capture.usage()[0];
+/// assert_eq!(tracked.idempotency_key, "req_01HZX3");
+/// assert_eq!(tracked.quantity, 2.0);
+/// # Ok::<(), drip_runtime::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[must_use = "a Usage records nothing until `.track()` is called"]
+pub struct Usage {
+    record: UsageRecord,
+}
+
+impl Usage {
+    /// A record of `quantity` of `meter` for `customer`, with a fresh
+    /// process-unique idempotency key.
+    ///
+    /// ```
+    /// assert!(drip_runtime::Usage::new("", "api-calls", 1.0).is_err());
+    /// assert!(drip_runtime::Usage::new("cus_1", "api-calls", -1.0).is_err());
+    /// assert!(drip_runtime::Usage::new("cus_1", "api-calls", 0.5).is_ok());
+    /// ```
+    pub fn new(customer: &str, meter: &str, quantity: f64) -> Result<Usage> {
+        crate::client::prepare::required("customerId", customer)?;
+        crate::client::prepare::required("usageType", meter)?;
+        crate::client::prepare::quantity("quantity", quantity)?;
+        Ok(Usage {
+            record: UsageRecord {
+                customer_id: customer.to_owned(),
+                meter: meter.to_owned(),
+                quantity,
+                metadata: Metadata::new(),
+                idempotency_key: idempotency::new_key("usage"),
+            },
+        })
+    }
+
+    /// Replaces the idempotency key (at most 256 bytes, not blank): records
+    /// with the same key are stored once.
+    ///
+    /// ```
+    /// let usage = drip_runtime::Usage::new("cus_1", "api-calls", 1.0)?.idempotency_key("req_7")?;
+    /// assert_eq!(usage.key(), "req_7");
+    /// assert!(drip_runtime::Usage::new("cus_1", "api-calls", 1.0)?.idempotency_key(" ").is_err());
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Result<Usage> {
+        let key = key.into();
+        crate::client::prepare::required("idempotencyKey", &key)?;
+        if key.len() > MAX_KEY_LEN {
+            return Err(Error::Validation {
+                field: "idempotencyKey",
+                reason: format!("must be at most {MAX_KEY_LEN} bytes, got {}", key.len()),
+            });
+        }
+        self.record.idempotency_key = key;
+        Ok(self)
+    }
+
+    /// Sets the record's metadata (it passes the privacy rules before it is
+    /// sent, like every metadata map).
+    ///
+    /// ```
+    /// let mut m = drip_runtime::Metadata::new();
+    /// m.insert("method", "GET");
+    /// let usage = drip_runtime::Usage::new("cus_1", "api-calls", 1.0)?.metadata(m);
+    /// assert_eq!(usage.key().len() > 0, true);
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn metadata(mut self, metadata: Metadata) -> Usage {
+        self.record.metadata = metadata;
+        self
+    }
+
+    /// The idempotency key the record will be stored under.
+    ///
+    /// ```
+    /// let usage = drip_runtime::Usage::new("cus_1", "api-calls", 1.0)?;
+    /// assert!(usage.key().starts_with("usage_"));
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn key(&self) -> &str {
+        &self.record.idempotency_key
+    }
+
+    /// Queues the record without waiting (or hands it to a test's capture).
+    /// Nothing happens when the SDK is disabled.
+    ///
+    /// ```
+    /// let capture = drip_runtime::testing::capture();
+    /// drip_runtime::Usage::new("cus_1", "api-calls", 1.0)?.track();
+    /// assert_eq!(capture.usage().len(), 1);
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn track(self) {
+        if !crate::context::enabled() {
+            return;
+        }
+        Sink::for_new_work().send(Envelope::Usage(self.record), None);
+    }
+}

@@ -1,0 +1,317 @@
+//! [`DripLayer`]: one record per request, billing by policy.
+
+use crate::billable::Billable;
+use crate::customer::CustomerFrom;
+use crate::record::{Pending, Recording};
+use drip_runtime::{Error, RunTemplate};
+use http::request::Parts;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower::{Layer, Service};
+
+type RouteOf = dyn Fn(&Parts) -> Option<String> + Send + Sync;
+
+pub(crate) struct Config {
+    pub(crate) customer: CustomerFrom,
+    pub(crate) meter: String,
+    pub(crate) quantity: f64,
+    pub(crate) billable: Billable,
+    pub(crate) template: RunTemplate,
+    pub(crate) recording: Recording,
+    route: Option<Arc<RouteOf>>,
+}
+
+/// Meters every request: opens a drip run around the handler (so its
+/// `#[drip::tool]` and LLM calls attach to it), records the method, route
+/// template, status, latency and body sizes, and tracks usage on a meter
+/// when the [`Billable`] policy says so — once, with an idempotency key
+/// fixed when the request starts. Nothing on the request's path waits on
+/// the network.
+///
+/// ```
+/// use drip_tower::{CustomerFrom, DripLayer};
+/// let layer = DripLayer::builder(CustomerFrom::header("x-customer-id"))
+///     .meter("api-calls")
+///     .build()?;
+/// let app: axum::Router = axum::Router::new()
+///     .route("/v1/search", axum::routing::get(|| async { "ok" }))
+///     .layer(layer);
+/// # Ok::<(), drip::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct DripLayer {
+    config: Arc<Config>,
+}
+
+impl std::fmt::Debug for DripLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DripLayer")
+            .field("meter", &self.config.meter)
+            .field("workflow", &self.config.template.workflow())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`DripLayer`].
+///
+/// ```
+/// use drip_tower::{Billable, CustomerFrom, DripLayer, Recording};
+/// let layer = DripLayer::builder(CustomerFrom::header("x-customer-id"))
+///     .meter("api-calls")
+///     .quantity(1.0)
+///     .workflow("search-api")
+///     .billable(Billable::success().except_routes(["/health"]))
+///     .recording(Recording::Run)
+///     .build()?;
+/// # Ok::<(), drip::Error>(())
+/// ```
+#[must_use]
+pub struct DripLayerBuilder {
+    customer: CustomerFrom,
+    meter: String,
+    quantity: f64,
+    workflow: String,
+    billable: Billable,
+    recording: Recording,
+    route: Option<Arc<RouteOf>>,
+}
+
+impl std::fmt::Debug for DripLayerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DripLayerBuilder")
+            .field("meter", &self.meter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DripLayer {
+    /// A builder; `customer` says where each request's customer is found.
+    ///
+    /// ```
+    /// let builder = drip_tower::DripLayer::builder(drip_tower::CustomerFrom::header("x-customer-id"));
+    /// ```
+    pub fn builder(customer: CustomerFrom) -> DripLayerBuilder {
+        DripLayerBuilder {
+            customer,
+            meter: "api-requests".to_owned(),
+            quantity: 1.0,
+            workflow: "http-api".to_owned(),
+            billable: Billable::success(),
+            recording: Recording::Run,
+            route: None,
+        }
+    }
+}
+
+impl DripLayerBuilder {
+    /// The meter billed requests are tracked on (default `api-requests`).
+    pub fn meter(mut self, meter: impl Into<String>) -> Self {
+        self.meter = meter.into();
+        self
+    }
+
+    /// The quantity tracked per billed request (default 1).
+    pub fn quantity(mut self, quantity: f64) -> Self {
+        self.quantity = quantity;
+        self
+    }
+
+    /// The workflow of the requests' runs (default `http-api`).
+    pub fn workflow(mut self, workflow: impl Into<String>) -> Self {
+        self.workflow = workflow.into();
+        self
+    }
+
+    /// Which requests are billed (default [`Billable::success`]).
+    pub fn billable(mut self, billable: Billable) -> Self {
+        self.billable = billable;
+        self
+    }
+
+    /// A run per request (default) or one request event.
+    pub fn recording(mut self, recording: Recording) -> Self {
+        self.recording = recording;
+        self
+    }
+
+    /// Where the route template comes from, instead of axum's `MatchedPath`
+    /// (e.g. the gRPC method path under tonic, which holds no ids). Return
+    /// a template, never a raw path that can carry ids.
+    ///
+    /// ```
+    /// let builder = drip_tower::DripLayer::builder(drip_tower::CustomerFrom::header("x-customer-id"))
+    ///     .route(|p| Some(p.uri.path().to_owned()));
+    /// ```
+    pub fn route(mut self, f: impl Fn(&Parts) -> Option<String> + Send + Sync + 'static) -> Self {
+        self.route = Some(Arc::new(f));
+        self
+    }
+
+    /// The layer. Refuses (with [`Error::Validation`]) a blank meter or
+    /// workflow and a negative or non-finite quantity.
+    ///
+    /// ```
+    /// let bad = drip_tower::DripLayer::builder(drip_tower::CustomerFrom::header("x-customer-id")).meter(" ").build();
+    /// assert!(matches!(bad, Err(drip::Error::Validation { .. })));
+    /// ```
+    pub fn build(self) -> Result<DripLayer, Error> {
+        // Validates meter and quantity the way each request's record will be.
+        let _validated = drip_runtime::Usage::new("validation", &self.meter, self.quantity)?;
+        let template = RunTemplate::new(&self.workflow)?;
+        Ok(DripLayer {
+            config: Arc::new(Config {
+                customer: self.customer,
+                meter: self.meter,
+                quantity: self.quantity,
+                billable: self.billable,
+                template,
+                recording: self.recording,
+                route: self.route,
+            }),
+        })
+    }
+}
+
+impl Config {
+    fn route_of(&self, parts: &Parts) -> Option<String> {
+        if let Some(f) = &self.route {
+            return f(parts);
+        }
+        #[cfg(feature = "axum")]
+        if let Some(m) = parts.extensions.get::<axum::extract::MatchedPath>() {
+            return Some(m.as_str().to_owned());
+        }
+        None
+    }
+}
+
+impl<S> Layer<S> for DripLayer {
+    type Service = DripService<S>;
+
+    fn layer(&self, inner: S) -> DripService<S> {
+        DripService {
+            inner,
+            config: Arc::clone(&self.config),
+        }
+    }
+}
+
+/// The service made by [`DripLayer`].
+#[derive(Clone)]
+pub struct DripService<S> {
+    inner: S,
+    config: Arc<Config>,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for DripService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DripService")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<http::Request<ReqBody>> for DripService<S>
+where
+    S: Service<http::Request<ReqBody>, Response = http::Response<ResBody>>,
+    ReqBody: http_body::Body,
+    ResBody: http_body::Body,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
+        if !drip_runtime::private::enabled() {
+            return ResponseFuture::plain(self.inner.call(req), None);
+        }
+        let request_bytes = req.body().size_hint().exact();
+        let (parts, body) = req.into_parts();
+        let Some(customer) = self.config.customer.find(&parts) else {
+            drip_runtime::request_stats::note_without_customer();
+            let req = http::Request::from_parts(parts, body);
+            return ResponseFuture::plain(self.inner.call(req), None);
+        };
+        let route = self.config.route_of(&parts);
+        let pending = Pending::start(
+            Arc::clone(&self.config),
+            &customer,
+            parts.method.clone(),
+            route,
+            request_bytes,
+        );
+        let req = http::Request::from_parts(parts, body);
+        let fut = self.inner.call(req);
+        match (self.config.recording, pending.run()) {
+            (Recording::Run, Some(run)) => {
+                let fut = run.instrument(fut);
+                ResponseFuture::in_run(fut, pending)
+            }
+            _ => ResponseFuture::plain(fut, Some(pending)),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = InnerProj]
+    enum Inner<F> {
+        Plain { #[pin] fut: F },
+        InRun { #[pin] fut: drip_runtime::InRun<F> },
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`DripService`]: the inner future, under the
+    /// request's run when there is one.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: Inner<F>,
+        pending: Option<Pending>,
+    }
+}
+
+impl<F> ResponseFuture<F> {
+    fn plain(fut: F, pending: Option<Pending>) -> Self {
+        ResponseFuture {
+            inner: Inner::Plain { fut },
+            pending,
+        }
+    }
+
+    fn in_run(fut: drip_runtime::InRun<F>, pending: Pending) -> Self {
+        ResponseFuture {
+            inner: Inner::InRun { fut },
+            pending: Some(pending),
+        }
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<http::Response<B>, E>>,
+    B: http_body::Body,
+{
+    type Output = Result<http::Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let out = match this.inner.project() {
+            InnerProj::Plain { fut } => std::task::ready!(fut.poll(cx)),
+            InnerProj::InRun { fut } => std::task::ready!(fut.poll(cx)),
+        };
+        if let Some(pending) = this.pending.take() {
+            match &out {
+                Ok(res) => pending.finish(Some(res.status()), res.body().size_hint().exact()),
+                // The service failed without a response: recorded as a 500.
+                Err(_) => pending.finish(Some(http::StatusCode::INTERNAL_SERVER_ERROR), None),
+            }
+        }
+        Poll::Ready(out)
+    }
+}
