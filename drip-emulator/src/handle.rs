@@ -594,4 +594,32 @@ impl EmulatorHandle {
         );
         self.inner.shared.changed();
     }
+
+    /// Charges made with `POST /usage` and `/usage/async`, in order.
+    ///
+    /// ```
+    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+    /// let charged: f64 = emulator.charges().iter().map(|c| c.quantity).sum();
+    /// assert_eq!(charged, 0.0);
+    /// ```
+    pub fn charges(&self) -> Vec<crate::ChargeRecord> {
+        self.inner.shared.store().billing.charges.clone()
+    }
+
+    /// Adds `usdc` to a customer's funded balance (what `GET /customers/{id}/balance`
+    /// reports before charges are taken off).
+    ///
+    /// ```
+    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+    /// emulator.fund_balance("cus_1", 25.0);
+    /// ```
+    pub fn fund_balance(&self, customer_id: &str, usdc: f64) {
+        self.inner
+            .shared
+            .store()
+            .billing
+            .account(customer_id)
+            .funded_usdc += usdc;
+        self.inner.shared.changed();
+    }
 }

@@ -60,6 +60,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod billing;
 mod clock;
 mod error;
 mod faults;
@@ -75,6 +76,7 @@ mod store;
 mod stored_event;
 mod webhook_delivery;
 
+pub use billing::ChargeRecord;
 pub use error::EmulatorError;
 pub use faults::{FaultConfig, Faults};
 pub use handle::{Emulator, EmulatorBuilder, EmulatorHandle};

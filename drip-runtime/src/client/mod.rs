@@ -38,6 +38,9 @@
 //! ```
 
 mod admin;
+mod balances;
+mod charges;
+mod customer_entitlements;
 mod customers;
 mod entitlements;
 mod events;
@@ -47,6 +50,7 @@ pub(crate) mod prepare;
 mod record;
 mod retry;
 mod runs;
+mod spending_caps;
 pub(crate) mod url;
 mod usage;
 mod workflows;

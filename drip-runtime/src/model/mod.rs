@@ -3,7 +3,10 @@
 //! Requests omit unset optional fields (never `null`); responses tolerate
 //! unknown fields and missing optional ones.
 
+mod balance;
+mod charge;
 mod customer;
+mod customer_entitlement;
 mod emitted;
 mod entitlement;
 mod event;
@@ -11,6 +14,7 @@ mod health;
 pub mod idempotency;
 mod record;
 mod run;
+mod spending_cap;
 mod status;
 pub mod time;
 mod timeline;
@@ -19,7 +23,10 @@ mod webhook;
 pub(crate) mod wire;
 mod workflow;
 
+pub use balance::Balance;
+pub use charge::{Charge, ChargeInfo, ChargeResult, ChargeStatus};
 pub use customer::{CreateCustomer, Customer, CustomerList, CustomerStatus, ListCustomers};
+pub use customer_entitlement::{AssignEntitlement, CustomerEntitlement};
 pub use emitted::{BatchEventOutcome, EventBatchResult, EventEmitted};
 pub use entitlement::{CheckEntitlement, Entitlement};
 pub(crate) use event::tool_call_metadata;
@@ -28,6 +35,7 @@ pub use health::Health;
 pub(crate) use record::{RecordBody, Timing};
 pub use record::{RecordRun, RecordRunResult, RecordedEvents, RecordedRun};
 pub use run::{EndRun, RunDetails, RunEnded, RunStarted, RunTotals, StartRun};
+pub use spending_cap::{CapType, SetSpendingCap, SpendingCap, SpendingCapList, SpendingCapRemoved};
 pub use status::RunStatus;
 pub use timeline::{
     Anomaly, Timeline, TimelineEvent, TimelineQuery, TimelineSummary, TimelineUsage,
