@@ -22,6 +22,8 @@ pub mod error;
 #[cfg(feature = "client")]
 pub mod metadata;
 #[cfg(feature = "client")]
+pub mod meter;
+#[cfg(feature = "client")]
 pub mod model;
 #[cfg(feature = "client")]
 pub mod privacy;
@@ -61,6 +63,12 @@ pub use context::{
     InCurrentRun, InRun, LlmUsage, RunInfo, current_run, error_event, execute, llm_call,
     llm_call_with, plan, spawn,
 };
+
+// -- end section --
+
+// -- section: meter --
+#[cfg(feature = "client")]
+pub use meter::{Flushed, StreamMeter, StreamMeterBuilder};
 
 // -- end section --
 
