@@ -82,6 +82,17 @@ pub(crate) struct Billing {
     pub(crate) caps: Vec<CapRecord>,
     pub(crate) assignments: Vec<AssignmentRecord>,
     pub(crate) accounts: Vec<AccountRecord>,
+    #[serde(default)]
+    pub(crate) plans: Vec<PlanRecord>,
+}
+
+/// A pricing plan: the price of one unit of a meter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PlanRecord {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) unit_type: String,
+    pub(crate) unit_price_usdc: f64,
 }
 
 /// Which cap a charge would break.
@@ -91,6 +102,14 @@ pub(crate) struct CapBreach<'a> {
 }
 
 impl Billing {
+    /// The pricing plan's unit price of `usage_type`, if it has a plan.
+    pub(crate) fn plan_price(&self, usage_type: &str) -> Option<f64> {
+        self.plans
+            .iter()
+            .find(|p| p.unit_type == usage_type)
+            .map(|p| p.unit_price_usdc)
+    }
+
     /// The charge made with idempotency key `key`, if any.
     pub(crate) fn charge_by_key(&self, key: &str) -> Option<&ChargeRecord> {
         self.charges
@@ -170,8 +189,10 @@ impl Billing {
 
 impl crate::store::Store {
     /// Price of one unit of `usage_type` in USDC.
-    pub(crate) fn unit_price(&self, _usage_type: &str) -> f64 {
-        DEFAULT_UNIT_PRICE
+    pub(crate) fn unit_price(&self, usage_type: &str) -> f64 {
+        self.billing
+            .plan_price(usage_type)
+            .unwrap_or(DEFAULT_UNIT_PRICE)
     }
 
     /// `404 NOT_FOUND` (`customer not found`) unless the customer exists.

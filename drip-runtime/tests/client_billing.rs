@@ -289,3 +289,138 @@ async fn customer_entitlements_are_assigned_and_read_back() {
         ));
     }
 }
+
+#[tokio::test]
+async fn charges_are_listed_with_filters_and_pages_and_read_by_id() {
+    use drip_runtime::model::ListCharges;
+    let env = client_support::start().await;
+    for q in [1.0, 2.0, 3.0] {
+        env.pk
+            .charge(Charge::new("cus_a", "tokens", q))
+            .await
+            .unwrap();
+    }
+    let pending = env
+        .pk
+        .charge_async(Charge::new("cus_b", "tokens", 4.0))
+        .await
+        .unwrap();
+    for (kind, client) in env.both() {
+        let a = client
+            .list_charges(ListCharges::new().customer("cus_a").limit(2))
+            .await
+            .unwrap();
+        assert_eq!((a.data.len(), a.total), (2, Some(3)), "{kind}");
+        let rest = client
+            .list_charges(ListCharges::new().customer("cus_a").limit(2).offset(2))
+            .await
+            .unwrap();
+        assert_eq!(rest.data[0].quantity, Some(3.0));
+        let p = client
+            .list_charges(ListCharges::new().status(ChargeStatus::Pending))
+            .await
+            .unwrap();
+        assert_eq!(p.data.len(), 1);
+        assert_eq!(p.data[0].id, pending.charge.id);
+        let one = client.charge_by_id(&pending.charge.id).await.unwrap();
+        assert_eq!(one.customer_id.as_deref(), Some("cus_b"));
+    }
+    let q = &env.requests("GET", "/v1/charges")[0].path_and_query;
+    assert_eq!(q, "/v1/charges?customerId=cus_a&limit=2");
+    assert_eq!(
+        env.pk.charge_by_id("chg_none").await.unwrap_err().status(),
+        Some(404)
+    );
+    let bad = env
+        .pk
+        .list_charges(ListCharges::new().limit(0))
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, Error::Validation { field: "limit", .. }));
+}
+
+#[tokio::test]
+async fn meters_price_charges_and_estimates() {
+    use drip_runtime::model::{CostFromUsage, EstimateItem, HypotheticalCost, TrackUsage};
+    let env = client_support::start().await;
+    env.emulator.set_pricing_plan("tokens", 0.5);
+    let meters = env.pk.list_meters().await.unwrap();
+    assert_eq!(meters.data.len(), 1);
+    assert_eq!(meters.data[0].meter, "tokens");
+    assert_eq!(meters.data[0].unit_price_usd.as_deref(), Some("0.5"));
+    let c = env
+        .pk
+        .charge(Charge::new("cus_1", "tokens", 4.0))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.charge.amount_usdc.as_deref(),
+        Some("2"),
+        "priced by the plan"
+    );
+
+    env.pk
+        .track_usage(TrackUsage::new("cus_1", "tokens", 10.0))
+        .await
+        .unwrap();
+    env.pk
+        .track_usage(TrackUsage::new("cus_1", "calls", 3.0))
+        .await
+        .unwrap();
+    let period =
+        CostFromUsage::new("2000-01-01T00:00:00Z", "2999-01-01T00:00:00Z").customer("cus_1");
+    let e = env
+        .pk
+        .estimate_cost_from_usage(period.clone().default_unit_price(1.0))
+        .await
+        .unwrap();
+    // tokens 10 × 0.5 (plan) + calls 3 × 1 (default); the charged 4 tokens are left out.
+    assert_eq!(e.total(), Some(8.0), "{e:?}");
+    let e = env
+        .sk
+        .estimate_cost_from_usage(
+            period
+                .include_charged_events(true)
+                .meters(["tokens"])
+                .custom_price("tokens", 2.0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(e.total(), Some(28.0), "{e:?}");
+    assert_eq!(e.line_items.len(), 1);
+
+    let h = env
+        .pk
+        .estimate_hypothetical_cost(
+            HypotheticalCost::new([
+                EstimateItem::new("tokens", 100.0),
+                EstimateItem::new("calls", 2.0).unit_price(3.0),
+            ])
+            .default_unit_price(0.25),
+        )
+        .await
+        .unwrap();
+    assert_eq!(h.total(), Some(56.0), "{h:?}");
+
+    for bad in [
+        HypotheticalCost::new([]),
+        HypotheticalCost::new([EstimateItem::new("tokens", f64::NAN)]),
+        HypotheticalCost::new([EstimateItem::new("tokens", 1.0)]).default_unit_price(-1.0),
+        HypotheticalCost::new([EstimateItem::new("tokens", 1.0).unit_price(f64::INFINITY)]),
+    ] {
+        let err = env.pk.estimate_hypothetical_cost(bad).await.unwrap_err();
+        assert!(matches!(err, Error::Validation { .. }), "{err}");
+    }
+    let err = env
+        .pk
+        .estimate_cost_from_usage(CostFromUsage::new("yesterday", "2999-01-01T00:00:00Z"))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Validation {
+            field: "periodStart",
+            ..
+        }
+    ));
+}

@@ -2,12 +2,14 @@
 
 mod admin;
 mod balances;
+mod charge_list;
 mod charges;
 mod customer_entitlement;
 mod customers;
 mod entitlements;
 mod event_input;
 mod events;
+mod pricing;
 mod record;
 mod runs;
 mod spending_caps;
@@ -40,6 +42,11 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route("/customers/{id}", get(customers::get_one))
         .route("/usage", post(charges::charge))
         .route("/usage/async", post(charges::charge_async))
+        .route("/charges", get(charge_list::list))
+        .route("/charges/{id}", get(charge_list::get_one))
+        .route("/pricing-plans", get(pricing::plans))
+        .route("/cost-estimate/from-usage", post(pricing::from_usage))
+        .route("/cost-estimate/hypothetical", post(pricing::hypothetical))
         .route("/customers/{id}/balance", get(balances::balance))
         .route("/customers/{id}/provision", post(balances::provision))
         .route("/customers/{id}/sync-balance", post(balances::sync_balance))

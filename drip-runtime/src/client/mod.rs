@@ -39,13 +39,16 @@
 
 mod admin;
 mod balances;
+mod charge_list;
 mod charges;
+mod cost_estimates;
 mod customer_entitlements;
 mod customers;
 mod entitlements;
 mod events;
 mod health;
 mod http;
+mod meters;
 pub(crate) mod prepare;
 mod record;
 mod retry;

@@ -184,3 +184,72 @@ pub struct ChargeResult {
     #[serde(default)]
     pub message: Option<String>,
 }
+
+/// Query of `GET /charges`: filters and a page.
+///
+/// ```
+/// use drip_runtime::model::{ChargeStatus, ListCharges};
+/// let q = ListCharges::new().customer("cus_1").status(ChargeStatus::Confirmed).limit(20);
+/// assert_eq!(q.limit, Some(20));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+#[must_use]
+pub struct ListCharges {
+    /// Only this customer's charges.
+    pub customer_id: Option<String>,
+    /// Only charges in this state.
+    pub status: Option<ChargeStatus>,
+    /// Page size, 1 to 100.
+    pub limit: Option<u32>,
+    /// Charges to skip.
+    pub offset: Option<u32>,
+}
+
+impl ListCharges {
+    /// Every charge, first page.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Only `customer_id`'s charges.
+    pub fn customer(mut self, customer_id: impl Into<String>) -> Self {
+        self.customer_id = Some(customer_id.into());
+        self
+    }
+    /// Only charges in `status`.
+    pub fn status(mut self, status: ChargeStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+    /// Page size, 1 to 100.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+    /// Charges to skip.
+    pub fn offset(mut self, offset: u32) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+}
+
+/// A page of `GET /charges`.
+///
+/// ```
+/// let page: drip_runtime::model::ChargeList =
+///     serde_json::from_str(r#"{"data":[],"count":0,"total":3}"#).unwrap();
+/// assert_eq!(page.total, Some(3));
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct ChargeList {
+    /// The page.
+    #[serde(default)]
+    pub data: Vec<ChargeInfo>,
+    /// Length of the page.
+    #[serde(default, deserialize_with = "super::wire::u64_or_zero")]
+    pub count: u64,
+    /// All matching charges, when the server says.
+    #[serde(default, deserialize_with = "super::wire::opt_u64")]
+    pub total: Option<u64>,
+}

@@ -5,6 +5,7 @@
 
 mod balance;
 mod charge;
+mod cost_estimate;
 mod customer;
 mod customer_entitlement;
 mod emitted;
@@ -12,6 +13,7 @@ mod entitlement;
 mod event;
 mod health;
 pub mod idempotency;
+mod meter;
 mod record;
 mod run;
 mod spending_cap;
@@ -24,7 +26,10 @@ pub(crate) mod wire;
 mod workflow;
 
 pub use balance::Balance;
-pub use charge::{Charge, ChargeInfo, ChargeResult, ChargeStatus};
+pub use charge::{Charge, ChargeInfo, ChargeList, ChargeResult, ChargeStatus, ListCharges};
+pub use cost_estimate::{
+    CostEstimate, CostFromUsage, EstimateItem, EstimateLine, HypotheticalCost,
+};
 pub use customer::{CreateCustomer, Customer, CustomerList, CustomerStatus, ListCustomers};
 pub use customer_entitlement::{AssignEntitlement, CustomerEntitlement};
 pub use emitted::{BatchEventOutcome, EventBatchResult, EventEmitted};
@@ -32,6 +37,7 @@ pub use entitlement::{CheckEntitlement, Entitlement};
 pub(crate) use event::tool_call_metadata;
 pub use event::{Event, ToolStatus};
 pub use health::Health;
+pub use meter::{Meter, MeterList};
 pub(crate) use record::{RecordBody, Timing};
 pub use record::{RecordRun, RecordRunResult, RecordedEvents, RecordedRun};
 pub use run::{EndRun, RunDetails, RunEnded, RunStarted, RunTotals, StartRun};
