@@ -623,4 +623,53 @@ impl EmulatorHandle {
         );
         self.inner.shared.changed();
     }
+
+    /// Charges made with `POST /usage` and `/usage/async`, in order.
+    ///
+    /// ```
+    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+    /// let charged: f64 = emulator.charges().iter().map(|c| c.quantity).sum();
+    /// assert_eq!(charged, 0.0);
+    /// ```
+    pub fn charges(&self) -> Vec<crate::ChargeRecord> {
+        self.inner.shared.store().billing.charges.clone()
+    }
+
+    /// Adds `usdc` to a customer's funded balance (what `GET /customers/{id}/balance`
+    /// reports before charges are taken off).
+    ///
+    /// ```
+    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+    /// emulator.fund_balance("cus_1", 25.0);
+    /// ```
+    pub fn fund_balance(&self, customer_id: &str, usdc: f64) {
+        self.inner
+            .shared
+            .store()
+            .billing
+            .account(customer_id)
+            .funded_usdc += usdc;
+        self.inner.shared.changed();
+    }
+
+    /// Sets the pricing plan of a meter: `GET /pricing-plans` lists it, and charges and cost
+    /// estimates price `unit_type` at `unit_price_usdc` per unit (instead of 0.0001).
+    ///
+    /// ```
+    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+    /// emulator.set_pricing_plan("tokens", 0.002);
+    /// ```
+    pub fn set_pricing_plan(&self, unit_type: &str, unit_price_usdc: f64) {
+        let mut store = self.inner.shared.store();
+        let id = store.new_id("plan");
+        store.billing.plans.retain(|p| p.unit_type != unit_type);
+        store.billing.plans.push(crate::billing::PlanRecord {
+            id,
+            name: format!("{unit_type} plan"),
+            unit_type: unit_type.to_owned(),
+            unit_price_usdc,
+        });
+        drop(store);
+        self.inner.shared.changed();
+    }
 }

@@ -10,6 +10,11 @@
 //! idempotency (a repeated `idempotencyKey` answers `isDuplicate: true` and stores nothing);
 //! customers, usage, workflows, runs with their state machine, run events, `/runs/record`,
 //! timelines, entitlement checks and webhooks; `400 VALIDATION_ERROR` naming the bad field.
+//! Billing: charges (`/usage`, `/usage/async`) priced by the pricing plans
+//! ([`EmulatorHandle::set_pricing_plan`], else 0.0001 USDC a unit), balances (funded with
+//! [`EmulatorHandle::fund_balance`] minus charges), spending caps that refuse a charge over
+//! them with `402 SPENDING_CAP_EXCEEDED`, customer entitlement assignments, charge listings and
+//! cost estimates.
 //!
 //! Tests inspect what was stored ([`EmulatorHandle::usage`], [`EmulatorHandle::runs`],
 //! [`EmulatorHandle::events`], [`EmulatorHandle::requests`] …) and inject faults
@@ -60,6 +65,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod billing;
 mod clock;
 mod error;
 mod faults;
@@ -76,6 +82,7 @@ mod store;
 mod stored_event;
 mod webhook_delivery;
 
+pub use billing::ChargeRecord;
 pub use error::EmulatorError;
 pub use faults::{FaultConfig, Faults};
 pub use handle::{Emulator, EmulatorBuilder, EmulatorHandle};

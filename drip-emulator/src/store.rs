@@ -25,6 +25,8 @@ pub(crate) struct Store {
     pub(crate) events: Vec<StoredEvent>,
     pub(crate) webhooks: Vec<WebhookRecord>,
     pub(crate) entitlement_limits: Vec<EntitlementLimit>,
+    #[serde(default)]
+    pub(crate) billing: crate::billing::Billing,
     #[serde(skip)]
     pub(crate) index: Index,
 }

@@ -22,6 +22,8 @@ pub mod error;
 #[cfg(feature = "client")]
 pub mod metadata;
 #[cfg(feature = "client")]
+pub mod meter;
+#[cfg(feature = "client")]
 pub mod model;
 #[cfg(feature = "client")]
 pub mod privacy;
@@ -67,6 +69,12 @@ pub use context::{
 };
 #[cfg(feature = "client")]
 pub use context::{record_llm_call, record_tool_call};
+
+// -- end section --
+
+// -- section: meter --
+#[cfg(feature = "client")]
+pub use meter::{Flushed, StreamMeter, StreamMeterBuilder};
 
 // -- end section --
 

@@ -1,12 +1,18 @@
 //! The HTTP API: routing, authentication, body parsing and error bodies.
 
 mod admin;
+mod balances;
+mod charge_list;
+mod charges;
+mod customer_entitlement;
 mod customers;
 mod entitlements;
 mod event_input;
 mod events;
+mod pricing;
 mod record;
 mod runs;
+mod spending_caps;
 mod timeline;
 mod usage;
 mod webhooks;
@@ -18,7 +24,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -34,7 +40,26 @@ pub(crate) fn router(shared: AppState) -> Router {
     let v1 = Router::new()
         .route("/customers", post(customers::create).get(customers::list))
         .route("/customers/{id}", get(customers::get_one))
-        .route("/usage", post(usage::charge))
+        .route("/usage", post(charges::charge))
+        .route("/usage/async", post(charges::charge_async))
+        .route("/charges", get(charge_list::list))
+        .route("/charges/{id}", get(charge_list::get_one))
+        .route("/pricing-plans", get(pricing::plans))
+        .route("/cost-estimate/from-usage", post(pricing::from_usage))
+        .route("/cost-estimate/hypothetical", post(pricing::hypothetical))
+        .route("/customers/{id}/balance", get(balances::balance))
+        .route("/customers/{id}/provision", post(balances::provision))
+        .route("/customers/{id}/sync-balance", post(balances::sync_balance))
+        .route("/customers/{id}/spending-cap", put(spending_caps::set))
+        .route("/customers/{id}/spending-caps", get(spending_caps::list))
+        .route(
+            "/customers/{id}/spending-caps/{cap_id}",
+            delete(spending_caps::remove),
+        )
+        .route(
+            "/customers/{id}/entitlement",
+            get(customer_entitlement::get_one).put(customer_entitlement::assign),
+        )
         .route("/usage/internal", post(usage::track))
         .route("/usage/internal/batch", post(usage::track_queued))
         .route("/workflows", get(workflows::list).post(workflows::create))

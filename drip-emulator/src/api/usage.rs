@@ -1,4 +1,5 @@
-//! `/usage/internal` (sync), `/usage/internal/batch` (server-queued) and `/usage` (charge).
+//! `/usage/internal` (sync) and `/usage/internal/batch` (server-queued); charges are in
+//! `charges`.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -6,8 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, AppState, Caller, check_metadata, check_quantity, decimal, non_blank, ok, parse,
-    required,
+    ApiResult, AppState, Caller, check_metadata, check_quantity, non_blank, ok, parse, required,
 };
 use crate::records::UsageRecord;
 
@@ -94,23 +94,5 @@ pub(crate) async fn track_queued(
         "pendingEvents": if duplicate { 0 } else { 1 },
         "isDuplicate": duplicate,
         "message": if duplicate { "Duplicate usage event ignored" } else { "Usage queued" },
-    }))
-}
-
-pub(crate) async fn charge(State(s): State<AppState>, _caller: Caller, body: Bytes) -> ApiResult {
-    let (u, duplicate) = store_usage(&s, &body, "charge")?;
-    // Price: 0.0001 USDC per unit, so charges are visible but obviously fake.
-    let amount = u.quantity * 0.0001;
-    ok(json!({
-        "success": true,
-        "usageEventId": u.id,
-        "isDuplicate": duplicate,
-        "charge": {
-            "id": format!("chg_{}", u.id.trim_start_matches("usg_")),
-            "amountUsdc": decimal(amount),
-            "amountToken": decimal(amount),
-            "txHash": null,
-            "status": "CONFIRMED",
-        },
     }))
 }

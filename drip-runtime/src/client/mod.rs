@@ -38,16 +38,23 @@
 //! ```
 
 mod admin;
+mod balances;
+mod charge_list;
+mod charges;
+mod cost_estimates;
+mod customer_entitlements;
 mod customers;
 mod entitlements;
 mod events;
 mod health;
 mod http;
+mod meters;
 pub(crate) mod prepare;
 mod record;
 mod retry;
 mod run_index;
 mod runs;
+mod spending_caps;
 pub(crate) mod url;
 mod usage;
 mod workflows;

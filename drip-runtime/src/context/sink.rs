@@ -140,7 +140,7 @@ impl CaptureStore {
                     log.runs.push(run);
                 }
             }
-            Envelope::Usage(usage) => {
+            Envelope::Usage(usage) | Envelope::Charge(usage) => {
                 log.deliveries.push(Delivery::Usage {
                     customer_id: usage.customer_id.clone(),
                     meter: usage.meter.clone(),

@@ -10,6 +10,8 @@
 //! run), then stream-run ends. Segments are delivered one after another, so a
 //! run's start always precedes its events and its end.
 
+mod charge_send;
+
 use super::backoff;
 use super::envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord, parent_depths};
 use super::event_wire::{self, EventJson};
@@ -176,6 +178,10 @@ impl Dispatcher {
                 Envelope::Usage(usage) => {
                     let (me, p, usage) = (self.clone(), progress.clone(), usage.clone());
                     jobs.push(Box::pin(async move { me.track_usage(i, usage, &p).await }));
+                }
+                Envelope::Charge(charge) => {
+                    let (me, p, charge) = (self.clone(), progress.clone(), charge.clone());
+                    jobs.push(Box::pin(async move { me.charge(i, charge, &p).await }));
                 }
                 Envelope::StreamEvents {
                     external_run_id,

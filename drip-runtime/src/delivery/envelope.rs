@@ -30,6 +30,8 @@ pub(crate) enum Envelope {
     StreamEnd(StreamEnd),
     /// `POST /usage/internal`.
     Usage(UsageRecord),
+    /// `POST /usage`: a charge (a `StreamMeter` flush), its key fixed before the first attempt.
+    Charge(ChargeRecord),
 }
 
 impl Envelope {
@@ -38,7 +40,7 @@ impl Envelope {
         match self {
             Envelope::Run(run) => run.events.len() as u64,
             Envelope::StreamEvents { events, .. } => events.len() as u64,
-            Envelope::Usage(_) => 1,
+            Envelope::Usage(_) | Envelope::Charge(_) => 1,
             Envelope::StreamStart(_) | Envelope::StreamEnd(_) => 0,
         }
     }
@@ -158,6 +160,9 @@ pub(crate) struct UsageRecord {
     pub metadata: Metadata,
     pub idempotency_key: String,
 }
+
+/// One charge (`POST /usage`), same shape as a usage record.
+pub(crate) type ChargeRecord = UsageRecord;
 
 #[cfg(test)]
 mod tests {

@@ -26,7 +26,10 @@ pub(crate) fn prepare(envelope: &mut Envelope) {
             run.metadata = prepare::metadata(Some(metadata)).unwrap_or_default();
             run.error_message = prepare::text(run.error_message.take());
         }
-        Envelope::StreamStart(_) | Envelope::StreamEnd(_) | Envelope::Usage(_) => {}
+        Envelope::StreamStart(_)
+        | Envelope::StreamEnd(_)
+        | Envelope::Usage(_)
+        | Envelope::Charge(_) => {}
     }
 }
 

@@ -92,7 +92,9 @@ pub(crate) mod spool;
 mod submission;
 mod transport;
 
-pub(crate) use envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord};
+pub(crate) use envelope::{
+    ChargeRecord, Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord,
+};
 pub use report::{FlushReport, Stats};
 pub(crate) use submission::Submission;
 
@@ -411,6 +413,7 @@ fn start(
 
 /// Stops `pipeline` (if it is still the current one) within `deadline`.
 fn stop(pipeline: &Arc<Pipeline>, deadline: Duration) -> FlushReport {
+    crate::meter::flush_all();
     let was_current = {
         let mut slot = PIPELINE.write().unwrap_or_else(PoisonError::into_inner);
         let current = slot.as_ref().is_some_and(|p| Arc::ptr_eq(p, pipeline));
@@ -605,6 +608,7 @@ pub(crate) fn lazy_init_from_env() -> bool {
 /// # }
 /// ```
 pub async fn flush(deadline: Duration) -> FlushReport {
+    crate::meter::flush_all();
     let Some(p) = current() else {
         return last_report();
     };

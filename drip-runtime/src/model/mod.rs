@@ -3,15 +3,21 @@
 //! Requests omit unset optional fields (never `null`); responses tolerate
 //! unknown fields and missing optional ones.
 
+mod balance;
+mod charge;
+mod cost_estimate;
 mod customer;
+mod customer_entitlement;
 mod emitted;
 mod entitlement;
 mod event;
 mod health;
 pub mod idempotency;
+mod meter;
 mod record;
 mod run;
 mod run_id;
+mod spending_cap;
 mod status;
 pub mod time;
 mod timeline;
@@ -20,16 +26,24 @@ mod webhook;
 pub(crate) mod wire;
 mod workflow;
 
+pub use balance::Balance;
+pub use charge::{Charge, ChargeInfo, ChargeList, ChargeResult, ChargeStatus, ListCharges};
+pub use cost_estimate::{
+    CostEstimate, CostFromUsage, EstimateItem, EstimateLine, HypotheticalCost,
+};
 pub use customer::{CreateCustomer, Customer, CustomerList, CustomerStatus, ListCustomers};
+pub use customer_entitlement::{AssignEntitlement, CustomerEntitlement};
 pub use emitted::{BatchEventOutcome, EventBatchResult, EventEmitted};
 pub use entitlement::{CheckEntitlement, Entitlement};
 pub(crate) use event::tool_call_metadata;
 pub use event::{Event, ToolStatus};
 pub use health::Health;
+pub use meter::{Meter, MeterList};
 pub(crate) use record::{RecordBody, Timing};
 pub use record::{RecordRun, RecordRunResult, RecordedEvents, RecordedRun};
 pub use run::{EndRun, RunDetails, RunEnded, RunStarted, RunTotals, StartRun};
 pub use run_id::{AsRunId, EXTERNAL_RUN_ID_PREFIX, ExternalRunId, RunId};
+pub use spending_cap::{CapType, SetSpendingCap, SpendingCap, SpendingCapList, SpendingCapRemoved};
 pub use status::RunStatus;
 pub use timeline::{
     Anomaly, Timeline, TimelineEvent, TimelineQuery, TimelineSummary, TimelineUsage,

@@ -62,7 +62,7 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
             external_run_id, ..
         } => vec![("externalRunId", Some(external_run_id.as_str()))],
         Envelope::StreamEnd(end) => vec![("externalRunId", Some(end.external_run_id.as_str()))],
-        Envelope::Usage(usage) => vec![
+        Envelope::Usage(usage) | Envelope::Charge(usage) => vec![
             ("customerId", Some(usage.customer_id.as_str())),
             ("meter", Some(usage.meter.as_str())),
         ],

@@ -378,7 +378,7 @@ fn scan(raw: &[u8]) -> Scan {
     let mut scan = Scan::default();
     for_each_line(raw, |line| match serde_json::from_slice::<Skim>(line) {
         Ok(Skim::Run(c) | Skim::StreamEvents(c)) => scan.items += c.events.0,
-        Ok(Skim::Usage(_)) => scan.items += 1,
+        Ok(Skim::Usage(_) | Skim::Charge(_)) => scan.items += 1,
         Ok(Skim::StreamStart(start)) => scan.starts.push(start),
         Ok(Skim::StreamEnd(_)) | Err(_) => {}
     });
@@ -394,6 +394,7 @@ enum Skim {
     StreamEvents(EventCount),
     StreamEnd(serde::de::IgnoredAny),
     Usage(serde::de::IgnoredAny),
+    Charge(serde::de::IgnoredAny),
 }
 
 #[derive(serde::Deserialize)]
