@@ -333,7 +333,7 @@ async fn every_client_method(client: &Client, shape: &str) -> Vec<(&'static str,
 }
 
 /// Everything one fake-server connection received, and the echo it sends:
-/// a 401 whose body repeats the Authorization header, the hash key and a
+/// a 422 (a permanent refusal, so delivery dead-letters it: 401s are held in the spool) whose body repeats the Authorization header, the hash key and a
 /// registered webhook secret.
 async fn echo_server() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -387,7 +387,7 @@ async fn echo_server() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
                         "{{\"message\":\"invalid credentials {auth}; hash {HASH_KEY}; webhook {WEBHOOK_SECRET}\",\"code\":\"{auth}\"}}"
                     );
                     let reply = format!(
-                        "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Echo: {auth}\r\n\r\n{body}",
+                        "HTTP/1.1 422 Unprocessable Entity\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Echo: {auth}\r\n\r\n{body}",
                         body.len()
                     );
                     if socket.write_all(reply.as_bytes()).await.is_err() {
@@ -570,7 +570,10 @@ async fn no_shape_and_no_secret_leaves_through_any_entry_point() {
     metered("cus_echo");
     let report = drip::flush(Duration::from_secs(30)).await;
     drop(guard);
-    assert!(report.rejected > 0, "401s become dead letters: {report:?}");
+    assert!(
+        report.rejected > 0,
+        "422s (permanent refusals) become dead letters: {report:?}"
+    );
     let dead_letters = files_under(&spool);
     assert!(
         dead_letters
@@ -605,7 +608,7 @@ async fn no_shape_and_no_secret_leaves_through_any_entry_point() {
                 &secrets,
             );
             assert!(
-                format!("{error}").contains("[redacted]") || error.status() != Some(401),
+                format!("{error}").contains("[redacted]") || error.status() != Some(422),
                 "the echo was scrubbed, not hidden: {error}"
             );
         }
