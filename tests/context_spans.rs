@@ -2,24 +2,9 @@
 //! tool carry them, nested under the user's request span, so drip's work lines
 //! up with the application's `tracing` output.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+#[path = "support/log_buffer.rs"]
+mod log_buffer;
+use log_buffer::LogBuffer as Lines;
 
 #[drip::tool(name = "web-search")]
 async fn search() -> u32 {

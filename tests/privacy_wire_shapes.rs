@@ -16,7 +16,6 @@ use drip::model::{
     RunStatus, StartRun, TrackUsage, UpdateWebhook, WebhookFilters,
 };
 use drip::{Client, Config, Error, Metadata};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -89,21 +88,9 @@ const API_KEY: &str = "sk_test_echo_0123456789abcdefABCDEF";
 const HASH_KEY: &str = "hash-key-for-the-wire-test-0001";
 const WEBHOOK_SECRET: &str = "whsec_registered_by_the_app_0001";
 
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+#[path = "support/log_buffer.rs"]
+mod log_buffer;
+use log_buffer::LogBuffer as Logs;
 
 #[drip::tool(name = "probe", metadata(region = value, route = "static"))]
 fn probe(value: &str) -> Result<(), std::io::Error> {

@@ -5,24 +5,10 @@
 
 use drip_runtime::metadata::{Metadata, Value};
 use drip_runtime::privacy::sanitize_metadata;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+#[path = "../../tests/support/log_buffer.rs"]
+mod log_buffer;
+use log_buffer::LogBuffer as Logs;
 
 #[test]
 fn refusals_are_logged_by_class_length_and_fingerprint_only() {
