@@ -2,28 +2,15 @@
 //! `drip-rig`, included with `#[path]`): drip's own log lines captured, and
 //! the check that planted markers reached no request body, spool file or log.
 
-use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::filter_fn;
 
-/// Log output of drip's crates, at TRACE.
-#[derive(Clone, Default)]
-pub struct Logs(Arc<Mutex<Vec<u8>>>);
+#[path = "log_buffer.rs"]
+mod log_buffer;
 
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+/// Log output of drip's crates, at TRACE.
+pub use log_buffer::LogBuffer as Logs;
 
 impl Logs {
     pub fn text(&self) -> String {

@@ -11,16 +11,23 @@ use crate::fields::{IdentifierRefusal, check_identifier};
 use crate::model::Event;
 use std::collections::HashSet;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// External run ids of streams whose start was dropped, until their end
 /// passes. Bounded: past the cap the oldest streams are forgotten (their
 /// leftovers are then refused by the server instead).
 static DROPPED_STREAMS: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 const MAX_DROPPED_STREAMS: usize = 4096;
+/// Set once a start is dropped, so that batches and ends of a process that
+/// never dropped one skip the lock.
+static ANY_DROPPED: AtomicBool = AtomicBool::new(false);
 
 /// Whether `external_run_id` belongs to a stream whose start was dropped;
 /// `end` forgets it.
 fn stream_was_dropped(external_run_id: &str, end: bool) -> bool {
+    if !ANY_DROPPED.load(Ordering::Acquire) {
+        return false;
+    }
     let mut set = DROPPED_STREAMS.lock().unwrap_or_else(|e| e.into_inner());
     let Some(set) = set.as_mut() else {
         return false;
@@ -39,19 +46,20 @@ fn remember_dropped_stream(external_run_id: &str) {
         set.clear();
     }
     set.insert(external_run_id.to_owned());
+    ANY_DROPPED.store(true, Ordering::Release);
 }
 
 /// The first envelope-level identifier field that breaks the rule.
 fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierRefusal)> {
-    let fields: Vec<(&'static str, Option<&str>)> = match envelope {
-        Envelope::Run(run) => vec![
+    let fields: &[(&'static str, Option<&str>)] = match envelope {
+        Envelope::Run(run) => &[
             ("customerId", Some(run.customer_id.as_str())),
             ("workflow", Some(run.workflow.as_str())),
             ("externalRunId", Some(run.external_run_id.as_str())),
             ("parentRunId", run.parent_external_run_id.as_deref()),
             ("correlationId", run.correlation_id.as_deref()),
         ],
-        Envelope::StreamStart(start) => vec![
+        Envelope::StreamStart(start) => &[
             ("customerId", Some(start.customer_id.as_str())),
             ("workflow", Some(start.workflow.as_str())),
             ("externalRunId", Some(start.external_run_id.as_str())),
@@ -60,9 +68,9 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
         ],
         Envelope::StreamEvents {
             external_run_id, ..
-        } => vec![("externalRunId", Some(external_run_id.as_str()))],
-        Envelope::StreamEnd(end) => vec![("externalRunId", Some(end.external_run_id.as_str()))],
-        Envelope::Usage(usage) | Envelope::Charge(usage) => vec![
+        } => &[("externalRunId", Some(external_run_id.as_str()))],
+        Envelope::StreamEnd(end) => &[("externalRunId", Some(end.external_run_id.as_str()))],
+        Envelope::Usage(usage) | Envelope::Charge(usage) => &[
             ("customerId", Some(usage.customer_id.as_str())),
             ("meter", Some(usage.meter.as_str())),
         ],
@@ -72,7 +80,7 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
 
 /// The first identifier field of `event` that breaks the rule.
 fn event_refusal(event: &Event) -> Option<(&'static str, &str, IdentifierRefusal)> {
-    first_broken(vec![
+    first_broken(&[
         ("eventType", Some(event.event_type.as_str())),
         ("correlationId", event.correlation_id.as_deref()),
         ("spanId", event.span_id.as_deref()),
@@ -82,9 +90,9 @@ fn event_refusal(event: &Event) -> Option<(&'static str, &str, IdentifierRefusal
 }
 
 fn first_broken<'a>(
-    fields: Vec<(&'static str, Option<&'a str>)>,
+    fields: &[(&'static str, Option<&'a str>)],
 ) -> Option<(&'static str, &'a str, IdentifierRefusal)> {
-    fields.into_iter().find_map(|(field, value)| {
+    fields.iter().find_map(|&(field, value)| {
         let value = value?;
         check_identifier(value)
             .err()
