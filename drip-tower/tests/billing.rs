@@ -118,6 +118,23 @@ async fn billing() {
         "the connection of a panicking handler is closed"
     );
 
+    // The panicking handler's run is recorded when hyper drops the
+    // connection's task, which can happen after the client sees the close:
+    // wait for it before settling, or the flush may end just before it.
+    let waited = std::time::Instant::now();
+    while !env
+        .emulator
+        .runs()
+        .iter()
+        .any(|r| r.error_code.as_deref() == Some("panic"))
+    {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(30),
+            "the panicked request's run never arrived"
+        );
+        drip::flush(std::time::Duration::from_secs(1)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     env.settle().await;
     assert!(drip::stats().retries > 0, "the faults were exercised");
 
