@@ -11,7 +11,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use drip::config::Config;
-use drip::delivery::{self, __test_hooks as hooks};
+use drip::runtime::{self, __test_hooks as hooks};
 use drip::model::{Event, RunStatus, ToolStatus};
 use drip_emulator::Emulator;
 use std::time::{Duration, Instant};
@@ -33,7 +33,7 @@ fn submit_cost(c: &mut Criterion) {
     let url = format!("http://{}/v1", dead.local_addr().unwrap());
     drop(dead);
     let dir = spool("submit");
-    let guard = delivery::init(
+    let guard = runtime::init(
         Config::new("sk_test_bench_0123456789")
             .base_url(url)
             .spool_dir(&dir)
@@ -63,7 +63,7 @@ fn submit_cost(c: &mut Criterion) {
                 timed += start.elapsed();
                 left -= n;
                 // Untimed: let the transport empty the queue.
-                while delivery::stats().queue_depth > 0 {
+                while runtime::stats().queue_depth > 0 {
                     std::thread::yield_now();
                 }
             }
@@ -81,7 +81,7 @@ fn end_to_end(c: &mut Criterion) {
     let dir = spool("e2e");
     // An earlier benchmark's pipeline thread may still be winding down under the same name.
     let earlier = threads_named("drip-transport");
-    let guard = delivery::init(
+    let guard = runtime::init(
         Config::new(emulator.secret_key())
             .base_url(emulator.base_url())
             .spool_dir(&dir)
@@ -118,7 +118,7 @@ fn end_to_end(c: &mut Criterion) {
                 for _ in 0..iters {
                     round += 1;
                     submit_round(round);
-                    let report = runtime.block_on(delivery::flush(Duration::from_secs(60)));
+                    let report = runtime.block_on(runtime::flush(Duration::from_secs(60)));
                     assert_eq!(report.spooled, 0, "{report:?}");
                     assert_eq!(report.dropped + report.rejected, 0, "{report:?}");
                 }

@@ -16,7 +16,7 @@
 //! read.
 
 use drip::config::Config;
-use drip::delivery::{self, __test_hooks as hooks};
+use drip::runtime::{self, __test_hooks as hooks};
 use drip::model::{Event, ToolStatus};
 use drip_emulator::Emulator;
 use std::time::{Duration, Instant};
@@ -38,7 +38,7 @@ fn main() {
     let _ = std::fs::remove_dir_all(&spool);
     let config = config_for(&emulator, &spool);
     let spool_files = config.effective_spool_dir();
-    let guard = delivery::init(config).expect("pipeline starts");
+    let guard = runtime::init(config).expect("pipeline starts");
 
     let started = Instant::now();
     let producers: Vec<_> = (0..PRODUCERS)
@@ -85,7 +85,7 @@ fn main() {
     // A restart with that spool, the server still down: `init` only claims
     // the segments; the transport thread reads them.
     let started = Instant::now();
-    let guard = delivery::init(config_for(&emulator, &spool)).expect("pipeline restarts");
+    let guard = runtime::init(config_for(&emulator, &spool)).expect("pipeline restarts");
     let init_time = started.elapsed();
     let restarted = guard.shutdown();
     println!(

@@ -4,7 +4,7 @@
 //! The pipeline is process-global, so the tests of this file take turns.
 
 use drip::config::Config;
-use drip::delivery::{self, __test_hooks as hooks};
+use drip::runtime::{self, __test_hooks as hooks};
 use drip::model::{Event, RunStatus, ToolStatus};
 use drip_emulator::{Emulator, EmulatorHandle};
 use std::collections::HashSet;
@@ -97,7 +97,7 @@ async fn ten_thousand_events_under_faults() {
         .retry_after(1)
         .commit_then_drop(0.06);
     let spool = spool_dir("faults");
-    let guard = delivery::init(config(&emulator, &spool).batch_size(200)).unwrap();
+    let guard = runtime::init(config(&emulator, &spool).batch_size(200)).unwrap();
 
     let mut tasks = Vec::new();
     for task in 0..8usize {
@@ -117,8 +117,8 @@ async fn ten_thousand_events_under_faults() {
         t.await.unwrap();
     }
 
-    let report = delivery::flush(Duration::from_secs(120)).await;
-    let stats = delivery::stats();
+    let report = runtime::flush(Duration::from_secs(120)).await;
+    let stats = runtime::stats();
     drop(guard);
 
     let stored = emulator.events();
@@ -156,7 +156,7 @@ fn one_poisoned_event_is_dead_lettered_and_the_rest_arrive() {
     let spool = spool_dir("poison");
     let config = config(&emulator, &spool);
     let dead_letters = config.dead_letter_path();
-    let guard = delivery::init(config).unwrap();
+    let guard = runtime::init(config).unwrap();
 
     hooks::submit_stream_start("cus_poison", "poison-agent", "stream-poison");
     let mut poisoned_key = String::new();
@@ -215,7 +215,7 @@ fn a_server_that_never_answers_cannot_hold_shutdown_past_its_deadline() {
     emulator.faults().stall(true);
     let spool = spool_dir("stall");
     let deadline = Duration::from_millis(500);
-    let guard = delivery::init(config(&emulator, &spool).shutdown_deadline(deadline)).unwrap();
+    let guard = runtime::init(config(&emulator, &spool).shutdown_deadline(deadline)).unwrap();
     for u in 0..50 {
         hooks::submit_usage("cus_stall", "tokens", 3.0, &format!("stall-usage-{u}"));
     }
@@ -237,12 +237,12 @@ fn a_server_that_never_answers_cannot_hold_shutdown_past_its_deadline() {
     dropped
         .recv_timeout(Duration::from_secs(60))
         .expect("dropping the guard hung against a stalled server");
-    let report = delivery::shutdown(Duration::ZERO);
+    let report = runtime::shutdown(Duration::ZERO);
     assert_eq!(report.spooled, 100, "{report:?}");
     assert_eq!(report.sent, 0, "{report:?}");
 
     emulator.faults().clear();
-    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+    let guard = runtime::init(config(&emulator, &spool)).unwrap();
     let report = guard.shutdown();
     assert_eq!(report.delivered(), 100, "{report:?}");
     assert_eq!(report.spooled, 0, "{report:?}");

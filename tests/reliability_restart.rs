@@ -15,7 +15,7 @@
 //!   the kill (plus what still sat in the in-memory queue) is lost.
 
 use drip::config::Config;
-use drip::delivery::{self, __test_hooks as hooks};
+use drip::runtime::{self, __test_hooks as hooks};
 use drip::model::{Event, RunStatus, ToolStatus};
 use drip_emulator::Emulator;
 use std::collections::HashSet;
@@ -117,7 +117,7 @@ fn parse_report(stdout: &str) -> std::collections::HashMap<String, u64> {
         .collect()
 }
 
-fn print_report(report: &delivery::FlushReport) {
+fn print_report(report: &drip::FlushReport) {
     println!(
         "REPORT sent={} duplicates={} rejected={} spooled={} dropped={}",
         report.sent, report.duplicates, report.rejected, report.spooled, report.dropped
@@ -136,7 +136,7 @@ fn event(key: String) -> Event {
 /// down, then shuts down: everything must end up spooled.
 fn child_spool_during_outage() {
     let guard =
-        delivery::init(child_config().shutdown_deadline(Duration::from_millis(500))).unwrap();
+        runtime::init(child_config().shutdown_deadline(Duration::from_millis(500))).unwrap();
     for run in 0..10 {
         let events = (0..100)
             .map(|i| event(format!("outage-rec-{run}-{i}")))
@@ -161,7 +161,7 @@ fn child_spool_during_outage() {
 
 /// Starts a pipeline (which replays the spool), waits for it, reports.
 fn child_replay() {
-    let guard = delivery::init(child_config().shutdown_deadline(Duration::from_secs(60))).unwrap();
+    let guard = runtime::init(child_config().shutdown_deadline(Duration::from_secs(60))).unwrap();
     print_report(&guard.shutdown());
 }
 
@@ -169,7 +169,7 @@ fn child_replay() {
 /// runs have been taken by the transport and a generous number of sync
 /// intervals have passed, then keeps submitting until killed.
 fn child_stream_until_killed() {
-    let _guard = delivery::init(child_config()).unwrap();
+    let _guard = runtime::init(child_config()).unwrap();
     let submit = |run: u64| {
         let events = (0..10).map(|i| event(format!("kill-{run}-{i}"))).collect();
         hooks::submit_run("cus_kill", "kill-agent", &format!("kill-{run}"), events);
@@ -181,7 +181,7 @@ fn child_stream_until_killed() {
     // Wait until the transport has taken all of them (hang guard only) …
     let give_up = Instant::now() + Duration::from_secs(60);
     loop {
-        let s = delivery::stats();
+        let s = runtime::stats();
         if s.spooled + s.sent + s.duplicates >= synced * 10 {
             break;
         }
@@ -209,13 +209,13 @@ fn child_stream_until_killed() {
 /// then prints `SPOOLED <n>` (what `stats()` calls spooled) over and over
 /// until killed.
 fn child_burst_then_report() {
-    let _guard = delivery::init(child_config().queue_capacity(1)).unwrap();
+    let _guard = runtime::init(child_config().queue_capacity(1)).unwrap();
     for run in 0..2_000u64 {
         let events = (0..10).map(|i| event(format!("burst-{run}-{i}"))).collect();
         hooks::submit_run("cus_burst", "burst-agent", &format!("burst-{run}"), events);
     }
     loop {
-        let s = delivery::stats();
+        let s = runtime::stats();
         if s.spooled > 0 {
             println!("SPOOLED {}", s.spooled);
         }

@@ -4,7 +4,7 @@
 //! The pipeline is process-global, so the tests of this file take turns.
 
 use drip::config::Config;
-use drip::delivery::{self, __test_hooks as hooks};
+use drip::runtime::{self, __test_hooks as hooks};
 use drip::model::{Event, ToolStatus};
 use drip_emulator::Emulator;
 use std::path::PathBuf;
@@ -53,7 +53,7 @@ fn a_full_spool_keeps_what_fits_and_counts_the_rest_as_dropped() {
         .spool_max_bytes(cap)
         .shutdown_deadline(Duration::from_millis(200));
     let dir = config.effective_spool_dir();
-    let guard = delivery::init(config).unwrap();
+    let guard = runtime::init(config).unwrap();
     for u in 0..1_000 {
         hooks::submit_usage("cus_full", "tokens", 1.0, &format!("full-{u}"));
     }
@@ -76,7 +76,7 @@ fn an_unwritable_spool_directory_is_a_clear_error() {
     std::fs::create_dir_all(&base).unwrap();
     let not_a_dir = base.join("a-file");
     std::fs::write(&not_a_dir, b"x").unwrap();
-    let result = delivery::init(
+    let result = runtime::init(
         Config::new("sk_test_0123456789")
             .base_url(dead_url())
             .spool_dir(not_a_dir.join("spool")),
@@ -89,7 +89,7 @@ fn an_unwritable_spool_directory_is_a_clear_error() {
         message.contains("DRIP_SPOOL_DIR"),
         "says how to fix it: {message}"
     );
-    assert!(!delivery::stats().running);
+    assert!(!runtime::stats().running);
     let _ = std::fs::remove_dir_all(&base);
 }
 
@@ -121,7 +121,7 @@ fn a_corrupted_segment_is_replayed_line_by_line_and_its_losses_counted() {
     )
     .unwrap();
 
-    let guard = delivery::init(config).unwrap();
+    let guard = runtime::init(config).unwrap();
     let mut run_events: Vec<Event> = Vec::new();
     for i in 0..5 {
         run_events.push(Event::tool_call(

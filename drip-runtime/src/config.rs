@@ -11,6 +11,10 @@ use std::time::Duration;
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.drippay.dev/v1";
 
+/// Events a record-mode run keeps in memory before it streams the rest
+/// (see `Config::run_buffer_events`).
+pub(crate) const DEFAULT_RUN_BUFFER_EVENTS: usize = 1000;
+
 /// The connection settings every `from_env` constructor reads: one place, so
 /// [`Config::from_env`] and [`Client::from_env`](crate::Client::from_env)
 /// apply the same rule to a missing key.
@@ -151,7 +155,7 @@ impl Default for Config {
             batch_size: 500,
             linger: Duration::from_millis(50),
             usage_concurrency: 8,
-            run_buffer_events: crate::context::DEFAULT_RECORD_BUFFER_LIMIT,
+            run_buffer_events: DEFAULT_RUN_BUFFER_EVENTS,
             shutdown_deadline: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
             max_backoff: Duration::from_secs(10),
@@ -284,7 +288,7 @@ impl Config {
         self
     }
 
-    /// How long dropping the guard (or [`crate::delivery::shutdown`] with the
+    /// How long dropping the guard (or [`crate::shutdown`] with the
     /// guard's deadline) may take to drain (default 5 s). What is not
     /// acknowledged by then stays in the spool for the next start.
     pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {

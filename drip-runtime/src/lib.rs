@@ -35,6 +35,8 @@ mod random;
 #[cfg(feature = "client")]
 pub mod request_stats;
 #[cfg(feature = "client")]
+pub mod runtime;
+#[cfg(feature = "client")]
 pub mod testing;
 #[cfg(feature = "client")]
 mod usage;
@@ -82,9 +84,9 @@ pub use meter::{Flushed, StreamMeter, StreamMeterBuilder};
 #[cfg(feature = "client")]
 pub use config::{Config, OverflowPolicy};
 #[cfg(feature = "client")]
-pub use delivery::client;
+pub use delivery::{FlushReport, Stats};
 #[cfg(feature = "client")]
-pub use delivery::{DripGuard, FlushReport, Stats, flush, init, shutdown, stats};
+pub use runtime::{DripGuard, EnterGuard, Runtime, client, flush, init, shutdown, stats};
 
 // -- end section --
 

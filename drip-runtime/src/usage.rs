@@ -4,7 +4,6 @@
 //! without waiting, spooled before it is sent, retried with one idempotency
 //! key, so it is stored exactly once.
 
-use crate::context::sink::Sink;
 use crate::delivery::{Envelope, UsageRecord};
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
@@ -141,9 +140,11 @@ impl Usage {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn track(self) {
-        if !crate::context::enabled() {
+        if !crate::runtime::enabled() {
             return;
         }
-        Sink::for_new_work().send(Envelope::Usage(self.record), None);
+        if let Some(runtime) = crate::runtime::current() {
+            runtime.send(Envelope::Usage(self.record), None);
+        }
     }
 }

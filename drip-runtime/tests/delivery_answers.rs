@@ -6,7 +6,7 @@
 
 use drip_emulator::Emulator;
 use drip_runtime::config::Config;
-use drip_runtime::delivery::{self, __test_hooks as hooks};
+use drip_runtime::runtime::{self, __test_hooks as hooks};
 use drip_runtime::model::{Event, RunStatus, ToolStatus};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -126,7 +126,7 @@ fn answers_drip_cannot_fully_read_still_count_as_delivered() {
     let proxy = odd_proxy(upstream);
     let spool = std::env::temp_dir().join(format!("drip-answers-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);
-    let guard = delivery::init(
+    let guard = runtime::init(
         Config::new(emulator.secret_key())
             .base_url(format!("http://{proxy}/v1"))
             .spool_dir(&spool)

@@ -5,7 +5,7 @@
 
 use drip_emulator::Emulator;
 use drip_runtime::config::Config;
-use drip_runtime::delivery::{self, __test_hooks as hooks};
+use drip_runtime::runtime::{self, __test_hooks as hooks};
 use drip_runtime::model::{Event, ToolStatus};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -21,7 +21,7 @@ fn a_failed_fallback_step_is_retried_alone() {
         .error_rate(503, 0.3);
     let spool = std::env::temp_dir().join(format!("drip-fallback-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);
-    let guard = delivery::init(
+    let guard = runtime::init(
         Config::new(emulator.secret_key())
             .base_url(emulator.base_url())
             .spool_dir(&spool)

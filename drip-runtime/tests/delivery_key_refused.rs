@@ -4,7 +4,7 @@
 
 use drip_emulator::Emulator;
 use drip_runtime::config::Config;
-use drip_runtime::delivery::{self, __test_hooks as hooks};
+use drip_runtime::runtime::{self, __test_hooks as hooks};
 use drip_runtime::model::{Event, RunStatus, ToolStatus};
 use std::time::{Duration, Instant};
 
@@ -29,7 +29,7 @@ fn work_refused_for_its_key_is_held_and_delivered_after_a_restart_with_a_valid_k
     };
 
     // A process with a revoked key.
-    let guard = delivery::init(config("sk_test_revoked_key", Duration::from_millis(300))).unwrap();
+    let guard = runtime::init(config("sk_test_revoked_key", Duration::from_millis(300))).unwrap();
     let events = (0..10).map(|i| event(format!("held-rec-{i}"))).collect();
     hooks::submit_run("cus_key", "key-agent", "held-rec", events);
     hooks::submit_usage("cus_key", "tokens", 2.0, "held-usage-1");
@@ -39,15 +39,15 @@ fn work_refused_for_its_key_is_held_and_delivered_after_a_restart_with_a_valid_k
     }
     hooks::submit_stream_end("held-stream", RunStatus::Completed);
     let give_up = Instant::now() + Duration::from_secs(30);
-    while delivery::stats().held_by_auth == 0 {
+    while runtime::stats().held_by_auth == 0 {
         assert!(
             Instant::now() < give_up,
             "nothing was held: {:?}",
-            delivery::stats()
+            runtime::stats()
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-    let stats = delivery::stats();
+    let stats = runtime::stats();
     assert_eq!(stats.rejected, 0, "{stats:?}");
     let report = guard.shutdown();
     assert_eq!(
@@ -62,7 +62,7 @@ fn work_refused_for_its_key_is_held_and_delivered_after_a_restart_with_a_valid_k
     assert!(emulator.events().is_empty());
 
     // The same spool, restarted with a valid key.
-    let guard = delivery::init(config(emulator.secret_key(), Duration::from_secs(30))).unwrap();
+    let guard = runtime::init(config(emulator.secret_key(), Duration::from_secs(30))).unwrap();
     let report = guard.shutdown();
     assert_eq!(report.sent, 16, "{report:?}");
     assert_eq!(report.spooled + report.rejected, 0, "{report:?}");

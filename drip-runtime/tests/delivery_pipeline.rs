@@ -5,7 +5,7 @@
 
 use drip_emulator::{Emulator, EmulatorHandle};
 use drip_runtime::config::{Config, OverflowPolicy};
-use drip_runtime::delivery::{self, __test_hooks as hooks};
+use drip_runtime::runtime::{self, __test_hooks as hooks};
 use drip_runtime::model::{Event, RunStatus, ToolStatus};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -70,7 +70,7 @@ fn runs_usage_and_stream_runs_arrive_once_and_the_report_agrees() {
 async fn mixed_work_arrives_once() {
     let emulator = Emulator::builder().start_blocking().unwrap();
     let spool = spool_dir("mixed");
-    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+    let guard = runtime::init(config(&emulator, &spool)).unwrap();
 
     let mut keys = HashSet::new();
     for r in 0..10 {
@@ -89,7 +89,7 @@ async fn mixed_work_arrives_once() {
         hooks::submit_usage("cus_3", "api_calls", 2.0, &format!("usage-{u}"));
     }
 
-    let report = delivery::flush(Duration::from_secs(30)).await;
+    let report = runtime::flush(Duration::from_secs(30)).await;
     assert_eq!(report.sent, 200 + 30 + 15, "{report:?}");
     assert_eq!(report.duplicates, 0, "{report:?}");
     assert!(report.is_complete(), "{report:?}");
@@ -116,7 +116,7 @@ async fn mixed_work_arrives_once() {
     let after = guard.shutdown();
     assert_eq!(after.sent, 245);
     assert_eq!(after.spooled, 0);
-    let stats = delivery::stats();
+    let stats = runtime::stats();
     assert!(!stats.running);
     assert_eq!(stats.sent, 245);
     let _ = std::fs::remove_dir_all(&spool);
@@ -127,7 +127,7 @@ fn timestamps_and_keys_made_at_creation_are_the_ones_stored() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
     let spool = spool_dir("keys");
-    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+    let guard = runtime::init(config(&emulator, &spool)).unwrap();
     let mut event = Event::llm_call("gpt-4o", 42);
     event.timestamp = "2020-01-02T03:04:05.006Z".into();
     let key = event.idempotency_key.clone();
@@ -171,7 +171,7 @@ fn a_record_mode_run_is_sanitised_before_it_is_sent() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
     let spool = spool_dir("sanitised-wire");
-    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+    let guard = runtime::init(config(&emulator, &spool)).unwrap();
     submit_hostile_run("run-hostile");
     let report = guard.shutdown();
     assert_eq!(report.sent, 1, "{report:?}");
@@ -199,7 +199,7 @@ fn a_record_mode_run_is_sanitised_before_it_is_spooled() {
     let url = format!("http://{}/v1", dead.local_addr().unwrap());
     drop(dead);
     let spool = spool_dir("sanitised-spool");
-    let guard = delivery::init(
+    let guard = runtime::init(
         Config::new("sk_test_spool_0123456789")
             .base_url(url)
             .spool_dir(&spool)
@@ -250,7 +250,7 @@ fn a_record_mode_run_arrives_with_the_duration_it_ran_for() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
     let spool = spool_dir("timing");
-    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+    let guard = runtime::init(config(&emulator, &spool)).unwrap();
     let run = run_enter(&SITE, "cus_1", None);
     run.enter_sync(|| {
         drip_runtime::llm_call("gpt-4o", 10);
@@ -280,7 +280,7 @@ fn nested_run_arrives_linked(child: &'static drip_runtime::private::RunSite, spo
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
     let spool = spool_dir(spool_name);
-    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+    let guard = runtime::init(config(&emulator, &spool)).unwrap();
 
     // Submitted within one linger: a stream child's start shares its parent's segment.
     let parent = run_enter(&PARENT, "cus_nested", None);
@@ -291,7 +291,7 @@ fn nested_run_arrives_linked(child: &'static drip_runtime::private::RunSite, spo
         run.finish(Outcome::Ok);
     });
     parent.finish(Outcome::Ok);
-    let report = delivery::shutdown(Duration::from_secs(10));
+    let report = runtime::shutdown(Duration::from_secs(10));
     drop(guard);
     assert_eq!((report.rejected, report.dropped), (0, 0), "{report:?}");
 
@@ -334,9 +334,9 @@ fn a_stream_run_inside_a_stream_run_arrives_linked_to_it() {
 fn init_refuses_bad_keys_untrusted_urls_and_a_second_pipeline() {
     let _turn = turn();
     let spool = spool_dir("init");
-    let short = delivery::init(Config::new("sk_x").spool_dir(&spool));
+    let short = runtime::init(Config::new("sk_x").spool_dir(&spool));
     assert!(matches!(short, Err(drip_runtime::Error::Config { .. })));
-    let plain_http = delivery::init(
+    let plain_http = runtime::init(
         Config::new("sk_test_0123456789")
             .base_url("http://example.com/v1")
             .spool_dir(&spool),
@@ -349,12 +349,12 @@ fn init_refuses_bad_keys_untrusted_urls_and_a_second_pipeline() {
     );
 
     let emulator = Emulator::builder().start_blocking().unwrap();
-    let first = delivery::init(config(&emulator, &spool)).unwrap();
-    let second = delivery::init(config(&emulator, &spool));
+    let first = runtime::init(config(&emulator, &spool)).unwrap();
+    let second = runtime::init(config(&emulator, &spool));
     assert!(matches!(second, Err(drip_runtime::Error::Config { .. })));
     drop(first);
     // After the first guard is gone a new pipeline may start.
-    let third = delivery::init(config(&emulator, &spool)).unwrap();
+    let third = runtime::init(config(&emulator, &spool)).unwrap();
     drop(third);
     let _ = std::fs::remove_dir_all(&spool);
 }
@@ -362,9 +362,9 @@ fn init_refuses_bad_keys_untrusted_urls_and_a_second_pipeline() {
 #[test]
 fn a_disabled_configuration_starts_nothing() {
     let _turn = turn();
-    let guard = delivery::init(Config::new("sk_test_0123456789").disabled(true)).unwrap();
-    assert!(!delivery::stats().running);
-    assert_eq!(guard.shutdown(), delivery::FlushReport::default());
+    let guard = runtime::init(Config::new("sk_test_0123456789").disabled(true)).unwrap();
+    assert!(!runtime::stats().running);
+    assert_eq!(guard.shutdown(), drip_runtime::FlushReport::default());
 }
 
 #[test]
@@ -379,7 +379,7 @@ fn every_overflowing_item_is_either_delivered_or_counted_as_dropped() {
     ] {
         let spool = spool_dir(&format!("overflow-{policy:?}"));
         let guard =
-            delivery::init(config(&emulator, &spool).queue_capacity(1).overflow(policy)).unwrap();
+            runtime::init(config(&emulator, &spool).queue_capacity(1).overflow(policy)).unwrap();
         let before = emulator.events().len() as u64;
         let run = format!("run-overflow-{policy:?}");
         hooks::submit_stream_start("cus_1", "overflow", &run);
@@ -418,7 +418,7 @@ fn callers_spill_into_bounded_segments_that_the_next_start_replays() {
     };
     // About 10 MiB of spool lines, nearly all written by the callers.
     let n = 40_000u64;
-    let guard = delivery::init(config()).unwrap();
+    let guard = runtime::init(config()).unwrap();
     let run = "run-bounded";
     hooks::submit_stream_start("cus_1", "bounded", run);
     for _ in 0..n {
@@ -451,7 +451,7 @@ fn callers_spill_into_bounded_segments_that_the_next_start_replays() {
     emulator.faults().clear();
     let before = emulator.events().len() as u64;
     let requests_before = emulator.requests().len();
-    let guard = delivery::init(config().shutdown_deadline(Duration::from_secs(20))).unwrap();
+    let guard = runtime::init(config().shutdown_deadline(Duration::from_secs(20))).unwrap();
     let report = guard.shutdown();
     assert_eq!(report.sent, n, "{report:?}");
     assert_eq!(emulator.events().len() as u64 - before, n);
@@ -475,12 +475,12 @@ fn stats_show_pending_work_while_the_server_stalls() {
     let emulator = Emulator::builder().start_blocking().unwrap();
     emulator.faults().stall(true);
     let spool = spool_dir("stall-stats");
-    let guard = delivery::init(config(&emulator, &spool)).unwrap();
+    let guard = runtime::init(config(&emulator, &spool)).unwrap();
     for u in 0..5 {
         hooks::submit_usage("cus_1", "tokens", 1.0, &format!("stall-{u}"));
     }
-    eventually("requests in flight", || delivery::stats().in_flight > 0);
-    let stats = delivery::stats();
+    eventually("requests in flight", || runtime::stats().in_flight > 0);
+    let stats = runtime::stats();
     assert!(stats.running);
     assert_eq!(stats.spooled, 5);
     assert!(stats.oldest_pending_age.is_some());
@@ -494,9 +494,9 @@ fn stats_show_pending_work_while_the_server_stalls() {
 #[test]
 fn shutdown_without_a_pipeline_returns_at_once_and_late_items_are_counted() {
     let _turn = turn();
-    let before = delivery::shutdown(Duration::from_secs(1));
+    let before = runtime::shutdown(Duration::from_secs(1));
     hooks::submit_usage("cus_1", "tokens", 1.0, "after-shutdown");
-    let after = delivery::shutdown(Duration::from_secs(1));
+    let after = runtime::shutdown(Duration::from_secs(1));
     assert_eq!(after.dropped, before.dropped + 1);
 }
 
@@ -510,9 +510,9 @@ fn shutdown_from_inside_a_current_thread_runtime_does_not_deadlock() {
         .build()
         .unwrap();
     let report = runtime.block_on(async {
-        let guard = delivery::init(config(&emulator, &spool)).unwrap();
+        let guard = runtime::init(config(&emulator, &spool)).unwrap();
         hooks::submit_run("cus_1", "agent", "run-ct", tool_events(3));
-        let flushed = delivery::flush(Duration::from_secs(30)).await;
+        let flushed = runtime::flush(Duration::from_secs(30)).await;
         assert_eq!(flushed.sent, 3);
         guard.shutdown()
     });

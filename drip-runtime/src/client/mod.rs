@@ -193,7 +193,7 @@ impl Client {
     /// and `drip disabled: no DRIP_API_KEY` is logged once at INFO (target
     /// `drip`). A key that is present but malformed, or an untrusted URL, is
     /// an error. When [`drip::init`](crate::init) already runs, prefer
-    /// [`drip::client()`](crate::delivery::client): one configuration.
+    /// [`drip::client()`](crate::client): one configuration.
     ///
     /// ```no_run
     /// match drip_runtime::Client::from_env()? {

@@ -46,12 +46,9 @@ fn top() -> Option<Arc<RunState>> {
         .flatten()
 }
 
-/// Whether the calling code executes under a run whose records go to a test capture.
-pub(crate) fn current_run_is_captured() -> bool {
+/// Whether the calling code executes under any run.
+pub(crate) fn in_any_run() -> bool {
     in_run()
-        && STACK
-            .try_with(|s| s.borrow().last().is_some_and(|r| r.sink.is_capture()))
-            .unwrap_or(false)
 }
 
 /// Makes `run` the current run until the returned guard drops (also on unwind).

@@ -2,7 +2,6 @@
 
 use super::current;
 use super::pending::PendingEvent;
-use super::sink::Sink;
 use super::warn_once::{WarnOnce, warn_once};
 use crate::metadata::Metadata;
 use crate::model::Event;
@@ -203,12 +202,12 @@ fn attach(kind: &str, make: impl FnOnce() -> Event) {
     match current::current() {
         Some(run) => run.push(PendingEvent::Ready(Box::new(make()))),
         None => {
-            super::lost::count_outside_run();
+            crate::runtime::count_outside_run();
             warn_once(
                 WarnOnce::EventOutsideRun,
                 "drip: an event (llm_call, plan, execute or error_event) was recorded outside any #[drip::run] and dropped; call it beneath a run or carry the run with drip::spawn / .in_current_run()",
             );
-            Sink::note_unattached(kind);
+            crate::runtime::note_unattached(kind);
         }
     }
 }

@@ -5,7 +5,6 @@
 use super::current;
 use super::events::LlmUsage;
 use super::pending::PendingEvent;
-use super::sink::Sink;
 use super::warn_once::{WarnOnce, warn_once};
 use crate::model::{Event, ToolStatus};
 use crate::privacy::sanitize_metadata;
@@ -97,7 +96,7 @@ fn attach_integration(kind: &str, make: impl FnOnce() -> Event) {
             WarnOnce::EventOutsideRun,
             "drip: an LLM or tool call seen by an integration happened outside any #[drip::run] and was dropped; open a run around the agent call or carry it with drip::spawn / .in_current_run()",
         );
-        Sink::note_unattached(kind);
+        crate::runtime::note_unattached(kind);
         return;
     };
     run.push(PendingEvent::Ready(Box::new(make())));

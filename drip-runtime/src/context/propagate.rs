@@ -1,9 +1,8 @@
 //! Carrying a run into other tasks and threads.
 
 use super::current;
-use super::overrides::{self, Override};
 use super::run::RunState;
-use super::sink::CaptureStore;
+use crate::runtime::{Runtime, Scope};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -38,21 +37,21 @@ pin_project_lite::pin_project! {
 enum Carried {
     Nothing,
     Run(Arc<RunState>),
-    /// No run, but a test's capture on the spawning thread: runs the task
-    /// starts are captured too.
-    Capture(Arc<CaptureStore>),
+    /// No run, but a scoped runtime (or a test's capture) on the spawning
+    /// thread: runs the task starts record into it too.
+    Scope(Runtime),
 }
 
 impl Carried {
-    /// The current run, else (only while a test capture exists) this thread's capture.
+    /// The current run, else (only while a scoped runtime exists) this thread's.
     fn current() -> Carried {
         if let Some(run) = current::current() {
             return Carried::Run(run);
         }
-        if super::switch::overrides_active()
-            && let Some(store) = overrides::thread_capture()
+        if crate::runtime::overrides_active()
+            && let Some(Some(runtime)) = crate::runtime::thread_scope()
         {
-            return Carried::Capture(store);
+            return Carried::Scope(runtime);
         }
         Carried::Nothing
     }
@@ -84,7 +83,7 @@ impl<F> std::fmt::Debug for InRun<F> {
         };
         f.debug_struct("InRun")
             .field("run", &run)
-            .field("capture", &matches!(self.carried, Carried::Capture(_)))
+            .field("scoped", &matches!(self.carried, Carried::Scope(_)))
             .finish_non_exhaustive()
     }
 }
@@ -96,8 +95,8 @@ impl<F: Future> Future for InRun<F> {
         let this = self.project();
         let run = match &*this.carried {
             Carried::Nothing => return this.inner.poll(cx),
-            Carried::Capture(store) => {
-                let _captured = overrides::Scoped::new(Override::Capture(Arc::clone(store)));
+            Carried::Scope(runtime) => {
+                let _scope = Scope::push(Some(runtime.clone()));
                 return this.inner.poll(cx);
             }
             Carried::Run(run) => run,

@@ -3,19 +3,17 @@
 use super::clock::{self, Tick};
 use super::current;
 use super::pending::{PendingEvent, RuntimeValues};
-use super::sink::Sink;
 use super::warn_once::{WarnOnce, warn_once};
 use crate::delivery::{Envelope, FinishedRun, StreamEnd, StreamStart, Submission};
 use crate::metadata::{Metadata, Value};
 use crate::model::{RunStatus, idempotency, time};
+use crate::runtime::Runtime;
 use crate::private::{Outcome, RunSite};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-/// Events a record-mode run keeps before it switches to streaming.
-pub(crate) const DEFAULT_RECORD_BUFFER_LIMIT: usize = 1000;
 /// After such a switch, events are handed over in groups of this many.
 const OVERFLOW_FLUSH_EVERY: usize = 100;
 /// An explicit stream-mode run hands each event over as it happens.
@@ -24,18 +22,6 @@ const STREAM_FLUSH_EVERY: usize = 1;
 /// Event slots a run reserves when it starts.
 const EVENTS_RESERVED: usize = 16;
 
-static RECORD_BUFFER_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_RECORD_BUFFER_LIMIT);
-
-/// How many events a record-mode run keeps in memory before streaming the rest.
-pub(crate) fn record_buffer_limit() -> usize {
-    RECORD_BUFFER_LIMIT.load(Ordering::Relaxed)
-}
-
-/// Sets [`record_buffer_limit`] for runs started from now on (at least 1).
-pub(crate) fn set_record_buffer_limit(limit: usize) {
-    RECORD_BUFFER_LIMIT.store(limit.max(1), Ordering::Relaxed);
-}
-
 /// Shared state of one run, reachable from every task it runs in.
 pub(crate) struct RunState {
     pub(crate) site: &'static RunSite,
@@ -43,7 +29,8 @@ pub(crate) struct RunState {
     pub(crate) external_run_id: String,
     pub(crate) parent_external_run_id: Option<String>,
     pub(crate) correlation_id: Option<String>,
-    pub(crate) sink: Sink,
+    /// Where everything the run records goes; fixed when it starts.
+    pub(crate) runtime: Runtime,
     /// `drip.run` (target `drip::run`, DEBUG), entered wherever the run's code
     /// executes; disabled, and free, when no subscriber wants it.
     pub(crate) span: tracing::Span,
@@ -73,11 +60,13 @@ enum Phase {
 }
 
 impl RunState {
-    fn new(site: &'static RunSite, customer_id: String, correlation_id: Option<String>) -> Self {
-        let parent = current::current();
-        let sink = parent
-            .as_ref()
-            .map_or_else(Sink::for_new_work, |p| p.sink.clone());
+    fn new(
+        site: &'static RunSite,
+        customer_id: String,
+        correlation_id: Option<String>,
+        parent: Option<Arc<RunState>>,
+        runtime: Runtime,
+    ) -> Self {
         let phase = if site.stream {
             Phase::Streaming {
                 announced: false,
@@ -85,7 +74,7 @@ impl RunState {
             }
         } else {
             Phase::Recording {
-                limit: record_buffer_limit(),
+                limit: runtime.record_buffer_limit(),
             }
         };
         RunState {
@@ -95,7 +84,7 @@ impl RunState {
             external_run_id: idempotency::new_key("xrun"),
             parent_external_run_id: parent.map(|p| p.external_run_id.clone()),
             correlation_id,
-            sink,
+            runtime,
             started: Anchor {
                 at: clock::now(),
                 wall: SystemTime::now(),
@@ -201,7 +190,7 @@ impl RunState {
                     run.events = anchor.build(pending);
                     Envelope::Run(run)
                 });
-                self.sink.send(submission, Some(duration));
+                self.runtime.send(submission, Some(duration));
             }
             Phase::Streaming { .. } => {
                 self.announce(&mut buf);
@@ -213,7 +202,7 @@ impl RunState {
                     error_code,
                     error_message,
                 };
-                self.sink.send(Envelope::StreamEnd(end), Some(duration));
+                self.runtime.send(Envelope::StreamEnd(end), Some(duration));
             }
         }
     }
@@ -237,7 +226,7 @@ impl RunState {
                 correlation_id: self.correlation_id.clone(),
                 metadata: self.metadata(&buf.values),
             };
-            self.sink.send(Envelope::StreamStart(start), None);
+            self.runtime.send(Envelope::StreamStart(start), None);
         }
     }
 
@@ -259,7 +248,7 @@ impl RunState {
                 external_run_id,
                 events: anchor.build(pending),
             });
-        self.sink.send(submission, None);
+        self.runtime.send(submission, None);
     }
 
     /// The run's metadata: the site's literals, then its sanitised run-time values.
@@ -471,7 +460,22 @@ pub(crate) fn run_enter(
         );
         return RunGuard::inactive();
     }
+    let parent = current::current();
+    let runtime = match &parent {
+        Some(p) => p.runtime.clone(),
+        None => match crate::runtime::current() {
+            Some(rt) => rt,
+            // Stopped between the caller's on/off check and here.
+            None => return RunGuard::inactive(),
+        },
+    };
     RunGuard {
-        state: Some(Arc::new(RunState::new(site, customer_id, correlation_id))),
+        state: Some(Arc::new(RunState::new(
+            site,
+            customer_id,
+            correlation_id,
+            parent,
+            runtime,
+        ))),
     }
 }

@@ -4,12 +4,12 @@ use super::clock::{self, Tick};
 use super::current;
 use super::pending::{PendingEvent, RuntimeValues, ToolExtra, ToolRecord, merge_user_metadata};
 use super::run::RunState;
-use super::sink::Sink;
 use super::warn_once::{WarnOnce, already_warned, warn_once};
 use crate::delivery::{Envelope, UsageRecord};
 use crate::metadata::Value;
 use crate::model::{ToolStatus, idempotency, tool_call_metadata};
 use crate::private::{Outcome, ToolSite};
+use crate::runtime::Runtime;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -57,7 +57,7 @@ enum Target {
 struct UsageTarget {
     customer_id: String,
     meter: &'static str,
-    sink: Sink,
+    runtime: Runtime,
 }
 
 impl std::fmt::Debug for UsageTarget {
@@ -203,7 +203,7 @@ impl Active {
                     metadata,
                     idempotency_key: idempotency::new_key("usage"),
                 };
-                usage.sink.send(Envelope::Usage(record), None);
+                usage.runtime.send(Envelope::Usage(record), None);
             }
         }
     }
@@ -256,12 +256,15 @@ pub(crate) fn tool_enter_metered(
         );
         return ToolCall::inactive();
     }
+    let Some(runtime) = crate::runtime::current() else {
+        return ToolCall::inactive();
+    };
     ToolCall {
         active: Some(Active {
             target: Target::Usage(Box::new(UsageTarget {
                 customer_id,
                 meter,
-                sink: Sink::for_new_work(),
+                runtime,
             })),
             site,
             started: clock::now(),
@@ -355,8 +358,8 @@ impl<F: std::future::Future> std::future::Future for InSpan<'_, F> {
 /// no call.
 #[inline]
 fn outside_run(site: &'static ToolSite) -> ToolCall {
-    super::lost::count_outside_run();
-    if !already_warned(WarnOnce::ToolOutsideRun) || super::switch::overrides_active() {
+    crate::runtime::count_outside_run();
+    if !already_warned(WarnOnce::ToolOutsideRun) || crate::runtime::overrides_active() {
         outside_run_slow(site);
     }
     ToolCall::inactive()
@@ -369,5 +372,5 @@ fn outside_run_slow(site: &'static ToolSite) {
         WarnOnce::ToolOutsideRun,
         "drip: a #[drip::tool] was called outside any #[drip::run] and recorded nothing; call it beneath a run, carry the run into spawned tasks with drip::spawn or .in_current_run(), or give the tool `customer = …` and `meter = \"…\"` to track it as usage",
     );
-    Sink::note_unattached(site.name);
+    crate::runtime::note_unattached(site.name);
 }

@@ -4,8 +4,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Outcome of [`flush`](crate::delivery::flush) or
-/// [`shutdown`](crate::delivery::shutdown).
+/// Outcome of [`flush`](crate::flush) or
+/// [`shutdown`](crate::shutdown).
 ///
 /// Counts are of billable items (run events and usage records) since the
 /// pipeline started, except `spooled`, which is what is pending on disk when
@@ -45,10 +45,10 @@ impl FlushReport {
     }
 }
 
-/// A snapshot of the pipeline, from [`stats`](crate::delivery::stats).
+/// A snapshot of the pipeline, from [`stats`](crate::stats).
 ///
 /// ```
-/// let s = drip_runtime::delivery::stats();
+/// let s = drip_runtime::stats();
 /// assert!(s.queue_depth <= 1 << 40);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -170,9 +170,10 @@ impl Counters {
             oldest_pending_age,
             running: true,
             held_by_auth: get(&self.held_by_auth),
-            privacy: crate::privacy::counters(),
-            outside_run: crate::context::outside_run_count(),
-            requests: crate::request_stats::snapshot(),
+            // Filled by the runtime, which owns these counts.
+            privacy: Default::default(),
+            outside_run: 0,
+            requests: Default::default(),
         }
     }
 }

@@ -34,13 +34,11 @@
 //! # Ok::<(), drip_runtime::Error>(())
 //! ```
 
-mod registry;
 mod shards;
 mod ticker;
 
-pub(crate) use registry::flush_all;
-
-use crate::delivery::{self, ChargeRecord, Envelope};
+use crate::delivery::{ChargeRecord, Envelope};
+use crate::runtime::{FlushBeforeStop, Runtime};
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
 use shards::Shards;
@@ -125,6 +123,9 @@ pub(crate) struct Inner {
     threshold: Option<(f64, f64)>,
     pending: Shards,
     ticker: Option<Thread>,
+    /// The runtime current when the meter started; `None` before `init`
+    /// (then whichever is current at each flush).
+    runtime: Option<Runtime>,
 }
 
 impl StreamMeter {
@@ -267,8 +268,12 @@ impl StreamMeterBuilder {
             threshold: self.threshold.map(|t| (t, Shards::per_slot(t))),
             pending: Shards::default(),
             ticker: interval.and_then(|every| ticker::start(weak.clone(), every)),
+            runtime: crate::runtime::current(),
         });
-        registry::register(Arc::downgrade(&inner));
+        if let Some(runtime) = &inner.runtime {
+            let weak: std::sync::Weak<dyn FlushBeforeStop> = Arc::downgrade(&inner) as _;
+            runtime.register_meter(weak);
+        }
         Ok(StreamMeter { inner })
     }
 }
@@ -279,25 +284,36 @@ impl Inner {
         if quantity == 0.0 {
             return Ok(None);
         }
-        if !delivery::lazy_init_from_env() {
+        let runtime = self.runtime.clone().or_else(crate::runtime::current);
+        let Some(runtime) = runtime.filter(Runtime::accepts_work) else {
             self.pending.restore(quantity);
             return Err(Error::Config {
-                reason: "a StreamMeter flushed while no delivery pipeline runs; call drip::init (or set DRIP_API_KEY) first — the quantity stays pending".into(),
+                reason: "a StreamMeter flushed while no delivery pipeline runs; call drip::init first — the quantity stays pending".into(),
             });
-        }
+        };
         // The key is fixed here, before the envelope is spooled and first sent.
         let idempotency_key = crate::model::idempotency::new_key("stream");
-        delivery::submit(Envelope::Charge(ChargeRecord {
+        runtime.send(
+            Envelope::Charge(ChargeRecord {
             customer_id: self.customer_id.clone(),
             meter: self.meter.clone(),
             quantity,
             metadata: self.metadata.clone(),
             idempotency_key: idempotency_key.clone(),
-        }));
+            }),
+            None,
+        );
         Ok(Some(Flushed {
             quantity,
             idempotency_key,
         }))
+    }
+}
+
+impl FlushBeforeStop for Inner {
+    fn flush_before_stop(&self) {
+        // Best effort: a meter that cannot hand on keeps its quantity.
+        let _ = self.flush();
     }
 }
 

@@ -1,52 +1,11 @@
-//! Where a run's or a tool's records go: the delivery pipeline, or a test's capture.
-//!
-//! The choice is made once, when a run (or an out-of-run metered call) starts,
-//! and travels with it, so records follow the run across tasks and threads.
+//! A test's capture: the [`Sink`] a capture runtime hands its work to.
 
-use super::overrides;
-use crate::delivery::{self, Envelope, Submission};
-use crate::testing::{CapturedRun, CapturedUsage, Delivery};
+use super::{CapturedRun, CapturedUsage, Delivery};
+use crate::delivery::{Envelope, Submission};
+use crate::runtime::Sink;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-
-/// Destination of envelopes.
-#[derive(Clone)]
-pub(crate) enum Sink {
-    /// The real pipeline (`delivery::submit`).
-    Deliver,
-    /// A test's capture (`drip::testing::capture`).
-    Capture(Arc<CaptureStore>),
-}
-
-impl Sink {
-    /// The sink for work started now on this thread with no parent run.
-    pub(crate) fn for_new_work() -> Sink {
-        overrides::thread_capture().map_or(Sink::Deliver, Sink::Capture)
-    }
-
-    pub(crate) fn is_capture(&self) -> bool {
-        matches!(self, Sink::Capture(_))
-    }
-
-    /// Hands `env` over. `duration` is the run's measured length on final envelopes.
-    pub(crate) fn send(&self, env: impl Into<Submission>, duration: Option<Duration>) {
-        match self {
-            Sink::Deliver => delivery::submit(env),
-            Sink::Capture(store) => store.accept(env.into().build(), duration),
-        }
-    }
-
-    /// Notes, for a capture, a call that was made outside any run and so recorded nothing.
-    pub(crate) fn note_unattached(name: &str) {
-        if !super::switch::overrides_active() {
-            return;
-        }
-        if let Some(store) = overrides::thread_capture() {
-            store.log().unattached.push(name.to_owned());
-        }
-    }
-}
 
 /// What a test's capture has seen.
 #[derive(Default)]
@@ -163,5 +122,15 @@ impl CaptureStore {
         log.deliveries.clear();
         log.unattached.clear();
         // Open streams stay: their runs are still going and will end later.
+    }
+}
+
+impl Sink for CaptureStore {
+    fn send(&self, work: Submission, duration: Option<Duration>) {
+        self.accept(work.build(), duration);
+    }
+
+    fn note_unattached(&self, name: &str) {
+        self.log().unattached.push(name.to_owned());
     }
 }

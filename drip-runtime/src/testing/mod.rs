@@ -47,9 +47,10 @@
 //!   the SDK's on/off check takes a slower path (a thread-local look-up);
 //!   behaviour is unchanged.
 
-use crate::context::Override;
-use crate::context::sink::CaptureStore;
-use crate::context::test_overrides;
+mod store;
+
+use crate::runtime::{Runtime, Scope};
+use store::CaptureStore;
 use crate::metadata::Metadata;
 use crate::model::{Event, RunStatus};
 use std::marker::PhantomData;
@@ -65,8 +66,10 @@ use std::time::Duration;
 #[must_use = "capturing stops when the guard is dropped"]
 pub fn capture() -> Capture {
     let store = Arc::new(CaptureStore::default());
+    let runtime = Runtime::with_sink(store.clone());
     Capture {
-        _scope: test_overrides::Scoped::new(Override::Capture(Arc::clone(&store))),
+        _scope: Scope::push(Some(runtime.clone())),
+        runtime,
         store,
         _not_send: PhantomData,
     }
@@ -91,7 +94,7 @@ pub fn capture() -> Capture {
 #[must_use = "the SDK is back on when the guard is dropped"]
 pub fn disabled() -> Disabled {
     Disabled {
-        _scope: test_overrides::Scoped::new(Override::Disabled),
+        _scope: Scope::push(None),
         _not_send: PhantomData,
     }
 }
@@ -106,8 +109,9 @@ pub fn disabled() -> Disabled {
 #[derive(Debug)]
 pub struct Capture {
     store: Arc<CaptureStore>,
-    /// Removes the override when the guard drops.
-    _scope: test_overrides::Scoped,
+    runtime: Runtime,
+    /// Removes the scoped runtime when the guard drops.
+    _scope: Scope,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -176,6 +180,18 @@ impl Capture {
         self.store.log().unattached.clone()
     }
 
+    /// The runtime this capture installed for its scope: its
+    /// [`flush`](Runtime::flush) and [`stats`](Runtime::stats) answer at
+    /// once, and it has no client.
+    ///
+    /// ```
+    /// let cap = drip_runtime::testing::capture();
+    /// assert!(cap.runtime().client().is_none());
+    /// ```
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
     /// Forgets everything captured so far (runs still going are kept track of).
     ///
     /// ```
@@ -199,7 +215,7 @@ impl Capture {
 /// ```
 #[derive(Debug)]
 pub struct Disabled {
-    _scope: test_overrides::Scoped,
+    _scope: Scope,
     _not_send: PhantomData<*const ()>,
 }
 
