@@ -55,8 +55,9 @@ impl EventJson {
         Self::of_in(envelope, &mut Vec::new())
     }
 
-    /// [`EventJson::of`], written in `scratch` first so that the kept line is
-    /// one allocation of exactly its size.
+    /// The line for a stream event batch (`None` for other envelopes),
+    /// written in `scratch` first so that the kept line is one allocation of
+    /// exactly its size.
     pub(crate) fn of_in(envelope: &Envelope, scratch: &mut Vec<u8>) -> Option<EventJson> {
         let Envelope::StreamEvents {
             external_run_id,

@@ -1,0 +1,131 @@
+//! The callers' side of delivery: a submission goes into the bounded queue
+//! without waiting; when the queue is full, the overflow policy decides —
+//! wait for a slot (`Block`), drop and count (`DropNewest`), or spill into an
+//! overflow segment of the spool (`Spill`) that the transport takes later.
+
+use super::report::Counters;
+use super::spool::{self, SEGMENT_MAX_BYTES, SegmentWriter, Spool};
+use super::{Pipeline, Submission};
+use crate::config::{Config, OverflowPolicy};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// State shared by callers and the transport thread.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) counters: Arc<Counters>,
+    pub(crate) spool: Option<Arc<Spool>>,
+    /// Where callers spill when the queue is full (policy `Spill`).
+    pub(crate) overflow: Mutex<Overflow>,
+    /// Set while callers spill; cleared by the transport when it takes the
+    /// overflow segment. While set, every submit spills, so one caller's
+    /// envelopes keep their order.
+    pub(crate) spilling: AtomicBool,
+}
+
+/// The callers' side of the spool, used while the queue is full.
+#[derive(Debug, Default)]
+pub(crate) struct Overflow {
+    /// The segment callers append to.
+    pub(crate) writer: Option<SegmentWriter>,
+    /// Segments callers filled, oldest first, for the transport to seal and
+    /// take. Starting a new one at the segment size here, not when the
+    /// transport comes round, is what bounds a segment, and so the memory
+    /// that reading one back for delivery takes.
+    pub(crate) full: Vec<SegmentWriter>,
+}
+
+impl Pipeline {
+    #[inline]
+    pub(crate) fn submit(&self, envelope: Submission) {
+        if self.shared.spilling.load(Ordering::Relaxed) {
+            return self.spill(envelope);
+        }
+        match self.queue.try_send(envelope) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(envelope)) => self.overflow(envelope),
+            Err(mpsc::error::TrySendError::Closed(envelope)) => self.orphan(envelope.items()),
+        }
+    }
+
+    #[cold]
+    fn overflow(&self, envelope: Submission) {
+        match self.shared.config.overflow {
+            OverflowPolicy::DropNewest => self
+                .shared
+                .counters
+                .drop_items(envelope.items(), "queue full (policy DropNewest)"),
+            OverflowPolicy::Block => {
+                let mut envelope = envelope;
+                let mut attempt = 0u32;
+                loop {
+                    attempt = attempt.saturating_add(1);
+                    // The transport usually frees a slot within microseconds.
+                    if attempt < 64 {
+                        std::thread::yield_now();
+                    } else {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    match self.queue.try_send(envelope) {
+                        Ok(()) => return,
+                        Err(mpsc::error::TrySendError::Full(back)) => envelope = back,
+                        Err(mpsc::error::TrySendError::Closed(back)) => {
+                            return self.orphan(back.items());
+                        }
+                    }
+                }
+            }
+            _ => self.spill(envelope),
+        }
+    }
+
+    #[cold]
+    fn spill(&self, envelope: Submission) {
+        let shared = &self.shared;
+        let items = envelope.items();
+        let Some(envelope) = envelope.into_envelope(&shared.counters) else {
+            return;
+        };
+        let Some(spool) = &shared.spool else {
+            return shared
+                .counters
+                .drop_items(items, "queue full and no spool directory");
+        };
+        let mut overflow = shared
+            .overflow
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        shared.spilling.store(true, Ordering::Relaxed);
+        if overflow.writer.is_none() {
+            match SegmentWriter::create(spool) {
+                Ok(w) => overflow.writer = Some(w),
+                Err(e) => {
+                    drop(overflow);
+                    tracing::error!(target: "drip", error = %e, "cannot spill to the drip spool");
+                    return shared.counters.drop_items(items, "spool unwritable");
+                }
+            }
+        }
+        let Some(writer) = overflow.writer.as_mut() else {
+            return;
+        };
+        match writer.append(spool, &envelope) {
+            // Spooled once the transport flushes it (within `linger`).
+            Ok(_) => Counters::add(&shared.counters.unflushed, items),
+            Err(spool::AppendError::Full) => shared.counters.drop_items(items, "spool full"),
+            Err(spool::AppendError::Io(e)) => {
+                tracing::error!(target: "drip", error = %e, "cannot write to the drip spool");
+                shared.counters.drop_items(items, "spool unwritable");
+            }
+        }
+        if writer.bytes() >= SEGMENT_MAX_BYTES
+            && let Some(full) = overflow.writer.take()
+        {
+            // Sealed (flushed and synced) by the transport, not under this lock.
+            overflow.full.push(full);
+        }
+    }
+}
