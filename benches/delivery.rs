@@ -11,8 +11,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use drip::config::Config;
-use drip::runtime::{self, __test_hooks as hooks};
 use drip::model::{Event, RunStatus, ToolStatus};
+use drip::runtime::{self, __test_hooks as hooks};
 use drip_emulator::Emulator;
 use std::time::{Duration, Instant};
 

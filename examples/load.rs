@@ -16,8 +16,8 @@
 //! read.
 
 use drip::config::Config;
-use drip::runtime::{self, __test_hooks as hooks};
 use drip::model::{Event, ToolStatus};
+use drip::runtime::{self, __test_hooks as hooks};
 use drip_emulator::Emulator;
 use std::time::{Duration, Instant};
 

@@ -4,8 +4,8 @@
 //! The pipeline is process-global, so the tests of this file take turns.
 
 use drip::config::Config;
-use drip::runtime::{self, __test_hooks as hooks};
 use drip::model::{Event, RunStatus, ToolStatus};
+use drip::runtime::{self, __test_hooks as hooks};
 use drip_emulator::{Emulator, EmulatorHandle};
 use std::collections::HashSet;
 use std::path::PathBuf;

@@ -15,8 +15,8 @@
 //!   the kill (plus what still sat in the in-memory queue) is lost.
 
 use drip::config::Config;
-use drip::runtime::{self, __test_hooks as hooks};
 use drip::model::{Event, RunStatus, ToolStatus};
+use drip::runtime::{self, __test_hooks as hooks};
 use drip_emulator::Emulator;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};

@@ -32,10 +32,8 @@ struct Tenant {
 impl Tenant {
     fn new(name: &str) -> Tenant {
         let emulator = Emulator::builder().start_blocking().expect("emulator");
-        let spool = std::env::temp_dir().join(format!(
-            "drip-runtime-scopes-{}-{name}",
-            std::process::id()
-        ));
+        let spool =
+            std::env::temp_dir().join(format!("drip-runtime-scopes-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&spool);
         Tenant { emulator, spool }
     }
@@ -98,7 +96,10 @@ async fn two_runtimes_deliver_what_ran_in_their_scopes_and_nothing_else() {
     for (rt, tenant) in [(&rt_a, &a), (&rt_b, &b)] {
         let report = rt.flush(Duration::from_secs(30)).await;
         assert!(report.is_complete(), "{report:?}");
-        assert_eq!(tenant.emulator.events().len(), tenant.emulator.runs().len() * 2);
+        assert_eq!(
+            tenant.emulator.events().len(),
+            tenant.emulator.runs().len() * 2
+        );
     }
     let report = drip::flush(Duration::from_secs(30)).await;
     assert!(report.is_complete(), "{report:?}");
@@ -116,7 +117,10 @@ async fn two_runtimes_deliver_what_ran_in_their_scopes_and_nothing_else() {
     assert_eq!(rt_a.stats().sent, items(&a));
     assert_eq!(rt_b.stats().sent, items(&b));
     assert_eq!(drip::stats().sent, items(&global));
-    assert!(rt_a.client().is_some_and(|c| c.base_url() == a.emulator.base_url()));
+    assert!(
+        rt_a.client()
+            .is_some_and(|c| c.base_url() == a.emulator.base_url())
+    );
 
     assert!(rt_a.shutdown(Duration::from_secs(5)).is_complete());
     assert!(!rt_a.stats().running);

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The production API.
-pub const DEFAULT_BASE_URL: &str = "https://api.drippay.dev/v1";
+pub use crate::client::url::DEFAULT_BASE_URL;
 
 /// Events a record-mode run keeps in memory before it streams the rest
 /// (see `Config::run_buffer_events`).
@@ -56,6 +56,29 @@ fn log_no_key_once() {
     static LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if !LOGGED.swap(true, std::sync::atomic::Ordering::Relaxed) {
         tracing::info!(target: "drip", "drip disabled: no DRIP_API_KEY");
+    }
+}
+
+// Here rather than in `client` so that the environment is read in one module.
+impl crate::client::ClientBuilder {
+    /// A builder pre-filled from `DRIP_API_KEY` and `DRIP_API_URL` /
+    /// `DRIP_BASE_URL`; `None` (drip disabled, logged once at INFO) without a key.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// if let Some(builder) = drip_runtime::ClientBuilder::from_env() {
+    ///     let client = builder.timeout(Duration::from_secs(5)).build()?;
+    /// #   drop(client);
+    /// }
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn from_env() -> Option<crate::client::ClientBuilder> {
+        let env = EnvSettings::read();
+        let mut builder = crate::client::ClientBuilder::default().api_key(env.api_key?);
+        if let Some(url) = env.base_url {
+            builder = builder.base_url(url);
+        }
+        Some(builder)
     }
 }
 

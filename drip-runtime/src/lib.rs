@@ -12,6 +12,8 @@ pub mod fields;
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "client")]
+mod clock;
+#[cfg(feature = "client")]
 pub mod config;
 #[cfg(feature = "client")]
 pub mod context;

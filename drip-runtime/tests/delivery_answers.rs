@@ -6,8 +6,8 @@
 
 use drip_emulator::Emulator;
 use drip_runtime::config::Config;
-use drip_runtime::runtime::{self, __test_hooks as hooks};
 use drip_runtime::model::{Event, RunStatus, ToolStatus};
+use drip_runtime::runtime::{self, __test_hooks as hooks};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -5,8 +5,8 @@
 
 use drip_emulator::Emulator;
 use drip_runtime::config::Config;
-use drip_runtime::runtime::{self, __test_hooks as hooks};
 use drip_runtime::model::{Event, ToolStatus};
+use drip_runtime::runtime::{self, __test_hooks as hooks};
 use std::collections::HashSet;
 use std::time::Duration;
 

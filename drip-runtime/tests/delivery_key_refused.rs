@@ -4,8 +4,8 @@
 
 use drip_emulator::Emulator;
 use drip_runtime::config::Config;
-use drip_runtime::runtime::{self, __test_hooks as hooks};
 use drip_runtime::model::{Event, RunStatus, ToolStatus};
+use drip_runtime::runtime::{self, __test_hooks as hooks};
 use std::time::{Duration, Instant};
 
 fn event(key: String) -> Event {

@@ -5,8 +5,8 @@
 
 use drip_emulator::{Emulator, EmulatorHandle};
 use drip_runtime::config::{Config, OverflowPolicy};
-use drip_runtime::runtime::{self, __test_hooks as hooks};
 use drip_runtime::model::{Event, RunStatus, ToolStatus};
+use drip_runtime::runtime::{self, __test_hooks as hooks};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};

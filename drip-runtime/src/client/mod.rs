@@ -309,26 +309,6 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// A builder pre-filled from `DRIP_API_KEY` and `DRIP_API_URL` /
-    /// `DRIP_BASE_URL`; `None` (drip disabled, logged once at INFO) without a key.
-    ///
-    /// ```no_run
-    /// use std::time::Duration;
-    /// if let Some(builder) = drip_runtime::ClientBuilder::from_env() {
-    ///     let client = builder.timeout(Duration::from_secs(5)).build()?;
-    /// #   drop(client);
-    /// }
-    /// # Ok::<(), drip_runtime::Error>(())
-    /// ```
-    pub fn from_env() -> Option<ClientBuilder> {
-        let env = crate::config::EnvSettings::read();
-        let mut builder = ClientBuilder::default().api_key(env.api_key?);
-        if let Some(url) = env.base_url {
-            builder = builder.base_url(url);
-        }
-        Some(builder)
-    }
-
     /// The API key (`pk_…` or `sk_…`).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());

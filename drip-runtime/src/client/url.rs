@@ -7,7 +7,8 @@
 use crate::error::{Error, Result};
 use url::{Host, Url};
 
-pub(crate) use crate::config::DEFAULT_BASE_URL;
+/// The Drip API's production base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.drippay.dev/v1";
 
 /// Parses and checks a base URL; the result has no trailing slash.
 pub(crate) fn parse_base_url(raw: &str) -> Result<Url> {

@@ -7,26 +7,26 @@
 //! async run driven from a sync one, nests correctly. This is what a tokio
 //! task-local does internally, without tying lookups to tokio.
 //!
-//! Next to the stack sits its depth in a plain `Cell`. The stack owns `Arc`s,
+//! Next to the stack sits its depth in a plain `Cell` (kept in the runtime's
+//! thread state, whose on/off check reads it too). The stack owns `Arc`s,
 //! so every access to it checks the thread-local's lifecycle and a `RefCell`
 //! flag; the depth needs no destructor and is a single load. Instrumented code
 //! outside any run — the common case for a library used with and without
 //! runs — asks only the depth.
 
 use super::run::RunState;
-use std::cell::{Cell, RefCell};
+use crate::runtime::{run_depth, set_run_depth};
+use std::cell::RefCell;
 use std::sync::Arc;
 
 thread_local! {
     static STACK: RefCell<Vec<Arc<RunState>>> = const { RefCell::new(Vec::new()) };
-    /// `STACK.len()`, readable without touching `STACK`.
-    static DEPTH: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Whether the calling code executes under any run (one thread-local load).
 #[inline(always)]
 fn in_run() -> bool {
-    DEPTH.get() != 0
+    run_depth() != 0
 }
 
 /// The run the calling code executes under, if any.
@@ -46,18 +46,13 @@ fn top() -> Option<Arc<RunState>> {
         .flatten()
 }
 
-/// Whether the calling code executes under any run.
-pub(crate) fn in_any_run() -> bool {
-    in_run()
-}
-
 /// Makes `run` the current run until the returned guard drops (also on unwind).
 pub(crate) fn enter(run: Arc<RunState>) -> Entered {
     let pushed = STACK
         .try_with(|s| {
             let mut s = s.borrow_mut();
             s.push(run);
-            DEPTH.set(s.len());
+            set_run_depth(s.len());
         })
         .is_ok();
     Entered { pushed }
@@ -74,7 +69,7 @@ impl Drop for Entered {
             let _ = STACK.try_with(|s| {
                 let mut s = s.borrow_mut();
                 s.pop();
-                DEPTH.set(s.len());
+                set_run_depth(s.len());
             });
         }
     }

@@ -16,7 +16,6 @@
 //! [`RunInfo::in_scope`] on another thread. Plain `tokio::spawn`,
 //! `std::thread::spawn` and `spawn_blocking` start with no run.
 
-pub(crate) mod clock;
 mod current;
 mod events;
 mod integration;
@@ -24,6 +23,7 @@ mod pending;
 mod propagate;
 mod run;
 mod scoped;
+pub(crate) mod site;
 mod tool;
 mod warn_once;
 
@@ -34,8 +34,6 @@ pub use run::RunGuard;
 pub use scoped::{RunEnd, RunTemplate, ScopedRun};
 pub use tool::{InSpan, ToolCall};
 
-pub(crate) use run::run_enter;
 pub(crate) use crate::runtime::enabled;
-pub(crate) use current::in_any_run;
+pub(crate) use run::run_enter;
 pub(crate) use tool::{tool_begin_metered, tool_enter, tool_enter_metered};
-

@@ -9,10 +9,10 @@
 //! rest. The key is still made once per event, before anything is spooled or
 //! sent, so every retry and spool replay carries the same key.
 
-use super::clock::Tick;
+use super::site::ToolSite;
+use crate::clock::Tick;
 use crate::metadata::{Metadata, Value};
 use crate::model::{Event, ToolStatus};
-use crate::private::ToolSite;
 use std::borrow::Cow;
 use std::time::Duration;
 

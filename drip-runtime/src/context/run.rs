@@ -1,14 +1,14 @@
 //! A run: its identity, its buffered events, and how it ends.
 
-use super::clock::{self, Tick};
 use super::current;
 use super::pending::{PendingEvent, RuntimeValues};
+use super::site::{Outcome, RunSite};
 use super::warn_once::{WarnOnce, warn_once};
+use crate::clock::{self, Tick};
 use crate::delivery::{Envelope, FinishedRun, StreamEnd, StreamStart, Submission};
 use crate::metadata::{Metadata, Value};
 use crate::model::{RunStatus, idempotency, time};
 use crate::runtime::Runtime;
-use crate::private::{Outcome, RunSite};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -7,8 +7,8 @@
 //! and a panic unwinding through it ends it `FAILED` with code `panic`.
 
 use super::run::RunGuard;
+use super::site::{Outcome, RunSite};
 use crate::error::{Error, Result};
-use crate::private::{Outcome, RunSite};
 use std::future::Future;
 
 /// Longest workflow slug accepted, in bytes.
@@ -87,9 +87,12 @@ impl RunTemplate {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn start(&self, customer: &str) -> ScopedRun {
-        ScopedRun {
-            guard: crate::private::run_enter(self.site, customer, None),
-        }
+        let guard = if super::enabled() {
+            super::run::run_enter(self.site, customer.to_owned(), None)
+        } else {
+            RunGuard::inactive()
+        };
+        ScopedRun { guard }
     }
 }
 

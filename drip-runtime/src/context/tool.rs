@@ -1,14 +1,14 @@
 //! A `#[drip::tool]` call in progress.
 
-use super::clock::{self, Tick};
 use super::current;
 use super::pending::{PendingEvent, RuntimeValues, ToolExtra, ToolRecord, merge_user_metadata};
 use super::run::RunState;
+use super::site::{Outcome, ToolSite};
 use super::warn_once::{WarnOnce, already_warned, warn_once};
+use crate::clock::{self, Tick};
 use crate::delivery::{Envelope, UsageRecord};
 use crate::metadata::Value;
 use crate::model::{ToolStatus, idempotency, tool_call_metadata};
-use crate::private::{Outcome, ToolSite};
 use crate::runtime::Runtime;
 use std::borrow::Cow;
 use std::sync::Arc;

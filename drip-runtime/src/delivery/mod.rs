@@ -63,6 +63,7 @@ mod envelope;
 mod event_wire;
 mod report;
 mod run_ids;
+mod screen;
 pub(crate) mod spool;
 mod submission;
 mod submit;
@@ -132,7 +133,11 @@ impl Pipeline {
     /// or `deadline` has passed.
     pub(crate) async fn flush(&self, deadline: Duration) -> FlushReport {
         let (reply, answer) = oneshot::channel();
-        if self.control.send(Control::Flush { deadline, reply }).is_err() {
+        if self
+            .control
+            .send(Control::Flush { deadline, reply })
+            .is_err()
+        {
             return self.report();
         }
         answer.await.unwrap_or_else(|_| self.report())
@@ -198,4 +203,3 @@ impl Pipeline {
             .drop_items(items, "submitted after shutdown");
     }
 }
-

@@ -81,7 +81,7 @@ impl Submission {
             }
         };
         super::event_wire::prepare(&mut envelope);
-        let (dropped, keep) = crate::privacy::screen_identifiers(&mut envelope);
+        let (dropped, keep) = super::screen::screen_envelope(&mut envelope);
         counters.drop_items(dropped, "an identifier breaks the identifier rule");
         keep.then_some(envelope)
     }

@@ -85,7 +85,7 @@ pub(crate) fn spawn(
         .name("drip-transport".into())
         .spawn(move || {
             // Calibrate the run clock here rather than in the first timed call.
-            crate::context::clock::warm_up();
+            crate::clock::warm_up();
             // Read here rather than in `init`: the spool an outage left
             // behind can be large, and the caller should not wait on it.
             transport.backlog.adopt_leftovers(leftovers);

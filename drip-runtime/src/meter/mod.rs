@@ -38,9 +38,9 @@ mod shards;
 mod ticker;
 
 use crate::delivery::{ChargeRecord, Envelope};
-use crate::runtime::{FlushBeforeStop, Runtime};
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
+use crate::runtime::{FlushBeforeStop, Runtime};
 use shards::Shards;
 use std::sync::Arc;
 use std::thread::Thread;
@@ -295,11 +295,11 @@ impl Inner {
         let idempotency_key = crate::model::idempotency::new_key("stream");
         runtime.send(
             Envelope::Charge(ChargeRecord {
-            customer_id: self.customer_id.clone(),
-            meter: self.meter.clone(),
-            quantity,
-            metadata: self.metadata.clone(),
-            idempotency_key: idempotency_key.clone(),
+                customer_id: self.customer_id.clone(),
+                meter: self.meter.clone(),
+                quantity,
+                metadata: self.metadata.clone(),
+                idempotency_key: idempotency_key.clone(),
             }),
             None,
         );

@@ -34,7 +34,6 @@ mod counters;
 mod extension;
 mod fingerprint;
 mod hash;
-mod identifiers;
 mod redact;
 mod sanitize;
 mod secrets;
@@ -43,6 +42,9 @@ pub use counters::PrivacyCounters;
 pub use hash::{HASH_KEY_ENV, HashId, hash_id};
 
 use crate::metadata::{Metadata, Value};
+
+pub(crate) use counters::{Kind, record};
+pub(crate) use fingerprint::Refused;
 
 /// What replaces a secret or personal span in free text.
 pub const REDACTED: &str = "[redacted]";
@@ -183,13 +185,6 @@ pub fn register_secret(secret: &str) {
 /// scrub, use the body as it is).
 pub(crate) fn scrub_server_bytes(body: &[u8]) -> Option<Vec<u8>> {
     secrets::scrub_bytes(body)
-}
-
-/// The identifier rule on a pipeline envelope: removes events that break
-/// it; returns the items dropped and whether to keep the envelope (counted
-/// in `dropped_identifiers`).
-pub(crate) fn screen_identifiers(envelope: &mut crate::delivery::Envelope) -> (u64, bool) {
-    identifiers::screen_envelope(envelope)
 }
 
 /// Server-supplied or transport text with every registered secret scrubbed.

@@ -8,12 +8,7 @@ use crate::metadata::Metadata;
 use crate::model::{Event, RunStatus};
 
 /// A record-mode run with `events`.
-pub fn submit_run(
-    customer_id: &str,
-    workflow: &str,
-    external_run_id: &str,
-    events: Vec<Event>,
-) {
+pub fn submit_run(customer_id: &str, workflow: &str, external_run_id: &str, events: Vec<Event>) {
     submit(Envelope::Run(FinishedRun::new(
         customer_id,
         workflow,

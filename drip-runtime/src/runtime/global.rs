@@ -44,6 +44,9 @@ struct Slot {
 }
 
 thread_local! {
+    /// How many runs are entered on this thread (kept by the run context):
+    /// a run started under a scoped runtime records on any thread.
+    static RUN_DEPTH: Cell<usize> = const { Cell::new(0) };
     /// Scoped overrides on this thread, innermost last: a runtime, or `None`
     /// for a forced "disabled".
     static SCOPES: RefCell<Vec<(u64, Option<Runtime>)>> = const { RefCell::new(Vec::new()) };
@@ -68,7 +71,7 @@ fn enabled_cold(state: usize) -> bool {
         }
         // A run started under a scoped runtime keeps recording into it on
         // whatever thread its tasks end up on.
-        if crate::context::in_any_run() {
+        if RUN_DEPTH.get() != 0 {
             return true;
         }
     }
@@ -112,6 +115,18 @@ fn set_base(on: bool) {
     let _ = STATE.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
         Some((s & !BASE_MASK) | base)
     });
+}
+
+/// The number of runs entered on this thread (one thread-local load).
+#[inline(always)]
+pub(crate) fn run_depth() -> usize {
+    RUN_DEPTH.get()
+}
+
+/// Records how many runs are entered on this thread.
+#[inline(always)]
+pub(crate) fn set_run_depth(depth: usize) {
+    RUN_DEPTH.set(depth);
 }
 
 /// Whether any scoped override is alive anywhere in the process.

@@ -1,8 +1,8 @@
 //! The process's runtime: `init` and its guard, and the free functions that
 //! act on whatever runtime is installed.
 
-use super::global::{self, Scope};
 use super::Runtime;
+use super::global::{self, Scope};
 use crate::client::Client;
 use crate::config::Config;
 use crate::delivery::{FlushReport, Stats};
@@ -272,6 +272,7 @@ pub fn stats() -> Stats {
             let mut s = Stats::default();
             s.privacy = crate::privacy::counters();
             s.requests = crate::request_stats::snapshot();
+            s.outside_run = global::outside_run();
             s
         }
     };

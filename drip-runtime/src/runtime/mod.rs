@@ -56,8 +56,10 @@ mod sink;
 #[doc(hidden)]
 pub mod __test_hooks;
 
+pub(crate) use global::{
+    Scope, count_outside_run, enabled, overrides_active, run_depth, set_run_depth, thread_scope,
+};
 pub use lifecycle::{DripGuard, EnterGuard, client, flush, init, shutdown, stats};
-pub(crate) use global::{Scope, count_outside_run, enabled, overrides_active, thread_scope};
 pub(crate) use sink::Sink;
 
 use crate::client::Client;

@@ -49,13 +49,13 @@
 
 mod store;
 
-use crate::runtime::{Runtime, Scope};
-use store::CaptureStore;
 use crate::metadata::Metadata;
 use crate::model::{Event, RunStatus};
+use crate::runtime::{Runtime, Scope};
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
+use store::CaptureStore;
 
 /// Starts capturing the runs and usage started on this thread (see the module docs).
 ///

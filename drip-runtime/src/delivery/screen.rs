@@ -4,11 +4,10 @@
 //! is dropped, its later event batches and its end are dropped with it: the
 //! server would refuse them for a run it never saw.
 
-use super::counters::{Kind, record};
-use super::fingerprint::Refused;
-use crate::delivery::Envelope;
+use super::Envelope;
 use crate::fields::{IdentifierRefusal, check_identifier};
 use crate::model::Event;
+use crate::privacy::{Kind, Refused, record};
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
