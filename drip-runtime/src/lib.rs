@@ -51,7 +51,7 @@ pub mod webhook;
 #[cfg(feature = "client")]
 pub use metadata::{Metadata, Value};
 #[cfg(feature = "client")]
-pub use privacy::{HashId, PrivacyCounters, hash_id};
+pub use privacy::{HashId, PrivacyCounters};
 
 // -- end section --
 
@@ -88,7 +88,9 @@ pub use config::{Config, OverflowPolicy};
 #[cfg(feature = "client")]
 pub use delivery::{FlushReport, Stats};
 #[cfg(feature = "client")]
-pub use runtime::{DripGuard, EnterGuard, Runtime, client, flush, init, shutdown, stats};
+pub use runtime::{
+    DripGuard, EnterGuard, Runtime, client, flush, hash_id, init, shutdown, stats,
+};
 
 // -- end section --
 

@@ -1,23 +1,14 @@
-//! `hash_id`: keyed, irreversible identifiers for things like `query_hash`.
+//! Keyed, irreversible identifiers for things like `query_hash`: the
+//! [`HashId`] type and the HMAC behind `drip::hash_id` (whose key belongs to
+//! the runtime, see `crate::runtime`).
 
 use crate::error::{Error, Result};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::sync::RwLock;
 
-static HASH_KEY: RwLock<Option<Vec<u8>>> = RwLock::new(None);
-
-/// Environment variable holding the `hash_id` key when none is configured.
+/// Environment variable [`Config::from_env`](crate::config::Config::from_env)
+/// reads the `hash_id` key from.
 pub const HASH_KEY_ENV: &str = "DRIP_HASH_KEY";
-
-pub(crate) fn set_key(key: &[u8]) {
-    // The key is a secret too: never sent, scrubbed from server text.
-    if let Ok(text) = std::str::from_utf8(key) {
-        super::secrets::register(text);
-    }
-    let key = (!key.is_empty()).then(|| key.to_vec());
-    *HASH_KEY.write().unwrap_or_else(|e| e.into_inner()) = key;
-}
 
 /// A keyed identifier made by [`hash_id`]: 64 lowercase hex characters.
 ///
@@ -28,7 +19,7 @@ pub(crate) fn set_key(key: &[u8]) {
 ///
 /// ```
 /// use drip_runtime::{HashId, Metadata, Value, hash_id};
-/// drip_runtime::privacy::set_hash_key("a-long-random-project-secret");
+/// let _cap = drip_runtime::testing::capture(); // a test's runtime: a per-process key
 /// let h: HashId = hash_id("what is the refund policy?")?;
 /// let mut m = Metadata::new();
 /// m.insert("query_hash", h.clone());
@@ -137,42 +128,8 @@ impl From<&HashId> for crate::metadata::Value {
     }
 }
 
-/// HMAC-SHA256 of `raw`, keyed by [`set_hash_key`](super::set_hash_key)
-/// (`Config`) or else the `DRIP_HASH_KEY` environment variable, as 64
-/// lowercase hex characters, as a [`HashId`].
-///
-/// The same input and key give the same identifier in every process, so it
-/// can be grouped on; without the key it cannot be reversed by hashing a
-/// dictionary of likely inputs. Send it under a `_hash` key.
-///
-/// # Errors
-/// [`Error::Config`] when no key is configured (and `DRIP_HASH_KEY` is unset or empty).
-///
-/// ```
-/// drip_runtime::privacy::set_hash_key("a-long-random-project-secret");
-/// let h = drip_runtime::hash_id("what is the refund policy?")?;
-/// assert_eq!(h.len(), 64);
-/// assert_eq!(h, drip_runtime::hash_id("what is the refund policy?")?);
-/// assert_ne!(h, drip_runtime::hash_id("what is the refund policy")?);
-/// # Ok::<(), drip_runtime::Error>(())
-/// ```
-pub fn hash_id(raw: &str) -> Result<HashId> {
-    let configured = HASH_KEY.read().unwrap_or_else(|e| e.into_inner());
-    let from_env;
-    let key: &[u8] = match configured.as_deref() {
-        Some(key) => key,
-        None => {
-            from_env = std::env::var(HASH_KEY_ENV).unwrap_or_default();
-            if from_env.is_empty() {
-                return Err(Error::Config {
-                    reason: format!(
-                        "drip::hash_id needs a key: set the {HASH_KEY_ENV} environment variable or Config::hash_key(..) to a long random secret that stays the same across deployments"
-                    ),
-                });
-            }
-            from_env.as_bytes()
-        }
-    };
+/// HMAC-SHA256 of `raw` under `key`, as 64 lowercase hex characters.
+pub(crate) fn keyed_id(key: &[u8], raw: &str) -> Result<HashId> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| Error::Config {
         reason: "the drip hash key cannot key HMAC-SHA256".to_owned(),
     })?;

@@ -39,7 +39,8 @@ mod sanitize;
 mod secrets;
 
 pub use counters::PrivacyCounters;
-pub use hash::{HASH_KEY_ENV, HashId, hash_id};
+pub use hash::{HASH_KEY_ENV, HashId};
+pub(crate) use hash::keyed_id;
 
 use crate::metadata::{Metadata, Value};
 
@@ -143,17 +144,6 @@ pub fn register_manifest_keys(keys: &'static [&'static str]) {
     extension::register_manifest(keys);
 }
 
-/// Sets the key of [`hash_id`] (`Config::hash_key(..)` calls this at init);
-/// it takes precedence over `DRIP_HASH_KEY`. An empty key unsets it.
-///
-/// ```
-/// drip_runtime::privacy::set_hash_key("a-long-random-project-secret");
-/// assert!(drip_runtime::hash_id("x").is_ok());
-/// ```
-pub fn set_hash_key(key: impl AsRef<[u8]>) {
-    hash::set_key(key.as_ref());
-}
-
 /// Totals of what the privacy rules removed since the process started.
 ///
 /// ```
@@ -168,8 +158,8 @@ pub fn counters() -> PrivacyCounters {
 /// that must never be sent as a value: values containing it are dropped,
 /// free text has it redacted, and server answers have it scrubbed before they
 /// reach an error, a log line or the dead-letter file. Strings shorter than 8
-/// characters are ignored. The `hash_id` key is registered by
-/// [`set_hash_key`].
+/// characters are ignored. A runtime registers its `hash_id` key
+/// (`Config::hash_key`) when it starts.
 ///
 /// ```
 /// use drip_runtime::metadata::Metadata;

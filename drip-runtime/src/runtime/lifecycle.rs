@@ -151,13 +151,11 @@ pub fn init(config: Config) -> crate::Result<DripGuard> {
     })
 }
 
-/// The privacy settings of the installed configuration.
+/// The project's allowed metadata keys, which extend the allowlist for the
+/// whole process like the manifest's list does (see `privacy::extension`).
 fn apply_process_settings(config: &Config) {
     if !config.allowed_metadata.is_empty() {
         crate::privacy::set_allowed_metadata(config.allowed_metadata.iter().cloned());
-    }
-    if let Some(key) = &config.hash_key {
-        crate::privacy::set_hash_key(key);
     }
 }
 

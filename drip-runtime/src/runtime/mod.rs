@@ -50,6 +50,7 @@
 //! of `main` and keep the guard, and records nothing.
 
 mod global;
+mod hash;
 mod lifecycle;
 mod sink;
 
@@ -59,6 +60,7 @@ pub mod __test_hooks;
 pub(crate) use global::{
     Scope, count_outside_run, enabled, overrides_active, run_depth, set_run_depth, thread_scope,
 };
+pub use hash::hash_id;
 pub use lifecycle::{DripGuard, EnterGuard, client, flush, init, shutdown, stats};
 pub(crate) use sink::Sink;
 
@@ -99,6 +101,8 @@ pub struct Runtime {
 struct Inner {
     sink: Destination,
     client: Option<Client>,
+    /// The key of [`hash_id`].
+    hash_key: Option<Arc<[u8]>>,
     /// Events a record-mode run keeps before it streams the rest.
     record_buffer_limit: usize,
     shutdown_deadline: Duration,
@@ -159,10 +163,18 @@ impl Runtime {
             .build()?;
         let record_buffer_limit = config.run_buffer_events.max(1);
         let shutdown_deadline = config.shutdown_deadline;
+        let hash_key = config.hash_key.as_deref().filter(|k| !k.is_empty()).map(|k| {
+            // The key is a secret too: never sent, scrubbed from server text.
+            if let Ok(text) = std::str::from_utf8(k) {
+                crate::privacy::register_secret(text);
+            }
+            Arc::<[u8]>::from(k)
+        });
         let pipeline = Pipeline::start(config)?;
         Ok(Runtime::new(
             Destination::Pipeline(pipeline),
             Some(client),
+            hash_key,
             record_buffer_limit,
             shutdown_deadline,
         ))
@@ -173,6 +185,7 @@ impl Runtime {
         Runtime::new(
             Destination::Other(sink),
             None,
+            Some(hash::test_key()),
             crate::config::DEFAULT_RUN_BUFFER_EVENTS,
             Duration::ZERO,
         )
@@ -181,6 +194,7 @@ impl Runtime {
     fn new(
         sink: Destination,
         client: Option<Client>,
+        hash_key: Option<Arc<[u8]>>,
         record_buffer_limit: usize,
         shutdown_deadline: Duration,
     ) -> Runtime {
@@ -188,6 +202,7 @@ impl Runtime {
             inner: Arc::new(Inner {
                 sink,
                 client,
+                hash_key,
                 record_buffer_limit,
                 shutdown_deadline,
                 meters: Mutex::new(Vec::new()),
@@ -306,6 +321,11 @@ impl Runtime {
         if let Destination::Other(sink) = &self.inner.sink {
             sink.note_unattached(name);
         }
+    }
+
+    /// The key of [`hash_id`], if the configuration has one.
+    fn hash_key(&self) -> Option<Arc<[u8]>> {
+        self.inner.hash_key.clone()
     }
 
     /// Events a record-mode run started now keeps before streaming the rest.

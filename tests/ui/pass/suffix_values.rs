@@ -7,7 +7,7 @@ fn count(text: &str) -> usize {
 }
 
 fn main() {
-    drip::privacy::set_hash_key("a-long-random-project-secret");
+    let _cap = drip::testing::capture(); // a runtime with a hash key
     let h = drip::hash_id("what is my balance").unwrap();
     let sha = drip::HashId::parse("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855").unwrap();
     let m = drip::metadata!(
