@@ -56,10 +56,10 @@ fn a_key_in_the_environment_starts_nothing_until_init() {
 
     let config = drip::Config::from_env();
     assert!(!config.is_disabled());
-    assert_eq!(
-        config.get_base_url(),
-        emulator.base_url(),
-        "DRIP_API_URL wins over DRIP_BASE_URL"
+    let shown = format!("{config:?}");
+    assert!(
+        shown.contains(emulator.base_url().as_str()) && !shown.contains("ignored.example"),
+        "DRIP_API_URL wins over DRIP_BASE_URL: {shown}"
     );
     assert!(config.effective_spool_dir().starts_with(&spool));
     assert!(

@@ -8,8 +8,8 @@
 //! * `redact_text`: a short benign description.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use drip_runtime::Metadata;
 use drip_runtime::fields::check_literal_str;
-use drip_runtime::metadata::Metadata;
 use drip_runtime::privacy::{redact_text, sanitize_metadata};
 use std::hint::black_box;
 

@@ -119,7 +119,7 @@ pub enum OverflowPolicy {
 ///     .shutdown_deadline(Duration::from_secs(2));
 /// let shown = format!("{config:?}");
 /// assert!(!shown.contains("0123456789"));
-/// assert_eq!(config.get_shutdown_deadline(), Duration::from_secs(2));
+/// assert!(shown.contains("shutdown_deadline: 2s"));
 /// ```
 #[derive(Clone)]
 #[non_exhaustive]
@@ -193,7 +193,7 @@ impl Config {
     ///
     /// ```
     /// let c = drip_runtime::config::Config::new("pk_live_0123456789");
-    /// assert_eq!(c.get_base_url(), drip_runtime::config::DEFAULT_BASE_URL);
+    /// assert!(!c.is_disabled());
     /// ```
     pub fn new(api_key: impl Into<String>) -> Self {
         Config {
@@ -237,6 +237,7 @@ impl Config {
     }
 
     /// Sets the API key.
+    #[must_use]
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self
@@ -244,6 +245,7 @@ impl Config {
 
     /// Base URL, e.g. `http://127.0.0.1:7311/v1` for the emulator.
     /// Must be `https`, or `http` to a loopback host (checked by `init`).
+    #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
@@ -251,6 +253,7 @@ impl Config {
 
     /// Turns delivery off: `init` starts nothing and instrumented code costs one
     /// atomic load.
+    #[must_use]
     pub fn disabled(mut self, disabled: bool) -> Self {
         self.disabled = disabled;
         self
@@ -261,6 +264,7 @@ impl Config {
     /// drip keeps one sub-directory per API endpoint and key inside it (see
     /// [`Config::effective_spool_dir`]), so two applications sharing the
     /// directory never replay each other's events.
+    #[must_use]
     pub fn spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.spool_dir = Some(dir.into());
         self
@@ -268,24 +272,28 @@ impl Config {
 
     /// Cap on the spool's total size (default 256 MiB). What would exceed it
     /// is counted as dropped and logged, never lost silently.
+    #[must_use]
     pub fn spool_max_bytes(mut self, bytes: u64) -> Self {
         self.spool_max_bytes = bytes;
         self
     }
 
     /// Envelopes held in memory between callers and the transport (default 8192).
+    #[must_use]
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = capacity.max(1);
         self
     }
 
     /// What to do when the queue is full (default [`OverflowPolicy::Spill`]).
+    #[must_use]
     pub fn overflow(mut self, policy: OverflowPolicy) -> Self {
         self.overflow = policy;
         self
     }
 
     /// Most events per `/run-events/batch` request (default 500).
+    #[must_use]
     pub fn batch_size(mut self, size: usize) -> Self {
         self.batch_size = size.clamp(1, 10_000);
         self
@@ -294,18 +302,21 @@ impl Config {
     /// How long the transport waits to fill a batch before sending (default 50 ms).
     /// It is also the sync interval of the spool: a process killed outright loses
     /// at most what was submitted in its last `linger`.
+    #[must_use]
     pub fn linger(mut self, linger: Duration) -> Self {
         self.linger = linger;
         self
     }
 
     /// Requests the transport keeps in flight at once (default 8).
+    #[must_use]
     pub fn usage_concurrency(mut self, requests: usize) -> Self {
         self.usage_concurrency = requests.max(1);
         self
     }
 
     /// Events a record-mode run keeps before it switches to streaming (default 1000).
+    #[must_use]
     pub fn run_buffer_events(mut self, events: usize) -> Self {
         self.run_buffer_events = events.max(1);
         self
@@ -314,18 +325,21 @@ impl Config {
     /// How long dropping the guard (or [`crate::shutdown`] with the
     /// guard's deadline) may take to drain (default 5 s). What is not
     /// acknowledged by then stays in the spool for the next start.
+    #[must_use]
     pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
         self.shutdown_deadline = deadline;
         self
     }
 
     /// Timeout of one HTTP request made by the transport (default 10 s).
+    #[must_use]
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
     }
 
     /// Longest pause between two attempts at the same request (default 10 s).
+    #[must_use]
     pub fn max_backoff(mut self, max: Duration) -> Self {
         self.max_backoff = max;
         self
@@ -334,6 +348,7 @@ impl Config {
     /// Extra metadata keys the project allows, like
     /// `[package.metadata.drip] allowed-metadata` does for the macros.
     /// Secret and content keys stay refused whatever this says.
+    #[must_use]
     pub fn allow_metadata<I, S>(mut self, keys: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -345,6 +360,7 @@ impl Config {
     }
 
     /// Key of `drip::hash_id` (HMAC-SHA256). Default: `DRIP_HASH_KEY`.
+    #[must_use]
     pub fn hash_key(mut self, key: impl Into<Vec<u8>>) -> Self {
         self.hash_key = Some(key.into());
         self
@@ -353,26 +369,6 @@ impl Config {
     /// Whether delivery is off (explicitly, or because there is no key).
     pub fn is_disabled(&self) -> bool {
         self.disabled || self.api_key.is_none()
-    }
-
-    /// The base URL.
-    pub fn get_base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// The shutdown deadline.
-    pub fn get_shutdown_deadline(&self) -> Duration {
-        self.shutdown_deadline
-    }
-
-    /// The queue capacity.
-    pub fn get_queue_capacity(&self) -> usize {
-        self.queue_capacity
-    }
-
-    /// The overflow policy.
-    pub fn get_overflow(&self) -> OverflowPolicy {
-        self.overflow
     }
 
     /// The directory the spool files of this endpoint and key live in:

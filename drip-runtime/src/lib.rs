@@ -22,7 +22,7 @@ pub mod delivery;
 #[cfg(feature = "client")]
 pub mod error;
 #[cfg(feature = "client")]
-pub mod metadata;
+mod metadata;
 #[cfg(feature = "client")]
 pub mod meter;
 #[cfg(feature = "client")]
@@ -88,9 +88,7 @@ pub use config::{Config, OverflowPolicy};
 #[cfg(feature = "client")]
 pub use delivery::{FlushReport, Stats};
 #[cfg(feature = "client")]
-pub use runtime::{
-    DripGuard, EnterGuard, Runtime, client, flush, hash_id, init, shutdown, stats,
-};
+pub use runtime::{DripGuard, EnterGuard, Runtime, client, flush, hash_id, init, shutdown, stats};
 
 // -- end section --
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 /// A flat metadata value: string, integer, finite float or bool. Nothing nested.
 ///
 /// ```
-/// use drip_runtime::metadata::Value;
+/// use drip_runtime::Value;
 /// assert_eq!(Value::from(12), Value::Int(12));
 /// assert_eq!(Value::from("gpt-4o"), Value::Str("gpt-4o".into()));
 /// ```
@@ -81,7 +81,7 @@ wide_int_value!(u64, usize, u128, i128);
 /// An ordered map of metadata keys (snake_case after normalisation) to [`Value`]s.
 ///
 /// ```
-/// use drip_runtime::metadata::{Metadata, Value};
+/// use drip_runtime::{Metadata, Value};
 /// let mut m = Metadata::new();
 /// m.insert("model", "gpt-4o");
 /// m.insert("latency_ms", 12);

@@ -155,7 +155,8 @@ impl<T: core::fmt::Display + ?Sized> CustomerArg for &T {
     }
 }
 
-pub use crate::context::{InSpan, RunGuard, ToolCall};
+pub use crate::context::run::RunGuard;
+pub use crate::context::tool::{InSpan, ToolCall};
 
 // For `drip::metadata!`, which builds a `Metadata` value, and for keys the
 // macros allowed through the user's `[package.metadata.drip] allowed-metadata`.

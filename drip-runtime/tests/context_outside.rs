@@ -1,6 +1,6 @@
 //! Instrumented code outside any run, metered tools, and the disabled SDK.
 
-use drip_runtime::metadata::Value;
+use drip_runtime::Value;
 use drip_runtime::private::{
     LiteralValue, Outcome, RunSite, ToolSite, enabled, run_enter, tool_enter, tool_enter_metered,
 };

@@ -4,7 +4,7 @@
 // `(&Probe(&out))` is autoref specialisation: the borrow picks the impl.
 #![allow(clippy::needless_borrow)]
 
-use drip_runtime::metadata::Value;
+use drip_runtime::Value;
 use drip_runtime::model::RunStatus;
 use drip_runtime::private::{
     LiteralValue, Outcome, Probe, RunSite, ToolSite, outcome_with_message, run_enter, tool_enter,

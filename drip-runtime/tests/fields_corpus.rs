@@ -4,8 +4,8 @@
 //! every detector, the identifier rule and the sanitiser untouched.
 
 use drip_runtime::fields::{check_identifier, check_literal_str};
-use drip_runtime::metadata::{Metadata, Value};
 use drip_runtime::privacy::sanitize_metadata;
+use drip_runtime::{Metadata, Value};
 
 /// A deterministic generator (SplitMix64): the corpus is the same on every run.
 struct Gen(u64);

@@ -3,8 +3,8 @@
 //! extension. One test in this binary: it sets the process-wide extension.
 #![cfg(feature = "client")]
 
+use drip_runtime::Metadata;
 use drip_runtime::fields::check_key;
-use drip_runtime::metadata::Metadata;
 use drip_runtime::privacy::{sanitize_metadata, set_allowed_metadata};
 use proptest::prelude::*;
 

@@ -3,8 +3,8 @@
 //! HTML-entity encoding, fullwidth letters), are dropped by the sanitiser and
 //! leave no trace in redacted text; generated near-misses pass.
 
+use drip_runtime::Metadata;
 use drip_runtime::fields::{ValueRefusal, check_literal_str};
-use drip_runtime::metadata::Metadata;
 use drip_runtime::privacy::{redact_text, sanitize_metadata};
 use proptest::prelude::*;
 

@@ -56,14 +56,21 @@ fn hash_id_is_keyed_by_the_runtime_and_refuses_only_without_a_configured_key() {
     let from_env = Runtime::start(Config::from_env().spool_dir(&spool)).expect("runtime");
     {
         let _scope = from_env.enter();
-        assert_eq!(hash_id(data).unwrap(), rfc, "DRIP_HASH_KEY through Config::from_env");
+        assert_eq!(
+            hash_id(data).unwrap(),
+            rfc,
+            "DRIP_HASH_KEY through Config::from_env"
+        );
     }
     let overridden =
         Runtime::start(Config::from_env().spool_dir(&spool).hash_key("another key")).unwrap();
     {
         let _scope = overridden.enter();
         let id = hash_id(data).unwrap();
-        assert_ne!(id, rfc, "Config::hash_key takes precedence over the environment");
+        assert_ne!(
+            id, rfc,
+            "Config::hash_key takes precedence over the environment"
+        );
         assert_eq!(id.len(), 64);
         assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
     }

@@ -3,8 +3,8 @@
 //! is an AWS key id). One test in this binary: the first refusal of each kind
 //! in the process is the one logged.
 
-use drip_runtime::metadata::{Metadata, Value};
 use drip_runtime::privacy::sanitize_metadata;
+use drip_runtime::{Metadata, Value};
 
 #[path = "../../tests/support/log_buffer.rs"]
 mod log_buffer;

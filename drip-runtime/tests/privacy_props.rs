@@ -6,8 +6,8 @@
 use drip_runtime::fields::{
     BUILTIN_KEYS, MAX_STRING_CHARS, check_key, check_literal_str, find_sensitive, normalize_key,
 };
-use drip_runtime::metadata::{Metadata, Value};
 use drip_runtime::privacy::{redact_text, sanitize_metadata};
+use drip_runtime::{Metadata, Value};
 use proptest::prelude::*;
 
 const HOSTILE: &[&str] = &[

@@ -1,10 +1,10 @@
 //! The rules a user notices one by one: detection before the cut, suffix
 //! semantics, the identifier rule in the client (typed error, nothing sent).
 
-use drip_runtime::metadata::{Metadata, Value};
 use drip_runtime::model::{CreateCustomer, StartRun, TrackUsage};
 use drip_runtime::privacy::{counters, redact_text, sanitize_metadata};
 use drip_runtime::{Client, Error};
+use drip_runtime::{Metadata, Value};
 
 fn one(key: &str, value: impl Into<Value>) -> Metadata {
     let mut m = Metadata::new();

@@ -1,8 +1,8 @@
 //! The run-time sanitiser as a user sees it: which metadata and text reach Drip.
 #![cfg(feature = "client")]
 
-use drip_runtime::metadata::{Metadata, Value};
 use drip_runtime::privacy::{counters, redact_text, sanitize_metadata, set_allowed_metadata};
+use drip_runtime::{Metadata, Value};
 
 fn map(entries: &[(&str, Value)]) -> Metadata {
     entries.iter().cloned().collect()

@@ -5,7 +5,7 @@
 #![no_main]
 
 use drip_runtime::fields::{MAX_STRING_CHARS, check_key, check_literal_str, find_sensitive};
-use drip_runtime::metadata::{Metadata, Value};
+use drip_runtime::{Metadata, Value};
 use drip_runtime::privacy::{redact_text, sanitize_metadata};
 use libfuzzer_sys::fuzz_target;
 

@@ -193,7 +193,7 @@ impl Client {
     /// and `drip disabled: no DRIP_API_KEY` is logged once at INFO (target
     /// `drip`). A key that is present but malformed, or an untrusted URL, is
     /// an error. When [`drip::init`](crate::init) already runs, prefer
-    /// [`drip::client()`](crate::client): one configuration.
+    /// [`drip::client()`](crate::runtime::client): one configuration.
     ///
     /// ```no_run
     /// match drip_runtime::Client::from_env()? {
@@ -310,30 +310,35 @@ impl fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// The API key (`pk_…` or `sk_…`).
+    #[must_use]
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self
     }
 
     /// The base URL (default `https://api.drippay.dev/v1`): https, or http to a loopback host.
+    #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// Timeout of one attempt, connection to last body byte (default 30 s).
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// The `User-Agent` header (default `drip-rust/<version>`).
+    #[must_use]
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
     }
 
     /// Retry policy of every call (default [`RetryPolicy::default`]).
+    #[must_use]
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self

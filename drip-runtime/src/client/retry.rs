@@ -53,18 +53,21 @@ impl RetryPolicy {
     }
 
     /// Total attempts including the first (at least 1).
+    #[must_use]
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
     /// Delay before the first retry; doubled for each further one.
+    #[must_use]
     pub fn initial_backoff(mut self, delay: Duration) -> Self {
         self.initial_backoff = delay;
         self
     }
 
     /// Cap of one backoff delay.
+    #[must_use]
     pub fn max_backoff(mut self, delay: Duration) -> Self {
         self.max_backoff = delay;
         self
@@ -72,6 +75,7 @@ impl RetryPolicy {
 
     /// No retry starts after this much time since the first attempt; a
     /// `Retry-After` that would end beyond it returns the error instead.
+    #[must_use]
     pub fn max_elapsed(mut self, total: Duration) -> Self {
         self.max_elapsed = total;
         self

@@ -47,6 +47,7 @@ impl LlmUsage {
     /// ```
     /// assert_eq!(drip_runtime::LlmUsage::new(10, 5).with_cached_tokens(8).cached_tokens, Some(8));
     /// ```
+    #[must_use]
     pub fn with_cached_tokens(mut self, tokens: u64) -> Self {
         self.cached_tokens = Some(tokens);
         self
@@ -57,6 +58,7 @@ impl LlmUsage {
     /// ```
     /// assert_eq!(drip_runtime::LlmUsage::new(10, 5).with_reasoning_tokens(3).reasoning_tokens, Some(3));
     /// ```
+    #[must_use]
     pub fn with_reasoning_tokens(mut self, tokens: u64) -> Self {
         self.reasoning_tokens = Some(tokens);
         self

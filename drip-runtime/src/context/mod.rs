@@ -2,8 +2,8 @@
 //! what instrumented code records into it.
 //!
 //! - `current`: the current run (a per-thread stack entered per poll / per call).
-//! - `run`: a run's state, [`RunGuard`], record vs stream hand-off.
-//! - `tool`: [`ToolCall`].
+//! - `run`: a run's state, `RunGuard`, record vs stream hand-off.
+//! - `tool`: `ToolCall`.
 //! - `events`: [`llm_call`], [`plan`], [`execute`], [`error_event`].
 //! - `propagate`: [`spawn`], [`InCurrentRun`], [`current_run`].
 //!
@@ -21,18 +21,16 @@ mod events;
 mod integration;
 mod pending;
 mod propagate;
-mod run;
+pub(crate) mod run;
 mod scoped;
 pub(crate) mod site;
-mod tool;
+pub(crate) mod tool;
 mod warn_once;
 
 pub use events::{LlmUsage, error_event, execute, llm_call, llm_call_with, plan};
 pub use integration::{record_llm_call, record_tool_call};
 pub use propagate::{InCurrentRun, InRun, RunInfo, current_run, spawn};
-pub use run::RunGuard;
 pub use scoped::{RunEnd, RunTemplate, ScopedRun};
-pub use tool::{InSpan, ToolCall};
 
 pub(crate) use crate::runtime::enabled;
 pub(crate) use run::run_enter;

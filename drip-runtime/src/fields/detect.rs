@@ -140,7 +140,7 @@ impl fmt::Display for ValueRefusal {
 impl std::error::Error for ValueRefusal {}
 
 /// Refuses a string value that contains a secret or personal data anywhere,
-/// as written or in the form [`deobfuscate`](super::deobfuscate) gives (so
+/// as written or in the form [`deobfuscate`](super::deobfuscate()) gives (so
 /// zero-width, fullwidth, percent- and entity-encoded forms are caught too).
 ///
 /// ```
@@ -165,7 +165,7 @@ pub fn check_literal_str(value: &str) -> Result<(), ValueRefusal> {
 
 /// Locates the first secret or personal-data span in `text` as written (byte
 /// range on char boundaries), for redaction. Run it on
-/// [`deobfuscate`](super::deobfuscate)`(text)` to see through obfuscation.
+/// [`deobfuscate`](super::deobfuscate())`(text)` to see through obfuscation.
 ///
 /// ```
 /// use drip_runtime::fields::{find_sensitive, ValueRefusal};

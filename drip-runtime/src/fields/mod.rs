@@ -8,7 +8,7 @@
 //! * [`normalize_key`]: camelCase / kebab-case → snake_case.
 //! * [`check_key`]: the key rules (secrets, content and personal data, allowlist).
 //! * [`check_literal_str`] / [`find_sensitive`]: secret and personal-data detectors for values.
-//! * [`deobfuscate`]: the normal form detectors see (NFKC, invisible characters removed, decoded).
+//! * [`deobfuscate()`]: the normal form detectors see (NFKC, invisible characters removed, decoded).
 //! * [`check_identifier`]: the shape rule for identifier fields (customer ids, workflow slugs …).
 //! * [`suffix_rule`]: what a key's suffix demands of its value (`_hash`, `_tokens`, `_id` …).
 //! * [`closest_allowed`]: "did you mean …?".
@@ -35,7 +35,9 @@ pub use identifier::{IdentifierRefusal, MAX_IDENTIFIER_CHARS, check_identifier};
 pub use keys::{BUILTIN_KEYS, KeyRefusal, MAX_KEY_CHARS, MEASURE_SUFFIXES, check_key};
 pub use normalize::normalize_key;
 pub use suffix::{IDENTIFIER_KEYS, SuffixRefusal, SuffixRule, is_hash_shaped, suffix_rule};
-pub use suggest::{closest_allowed, closest_in};
+pub use suggest::closest_allowed;
+#[doc(hidden)]
+pub use suggest::closest_in;
 
 // The run-time sanitiser's allocation-free paths.
 #[cfg(feature = "client")]

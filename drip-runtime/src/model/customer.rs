@@ -55,24 +55,28 @@ impl CreateCustomer {
     }
 
     /// Also sets the on-chain address.
+    #[must_use]
     pub fn onchain_address(mut self, address: impl Into<String>) -> Self {
         self.onchain_address = Some(address.into());
         self
     }
 
     /// Marks the customer internal (or not).
+    #[must_use]
     pub fn internal(mut self, is_internal: bool) -> Self {
         self.is_internal = Some(is_internal);
         self
     }
 
     /// Sets the metadata.
+    #[must_use]
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
         self
     }
 
     /// Uses `key` instead of an automatic idempotency key.
+    #[must_use]
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self
@@ -180,16 +184,19 @@ impl ListCustomers {
         Self::default()
     }
     /// Page size (1–100).
+    #[must_use]
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
     }
     /// Entries to skip.
+    #[must_use]
     pub fn offset(mut self, offset: u32) -> Self {
         self.offset = Some(offset);
         self
     }
     /// Status filter.
+    #[must_use]
     pub fn status(mut self, status: CustomerStatus) -> Self {
         self.status = Some(status);
         self

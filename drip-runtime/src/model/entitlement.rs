@@ -31,6 +31,7 @@ impl CheckEntitlement {
         }
     }
     /// Quantity wanted.
+    #[must_use]
     pub fn quantity(mut self, quantity: f64) -> Self {
         self.quantity = quantity;
         self

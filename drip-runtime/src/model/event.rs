@@ -172,12 +172,14 @@ impl Event {
     }
 
     /// Sets the description.
+    #[must_use]
     pub fn with_description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
 
     /// Merges `metadata` into the event's metadata.
+    #[must_use]
     pub fn with_metadata(mut self, metadata: Metadata) -> Self {
         let m = self.metadata_mut();
         for (k, v) in metadata {
@@ -187,6 +189,7 @@ impl Event {
     }
 
     /// Sets the quantity and its unit.
+    #[must_use]
     pub fn with_quantity(mut self, quantity: f64, units: impl Into<String>) -> Self {
         self.quantity = Some(quantity);
         self.units = Some(units.into());

@@ -20,14 +20,18 @@ fn process_nonce() -> u64 {
 
 /// A new key, e.g. `evt_9f3c…_1a`. Never repeats within or across processes
 /// (up to 64-bit nonce collisions).
-///
-/// ```
-/// let a = drip_runtime::model::idempotency::new_key("evt");
-/// let b = drip_runtime::model::idempotency::new_key("evt");
-/// assert!(a.starts_with("evt_"));
-/// assert_ne!(a, b);
-/// ```
 pub fn new_key(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{prefix}_{:016x}{n:x}", process_nonce())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_carry_their_prefix_and_never_repeat() {
+        let a = super::new_key("evt");
+        let b = super::new_key("evt");
+        assert!(a.starts_with("evt_"));
+        assert_ne!(a, b);
+    }
 }

@@ -180,36 +180,43 @@ impl RecordRun {
         }
     }
     /// Appends an event.
+    #[must_use]
     pub fn event(mut self, event: Event) -> Self {
         self.events.push(event);
         self
     }
     /// Appends events.
+    #[must_use]
     pub fn events(mut self, events: impl IntoIterator<Item = Event>) -> Self {
         self.events.extend(events);
         self
     }
     /// Error text.
+    #[must_use]
     pub fn error_message(mut self, message: impl Into<String>) -> Self {
         self.error_message = Some(message.into());
         self
     }
     /// Error code.
+    #[must_use]
     pub fn error_code(mut self, code: impl Into<String>) -> Self {
         self.error_code = Some(code.into());
         self
     }
     /// Your run id.
+    #[must_use]
     pub fn external_run_id(mut self, id: impl Into<String>) -> Self {
         self.external_run_id = Some(id.into());
         self
     }
     /// Correlation id.
+    #[must_use]
     pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
         self.correlation_id = Some(id.into());
         self
     }
     /// Parent run id.
+    #[must_use]
     pub fn parent_run_id(mut self, id: impl Into<String>) -> Self {
         self.parent_run_id = Some(id.into());
         self
@@ -223,6 +230,7 @@ impl RecordRun {
     /// let r = RecordRun::new("cus_1", "wf", RunStatus::Completed).timing(end - Duration::from_millis(1_500), end);
     /// assert_eq!(r.duration_ms, Some(1_500));
     /// ```
+    #[must_use]
     pub fn timing(mut self, started: std::time::SystemTime, ended: std::time::SystemTime) -> Self {
         let timing = Timing::of(started, ended);
         self.started_at = Some(timing.started_at);
@@ -231,11 +239,13 @@ impl RecordRun {
         self
     }
     /// Metadata.
+    #[must_use]
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
         self
     }
     /// Uses `key` instead of an automatic idempotency key.
+    #[must_use]
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self

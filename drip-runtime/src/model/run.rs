@@ -53,26 +53,31 @@ impl StartRun {
         }
     }
     /// Your own run id.
+    #[must_use]
     pub fn external_run_id(mut self, id: impl Into<String>) -> Self {
         self.external_run_id = Some(id.into());
         self
     }
     /// Correlation id.
+    #[must_use]
     pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
         self.correlation_id = Some(id.into());
         self
     }
     /// Parent run.
+    #[must_use]
     pub fn parent_run_id(mut self, id: impl Into<String>) -> Self {
         self.parent_run_id = Some(id.into());
         self
     }
     /// Metadata.
+    #[must_use]
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
         self
     }
     /// Uses `key` instead of an automatic idempotency key.
+    #[must_use]
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self
@@ -162,21 +167,25 @@ impl EndRun {
         EndRun::new(RunStatus::Completed)
     }
     /// Error text.
+    #[must_use]
     pub fn error_message(mut self, message: impl Into<String>) -> Self {
         self.error_message = Some(message.into());
         self
     }
     /// Error code.
+    #[must_use]
     pub fn error_code(mut self, code: impl Into<String>) -> Self {
         self.error_code = Some(code.into());
         self
     }
     /// Metadata.
+    #[must_use]
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
         self
     }
     /// Uses `key` instead of an automatic idempotency key.
+    #[must_use]
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self

@@ -3,12 +3,6 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Formats `t` as RFC 3339 UTC with milliseconds, e.g. `2026-11-29T06:20:05.123Z`.
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// let t = UNIX_EPOCH + Duration::from_millis(1_764_397_205_123);
-/// assert_eq!(drip_runtime::model::time::rfc3339(t), "2025-11-29T06:20:05.123Z");
-/// ```
 pub fn rfc3339(t: SystemTime) -> String {
     let ms = t
         .duration_since(UNIX_EPOCH)

@@ -30,21 +30,25 @@ impl TimelineQuery {
         Self::default()
     }
     /// Page size.
+    #[must_use]
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
     }
     /// Start after this cursor.
+    #[must_use]
     pub fn cursor(mut self, cursor: impl Into<String>) -> Self {
         self.cursor = Some(cursor.into());
         self
     }
     /// Include anomalies.
+    #[must_use]
     pub fn include_anomalies(mut self, yes: bool) -> Self {
         self.include_anomalies = Some(yes);
         self
     }
     /// Collapse retries.
+    #[must_use]
     pub fn collapse_retries(mut self, yes: bool) -> Self {
         self.collapse_retries = Some(yes);
         self

@@ -71,26 +71,31 @@ impl TrackUsage {
         }
     }
     /// Unit label.
+    #[must_use]
     pub fn units(mut self, units: impl Into<String>) -> Self {
         self.units = Some(units.into());
         self
     }
     /// Description.
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// Metadata.
+    #[must_use]
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
         self
     }
     /// Uses `key` instead of an automatic idempotency key.
+    #[must_use]
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self
     }
     /// Sync or batch.
+    #[must_use]
     pub fn mode(mut self, mode: UsageMode) -> Self {
         self.mode = mode;
         self

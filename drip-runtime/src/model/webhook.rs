@@ -30,16 +30,19 @@ impl WebhookFilters {
         Self::default()
     }
     /// Only these meters.
+    #[must_use]
     pub fn usage_types(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.usage_types = Some(v.into_iter().map(Into::into).collect());
         self
     }
     /// Only these customers.
+    #[must_use]
     pub fn customer_ids(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.customer_ids = Some(v.into_iter().map(Into::into).collect());
         self
     }
     /// Only these severities.
+    #[must_use]
     pub fn severities(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.severities = Some(v.into_iter().map(Into::into).collect());
         self
@@ -83,11 +86,13 @@ impl CreateWebhook {
         }
     }
     /// Description.
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// Filters.
+    #[must_use]
     pub fn filters(mut self, filters: WebhookFilters) -> Self {
         self.filters = Some(filters);
         self
@@ -131,31 +136,37 @@ impl UpdateWebhook {
         Self::default()
     }
     /// New URL.
+    #[must_use]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
     }
     /// New event types.
+    #[must_use]
     pub fn events(mut self, events: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.events = Some(events.into_iter().map(Into::into).collect());
         self
     }
     /// New description.
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// Enable or disable.
+    #[must_use]
     pub fn active(mut self, active: bool) -> Self {
         self.is_active = Some(active);
         self
     }
     /// New filters.
+    #[must_use]
     pub fn filters(mut self, filters: WebhookFilters) -> Self {
         self.filters = Some(Some(filters));
         self
     }
     /// Removes the filters.
+    #[must_use]
     pub fn clear_filters(mut self) -> Self {
         self.filters = Some(None);
         self

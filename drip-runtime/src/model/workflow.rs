@@ -82,16 +82,19 @@ impl CreateWorkflow {
         w
     }
     /// Surface.
+    #[must_use]
     pub fn product_surface(mut self, surface: ProductSurface) -> Self {
         self.product_surface = Some(surface);
         self
     }
     /// Description.
+    #[must_use]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// Metadata.
+    #[must_use]
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
         self

@@ -10,7 +10,7 @@ use sha2::Sha256;
 /// reads the `hash_id` key from.
 pub const HASH_KEY_ENV: &str = "DRIP_HASH_KEY";
 
-/// A keyed identifier made by [`hash_id`]: 64 lowercase hex characters.
+/// A keyed identifier made by [`hash_id`](crate::hash_id): 64 lowercase hex characters.
 ///
 /// A distinct type so that the macros can tell a hash from raw text at
 /// compile time: `metadata(query_hash = drip::hash_id(q)?)` is accepted,

@@ -12,10 +12,10 @@
 //!   `[redacted]`; the text is cut to 256 characters.
 //! * [`counters`]: what was dropped, redacted or cut; the first of each kind
 //!   is logged through `tracing` (never the value).
-//! * [`hash_id`]: HMAC-SHA256 identifiers for things like `query_hash`.
+//! * [`hash_id`](crate::hash_id): HMAC-SHA256 identifiers for things like `query_hash`.
 //!
 //! ```
-//! use drip_runtime::metadata::Metadata;
+//! use drip_runtime::Metadata;
 //! use drip_runtime::privacy::{redact_text, sanitize_metadata};
 //!
 //! let mut m = Metadata::new();
@@ -30,22 +30,22 @@
 //! assert_eq!(redact_text("no account for ada@example.com"), "no account for [redacted]");
 //! ```
 
-mod counters;
 mod extension;
 mod fingerprint;
 mod hash;
 mod redact;
 mod sanitize;
 mod secrets;
+mod tally;
 
-pub use counters::PrivacyCounters;
-pub use hash::{HASH_KEY_ENV, HashId};
 pub(crate) use hash::keyed_id;
+pub use hash::{HASH_KEY_ENV, HashId};
+pub use tally::PrivacyCounters;
 
 use crate::metadata::{Metadata, Value};
 
-pub(crate) use counters::{Kind, record};
 pub(crate) use fingerprint::Refused;
+pub(crate) use tally::{Kind, record};
 
 /// What replaces a secret or personal span in free text.
 pub const REDACTED: &str = "[redacted]";
@@ -62,7 +62,7 @@ pub const REDACTED: &str = "[redacted]";
 /// returned without allocating. Sanitising the result again changes nothing.
 ///
 /// ```
-/// use drip_runtime::metadata::{Metadata, Value};
+/// use drip_runtime::{Metadata, Value};
 /// use drip_runtime::privacy::sanitize_metadata;
 ///
 /// let m: Metadata = [
@@ -112,7 +112,7 @@ pub(crate) fn sanitize_value(key: &str, value: Value) -> Option<Value> {
 /// content, personal data) stays refused even when listed.
 ///
 /// ```
-/// use drip_runtime::metadata::Metadata;
+/// use drip_runtime::Metadata;
 /// use drip_runtime::privacy::{sanitize_metadata, set_allowed_metadata};
 ///
 /// set_allowed_metadata(["plan_tier", "deploymentRing"]);
@@ -130,7 +130,7 @@ pub fn set_allowed_metadata(keys: impl IntoIterator<Item = impl Into<String>>) {
 /// Generated code calls it; registering the same list again is cheap.
 ///
 /// ```
-/// use drip_runtime::metadata::Metadata;
+/// use drip_runtime::Metadata;
 /// use drip_runtime::privacy::{register_manifest_keys, sanitize_metadata};
 /// static MANIFEST_KEYS: &[&str] = &["rolloutWave"];
 /// let m: Metadata = [("rollout_wave", "w3")].into_iter().collect();
@@ -151,7 +151,7 @@ pub fn register_manifest_keys(keys: &'static [&'static str]) {
 /// assert!(c.dropped_keys <= drip_runtime::privacy::counters().dropped_keys);
 /// ```
 pub fn counters() -> PrivacyCounters {
-    counters::snapshot()
+    tally::snapshot()
 }
 
 /// Registers a secret (the configured API key, a webhook signing secret)
@@ -162,7 +162,7 @@ pub fn counters() -> PrivacyCounters {
 /// (`Config::hash_key`) when it starts.
 ///
 /// ```
-/// use drip_runtime::metadata::Metadata;
+/// use drip_runtime::Metadata;
 /// drip_runtime::privacy::register_secret("whsec_project_signing_secret_0001");
 /// let m: Metadata = [("region", "x-whsec_project_signing_secret_0001")].into_iter().collect();
 /// assert!(drip_runtime::privacy::sanitize_metadata(m).is_empty());

@@ -1,7 +1,7 @@
 //! Redaction of free text (descriptions, error messages).
 
-use super::counters::{Kind, record};
 use super::sanitize::cut_string;
+use super::tally::{Kind, record};
 use super::{REDACTED, secrets};
 use crate::fields::{ValueRefusal, deobfuscate, detection_window, find_sensitive_from};
 use std::borrow::Cow;

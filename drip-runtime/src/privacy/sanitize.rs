@@ -1,7 +1,7 @@
 //! The run-time key and value rules for metadata maps.
 
-use super::counters::{Kind, record};
 use super::fingerprint::Refused;
+use super::tally::{Kind, record};
 use super::{extension, secrets};
 use crate::fields::{
     KeyRefusal, MAX_STRING_CHARS, SuffixRefusal, ValueRefusal, check_literal_str,

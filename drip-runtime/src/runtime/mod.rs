@@ -163,13 +163,17 @@ impl Runtime {
             .build()?;
         let record_buffer_limit = config.run_buffer_events.max(1);
         let shutdown_deadline = config.shutdown_deadline;
-        let hash_key = config.hash_key.as_deref().filter(|k| !k.is_empty()).map(|k| {
-            // The key is a secret too: never sent, scrubbed from server text.
-            if let Ok(text) = std::str::from_utf8(k) {
-                crate::privacy::register_secret(text);
-            }
-            Arc::<[u8]>::from(k)
-        });
+        let hash_key = config
+            .hash_key
+            .as_deref()
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                // The key is a secret too: never sent, scrubbed from server text.
+                if let Ok(text) = std::str::from_utf8(k) {
+                    crate::privacy::register_secret(text);
+                }
+                Arc::<[u8]>::from(k)
+            });
         let pipeline = Pipeline::start(config)?;
         Ok(Runtime::new(
             Destination::Pipeline(pipeline),
