@@ -139,6 +139,19 @@ async fn instrumented(shapes: &[String]) {
         let _ = record_agent("cus_shapes", shape).await;
         let _ = stream_agent("cus_shapes", shape).await;
         metered("cus_shapes");
+        // Hand-tracked usage and a stream meter, with the shape in metadata.
+        let mut m = Metadata::new();
+        m.insert("region", shape.as_str());
+        drip::Usage::new("cus_shapes", "api_calls", 1.0)
+            .expect("valid usage")
+            .metadata(m.clone())
+            .track();
+        let meter = drip::StreamMeter::builder("cus_shapes", "tokens")
+            .metadata(m)
+            .start()
+            .expect("meter");
+        meter.add(1.0).expect("added");
+        drop(meter); // the last handle flushes
         // Identifiers carrying a shape: dropped and counted, never sent.
         let _ = record_agent(shape, "plain").await;
         let _ = stream_agent(shape, "plain").await;

@@ -9,27 +9,30 @@ use crate::Error;
 use crate::model::Event;
 use std::io::Write;
 
-/// Applies what the client's typed calls apply (the privacy hook on
-/// metadata, descriptions and error text, a key for a keyless event) to
-/// event batches and record-mode runs, so that their bodies can be sent as
-/// they are, and the spool holds only sanitised text. Sanitising is
-/// idempotent: envelopes read back from a spool pass here again without change.
+/// The pipeline's sanitising boundary: applies what the client's typed calls
+/// apply (the privacy hook on metadata, descriptions and error text, a key
+/// for a keyless event) to every envelope kind on its way into the spool, so
+/// that bodies can be sent as they are and the spool holds only sanitised
+/// text, whatever built the envelope. Sanitising is idempotent: envelopes
+/// read back from a spool pass here again without change.
 pub(crate) fn prepare(envelope: &mut Envelope) {
     use crate::client::prepare;
+    let sanitize = |metadata: &mut crate::Metadata| {
+        let taken = std::mem::take(metadata);
+        *metadata = prepare::metadata(Some(taken)).unwrap_or_default();
+    };
     match envelope {
         Envelope::StreamEvents { events, .. } => {
             events.iter_mut().for_each(prepare::event_in_place)
         }
         Envelope::Run(run) => {
             run.events.iter_mut().for_each(prepare::event_in_place);
-            let metadata = std::mem::take(&mut run.metadata);
-            run.metadata = prepare::metadata(Some(metadata)).unwrap_or_default();
+            sanitize(&mut run.metadata);
             run.error_message = prepare::text(run.error_message.take());
         }
-        Envelope::StreamStart(_)
-        | Envelope::StreamEnd(_)
-        | Envelope::Usage(_)
-        | Envelope::Charge(_) => {}
+        Envelope::StreamStart(start) => sanitize(&mut start.metadata),
+        Envelope::StreamEnd(end) => end.error_message = prepare::text(end.error_message.take()),
+        Envelope::Usage(usage) | Envelope::Charge(usage) => sanitize(&mut usage.metadata),
     }
 }
 
