@@ -85,6 +85,10 @@
 //!
 //! With `default-features = false` and none of them, only plain `http` to a
 //! loopback host (the emulator) works.
+//!
+//! `test-util` adds [`testing`](crate::testing) for your tests (enable it under
+//! `[dev-dependencies]`); `tower`, `tracing`, `rig` and `openai` add the
+//! integrations.
 #![forbid(unsafe_code)]
 
 pub use drip_macros::{run, tool};

@@ -38,7 +38,7 @@ mod random;
 pub mod request_stats;
 #[cfg(feature = "client")]
 pub mod runtime;
-#[cfg(feature = "client")]
+#[cfg(feature = "test-util")]
 pub mod testing;
 #[cfg(feature = "client")]
 mod usage;

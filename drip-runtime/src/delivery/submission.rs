@@ -50,6 +50,7 @@ impl Submission {
         }
     }
 
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     /// The envelope, built now if it was deferred; a panic while building
     /// goes on unwinding (test capture: the test should see it).
     pub(crate) fn build(self) -> Envelope {

@@ -113,6 +113,8 @@ struct Inner {
 /// Where a runtime's finished work goes.
 enum Destination {
     Pipeline(Arc<Pipeline>),
+    /// A test's capture (feature `test-util`).
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     Other(Arc<dyn Sink>),
 }
 
@@ -185,6 +187,7 @@ impl Runtime {
     }
 
     /// A runtime whose work goes to `sink` (a test's capture).
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub(crate) fn with_sink(sink: Arc<dyn Sink>) -> Runtime {
         Runtime::new(
             Destination::Other(sink),
