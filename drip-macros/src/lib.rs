@@ -67,6 +67,11 @@ use proc_macro::TokenStream;
 ///   (quantity 1) on `meter` for `customer` (Drip's customer id, as for
 ///   [`macro@run`]). Give both or neither. `expr` is
 ///   evaluated only then (not inside a run, not with the SDK disabled).
+/// - `charge` (with `customer` and `meter`): outside a run, each call is
+///   charged (`POST /usage`, a charge against the customer's balance) instead
+///   of tracked as usage — through the same durable pipeline, its
+///   idempotency key fixed before the first attempt, so it is charged exactly
+///   once. Inside a run it is an ordinary tool call of the run.
 /// - `crate = path`: where the `drip` crate is, when it is renamed or re-exported.
 ///
 /// The status is `error` when the function returns `Err` (detected on the

@@ -168,6 +168,7 @@ pub(crate) struct ToolArgs {
     pub error_message: Option<Span>,
     pub customer: Option<Named<Expr>>,
     pub meter: Option<LitStr>,
+    pub charge: Option<Span>,
     pub krate: Option<Path>,
 }
 
@@ -195,6 +196,7 @@ const TOOL_ARGS: &[&str] = &[
     "error_message",
     "customer",
     "meter",
+    "charge",
     "crate",
 ];
 const RUN_ARGS: &[&str] = &[
@@ -222,6 +224,7 @@ impl ToolArgs {
                 "error_message" => out.error_message = flag(arg, diag),
                 "customer" => out.customer = expr_value(arg, "customer = req.customer_id", diag),
                 "meter" => out.meter = str_value(arg, "meter = \"api_calls\"", diag),
+                "charge" => out.charge = flag(arg, diag),
                 "crate" => out.krate = path_value(arg, diag),
                 _ => unknown(&arg.name, "#[drip::tool]", TOOL_ARGS, diag),
             }

@@ -77,6 +77,8 @@ pub(crate) struct ToolPlan {
     pub error_message: Option<Span>,
     /// `customer = …, meter = "…"`: tracked as usage outside a run.
     pub metered: Option<(Expr, String)>,
+    /// `charge`: outside a run, each call is charged instead of tracked.
+    pub charge: bool,
     pub krate: Path,
 }
 
@@ -105,6 +107,7 @@ pub(crate) fn tool(
     };
     let krate = args.krate.unwrap_or_else(default_crate);
     let metadata = metadata_arg(args.metadata.as_ref(), &krate, diag);
+    let unmetered = args.customer.is_none() && args.meter.is_none();
     let metered = match (args.customer, args.meter) {
         (Some(customer), Some(meter)) => {
             check_customer_literal(&customer.value, diag);
@@ -128,11 +131,21 @@ pub(crate) fn tool(
         }
         (None, None) => None,
     };
+    if let Some(span) = args.charge
+        && unmetered
+    {
+        diag.error_with_hint(
+            span,
+            "`charge` needs `customer` and `meter`: outside a run, each call is charged to that customer on that meter",
+            "add `customer = …` and `meter = \"…\"`, or remove `charge`",
+        );
+    }
     Some(ToolPlan {
         name: name?,
         metadata,
         error_message: args.error_message,
         metered,
+        charge: args.charge.is_some(),
         krate,
     })
 }

@@ -175,7 +175,23 @@ pub fn tool_enter(site: &'static ToolSite) -> ToolCall {
 /// it is an ordinary tool call and `customer` is not evaluated into a string.
 #[inline]
 pub fn tool_enter_metered(site: &'static ToolSite, customer: impl Into<String>) -> ToolCall {
-    crate::context::tool_enter_metered(site, || customer.into())
+    crate::context::tool_enter_metered(site, || customer.into(), false)
+}
+
+/// Like [`tool_enter_metered`], for tools also given `charge`: outside any
+/// run the call is charged (quantity 1, `POST /usage`) instead of tracked,
+/// through the durable pipeline with its key fixed before the first attempt.
+///
+/// ```
+/// use drip_runtime::private::{tool_enter_charged, Outcome, ToolSite};
+/// static TOOL: ToolSite = ToolSite { name: "ocr", metadata: &[], meter: Some("ocr_pages"), error_message: false };
+/// let cap = drip_runtime::testing::capture();
+/// tool_enter_charged(&TOOL, "cus_9").finish(Outcome::Ok);
+/// assert_eq!(cap.usage()[0].meter, "ocr_pages");
+/// ```
+#[inline]
+pub fn tool_enter_charged(site: &'static ToolSite, customer: impl Into<String>) -> ToolCall {
+    crate::context::tool_enter_metered(site, || customer.into(), true)
 }
 
 /// The first step of a metered tool call: the call itself when no customer

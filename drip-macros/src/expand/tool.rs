@@ -47,12 +47,15 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
             {
                 let begun = common::local("__drip_begun");
                 let customer = common::customer_id(&p, customer);
+                let track = if plan.charge {
+                    quote!(#p::tool_enter_charged)
+                } else {
+                    quote!(#p::tool_enter_metered)
+                };
                 quote! {
                     match #p::tool_begin_metered(&#site) {
                         ::core::option::Option::Some(#begun) => #begun,
-                        ::core::option::Option::None => {
-                            #p::tool_enter_metered(&#site, #customer)
-                        }
+                        ::core::option::Option::None => #track(&#site, #customer),
                     }
                 }
             },

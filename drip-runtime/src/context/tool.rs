@@ -58,6 +58,8 @@ struct UsageTarget {
     customer_id: String,
     meter: &'static str,
     runtime: Runtime,
+    /// Charged (`POST /usage`) rather than tracked.
+    charge: bool,
 }
 
 impl std::fmt::Debug for UsageTarget {
@@ -201,9 +203,18 @@ impl Active {
                     meter: usage.meter.to_owned(),
                     quantity: 1.0,
                     metadata,
-                    idempotency_key: idempotency::new_key("usage"),
+                    idempotency_key: idempotency::new_key(if usage.charge {
+                        "charge"
+                    } else {
+                        "usage"
+                    }),
                 };
-                usage.runtime.send(Envelope::Usage(record), None);
+                let envelope = if usage.charge {
+                    Envelope::Charge(record)
+                } else {
+                    Envelope::Usage(record)
+                };
+                usage.runtime.send(envelope, None);
             }
         }
     }
@@ -238,6 +249,7 @@ pub(crate) fn tool_begin_metered(site: &'static ToolSite) -> Option<ToolCall> {
 pub(crate) fn tool_enter_metered(
     site: &'static ToolSite,
     customer: impl FnOnce() -> String,
+    charge: bool,
 ) -> ToolCall {
     if !super::enabled() {
         return ToolCall::inactive();
@@ -265,6 +277,7 @@ pub(crate) fn tool_enter_metered(
                 customer_id,
                 meter,
                 runtime,
+                charge,
             })),
             site,
             started: clock::now(),
