@@ -75,6 +75,7 @@ mod openai;
 mod persist;
 mod random;
 mod records;
+mod refusal;
 mod request_log;
 mod server;
 mod shared;

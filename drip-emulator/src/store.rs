@@ -7,11 +7,12 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::ApiError;
+use crate::billing::{Billing, DEFAULT_UNIT_PRICE};
 use crate::key_index::KeyIndex;
 use crate::records::{
     CustomerRecord, EntitlementLimit, RunRecord, UsageRecord, WebhookRecord, WorkflowRecord,
 };
+use crate::refusal::Refusal;
 use crate::stored_event::{SharedText, StoredEvent};
 
 /// Everything the server stores.
@@ -26,7 +27,7 @@ pub(crate) struct Store {
     pub(crate) webhooks: Vec<WebhookRecord>,
     pub(crate) entitlement_limits: Vec<EntitlementLimit>,
     #[serde(default)]
-    pub(crate) billing: crate::billing::Billing,
+    pub(crate) billing: Billing,
     #[serde(skip)]
     pub(crate) index: Index,
 }
@@ -186,12 +187,12 @@ impl Store {
     }
 
     /// The run with id `id`; `404 NOT_FOUND` (`run not found`) when there is none.
-    pub(crate) fn run_index(&self, id: &str) -> Result<usize, ApiError> {
+    pub(crate) fn run_index(&self, id: &str) -> Result<usize, Refusal> {
         self.index
             .run_by_id
             .get(id)
             .copied()
-            .ok_or_else(|| ApiError::not_found("run"))
+            .ok_or_else(|| Refusal::not_found("run"))
     }
 
     /// The run a start or record request repeats: the one with its external run id, else
@@ -204,11 +205,11 @@ impl Store {
     }
 
     /// The webhook with id `id`; `404 NOT_FOUND` (`webhook not found`) when there is none.
-    pub(crate) fn webhook_index(&self, id: &str) -> Result<usize, ApiError> {
+    pub(crate) fn webhook_index(&self, id: &str) -> Result<usize, Refusal> {
         self.webhooks
             .iter()
             .position(|w| w.id == id)
-            .ok_or_else(|| ApiError::not_found("webhook"))
+            .ok_or_else(|| Refusal::not_found("webhook"))
     }
 
     /// The workflow whose id or slug is `id_or_slug`.
@@ -254,6 +255,22 @@ impl Store {
             feature_key,
             limit,
         });
+    }
+
+    /// Price of one unit of `usage_type` in USDC.
+    pub(crate) fn unit_price(&self, usage_type: &str) -> f64 {
+        self.billing
+            .plan_price(usage_type)
+            .unwrap_or(DEFAULT_UNIT_PRICE)
+    }
+
+    /// `404 NOT_FOUND` (`customer not found`) unless the customer exists.
+    pub(crate) fn require_customer(&self, id: &str) -> Result<(), Refusal> {
+        if self.index.customer_by_id.contains_key(id) {
+            Ok(())
+        } else {
+            Err(Refusal::not_found("customer"))
+        }
     }
 }
 

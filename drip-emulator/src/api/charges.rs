@@ -4,15 +4,15 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    ApiError, ApiResult, AppState, Caller, check_metadata, check_quantity, decimal, non_blank, ok,
+    Refusal, ApiResult, AppState, Caller, check_metadata, check_quantity, decimal, non_blank, ok,
     parse, required,
 };
 use crate::billing::ChargeRecord;
+use crate::refusal::Kind;
 use crate::records::UsageRecord;
 
 #[derive(Deserialize)]
@@ -26,14 +26,14 @@ struct ChargeBody {
 }
 
 /// Validates, applies the caps and stores; answers the charge and whether it repeats one.
-fn store_charge(s: &AppState, body: &[u8], status: &str) -> Result<(ChargeRecord, bool), ApiError> {
+fn store_charge(s: &AppState, body: &[u8], status: &str) -> Result<(ChargeRecord, bool), Refusal> {
     let req: ChargeBody = parse(body)?;
     let customer_id = required("customerId", req.customer_id)?;
     let usage_type = required("usageType", req.usage_type)?;
     let quantity = check_quantity(
         "quantity",
         req.quantity
-            .ok_or_else(|| ApiError::validation("`quantity` is required"))?,
+            .ok_or_else(|| Refusal::validation("`quantity` is required"))?,
     )?;
     let metadata = check_metadata("metadata", req.metadata)?;
     let key = non_blank(req.idempotency_key);
@@ -45,8 +45,8 @@ fn store_charge(s: &AppState, body: &[u8], status: &str) -> Result<(ChargeRecord
     let now = crate::clock::now_rfc3339();
     if let Some(breach) = store.billing.breach(&customer_id, amount, &now) {
         let cap = breach.cap;
-        return Err(ApiError::new(
-            StatusCode::PAYMENT_REQUIRED,
+        return Err(Refusal::new(
+            Kind::PaymentRequired,
             "SPENDING_CAP_EXCEEDED",
             format!(
                 "charge of {} USDC would exceed the customer's {} of {} USDC ({} USDC already charged in the period)",
