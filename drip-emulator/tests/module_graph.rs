@@ -179,7 +179,10 @@ fn the_scanner_names_a_cycle() {
     fs::create_dir_all(src.join("b")).expect("create temp src");
     let write = |path: &str, text: &str| fs::write(src.join(path), text).expect("write temp file");
     write("lib.rs", "mod a; mod b; mod c;\nuse crate::a::X;\n");
-    write("a.rs", "use crate::{b::Y, std_like};\n// crate::c in a comment\n");
+    write(
+        "a.rs",
+        "use crate::{b::Y, std_like};\n// crate::c in a comment\n",
+    );
     write("b/mod.rs", "mod inner;\n");
     write("b/inner.rs", "fn f() { crate::a::g(); $crate::c::h(); }\n");
     write("c.rs", "/// crate::a\nfn h() {}\n");

@@ -6,7 +6,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Refusal, ApiResult, AppState, Caller, ok, parse, required};
+use super::{ApiResult, AppState, Caller, Refusal, ok, parse, required};
 use crate::faults::FaultUpdate;
 
 pub(crate) async fn get_faults(State(s): State<AppState>, caller: Caller) -> ApiResult {

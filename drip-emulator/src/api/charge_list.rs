@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::charges::charge_json;
-use super::{Refusal, ApiResult, AppState, Caller, ok, parse_bounded};
+use super::{ApiResult, AppState, Caller, Refusal, ok, parse_bounded};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -8,12 +8,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    Refusal, ApiResult, AppState, Caller, check_metadata, check_quantity, decimal, non_blank, ok,
+    ApiResult, AppState, Caller, Refusal, check_metadata, check_quantity, decimal, non_blank, ok,
     parse, required,
 };
 use crate::billing::ChargeRecord;
-use crate::refusal::Kind;
 use crate::records::UsageRecord;
+use crate::refusal::Kind;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Refusal, ApiResult, AppState, Caller, ok, parse, required};
+use super::{ApiResult, AppState, Caller, Refusal, ok, parse, required};
 use crate::billing::AssignmentRecord;
 
 #[derive(Deserialize)]

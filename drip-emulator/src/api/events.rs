@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Value, json};
 
 use super::event_input::{ExactEvent, FastEvent, ValidEvent, parse_fast};
-use super::{Refusal, ApiResult, AppState, Caller, ok, required};
+use super::{ApiResult, AppState, Caller, Refusal, ok, required};
 use crate::store::Store;
 use crate::stored_event::{EventId, SharedText, StoredEvent};
 

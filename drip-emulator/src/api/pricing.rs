@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-use super::{Refusal, ApiResult, AppState, Caller, check_quantity, decimal, ok, parse, required};
+use super::{ApiResult, AppState, Caller, Refusal, check_quantity, decimal, ok, parse, required};
 use crate::store::Store;
 
 pub(crate) async fn plans(State(s): State<AppState>, _caller: Caller) -> ApiResult {

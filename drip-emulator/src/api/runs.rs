@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    Refusal, ApiResult, AppState, Caller, check_metadata, created, decimal, non_blank, ok, parse,
+    ApiResult, AppState, Caller, Refusal, check_metadata, created, decimal, non_blank, ok, parse,
     required,
 };
 use crate::records::RunRecord;

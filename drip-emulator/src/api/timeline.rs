@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Refusal, ApiResult, AppState, Caller, decimal, ok, parse_bounded};
+use super::{ApiResult, AppState, Caller, Refusal, decimal, ok, parse_bounded};
 use crate::records::EventRecord;
 
 #[derive(Deserialize)]

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Refusal, ApiResult, AppState, Caller, created, non_blank, ok, parse, required};
+use super::{ApiResult, AppState, Caller, Refusal, created, non_blank, ok, parse, required};
 use crate::records::WebhookRecord;
 
 const EVENT_TYPES: &[&str] = &[
