@@ -9,6 +9,7 @@ mod customers;
 mod entitlements;
 mod event_input;
 mod events;
+mod execution_events;
 mod pricing;
 mod record;
 mod runs;
@@ -43,6 +44,9 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route("/customers/{id}", get(customers::get_one))
         .route("/usage", post(charges::charge))
         .route("/usage/async", post(charges::charge_async))
+        .route("/events", get(execution_events::list))
+        .route("/events/{id}", get(execution_events::get_one))
+        .route("/events/{id}/trace", get(execution_events::trace))
         .route("/charges", get(charge_list::list))
         .route("/charges/{id}", get(charge_list::get_one))
         .route("/pricing-plans", get(pricing::plans))

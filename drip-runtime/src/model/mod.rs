@@ -11,6 +11,7 @@ mod customer_entitlement;
 mod emitted;
 mod entitlement;
 mod event;
+mod execution_event;
 mod health;
 pub mod idempotency;
 mod meter;
@@ -37,6 +38,9 @@ pub use emitted::{BatchEventOutcome, EventBatchResult, EventEmitted};
 pub use entitlement::{CheckEntitlement, Entitlement};
 pub(crate) use event::tool_call_metadata;
 pub use event::{Event, ToolStatus};
+pub use execution_event::{
+    EventOutcome, EventTrace, ExecutionEvent, ExecutionEventList, ListExecutionEvents,
+};
 pub use health::Health;
 pub use meter::{Meter, MeterList};
 pub(crate) use record::{RecordBody, Timing};

@@ -1,0 +1,161 @@
+//! The billing surface beyond charges: execution events, subscriptions, checkout, portal
+//! sessions, entitlement plans and rules, contracts and withdrawals, against the emulator over
+//! loopback — state changes, typed errors, hostile input kept off the wire, and every request
+//! checked against the spec's shape (`every_request_has_the_spec_shape`).
+
+mod client_support;
+
+use client_support::Env;
+use drip_runtime::model::Event;
+use drip_runtime::model::{EventOutcome, ListExecutionEvents, StartRun, ToolStatus};
+use drip_runtime::{Client, Error, Metadata};
+use std::time::Duration;
+
+/// A customer made through the API.
+async fn customer(client: &Client, ext: &str) -> String {
+    use drip_runtime::model::CreateCustomer;
+    client
+        .create_customer(CreateCustomer::external(ext))
+        .await
+        .expect("customer")
+        .id
+}
+
+/// Metadata that mixes an allowed key with what must never leave the process: a prompt, an
+/// e-mail address and the API key itself.
+fn hostile_metadata(env: &Env) -> Metadata {
+    let mut meta = Metadata::new();
+    meta.insert("region", "eu");
+    meta.insert("prompt", "tell me a secret");
+    meta.insert("user_email", "ann@example.com");
+    meta.insert("model", env.emulator.secret_key());
+    meta
+}
+
+/// Asserts that nothing the emulator received contains `needle`.
+fn never_sent(env: &Env, needle: &str) {
+    for r in env.emulator.requests() {
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(
+            !body.contains(needle) && !r.path_and_query.contains(needle),
+            "{needle} reached the wire: {} {}",
+            r.path_and_query,
+            body
+        );
+    }
+}
+
+/// Asserts a validation error naming `field`, and that nothing was sent.
+fn refused_locally<T: std::fmt::Debug>(env: &Env, result: drip_runtime::Result<T>, field: &str) {
+    match result {
+        Err(Error::Validation { field: f, .. }) => assert_eq!(f, field),
+        other => panic!("expected a validation error on {field}, got {other:?}"),
+    }
+    assert!(env.emulator.requests().is_empty(), "a request was sent");
+}
+
+#[tokio::test]
+async fn execution_events_are_listed_filtered_paged_and_traced() {
+    let env = client_support::start().await;
+    for (label, c) in env.both() {
+        let cus = customer(c, &format!("events-{label}")).await;
+        let wf = c.resolve_workflow_id("research").await.unwrap();
+        let run = c.start_run(StartRun::new(&cus, wf)).await.unwrap();
+        let root = c.emit_event(&run.id, Event::plan("plan it")).await.unwrap();
+        let mut child = Event::tool_call("search", Duration::from_millis(3), ToolStatus::Error);
+        child.parent_event_id = Some(root.id.clone());
+        child.correlation_id = Some("attempt-1".into());
+        let child = c.emit_event(&run.id, child).await.unwrap();
+        let mut retry = Event::tool_call("search", Duration::from_millis(2), ToolStatus::Ok);
+        retry.parent_event_id = Some(root.id.clone());
+        retry.correlation_id = Some("attempt-1".into());
+        let retry = c.emit_event(&run.id, retry).await.unwrap();
+        let mut grandchild = Event::new("custom.step");
+        grandchild.parent_event_id = Some(retry.id.clone());
+        let grandchild = c.emit_event(&run.id, grandchild).await.unwrap();
+
+        let all = c
+            .list_execution_events(ListExecutionEvents::new().run(&run.id))
+            .await
+            .unwrap();
+        assert_eq!(all.total, 4, "{label}");
+        assert!(
+            all.data
+                .iter()
+                .all(|e| e.customer_id.as_deref() == Some(cus.as_str()))
+        );
+        let failed = c
+            .list_execution_events(
+                ListExecutionEvents::new()
+                    .customer(&cus)
+                    .outcome(EventOutcome::Failure),
+            )
+            .await
+            .unwrap();
+        assert_eq!(failed.total, 1, "{label}");
+        assert_eq!(failed.data[0].id, child.id);
+        assert_eq!(failed.data[0].event_type, "tool.call");
+        let page = c
+            .list_execution_events(
+                ListExecutionEvents::new()
+                    .run(&run.id)
+                    .event_type("tool.call")
+                    .limit(1)
+                    .offset(1),
+            )
+            .await
+            .unwrap();
+        assert_eq!((page.total, page.data.len()), (2, 1));
+        assert_eq!(page.data[0].id, retry.id);
+
+        let one = c.execution_event(&root.id).await.unwrap();
+        assert_eq!(one.explanation.as_deref(), Some("plan it"));
+        assert_eq!(one.run_id.as_deref(), Some(run.id.as_str()));
+        let trace = c.execution_event_trace(&grandchild.id).await.unwrap();
+        let ids = |v: &[drip_runtime::model::ExecutionEvent]| {
+            v.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&trace.ancestors), [root.id.clone(), retry.id.clone()]);
+        let trace = c.execution_event_trace(&root.id).await.unwrap();
+        assert_eq!(ids(&trace.children), [child.id.clone(), retry.id.clone()]);
+        let trace = c.execution_event_trace(&child.id).await.unwrap();
+        assert_eq!(
+            ids(&trace.retry_chain),
+            [child.id.clone(), retry.id.clone()]
+        );
+
+        let missing = c.execution_event("evt_ffffffffffff").await.unwrap_err();
+        assert_eq!(
+            (missing.status(), missing.code()),
+            (Some(404), Some("NOT_FOUND"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn execution_event_filters_with_personal_data_never_leave_the_process() {
+    let env = client_support::start().await;
+    let c = &env.pk;
+    let key = env.emulator.secret_key().to_owned();
+    env.emulator.clear_requests();
+    let r = c
+        .list_execution_events(ListExecutionEvents::new().customer("ann@example.com"))
+        .await;
+    refused_locally(&env, r, "customerId");
+    let r = c
+        .list_execution_events(ListExecutionEvents::new().event_type(key.as_str()))
+        .await;
+    refused_locally(&env, r, "eventType");
+    refused_locally(&env, c.execution_event(&key).await, "eventId");
+    refused_locally(&env, c.execution_event_trace("").await, "eventId");
+    let r = c
+        .list_execution_events(ListExecutionEvents::new().outcome(EventOutcome::Other))
+        .await;
+    refused_locally(&env, r, "outcome");
+    let r = c
+        .list_execution_events(ListExecutionEvents::new().limit(0))
+        .await;
+    refused_locally(&env, r, "limit");
+    never_sent(&env, "ann@example.com");
+    never_sent(&env, &key);
+}
