@@ -67,6 +67,7 @@
 mod api;
 mod billing;
 mod clock;
+mod commerce;
 mod error;
 mod faults;
 mod handle;

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::billing::{Billing, DEFAULT_UNIT_PRICE};
+use crate::commerce::Commerce;
 use crate::key_index::KeyIndex;
 use crate::records::{
     CustomerRecord, EntitlementLimit, RunRecord, UsageRecord, WebhookRecord, WorkflowRecord,
@@ -28,6 +29,8 @@ pub(crate) struct Store {
     pub(crate) entitlement_limits: Vec<EntitlementLimit>,
     #[serde(default)]
     pub(crate) billing: Billing,
+    #[serde(default)]
+    pub(crate) commerce: Commerce,
     #[serde(skip)]
     pub(crate) index: Index,
 }

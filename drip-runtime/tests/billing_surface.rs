@@ -159,3 +159,207 @@ async fn execution_event_filters_with_personal_data_never_leave_the_process() {
     never_sent(&env, "ann@example.com");
     never_sent(&env, &key);
 }
+
+#[tokio::test]
+async fn subscriptions_move_through_their_states() {
+    use drip_runtime::model::{
+        CancelSubscription, CreateSubscription, ListSubscriptions, PauseSubscription,
+        SubscriptionInterval as Interval, SubscriptionStatus as Status, UpdateSubscription,
+    };
+    let env = client_support::start().await;
+    for (label, c) in env.both() {
+        let cus = customer(c, &format!("subs-{label}")).await;
+        let sub = c
+            .create_subscription(
+                CreateSubscription::new(&cus, "Pro", Interval::Monthly, 49.0)
+                    .description("the pro plan")
+                    .included_usage(1_000.0, "tokens"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(sub.status, Status::Active, "{label}");
+        assert_eq!(sub.interval, Interval::Monthly);
+        assert_eq!(sub.price_usdc.as_deref(), Some("49"));
+        assert_eq!(sub.overage_unit_type.as_deref(), Some("tokens"));
+        let trial = c
+            .create_subscription(
+                CreateSubscription::new(&cus, "Team", Interval::Annual, 490.0).trial_days(14),
+            )
+            .await
+            .unwrap();
+        assert_eq!(trial.status, Status::Trialing);
+        assert!(trial.trial_end.is_some());
+
+        let paused = c
+            .pause_subscription(&sub.id, PauseSubscription::until("2099-01-01T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(paused.status, Status::Paused);
+        assert_eq!(paused.resumes_at.as_deref(), Some("2099-01-01T00:00:00Z"));
+        assert_eq!(
+            c.subscription(&sub.id).await.unwrap().status,
+            Status::Paused
+        );
+        let again = c
+            .pause_subscription(&sub.id, PauseSubscription::indefinitely())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (again.status(), again.code()),
+            (Some(409), Some("SUBSCRIPTION_ALREADY_PAUSED"))
+        );
+        let listed = c
+            .list_subscriptions(
+                ListSubscriptions::new()
+                    .customer(&cus)
+                    .status(Status::Paused),
+            )
+            .await
+            .unwrap();
+        assert_eq!(listed.data.len(), 1);
+        assert_eq!(listed.data[0].id, sub.id);
+        let resumed = c.resume_subscription(&sub.id).await.unwrap();
+        assert_eq!((resumed.status, resumed.resumes_at), (Status::Active, None));
+        let not_paused = c.resume_subscription(&sub.id).await.unwrap_err();
+        assert_eq!(not_paused.code(), Some("SUBSCRIPTION_NOT_PAUSED"));
+
+        let updated = c
+            .update_subscription(
+                &sub.id,
+                UpdateSubscription::new().price_usdc(59.5).name("Pro+"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(updated.price_usdc.as_deref(), Some("59.5"));
+        assert_eq!(updated.name.as_deref(), Some("Pro+"));
+
+        let at_end = c
+            .cancel_subscription(&sub.id, CancelSubscription::at_period_end())
+            .await
+            .unwrap();
+        assert!(at_end.cancel_at_period_end && at_end.cancelled_at.is_some());
+        assert_eq!(at_end.status, Status::Active);
+        let twice = c
+            .cancel_subscription(&sub.id, CancelSubscription::at_period_end())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (twice.status(), twice.code()),
+            (Some(409), Some("SUBSCRIPTION_ALREADY_CANCELLED"))
+        );
+        let now = c
+            .cancel_subscription(&sub.id, CancelSubscription::immediately())
+            .await
+            .unwrap();
+        assert_eq!(now.status, Status::Cancelled);
+        let twice = c
+            .cancel_subscription(&sub.id, CancelSubscription::immediately())
+            .await
+            .unwrap_err();
+        assert_eq!(twice.code(), Some("SUBSCRIPTION_ALREADY_CANCELLED"));
+        let frozen = c
+            .update_subscription(&sub.id, UpdateSubscription::new().price_usdc(1.0))
+            .await
+            .unwrap_err();
+        assert_eq!(frozen.code(), Some("SUBSCRIPTION_CANCELLED"));
+        let all = c
+            .list_subscriptions(ListSubscriptions::new().customer(&cus))
+            .await
+            .unwrap();
+        assert_eq!(all.count, 2);
+        let missing = c.subscription("sub_000000000000").await.unwrap_err();
+        assert_eq!(missing.status(), Some(404));
+    }
+}
+
+#[tokio::test]
+async fn subscription_input_is_checked_and_cleaned_before_sending() {
+    use drip_runtime::model::{
+        CreateSubscription, ListSubscriptions, PauseSubscription, SubscriptionInterval as Interval,
+        UpdateSubscription,
+    };
+    let env = client_support::start().await;
+    let c = &env.pk;
+    let key = env.emulator.secret_key().to_owned();
+    let cus = customer(c, "subs-privacy").await;
+    env.emulator.clear_requests();
+    let sub = c
+        .create_subscription(
+            CreateSubscription::new(&cus, "Plan for ann@example.com", Interval::Weekly, 5.0)
+                .description(format!("key {key}"))
+                .metadata(hostile_metadata(&env)),
+        )
+        .await
+        .unwrap();
+    let body = env.last_body("POST", "/v1/subscriptions");
+    assert_eq!(body["metadata"], serde_json::json!({"region": "eu"}));
+    c.update_subscription(
+        &sub.id,
+        UpdateSubscription::new()
+            .name("for ann@example.com")
+            .metadata(hostile_metadata(&env)),
+    )
+    .await
+    .unwrap();
+    never_sent(&env, "ann@example.com");
+    never_sent(&env, &key);
+    never_sent(&env, "tell me a secret");
+
+    env.emulator.clear_requests();
+    let bad = |q: f64| CreateSubscription::new(&cus, "P", Interval::Daily, q);
+    for q in [f64::NAN, f64::INFINITY, -1.0] {
+        refused_locally(&env, c.create_subscription(bad(q)).await, "priceUsdc");
+    }
+    refused_locally(
+        &env,
+        c.create_subscription(bad(1.0).included_usage(f64::NAN, "tokens"))
+            .await,
+        "includedUsage",
+    );
+    refused_locally(
+        &env,
+        c.create_subscription(CreateSubscription::new(
+            "ann@example.com",
+            "P",
+            Interval::Daily,
+            1.0,
+        ))
+        .await,
+        "customerId",
+    );
+    refused_locally(
+        &env,
+        c.create_subscription(CreateSubscription::new(&cus, "P", Interval::Other, 1.0))
+            .await,
+        "interval",
+    );
+    refused_locally(
+        &env,
+        c.create_subscription(CreateSubscription::new(&cus, " ", Interval::Daily, 1.0))
+            .await,
+        "name",
+    );
+    refused_locally(
+        &env,
+        c.pause_subscription(&sub.id, PauseSubscription::until("tomorrow"))
+            .await,
+        "resumeDate",
+    );
+    refused_locally(&env, c.subscription(&key).await, "subscriptionId");
+    refused_locally(
+        &env,
+        c.list_subscriptions(ListSubscriptions::new().customer("ann@example.com"))
+            .await,
+        "customerId",
+    );
+    let unknown = c
+        .create_subscription(CreateSubscription::new(
+            "cus_nobody",
+            "P",
+            Interval::Daily,
+            1.0,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.status(), Some(404));
+}

@@ -14,6 +14,7 @@ mod pricing;
 mod record;
 mod runs;
 mod spending_caps;
+mod subscriptions;
 mod timeline;
 mod usage;
 mod webhooks;
@@ -47,6 +48,17 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route("/events", get(execution_events::list))
         .route("/events/{id}", get(execution_events::get_one))
         .route("/events/{id}/trace", get(execution_events::trace))
+        .route(
+            "/subscriptions",
+            post(subscriptions::create).get(subscriptions::list),
+        )
+        .route(
+            "/subscriptions/{id}",
+            get(subscriptions::get_one).patch(subscriptions::update),
+        )
+        .route("/subscriptions/{id}/cancel", post(subscriptions::cancel))
+        .route("/subscriptions/{id}/pause", post(subscriptions::pause))
+        .route("/subscriptions/{id}/resume", post(subscriptions::resume))
         .route("/charges", get(charge_list::list))
         .route("/charges/{id}", get(charge_list::get_one))
         .route("/pricing-plans", get(pricing::plans))

@@ -57,6 +57,7 @@ mod retry;
 mod run_index;
 mod runs;
 mod spending_caps;
+mod subscriptions;
 pub(crate) mod url;
 mod usage;
 mod workflows;

@@ -20,6 +20,7 @@ mod run;
 mod run_id;
 mod spending_cap;
 mod status;
+mod subscription;
 pub mod time;
 mod timeline;
 mod usage;
@@ -49,6 +50,10 @@ pub use run::{EndRun, RunDetails, RunEnded, RunStarted, RunTotals, StartRun};
 pub use run_id::{AsRunId, EXTERNAL_RUN_ID_PREFIX, ExternalRunId, RunId};
 pub use spending_cap::{CapType, SetSpendingCap, SpendingCap, SpendingCapList, SpendingCapRemoved};
 pub use status::RunStatus;
+pub use subscription::{
+    CancelSubscription, CreateSubscription, ListSubscriptions, PauseSubscription, Subscription,
+    SubscriptionInterval, SubscriptionList, SubscriptionStatus, UpdateSubscription,
+};
 pub use timeline::{
     Anomaly, Timeline, TimelineEvent, TimelineQuery, TimelineSummary, TimelineUsage,
 };

@@ -1,0 +1,20 @@
+//! What customers buy and how money moves besides charges: subscriptions, checkout and portal
+//! sessions, entitlement plans and rules, contracts and withdrawals. Plain records plus the
+//! state rules of each (which transition is allowed, with the refusal when it is not); the
+//! `api` layer parses requests and writes answers.
+
+pub(crate) mod subscription;
+
+use serde::{Deserialize, Serialize};
+
+pub(crate) use subscription::SubscriptionRecord;
+
+/// Everything this module stores (persisted with the store; absent in older snapshots).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Commerce {
+    pub(crate) subscriptions: Vec<SubscriptionRecord>,
+}
+
+/// Milliseconds in a day.
+pub(crate) const DAY_MS: u64 = 86_400_000;
