@@ -363,3 +363,114 @@ async fn subscription_input_is_checked_and_cleaned_before_sending() {
         .unwrap_err();
     assert_eq!(unknown.status(), Some(404));
 }
+
+#[tokio::test]
+async fn a_paid_checkout_funds_the_customer() {
+    use drip_runtime::model::Checkout;
+    let env = client_support::start().await;
+    for (label, c) in env.both() {
+        let cus = customer(c, &format!("checkout-{label}")).await;
+        let session = c
+            .create_checkout(
+                Checkout::new(5_000, "https://app.example/paid?order=7")
+                    .customer(&cus)
+                    .cancel_url("https://app.example/cancelled"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(session.amount_usd, Some(50.0), "{label}");
+        assert!(session.url.starts_with("https://") && session.expires_at.is_some());
+        let body = env.last_body("POST", "/v1/checkout");
+        assert_eq!(body["amount"], 5_000);
+        assert_eq!(body["customer_id"], cus.as_str());
+        assert_eq!(c.balance(&cus).await.unwrap().balance(), Some(0.0));
+        assert_eq!(
+            env.emulator.complete_checkout(&session.id).as_deref(),
+            Some(cus.as_str())
+        );
+        assert_eq!(c.balance(&cus).await.unwrap().balance(), Some(50.0));
+        // A session is paid once.
+        assert_eq!(env.emulator.complete_checkout(&session.id), None);
+
+        let by_external = c
+            .create_checkout(
+                Checkout::new(1_250, "https://app.example/paid")
+                    .external_customer(format!("checkout-{label}")),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            env.emulator.complete_checkout(&by_external.id).as_deref(),
+            Some(cus.as_str())
+        );
+        assert_eq!(c.balance(&cus).await.unwrap().balance(), Some(62.5));
+    }
+}
+
+#[tokio::test]
+async fn checkout_input_is_checked_and_cleaned_before_sending() {
+    use drip_runtime::model::Checkout;
+    let env = client_support::start().await;
+    let c = &env.pk;
+    let key = env.emulator.secret_key().to_owned();
+    let cus = customer(c, "checkout-privacy").await;
+    env.emulator.clear_requests();
+    c.create_checkout(
+        Checkout::new(500, "https://app.example/paid")
+            .customer(&cus)
+            .metadata(hostile_metadata(&env)),
+    )
+    .await
+    .unwrap();
+    let body = env.last_body("POST", "/v1/checkout");
+    assert_eq!(body["metadata"], serde_json::json!({"region": "eu"}));
+    never_sent(&env, "ann@example.com");
+    never_sent(&env, &key);
+
+    env.emulator.clear_requests();
+    let ok_url = "https://app.example/paid";
+    for cents in [0, 499, 1_000_001] {
+        refused_locally(
+            &env,
+            c.create_checkout(Checkout::new(cents, ok_url)).await,
+            "amount",
+        );
+    }
+    for url in [
+        "https://app.example/paid?email=ann@example.com".to_owned(),
+        format!("https://app.example/paid?k={key}"),
+        "ftp://app.example/paid".to_owned(),
+        "/relative".to_owned(),
+    ] {
+        refused_locally(
+            &env,
+            c.create_checkout(Checkout::new(500, url)).await,
+            "return_url",
+        );
+    }
+    refused_locally(
+        &env,
+        c.create_checkout(
+            Checkout::new(500, ok_url).cancel_url("https://x.example/?to=ann@example.com"),
+        )
+        .await,
+        "cancel_url",
+    );
+    refused_locally(
+        &env,
+        c.create_checkout(Checkout::new(500, ok_url).customer("ann@example.com"))
+            .await,
+        "customer_id",
+    );
+    refused_locally(
+        &env,
+        c.create_checkout(Checkout::new(500, ok_url).external_customer(key.as_str()))
+            .await,
+        "external_customer_id",
+    );
+    let unknown = c
+        .create_checkout(Checkout::new(500, ok_url).customer("cus_nobody"))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.status(), Some(404));
+}

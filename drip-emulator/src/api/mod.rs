@@ -4,6 +4,7 @@ mod admin;
 mod balances;
 mod charge_list;
 mod charges;
+mod checkout;
 mod customer_entitlement;
 mod customers;
 mod entitlements;
@@ -48,6 +49,7 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route("/events", get(execution_events::list))
         .route("/events/{id}", get(execution_events::get_one))
         .route("/events/{id}/trace", get(execution_events::trace))
+        .route("/checkout", post(checkout::create))
         .route(
             "/subscriptions",
             post(subscriptions::create).get(subscriptions::list),

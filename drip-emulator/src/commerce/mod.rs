@@ -3,10 +3,12 @@
 //! state rules of each (which transition is allowed, with the refusal when it is not); the
 //! `api` layer parses requests and writes answers.
 
+pub(crate) mod checkout;
 pub(crate) mod subscription;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use checkout::CheckoutRecord;
 pub(crate) use subscription::SubscriptionRecord;
 
 /// Everything this module stores (persisted with the store; absent in older snapshots).
@@ -14,6 +16,7 @@ pub(crate) use subscription::SubscriptionRecord;
 #[serde(default)]
 pub(crate) struct Commerce {
     pub(crate) subscriptions: Vec<SubscriptionRecord>,
+    pub(crate) checkouts: Vec<CheckoutRecord>,
 }
 
 /// Milliseconds in a day.

@@ -1,9 +1,9 @@
 //! Execution events: list with filters, one by id, and its causal trace.
 
 use super::Client;
+use super::billing_input::Query;
 use super::http::Request;
 use super::prepare;
-use super::query::Query;
 use crate::error::Result;
 use crate::model::{
     EventOutcome, EventTrace, ExecutionEvent, ExecutionEventList, ListExecutionEvents,

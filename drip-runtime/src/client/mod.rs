@@ -39,8 +39,10 @@
 
 mod admin;
 mod balances;
+mod billing_input;
 mod charge_list;
 mod charges;
+mod checkout;
 mod cost_estimates;
 mod customer_entitlements;
 mod customers;
@@ -51,7 +53,6 @@ mod health;
 mod http;
 mod meters;
 pub(crate) mod prepare;
-mod query;
 mod record;
 mod retry;
 mod run_index;

@@ -1,9 +1,9 @@
 //! Subscriptions: create, read, list, update, cancel, pause and resume.
 
 use super::Client;
+use super::billing_input::{self, Query};
 use super::http::Request;
 use super::prepare;
-use super::query::Query;
 use crate::error::{Error, Result};
 use crate::model::{
     CancelSubscription, CreateSubscription, ListSubscriptions, PauseSubscription, Subscription,
@@ -59,7 +59,7 @@ impl Client {
             prepare::quantity("includedUsage", u)?;
         }
         prepare::identifier("overageUnitType", sub.overage_unit_type.as_deref())?;
-        sub.name = privacy_text(sub.name);
+        sub.name = billing_input::text(sub.name);
         sub.description = prepare::text(sub.description.take());
         sub.metadata = prepare::metadata(sub.metadata.take());
         let url = self.endpoint(&["subscriptions"])?;
@@ -181,9 +181,4 @@ impl Client {
         }
         self.inner().call(req).await
     }
-}
-
-/// Redacts a required free text.
-fn privacy_text(text: String) -> String {
-    prepare::text(Some(text)).unwrap_or_default()
 }

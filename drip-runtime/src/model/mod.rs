@@ -5,6 +5,7 @@
 
 mod balance;
 mod charge;
+mod checkout;
 mod cost_estimate;
 mod customer;
 mod customer_entitlement;
@@ -30,6 +31,7 @@ mod workflow;
 
 pub use balance::Balance;
 pub use charge::{Charge, ChargeInfo, ChargeList, ChargeResult, ChargeStatus, ListCharges};
+pub use checkout::{Checkout, CheckoutSession};
 pub use cost_estimate::{
     CostEstimate, CostFromUsage, EstimateItem, EstimateLine, HypotheticalCost,
 };

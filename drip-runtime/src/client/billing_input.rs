@@ -1,5 +1,6 @@
-//! Query strings of the listing calls: filters checked like any other identifier (a filter
-//! never carries an e-mail or a key to the server) and a bounded page size.
+//! Input checks shared by the billing-surface calls, on top of `prepare`: listing queries
+//! (filters checked like any other identifier, so a filter never carries an e-mail or a key to
+//! the server, and a bounded page size), required free text, and redirect URLs.
 
 use super::prepare;
 use crate::error::{Error, Result};
@@ -57,4 +58,31 @@ impl Query {
         }
         self
     }
+}
+
+/// Redacts a required free text (names); see [`prepare::text`].
+pub(crate) fn text(text: String) -> String {
+    prepare::text(Some(text)).unwrap_or_default()
+}
+
+/// Refuses a redirect URL that is not absolute `http(s)`, or that carries personal data or a
+/// secret: a URL cannot be redacted without breaking the redirect, so it is refused whole.
+pub(crate) fn redirect_url(field: &'static str, url: &str) -> Result<()> {
+    let parsed = ::url::Url::parse(url).map_err(|e| Error::Validation {
+        field,
+        reason: format!("must be an absolute URL ({e})"),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::Validation {
+            field,
+            reason: "must be an http or https URL".into(),
+        });
+    }
+    if crate::privacy::redact_text(url) != url {
+        return Err(Error::Validation {
+            field,
+            reason: "carries personal data or a secret (the value is not shown); use an opaque id in the URL".into(),
+        });
+    }
+    Ok(())
 }
