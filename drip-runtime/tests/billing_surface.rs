@@ -474,3 +474,60 @@ async fn checkout_input_is_checked_and_cleaned_before_sending() {
         .unwrap_err();
     assert_eq!(unknown.status(), Some(404));
 }
+
+#[tokio::test]
+async fn portal_sessions_are_made_for_stored_customers_and_revoked_once() {
+    use drip_runtime::model::CreatePortalSession;
+    let env = client_support::start().await;
+    for (label, c) in env.both() {
+        let cus = customer(c, &format!("portal-{label}")).await;
+        let session = c
+            .create_portal_session(CreatePortalSession::new(&cus).expires_in_minutes(15))
+            .await
+            .unwrap();
+        assert_eq!(
+            session.customer_id.as_deref(),
+            Some(cus.as_str()),
+            "{label}"
+        );
+        assert_eq!(session.url, format!("/portal/{}", session.token));
+        assert!(!format!("{session:?}").contains(&session.token));
+        let other = c
+            .create_portal_session(CreatePortalSession::new(&cus))
+            .await
+            .unwrap();
+        assert_ne!(other.token, session.token);
+        assert!(c.revoke_portal_session(&session.id).await.unwrap().success);
+        let twice = c.revoke_portal_session(&session.id).await.unwrap_err();
+        assert_eq!(
+            (twice.status(), twice.code()),
+            (Some(409), Some("PORTAL_SESSION_ALREADY_REVOKED"))
+        );
+        let missing = c
+            .revoke_portal_session("ps_000000000000")
+            .await
+            .unwrap_err();
+        assert_eq!(missing.status(), Some(404));
+        let unknown = c
+            .create_portal_session(CreatePortalSession::new("cus_nobody"))
+            .await
+            .unwrap_err();
+        assert_eq!(unknown.status(), Some(404));
+    }
+    let key = env.emulator.secret_key().to_owned();
+    env.emulator.clear_requests();
+    let c = &env.pk;
+    refused_locally(
+        &env,
+        c.create_portal_session(CreatePortalSession::new("ann@example.com"))
+            .await,
+        "customerId",
+    );
+    refused_locally(
+        &env,
+        c.create_portal_session(CreatePortalSession::new("cus_1").expires_in_minutes(0))
+            .await,
+        "expiresInMinutes",
+    );
+    refused_locally(&env, c.revoke_portal_session(&key).await, "sessionId");
+}

@@ -11,6 +11,7 @@ mod entitlements;
 mod event_input;
 mod events;
 mod execution_events;
+mod portal_sessions;
 mod pricing;
 mod record;
 mod runs;
@@ -50,6 +51,8 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route("/events/{id}", get(execution_events::get_one))
         .route("/events/{id}/trace", get(execution_events::trace))
         .route("/checkout", post(checkout::create))
+        .route("/portal-sessions", post(portal_sessions::create))
+        .route("/portal-sessions/{id}", delete(portal_sessions::revoke))
         .route(
             "/subscriptions",
             post(subscriptions::create).get(subscriptions::list),

@@ -4,11 +4,13 @@
 //! `api` layer parses requests and writes answers.
 
 pub(crate) mod checkout;
+pub(crate) mod portal;
 pub(crate) mod subscription;
 
 use serde::{Deserialize, Serialize};
 
 pub(crate) use checkout::CheckoutRecord;
+pub(crate) use portal::PortalRecord;
 pub(crate) use subscription::SubscriptionRecord;
 
 /// Everything this module stores (persisted with the store; absent in older snapshots).
@@ -17,6 +19,7 @@ pub(crate) use subscription::SubscriptionRecord;
 pub(crate) struct Commerce {
     pub(crate) subscriptions: Vec<SubscriptionRecord>,
     pub(crate) checkouts: Vec<CheckoutRecord>,
+    pub(crate) portal_sessions: Vec<PortalRecord>,
 }
 
 /// Milliseconds in a day.

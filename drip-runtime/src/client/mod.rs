@@ -52,6 +52,7 @@ mod execution_events;
 mod health;
 mod http;
 mod meters;
+mod portal_sessions;
 pub(crate) mod prepare;
 mod record;
 mod retry;

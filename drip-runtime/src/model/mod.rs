@@ -16,6 +16,7 @@ mod execution_event;
 mod health;
 pub mod idempotency;
 mod meter;
+mod portal_session;
 mod record;
 mod run;
 mod run_id;
@@ -46,6 +47,7 @@ pub use execution_event::{
 };
 pub use health::Health;
 pub use meter::{Meter, MeterList};
+pub use portal_session::{CreatePortalSession, PortalSession, PortalSessionRevoked};
 pub(crate) use record::{RecordBody, Timing};
 pub use record::{RecordRun, RecordRunResult, RecordedEvents, RecordedRun};
 pub use run::{EndRun, RunDetails, RunEnded, RunStarted, RunTotals, StartRun};
