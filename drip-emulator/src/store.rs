@@ -241,7 +241,30 @@ impl Store {
                 .find(|l| l.feature_key == feature_key && l.customer_id.as_deref() == customer)
                 .map(|l| l.limit)
         };
-        find(Some(customer_id)).or_else(|| find(None))
+        find(Some(customer_id))
+            .or_else(|| find(None))
+            .or_else(|| self.plan_limit(customer_id, feature_key))
+    }
+
+    /// The quota from the rule for `feature_key` of the entitlement plan assigned to the
+    /// customer; `-1` (unlimited) for an unlimited rule.
+    fn plan_limit(&self, customer_id: &str, feature_key: &str) -> Option<i64> {
+        let plan = &self
+            .billing
+            .assignments
+            .iter()
+            .find(|a| a.customer_id == customer_id)?
+            .plan_id;
+        let rule = self
+            .commerce
+            .rules
+            .iter()
+            .find(|r| &r.plan_id == plan && r.feature_key == feature_key)?;
+        Some(if rule.unlimited {
+            -1
+        } else {
+            rule.limit_value as i64
+        })
     }
 
     /// Sets (replaces) a quota.

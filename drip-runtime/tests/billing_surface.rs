@@ -531,3 +531,196 @@ async fn portal_sessions_are_made_for_stored_customers_and_revoked_once() {
     );
     refused_locally(&env, c.revoke_portal_session(&key).await, "sessionId");
 }
+
+#[tokio::test]
+async fn entitlement_plans_and_rules_drive_entitlement_checks() {
+    use drip_runtime::model::{
+        AssignEntitlement, CheckEntitlement, CreateEntitlementPlan, CreateEntitlementRule,
+        LimitPeriod as Period, LimitType, UpdateEntitlementPlan, UpdateEntitlementRule,
+    };
+    let env = client_support::start().await;
+    for (label, c) in env.both() {
+        let plan = c
+            .create_entitlement_plan(
+                CreateEntitlementPlan::new("Free", format!("free-{label}")).default_plan(true),
+            )
+            .await
+            .unwrap();
+        assert!(plan.is_default && plan.is_active, "{label}");
+        let taken = c
+            .create_entitlement_plan(CreateEntitlementPlan::new("Again", format!("free-{label}")))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (taken.status(), taken.code()),
+            (Some(409), Some("ENTITLEMENT_PLAN_SLUG_TAKEN"))
+        );
+        let rule = c
+            .add_entitlement_rule(
+                &plan.id,
+                CreateEntitlementRule::new("searches", LimitType::Count, Period::Monthly, 3.0),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rule.plan_id.as_deref(), Some(plan.id.as_str()));
+        let dup = c
+            .add_entitlement_rule(
+                &plan.id,
+                CreateEntitlementRule::new("searches", LimitType::Count, Period::Daily, 1.0),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(dup.code(), Some("ENTITLEMENT_RULE_EXISTS"));
+        assert_eq!(c.list_entitlement_rules(&plan.id).await.unwrap().count, 1);
+
+        let cus = customer(c, &format!("plans-{label}")).await;
+        c.set_customer_entitlement(&cus, AssignEntitlement::new(&plan.id))
+            .await
+            .unwrap();
+        let check = c
+            .check_entitlement(CheckEntitlement::new(&cus, "searches"))
+            .await
+            .unwrap();
+        assert_eq!((check.allowed, check.limit), (true, 3));
+        let rule = c
+            .update_entitlement_rule(&rule.id, UpdateEntitlementRule::new().limit_value(0.0))
+            .await
+            .unwrap();
+        assert_eq!(rule.limit_value, Some(0.0));
+        let check = c
+            .check_entitlement(CheckEntitlement::new(&cus, "searches"))
+            .await
+            .unwrap();
+        assert!(!check.allowed);
+        c.update_entitlement_rule(&rule.id, UpdateEntitlementRule::new().unlimited(true))
+            .await
+            .unwrap();
+        let check = c
+            .check_entitlement(CheckEntitlement::new(&cus, "searches"))
+            .await
+            .unwrap();
+        assert!(check.allowed && check.unlimited);
+
+        let renamed = c
+            .update_entitlement_plan(
+                &plan.id,
+                UpdateEntitlementPlan::new().name("Starter").active(false),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (renamed.name.as_str(), renamed.is_active),
+            ("Starter", false)
+        );
+        assert_eq!(c.entitlement_plan(&plan.id).await.unwrap().name, "Starter");
+        let in_use = c.delete_entitlement_plan(&plan.id).await.unwrap_err();
+        assert_eq!(in_use.code(), Some("ENTITLEMENT_PLAN_IN_USE"));
+        let other = c
+            .create_entitlement_plan(
+                CreateEntitlementPlan::new("Other", format!("other-{label}")).default_plan(true),
+            )
+            .await
+            .unwrap();
+        let plans = c.list_entitlement_plans().await.unwrap();
+        let defaults: Vec<_> = plans
+            .data
+            .iter()
+            .filter(|p| p.is_default)
+            .map(|p| &p.id)
+            .collect();
+        assert_eq!(defaults, [&other.id], "one default plan at a time");
+        c.set_customer_entitlement(&cus, AssignEntitlement::new(&other.id))
+            .await
+            .unwrap();
+        assert!(c.delete_entitlement_rule(&rule.id).await.unwrap().success);
+        assert!(c.delete_entitlement_plan(&plan.id).await.unwrap().success);
+        assert_eq!(
+            c.entitlement_plan(&plan.id).await.unwrap_err().status(),
+            Some(404)
+        );
+        assert_eq!(
+            c.delete_entitlement_rule(&rule.id)
+                .await
+                .unwrap_err()
+                .status(),
+            Some(404)
+        );
+    }
+}
+
+#[tokio::test]
+async fn entitlement_plan_input_is_checked_and_cleaned_before_sending() {
+    use drip_runtime::model::{
+        CreateEntitlementPlan, CreateEntitlementRule, LimitPeriod as Period, LimitType,
+        UpdateEntitlementRule,
+    };
+    let env = client_support::start().await;
+    let c = &env.pk;
+    let key = env.emulator.secret_key().to_owned();
+    env.emulator.clear_requests();
+    let plan = c
+        .create_entitlement_plan(
+            CreateEntitlementPlan::new("Plan of ann@example.com", "annual")
+                .description(format!("uses {key}")),
+        )
+        .await
+        .unwrap();
+    never_sent(&env, "ann@example.com");
+    never_sent(&env, &key);
+    env.emulator.clear_requests();
+    for slug in ["Has Spaces", "UPPER", "", "ann@example.com"] {
+        refused_locally(
+            &env,
+            c.create_entitlement_plan(CreateEntitlementPlan::new("P", slug))
+                .await,
+            "slug",
+        );
+    }
+    let rule = |f: &str, t, p, v| CreateEntitlementRule::new(f, t, p, v);
+    refused_locally(
+        &env,
+        c.add_entitlement_rule(
+            &plan.id,
+            rule("x", LimitType::Count, Period::Daily, f64::NAN),
+        )
+        .await,
+        "limitValue",
+    );
+    refused_locally(
+        &env,
+        c.add_entitlement_rule(&plan.id, rule("x", LimitType::Count, Period::Daily, -1.0))
+            .await,
+        "limitValue",
+    );
+    refused_locally(
+        &env,
+        c.add_entitlement_rule(&plan.id, rule("x", LimitType::Other, Period::Daily, 1.0))
+            .await,
+        "limitType",
+    );
+    refused_locally(
+        &env,
+        c.add_entitlement_rule(&plan.id, rule("x", LimitType::Count, Period::Other, 1.0))
+            .await,
+        "period",
+    );
+    refused_locally(
+        &env,
+        c.add_entitlement_rule(
+            &plan.id,
+            rule("ann@example.com", LimitType::Count, Period::Daily, 1.0),
+        )
+        .await,
+        "featureKey",
+    );
+    refused_locally(
+        &env,
+        c.update_entitlement_rule(
+            "entr_1",
+            UpdateEntitlementRule::new().limit_value(f64::INFINITY),
+        )
+        .await,
+        "limitValue",
+    );
+    refused_locally(&env, c.entitlement_plan(&key).await, "planId");
+}

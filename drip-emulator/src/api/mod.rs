@@ -7,6 +7,7 @@ mod charges;
 mod checkout;
 mod customer_entitlement;
 mod customers;
+mod entitlement_plans;
 mod entitlements;
 mod event_input;
 mod events;
@@ -28,7 +29,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -51,6 +52,24 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route("/events/{id}", get(execution_events::get_one))
         .route("/events/{id}/trace", get(execution_events::trace))
         .route("/checkout", post(checkout::create))
+        .route(
+            "/entitlement-plans",
+            post(entitlement_plans::create_plan).get(entitlement_plans::list_plans),
+        )
+        .route(
+            "/entitlement-plans/{id}",
+            get(entitlement_plans::get_plan)
+                .patch(entitlement_plans::update_plan)
+                .delete(entitlement_plans::delete_plan),
+        )
+        .route(
+            "/entitlement-plans/{id}/rules",
+            post(entitlement_plans::add_rule).get(entitlement_plans::list_rules),
+        )
+        .route(
+            "/entitlement-rules/{id}",
+            patch(entitlement_plans::update_rule).delete(entitlement_plans::delete_rule),
+        )
         .route("/portal-sessions", post(portal_sessions::create))
         .route("/portal-sessions/{id}", delete(portal_sessions::revoke))
         .route(

@@ -4,12 +4,14 @@
 //! `api` layer parses requests and writes answers.
 
 pub(crate) mod checkout;
+pub(crate) mod entitlement_plan;
 pub(crate) mod portal;
 pub(crate) mod subscription;
 
 use serde::{Deserialize, Serialize};
 
 pub(crate) use checkout::CheckoutRecord;
+pub(crate) use entitlement_plan::{PlanRecord, RuleRecord};
 pub(crate) use portal::PortalRecord;
 pub(crate) use subscription::SubscriptionRecord;
 
@@ -20,6 +22,8 @@ pub(crate) struct Commerce {
     pub(crate) subscriptions: Vec<SubscriptionRecord>,
     pub(crate) checkouts: Vec<CheckoutRecord>,
     pub(crate) portal_sessions: Vec<PortalRecord>,
+    pub(crate) plans: Vec<PlanRecord>,
+    pub(crate) rules: Vec<RuleRecord>,
 }
 
 /// Milliseconds in a day.

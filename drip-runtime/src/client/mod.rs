@@ -46,6 +46,7 @@ mod checkout;
 mod cost_estimates;
 mod customer_entitlements;
 mod customers;
+mod entitlement_plans;
 mod entitlements;
 mod events;
 mod execution_events;

@@ -9,8 +9,10 @@ mod checkout;
 mod cost_estimate;
 mod customer;
 mod customer_entitlement;
+mod deleted;
 mod emitted;
 mod entitlement;
+mod entitlement_plan;
 mod event;
 mod execution_event;
 mod health;
@@ -38,8 +40,14 @@ pub use cost_estimate::{
 };
 pub use customer::{CreateCustomer, Customer, CustomerList, CustomerStatus, ListCustomers};
 pub use customer_entitlement::{AssignEntitlement, CustomerEntitlement};
+pub use deleted::Deleted;
 pub use emitted::{BatchEventOutcome, EventBatchResult, EventEmitted};
 pub use entitlement::{CheckEntitlement, Entitlement};
+pub use entitlement_plan::{
+    CreateEntitlementPlan, CreateEntitlementRule, EntitlementPlan, EntitlementPlanList,
+    EntitlementRule, EntitlementRuleList, LimitPeriod, LimitType, UpdateEntitlementPlan,
+    UpdateEntitlementRule,
+};
 pub(crate) use event::tool_call_metadata;
 pub use event::{Event, ToolStatus};
 pub use execution_event::{
