@@ -571,7 +571,14 @@ async fn entitlement_plans_and_rules_drive_entitlement_checks() {
             .await
             .unwrap_err();
         assert_eq!(dup.code(), Some("ENTITLEMENT_RULE_EXISTS"));
-        assert_eq!(c.list_entitlement_rules(&plan.id).await.unwrap().count, 1);
+        assert_eq!(
+            c.list_entitlement_rules(&plan.id)
+                .await
+                .unwrap()
+                .rules
+                .len(),
+            1
+        );
 
         let cus = customer(c, &format!("plans-{label}")).await;
         c.set_customer_entitlement(&cus, AssignEntitlement::new(&plan.id))
@@ -623,7 +630,7 @@ async fn entitlement_plans_and_rules_drive_entitlement_checks() {
             .unwrap();
         let plans = c.list_entitlement_plans().await.unwrap();
         let defaults: Vec<_> = plans
-            .data
+            .plans
             .iter()
             .filter(|p| p.is_default)
             .map(|p| &p.id)

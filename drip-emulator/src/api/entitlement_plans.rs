@@ -2,11 +2,12 @@
 //!
 //! * `POST /entitlement-plans` `{name, slug, description?, isDefault?}` (a taken slug is `409
 //!   ENTITLEMENT_PLAN_SLUG_TAKEN`; one plan at most is the default), `GET /entitlement-plans`
-//!   (`{data, count}`), `GET|PATCH|DELETE /entitlement-plans/{id}` (a plan assigned to a
+//!   (`{plans}`), `GET|PATCH|DELETE /entitlement-plans/{id}` (a plan assigned to a
 //!   customer is `409 ENTITLEMENT_PLAN_IN_USE` to delete; deleting removes its rules);
 //! * `POST|GET /entitlement-plans/{id}/rules` `{featureKey, limitType COUNT|AMOUNT, period
 //!   DAILY|MONTHLY, limitValue, unlimited?}` (one rule per feature: `409
-//!   ENTITLEMENT_RULE_EXISTS`), `PATCH|DELETE /entitlement-rules/{id}`.
+//!   ENTITLEMENT_RULE_EXISTS`; listed as `{rules}`), `PATCH /entitlement-rules/{id}`
+//!   (`{limitValue?, unlimited?}`), `DELETE /entitlement-rules/{id}`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -35,6 +36,13 @@ struct UpdatePlan {
     description: Option<String>,
     is_default: Option<bool>,
     is_active: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UpdateRule {
+    limit_value: Option<f64>,
+    unlimited: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -152,8 +160,8 @@ pub(crate) async fn create_plan(
 
 pub(crate) async fn list_plans(State(s): State<AppState>, _caller: Caller) -> ApiResult {
     let store = s.store();
-    let data: Vec<Value> = store.commerce.plans.iter().map(plan_json).collect();
-    ok(json!({ "count": data.len(), "data": data }))
+    let plans: Vec<Value> = store.commerce.plans.iter().map(plan_json).collect();
+    ok(json!({ "plans": plans }))
 }
 
 pub(crate) async fn get_plan(
@@ -272,14 +280,14 @@ pub(crate) async fn list_rules(
 ) -> ApiResult {
     let store = s.store();
     plan_index(&store, &plan_id)?;
-    let data: Vec<Value> = store
+    let rules: Vec<Value> = store
         .commerce
         .rules
         .iter()
         .filter(|r| r.plan_id == plan_id)
         .map(rule_json)
         .collect();
-    ok(json!({ "count": data.len(), "data": data }))
+    ok(json!({ "rules": rules }))
 }
 
 pub(crate) async fn update_rule(
@@ -288,20 +296,7 @@ pub(crate) async fn update_rule(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let req: RuleBody = parse(&body)?;
-    if req.feature_key.is_some() {
-        return Err(Refusal::validation(
-            "`featureKey` cannot change; delete the rule and add another",
-        ));
-    }
-    let limit_type = req
-        .limit_type
-        .map(|t| one_of("limitType", t, &LIMIT_TYPES))
-        .transpose()?;
-    let period = req
-        .period
-        .map(|p| one_of("period", p, &PERIODS))
-        .transpose()?;
+    let req: UpdateRule = parse(&body)?;
     let limit_value = req
         .limit_value
         .map(|v| check_quantity("limitValue", v))
@@ -309,12 +304,6 @@ pub(crate) async fn update_rule(
     let mut store = s.store();
     let at = rule_index(&store, &id)?;
     let rule = &mut store.commerce.rules[at];
-    if let Some(t) = limit_type {
-        rule.limit_type = t;
-    }
-    if let Some(p) = period {
-        rule.period = p;
-    }
     if let Some(v) = limit_value {
         rule.limit_value = v;
     }

@@ -144,7 +144,7 @@ impl Client {
         update: UpdateEntitlementRule,
     ) -> Result<EntitlementRule> {
         prepare::required("ruleId", rule_id)?;
-        check_rule(update.limit_type, update.period, update.limit_value)?;
+        check_rule(None, None, update.limit_value)?;
         let url = self.endpoint(&["entitlement-rules", rule_id])?;
         let req =
             Request::new("PATCH /entitlement-rules/{id}", Method::PATCH, url).json(&update)?;

@@ -141,16 +141,18 @@ pub struct EntitlementPlan {
     pub updated_at: Option<String>,
 }
 
-/// Answer to `GET /entitlement-plans`.
+/// Answer to `GET /entitlement-plans` (`{plans}`).
+///
+/// ```
+/// let l: drip_runtime::model::EntitlementPlanList = serde_json::from_str(r#"{"plans":[]}"#).unwrap();
+/// assert!(l.plans.is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct EntitlementPlanList {
     /// The plans.
     #[serde(default, deserialize_with = "super::wire::lenient")]
-    pub data: Vec<EntitlementPlan>,
-    /// How many.
-    #[serde(default, deserialize_with = "super::wire::u64_or_zero")]
-    pub count: u64,
+    pub plans: Vec<EntitlementPlan>,
 }
 
 /// What a rule limits.
@@ -243,7 +245,8 @@ impl CreateEntitlementRule {
     }
 }
 
-/// Body of `PATCH /entitlement-rules/{id}`: only the fields set are sent.
+/// Body of `PATCH /entitlement-rules/{id}`: the limit and whether it applies (a rule's feature,
+/// kind and period are fixed; delete it and add another to change them).
 ///
 /// ```
 /// use drip_runtime::model::UpdateEntitlementRule;
@@ -255,12 +258,6 @@ impl CreateEntitlementRule {
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateEntitlementRule {
-    /// What is limited.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub limit_type: Option<LimitType>,
-    /// Per what period.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period: Option<LimitPeriod>,
     /// The limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit_value: Option<f64>,
@@ -273,16 +270,6 @@ impl UpdateEntitlementRule {
     /// No change yet.
     pub fn new() -> Self {
         Self::default()
-    }
-    /// Changes what is limited.
-    pub fn limit_type(mut self, limit_type: LimitType) -> Self {
-        self.limit_type = Some(limit_type);
-        self
-    }
-    /// Changes the period.
-    pub fn period(mut self, period: LimitPeriod) -> Self {
-        self.period = Some(period);
-        self
     }
     /// Changes the limit.
     pub fn limit_value(mut self, limit_value: f64) -> Self {
@@ -331,14 +318,16 @@ pub struct EntitlementRule {
     pub unlimited: bool,
 }
 
-/// Answer to `GET /entitlement-plans/{id}/rules`.
+/// Answer to `GET /entitlement-plans/{id}/rules` (`{rules}`).
+///
+/// ```
+/// let l: drip_runtime::model::EntitlementRuleList = serde_json::from_str(r#"{"rules":[]}"#).unwrap();
+/// assert!(l.rules.is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct EntitlementRuleList {
     /// The rules.
     #[serde(default, deserialize_with = "super::wire::lenient")]
-    pub data: Vec<EntitlementRule>,
-    /// How many.
-    #[serde(default, deserialize_with = "super::wire::u64_or_zero")]
-    pub count: u64,
+    pub rules: Vec<EntitlementRule>,
 }
