@@ -290,6 +290,17 @@ impl Store {
             .unwrap_or(DEFAULT_UNIT_PRICE)
     }
 
+    /// Price of one unit of `usage_type` for `customer_id`: the list price, or the price of
+    /// the customer's active contract.
+    pub(crate) fn customer_unit_price(&self, customer_id: &str, usage_type: &str) -> f64 {
+        let list = self.unit_price(usage_type);
+        self.commerce
+            .contracts
+            .iter()
+            .find(|c| c.customer_id == customer_id && c.status == "ACTIVE")
+            .map_or(list, |c| c.unit_price(usage_type, list))
+    }
+
     /// `404 NOT_FOUND` (`customer not found`) unless the customer exists.
     pub(crate) fn require_customer(&self, id: &str) -> Result<(), Refusal> {
         if self.index.customer_by_id.contains_key(id) {

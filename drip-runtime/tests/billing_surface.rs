@@ -731,3 +731,201 @@ async fn entitlement_plan_input_is_checked_and_cleaned_before_sending() {
     );
     refused_locally(&env, c.entitlement_plan(&key).await, "planId");
 }
+
+#[tokio::test]
+async fn an_active_contract_prices_its_customers_charges() {
+    use drip_runtime::model::{
+        Charge, ContractStatus, CreateContract, ListContracts, SetContractPrice, UpdateContract,
+    };
+    let env = client_support::start().await;
+    env.emulator.set_pricing_plan("tokens", 0.002);
+    for (label, c) in env.both() {
+        let cus = customer(c, &format!("contract-{label}")).await;
+        let amount = |r: drip_runtime::model::ChargeResult| {
+            r.charge
+                .amount_usdc
+                .and_then(|a| a.parse::<f64>().ok())
+                .expect("an amount")
+        };
+        let list = amount(c.charge(Charge::new(&cus, "tokens", 100.0)).await.unwrap());
+        assert!((list - 0.2).abs() < 1e-9, "{label}: {list}");
+
+        let contract = c
+            .create_contract(
+                CreateContract::new(&cus, "Enterprise", "2026-01-01T00:00:00Z")
+                    .minimum_usdc(100.0)
+                    .maximum_usdc(1_000.0)
+                    .discount_pct(10.0)
+                    .included_units("tokens", 1e6),
+            )
+            .await
+            .unwrap();
+        assert_eq!(contract.status, ContractStatus::Active);
+        assert_eq!(contract.minimum_usdc.as_deref(), Some("100"));
+        let o = c
+            .add_contract_override(&contract.id, SetContractPrice::new("tokens", 0.001))
+            .await
+            .unwrap();
+        assert_eq!(o.unit_price_usdc.as_deref(), Some("0.001"));
+        let priced = amount(c.charge(Charge::new(&cus, "tokens", 100.0)).await.unwrap());
+        assert!((priced - 0.09).abs() < 1e-9, "override less 10 %: {priced}");
+        assert!(
+            c.remove_contract_override(&contract.id, "tokens")
+                .await
+                .unwrap()
+                .success
+        );
+        let missing = c
+            .remove_contract_override(&contract.id, "tokens")
+            .await
+            .unwrap_err();
+        assert_eq!(missing.status(), Some(404));
+        let discounted = amount(c.charge(Charge::new(&cus, "tokens", 100.0)).await.unwrap());
+        assert!(
+            (discounted - 0.18).abs() < 1e-9,
+            "list less 10 %: {discounted}"
+        );
+
+        let bad = c
+            .update_contract(&contract.id, UpdateContract::new().maximum_usdc(50.0))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (bad.status(), bad.code()),
+            (Some(400), Some("VALIDATION_ERROR"))
+        );
+        let updated = c
+            .update_contract(
+                &contract.id,
+                UpdateContract::new().name("Enterprise 2").discount_pct(0.0),
+            )
+            .await
+            .unwrap();
+        assert_eq!(updated.name.as_deref(), Some("Enterprise 2"));
+        let listed = c
+            .list_contracts(
+                ListContracts::new()
+                    .customer(&cus)
+                    .status(ContractStatus::Active),
+            )
+            .await
+            .unwrap();
+        assert_eq!(listed.contracts.len(), 1);
+
+        assert!(c.cancel_contract(&contract.id).await.unwrap().success);
+        assert_eq!(
+            c.contract(&contract.id).await.unwrap().status,
+            ContractStatus::Cancelled
+        );
+        let twice = c.cancel_contract(&contract.id).await.unwrap_err();
+        assert_eq!(
+            (twice.status(), twice.code()),
+            (Some(409), Some("CONTRACT_ALREADY_CANCELLED"))
+        );
+        let frozen = c
+            .update_contract(&contract.id, UpdateContract::new().discount_pct(5.0))
+            .await
+            .unwrap_err();
+        assert_eq!(frozen.code(), Some("CONTRACT_CANCELLED"));
+        let back = amount(c.charge(Charge::new(&cus, "tokens", 100.0)).await.unwrap());
+        assert!((back - 0.2).abs() < 1e-9, "list price again: {back}");
+        let active = c
+            .list_contracts(
+                ListContracts::new()
+                    .customer(&cus)
+                    .status(ContractStatus::Active),
+            )
+            .await
+            .unwrap();
+        assert!(active.contracts.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn contract_input_is_checked_and_cleaned_before_sending() {
+    use drip_runtime::model::{CreateContract, ListContracts, SetContractPrice, UpdateContract};
+    let env = client_support::start().await;
+    let c = &env.pk;
+    let key = env.emulator.secret_key().to_owned();
+    let cus = customer(c, "contract-privacy").await;
+    env.emulator.clear_requests();
+    let start = "2026-01-01T00:00:00Z";
+    let contract = c
+        .create_contract(
+            CreateContract::new(&cus, "Deal with ann@example.com", start)
+                .metadata(hostile_metadata(&env)),
+        )
+        .await
+        .unwrap();
+    let body = env.last_body("POST", "/v1/contracts");
+    assert_eq!(body["metadata"], serde_json::json!({"region": "eu"}));
+    c.update_contract(
+        &contract.id,
+        UpdateContract::new()
+            .name(format!("key {key}"))
+            .metadata(hostile_metadata(&env)),
+    )
+    .await
+    .unwrap();
+    never_sent(&env, "ann@example.com");
+    never_sent(&env, &key);
+
+    env.emulator.clear_requests();
+    let new = || CreateContract::new(&cus, "C", start);
+    refused_locally(
+        &env,
+        c.create_contract(new().minimum_usdc(f64::NAN)).await,
+        "minimumUsdc",
+    );
+    refused_locally(
+        &env,
+        c.create_contract(new().prepaid(-1.0, false)).await,
+        "prepaidAmountUsdc",
+    );
+    refused_locally(
+        &env,
+        c.create_contract(new().minimum_usdc(10.0).maximum_usdc(5.0))
+            .await,
+        "minimumUsdc",
+    );
+    refused_locally(
+        &env,
+        c.create_contract(new().discount_pct(101.0)).await,
+        "discountPct",
+    );
+    refused_locally(
+        &env,
+        c.create_contract(new().included_units("ann@example.com", 1.0))
+            .await,
+        "includedUnits",
+    );
+    refused_locally(
+        &env,
+        c.create_contract(CreateContract::new(&cus, "C", "next monday"))
+            .await,
+        "startDate",
+    );
+    refused_locally(
+        &env,
+        c.create_contract(CreateContract::new("ann@example.com", "C", start))
+            .await,
+        "customerId",
+    );
+    refused_locally(
+        &env,
+        c.add_contract_override(&contract.id, SetContractPrice::new("tokens", f64::INFINITY))
+            .await,
+        "unitPriceUsd",
+    );
+    refused_locally(
+        &env,
+        c.list_contracts(ListContracts::new().customer(key.as_str()))
+            .await,
+        "customerId",
+    );
+    refused_locally(
+        &env,
+        c.remove_contract_override(&contract.id, "").await,
+        "unitType",
+    );
+}

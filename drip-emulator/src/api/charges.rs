@@ -41,7 +41,7 @@ fn store_charge(s: &AppState, body: &[u8], status: &str) -> Result<(ChargeRecord
     if let Some(existing) = key.as_deref().and_then(|k| store.billing.charge_by_key(k)) {
         return Ok((existing.clone(), true));
     }
-    let amount = quantity * store.unit_price(&usage_type);
+    let amount = quantity * store.customer_unit_price(&customer_id, &usage_type);
     let now = crate::clock::now_rfc3339();
     if let Some(breach) = store.billing.breach(&customer_id, amount, &now) {
         let cap = breach.cap;

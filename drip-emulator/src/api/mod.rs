@@ -5,6 +5,7 @@ mod balances;
 mod charge_list;
 mod charges;
 mod checkout;
+mod contracts;
 mod customer_entitlement;
 mod customers;
 mod entitlement_plans;
@@ -52,6 +53,18 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route("/events/{id}", get(execution_events::get_one))
         .route("/events/{id}/trace", get(execution_events::trace))
         .route("/checkout", post(checkout::create))
+        .route("/contracts", post(contracts::create).get(contracts::list))
+        .route(
+            "/contracts/{id}",
+            get(contracts::get_one)
+                .patch(contracts::update)
+                .delete(contracts::cancel),
+        )
+        .route("/contracts/{id}/overrides", post(contracts::add_override))
+        .route(
+            "/contracts/{id}/overrides/{unit_type}",
+            delete(contracts::remove_override),
+        )
         .route(
             "/entitlement-plans",
             post(entitlement_plans::create_plan).get(entitlement_plans::list_plans),

@@ -4,6 +4,7 @@
 //! `api` layer parses requests and writes answers.
 
 pub(crate) mod checkout;
+pub(crate) mod contract;
 pub(crate) mod entitlement_plan;
 pub(crate) mod portal;
 pub(crate) mod subscription;
@@ -11,6 +12,7 @@ pub(crate) mod subscription;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use checkout::CheckoutRecord;
+pub(crate) use contract::ContractRecord;
 pub(crate) use entitlement_plan::{PlanRecord, RuleRecord};
 pub(crate) use portal::PortalRecord;
 pub(crate) use subscription::SubscriptionRecord;
@@ -24,6 +26,7 @@ pub(crate) struct Commerce {
     pub(crate) portal_sessions: Vec<PortalRecord>,
     pub(crate) plans: Vec<PlanRecord>,
     pub(crate) rules: Vec<RuleRecord>,
+    pub(crate) contracts: Vec<ContractRecord>,
 }
 
 /// Milliseconds in a day.

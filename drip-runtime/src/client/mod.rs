@@ -43,6 +43,7 @@ mod billing_input;
 mod charge_list;
 mod charges;
 mod checkout;
+mod contracts;
 mod cost_estimates;
 mod customer_entitlements;
 mod customers;

@@ -6,6 +6,7 @@
 mod balance;
 mod charge;
 mod checkout;
+mod contract;
 mod cost_estimate;
 mod customer;
 mod customer_entitlement;
@@ -35,6 +36,10 @@ mod workflow;
 pub use balance::Balance;
 pub use charge::{Charge, ChargeInfo, ChargeList, ChargeResult, ChargeStatus, ListCharges};
 pub use checkout::{Checkout, CheckoutSession};
+pub use contract::{
+    Contract, ContractList, ContractPriceOverride, ContractStatus, CreateContract, ListContracts,
+    SetContractPrice, UpdateContract,
+};
 pub use cost_estimate::{
     CostEstimate, CostFromUsage, EstimateItem, EstimateLine, HypotheticalCost,
 };
