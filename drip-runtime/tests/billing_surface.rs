@@ -929,3 +929,104 @@ async fn contract_input_is_checked_and_cleaned_before_sending() {
         "unitType",
     );
 }
+
+#[tokio::test]
+async fn a_withdrawal_pays_out_once_even_when_its_answer_is_lost() {
+    use drip_runtime::model::{ListWithdrawals, Withdraw, WithdrawalStatus as Status};
+    let env = client_support::start().await;
+    for (label, c) in env.both() {
+        let before = c
+            .list_withdrawals(ListWithdrawals::new())
+            .await
+            .unwrap()
+            .total;
+        env.emulator.clear_requests();
+        // The first attempt is stored, then its connection is dropped: the retry must reuse
+        // the key and get the same withdrawal back.
+        env.emulator.faults().drop_next(1);
+        let w = c
+            .withdraw(Withdraw::new(250.0).bank_description("Main account"))
+            .await
+            .unwrap();
+        let sent = env.requests("POST", "/v1/withdrawals");
+        assert_eq!(sent.len(), 2, "{label}: one retry");
+        let keys: Vec<_> = sent
+            .iter()
+            .map(|r| r.body_json().unwrap()["idempotency_key"].clone())
+            .collect();
+        assert_eq!(keys[0], keys[1]);
+        assert_eq!(w.status, Status::Pending);
+        assert_eq!(
+            (
+                w.amount_usdc.as_deref(),
+                w.fee_usdc.as_deref(),
+                w.net_amount_usdc.as_deref()
+            ),
+            (Some("250"), Some("2.5"), Some("247.5"))
+        );
+        let all = c.list_withdrawals(ListWithdrawals::new()).await.unwrap();
+        assert_eq!(all.total, before + 1, "{label}: paid out once");
+
+        let again = c
+            .withdraw(Withdraw::new(250.0).idempotency_key("payout-1"))
+            .await
+            .unwrap();
+        let same = c
+            .withdraw(Withdraw::new(250.0).idempotency_key("payout-1"))
+            .await
+            .unwrap();
+        assert_eq!(again.id, same.id, "{label}: a repeated key pays out once");
+        let fee = c.estimate_withdrawal_fee(1_000.0).await.unwrap();
+        assert_eq!(
+            (fee.fee_usdc.as_deref(), fee.fee_bps),
+            (Some("10"), Some(100))
+        );
+
+        let cancelled = c.cancel_withdrawal(&w.id).await.unwrap();
+        assert!(cancelled.cancelled && cancelled.status == Status::Cancelled);
+        let twice = c.cancel_withdrawal(&w.id).await.unwrap_err();
+        assert_eq!(
+            (twice.status(), twice.code()),
+            (Some(409), Some("WITHDRAWAL_NOT_CANCELLABLE"))
+        );
+        let page = c
+            .list_withdrawals(ListWithdrawals::new().status(Status::Cancelled).limit(1))
+            .await
+            .unwrap();
+        assert_eq!(page.withdrawals.len(), 1);
+        assert_eq!(page.withdrawals[0].status, Status::Cancelled);
+        let small = c.withdraw(Withdraw::new(1.0)).await.unwrap_err();
+        assert_eq!(small.status(), Some(400), "below the server's minimum");
+    }
+}
+
+#[tokio::test]
+async fn withdrawal_input_is_checked_and_cleaned_before_sending() {
+    use drip_runtime::model::{ListWithdrawals, Withdraw, WithdrawalStatus};
+    let env = client_support::start().await;
+    let c = &env.pk;
+    let key = env.emulator.secret_key().to_owned();
+    env.emulator.clear_requests();
+    c.withdraw(Withdraw::new(20.0).bank_description(format!("ann@example.com {key}")))
+        .await
+        .unwrap();
+    never_sent(&env, "ann@example.com");
+    never_sent(&env, &key);
+    env.emulator.clear_requests();
+    for amount in [f64::NAN, f64::INFINITY, -5.0, 0.0] {
+        refused_locally(&env, c.withdraw(Withdraw::new(amount)).await, "amount_usdc");
+        refused_locally(&env, c.estimate_withdrawal_fee(amount).await, "amount_usdc");
+    }
+    refused_locally(
+        &env,
+        c.list_withdrawals(ListWithdrawals::new().status(WithdrawalStatus::Other))
+            .await,
+        "status",
+    );
+    refused_locally(
+        &env,
+        c.list_withdrawals(ListWithdrawals::new().limit(101)).await,
+        "limit",
+    );
+    refused_locally(&env, c.cancel_withdrawal(&key).await, "withdrawalId");
+}

@@ -20,33 +20,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, AppState, Caller, Refusal, check_metadata, check_quantity, check_timestamp, created,
-    decimal, ok, parse, required,
+    ApiResult, AppState, Caller, Money, Refusal, check_metadata, check_quantity, check_timestamp,
+    created, decimal, money, ok, parse, required,
 };
 use crate::commerce::ContractRecord;
 use crate::commerce::contract::STATUSES;
 use crate::store::Store;
-
-/// Money as the API writes it (a decimal string), or a plain number.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Money {
-    Text(String),
-    Number(f64),
-}
-
-fn money(field: &str, value: Option<Money>) -> Result<Option<f64>, Refusal> {
-    let Some(value) = value else { return Ok(None) };
-    let n = match value {
-        Money::Number(n) => n,
-        Money::Text(t) => t.trim().parse::<f64>().map_err(|_| {
-            Refusal::validation(format!(
-                "`{field}` must be a decimal amount such as \"100.00\""
-            ))
-        })?,
-    };
-    check_quantity(field, n).map(Some)
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -22,6 +22,7 @@ mod subscriptions;
 mod timeline;
 mod usage;
 mod webhooks;
+mod withdrawals;
 mod workflows;
 
 use std::sync::Arc;
@@ -53,6 +54,12 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route("/events/{id}", get(execution_events::get_one))
         .route("/events/{id}/trace", get(execution_events::trace))
         .route("/checkout", post(checkout::create))
+        .route(
+            "/withdrawals",
+            post(withdrawals::create).get(withdrawals::list),
+        )
+        .route("/withdrawals/fee-estimate", get(withdrawals::fee_estimate))
+        .route("/withdrawals/{id}", delete(withdrawals::cancel))
         .route("/contracts", post(contracts::create).get(contracts::list))
         .route(
             "/contracts/{id}",
@@ -347,6 +354,27 @@ pub(crate) fn check_metadata(field: &str, value: Option<Value>) -> Result<Option
             "`{field}` must be a JSON object"
         ))),
     }
+}
+
+/// Money as the API writes it (a decimal string), or a plain number.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Money {
+    Text(String),
+    Number(f64),
+}
+
+pub(crate) fn money(field: &str, value: Option<Money>) -> Result<Option<f64>, Refusal> {
+    let Some(value) = value else { return Ok(None) };
+    let n = match value {
+        Money::Number(n) => n,
+        Money::Text(t) => t.trim().parse::<f64>().map_err(|_| {
+            Refusal::validation(format!(
+                "`{field}` must be a decimal amount such as \"100.00\""
+            ))
+        })?,
+    };
+    check_quantity(field, n).map(Some)
 }
 
 /// An optional RFC 3339 timestamp.

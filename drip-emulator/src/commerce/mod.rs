@@ -8,6 +8,7 @@ pub(crate) mod contract;
 pub(crate) mod entitlement_plan;
 pub(crate) mod portal;
 pub(crate) mod subscription;
+pub(crate) mod withdrawal;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,7 @@ pub(crate) use contract::ContractRecord;
 pub(crate) use entitlement_plan::{PlanRecord, RuleRecord};
 pub(crate) use portal::PortalRecord;
 pub(crate) use subscription::SubscriptionRecord;
+pub(crate) use withdrawal::WithdrawalRecord;
 
 /// Everything this module stores (persisted with the store; absent in older snapshots).
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -27,6 +29,7 @@ pub(crate) struct Commerce {
     pub(crate) plans: Vec<PlanRecord>,
     pub(crate) rules: Vec<RuleRecord>,
     pub(crate) contracts: Vec<ContractRecord>,
+    pub(crate) withdrawals: Vec<WithdrawalRecord>,
 }
 
 /// Milliseconds in a day.

@@ -64,6 +64,7 @@ mod spending_caps;
 mod subscriptions;
 pub(crate) mod url;
 mod usage;
+mod withdrawals;
 mod workflows;
 
 pub use admin::Admin;

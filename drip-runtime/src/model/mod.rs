@@ -31,6 +31,7 @@ mod timeline;
 mod usage;
 mod webhook;
 pub(crate) mod wire;
+mod withdrawal;
 mod workflow;
 
 pub use balance::Balance;
@@ -78,5 +79,9 @@ pub use usage::{TrackUsage, UsageMode, UsageTracked};
 pub use webhook::{
     CreateWebhook, UpdateWebhook, Webhook, WebhookCreated, WebhookDeleted, WebhookFilters,
     WebhookList, WebhookSecretRotated, WebhookStats, WebhookTestResult,
+};
+pub use withdrawal::{
+    ListWithdrawals, Withdraw, Withdrawal, WithdrawalCancelled, WithdrawalFeeEstimate,
+    WithdrawalList, WithdrawalStatus,
 };
 pub use workflow::{CreateWorkflow, ProductSurface, Workflow, WorkflowList};
