@@ -1030,3 +1030,539 @@ async fn withdrawal_input_is_checked_and_cleaned_before_sending() {
     );
     refused_locally(&env, c.cancel_withdrawal(&key).await, "withdrawalId");
 }
+
+/// One operation's shape on the wire: method, path (`{}` matches one segment), the query keys
+/// it may send, and its body keys (`None`: no body).
+struct Shape {
+    method: &'static str,
+    path: &'static str,
+    query: &'static [&'static str],
+    body: Option<&'static [&'static str]>,
+}
+
+/// Every operation of this file's resources, with the keys `drip-api.md` (§0, §2.19) and the
+/// official Node SDK use.
+const SHAPES: &[Shape] = &[
+    Shape {
+        method: "GET",
+        path: "/events",
+        query: &[
+            "customerId",
+            "runId",
+            "eventType",
+            "outcome",
+            "limit",
+            "offset",
+        ],
+        body: None,
+    },
+    Shape {
+        method: "GET",
+        path: "/events/{}",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "GET",
+        path: "/events/{}/trace",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "POST",
+        path: "/subscriptions",
+        query: &[],
+        body: Some(&[
+            "customerId",
+            "name",
+            "interval",
+            "priceUsdc",
+            "description",
+            "metadata",
+            "trialDays",
+            "includedUsage",
+            "overageUnitType",
+        ]),
+    },
+    Shape {
+        method: "GET",
+        path: "/subscriptions",
+        query: &["customerId", "status", "limit"],
+        body: None,
+    },
+    Shape {
+        method: "GET",
+        path: "/subscriptions/{}",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "PATCH",
+        path: "/subscriptions/{}",
+        query: &[],
+        body: Some(&[
+            "name",
+            "description",
+            "priceUsdc",
+            "metadata",
+            "includedUsage",
+            "overageUnitType",
+        ]),
+    },
+    Shape {
+        method: "POST",
+        path: "/subscriptions/{}/cancel",
+        query: &[],
+        body: Some(&["immediate"]),
+    },
+    Shape {
+        method: "POST",
+        path: "/subscriptions/{}/pause",
+        query: &[],
+        body: Some(&["resumeDate"]),
+    },
+    Shape {
+        method: "POST",
+        path: "/subscriptions/{}/resume",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "POST",
+        path: "/checkout",
+        query: &[],
+        body: Some(&[
+            "customer_id",
+            "external_customer_id",
+            "amount",
+            "return_url",
+            "cancel_url",
+            "metadata",
+        ]),
+    },
+    Shape {
+        method: "POST",
+        path: "/portal-sessions",
+        query: &[],
+        body: Some(&["customerId", "expiresInMinutes"]),
+    },
+    Shape {
+        method: "DELETE",
+        path: "/portal-sessions/{}",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "POST",
+        path: "/entitlement-plans",
+        query: &[],
+        body: Some(&["name", "slug", "description", "isDefault"]),
+    },
+    Shape {
+        method: "GET",
+        path: "/entitlement-plans",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "GET",
+        path: "/entitlement-plans/{}",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "PATCH",
+        path: "/entitlement-plans/{}",
+        query: &[],
+        body: Some(&["name", "description", "isDefault", "isActive"]),
+    },
+    Shape {
+        method: "DELETE",
+        path: "/entitlement-plans/{}",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "POST",
+        path: "/entitlement-plans/{}/rules",
+        query: &[],
+        body: Some(&[
+            "featureKey",
+            "limitType",
+            "period",
+            "limitValue",
+            "unlimited",
+        ]),
+    },
+    Shape {
+        method: "GET",
+        path: "/entitlement-plans/{}/rules",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "PATCH",
+        path: "/entitlement-rules/{}",
+        query: &[],
+        body: Some(&["limitValue", "unlimited"]),
+    },
+    Shape {
+        method: "DELETE",
+        path: "/entitlement-rules/{}",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "POST",
+        path: "/contracts",
+        query: &[],
+        body: Some(&[
+            "customerId",
+            "name",
+            "startDate",
+            "endDate",
+            "minimumUsdc",
+            "maximumUsdc",
+            "discountPct",
+            "prepaidAmountUsdc",
+            "prepaidRollover",
+            "includedUnits",
+            "metadata",
+        ]),
+    },
+    Shape {
+        method: "GET",
+        path: "/contracts",
+        query: &["customerId", "status"],
+        body: None,
+    },
+    Shape {
+        method: "GET",
+        path: "/contracts/{}",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "PATCH",
+        path: "/contracts/{}",
+        query: &[],
+        body: Some(&[
+            "name",
+            "endDate",
+            "minimumUsdc",
+            "maximumUsdc",
+            "discountPct",
+            "prepaidRollover",
+            "includedUnits",
+            "metadata",
+        ]),
+    },
+    Shape {
+        method: "DELETE",
+        path: "/contracts/{}",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "POST",
+        path: "/contracts/{}/overrides",
+        query: &[],
+        body: Some(&["unitType", "unitPriceUsd"]),
+    },
+    Shape {
+        method: "DELETE",
+        path: "/contracts/{}/overrides/{}",
+        query: &[],
+        body: None,
+    },
+    Shape {
+        method: "POST",
+        path: "/withdrawals",
+        query: &[],
+        body: Some(&["amount_usdc", "idempotency_key", "bank_description"]),
+    },
+    Shape {
+        method: "GET",
+        path: "/withdrawals",
+        query: &["status", "limit", "offset"],
+        body: None,
+    },
+    Shape {
+        method: "GET",
+        path: "/withdrawals/fee-estimate",
+        query: &["amount_usdc"],
+        body: None,
+    },
+    Shape {
+        method: "DELETE",
+        path: "/withdrawals/{}",
+        query: &[],
+        body: None,
+    },
+];
+
+/// The shape a logged request has, if it is one of [`SHAPES`]; the literal segments win over
+/// `{}` (`/withdrawals/fee-estimate` is not `/withdrawals/{}`).
+fn shape_of(method: &str, path: &str) -> Option<&'static Shape> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let matches = |s: &Shape| {
+        let t: Vec<&str> = s.path.split('/').collect();
+        s.method == method
+            && t.len() == segments.len()
+            && t.iter()
+                .zip(&segments)
+                .all(|(t, p)| t == p || (*t == "{}" && !p.is_empty()))
+    };
+    let literal = |s: &&Shape| s.path.matches("{}").count();
+    SHAPES.iter().filter(|s| matches(s)).min_by_key(literal)
+}
+
+/// Runs every operation of this file with every optional field set, then checks that each
+/// request the emulator logged has its operation's method, path, query keys and body keys,
+/// with every required body key present, and that every operation was exercised.
+#[tokio::test]
+async fn every_request_has_the_spec_shape() {
+    use drip_runtime::model::*;
+    let env = client_support::start().await;
+    let c = &env.pk;
+    let cus = customer(c, "shapes").await;
+    let mut meta = Metadata::new();
+    meta.insert("region", "eu");
+    env.emulator.clear_requests();
+
+    let wf = c.resolve_workflow_id("shapes").await.unwrap();
+    let run = c.start_run(StartRun::new(&cus, wf)).await.unwrap();
+    let event = c.emit_event(&run.id, Event::plan("p")).await.unwrap();
+    let events = ListExecutionEvents::new()
+        .customer(&cus)
+        .run(&run.id)
+        .event_type("agent.plan")
+        .outcome(EventOutcome::Success)
+        .limit(5)
+        .offset(0);
+    c.list_execution_events(events).await.unwrap();
+    c.execution_event(&event.id).await.unwrap();
+    c.execution_event_trace(&event.id).await.unwrap();
+
+    let sub = c
+        .create_subscription(
+            CreateSubscription::new(&cus, "Pro", SubscriptionInterval::Weekly, 9.0)
+                .description("d")
+                .metadata(meta.clone())
+                .trial_days(3)
+                .included_usage(10.0, "tokens"),
+        )
+        .await
+        .unwrap();
+    let subs = ListSubscriptions::new()
+        .customer(&cus)
+        .status(SubscriptionStatus::Trialing)
+        .limit(5);
+    c.list_subscriptions(subs).await.unwrap();
+    c.subscription(&sub.id).await.unwrap();
+    let update = UpdateSubscription::new()
+        .name("Pro 2")
+        .description("d2")
+        .price_usdc(10.0)
+        .metadata(meta.clone())
+        .included_usage(20.0, "tokens");
+    c.update_subscription(&sub.id, update).await.unwrap();
+    c.pause_subscription(&sub.id, PauseSubscription::until("2099-01-01T00:00:00Z"))
+        .await
+        .unwrap();
+    c.resume_subscription(&sub.id).await.unwrap();
+    c.cancel_subscription(&sub.id, CancelSubscription::immediately())
+        .await
+        .unwrap();
+
+    let checkout = Checkout::new(500, "https://app.example/ok")
+        .customer(&cus)
+        .external_customer("shapes")
+        .cancel_url("https://app.example/no")
+        .metadata(meta.clone());
+    c.create_checkout(checkout).await.unwrap();
+
+    let portal = c
+        .create_portal_session(CreatePortalSession::new(&cus).expires_in_minutes(5))
+        .await
+        .unwrap();
+    c.revoke_portal_session(&portal.id).await.unwrap();
+
+    let plan = c
+        .create_entitlement_plan(
+            CreateEntitlementPlan::new("P", "shapes-plan")
+                .description("d")
+                .default_plan(false),
+        )
+        .await
+        .unwrap();
+    c.list_entitlement_plans().await.unwrap();
+    c.entitlement_plan(&plan.id).await.unwrap();
+    let plan_update = UpdateEntitlementPlan::new()
+        .name("P2")
+        .description("d2")
+        .default_plan(true)
+        .active(true);
+    c.update_entitlement_plan(&plan.id, plan_update)
+        .await
+        .unwrap();
+    let rule = CreateEntitlementRule::new("searches", LimitType::Amount, LimitPeriod::Daily, 5.0)
+        .unlimited(false);
+    let rule = c.add_entitlement_rule(&plan.id, rule).await.unwrap();
+    c.list_entitlement_rules(&plan.id).await.unwrap();
+    let rule_update = UpdateEntitlementRule::new()
+        .limit_value(6.0)
+        .unlimited(true);
+    c.update_entitlement_rule(&rule.id, rule_update)
+        .await
+        .unwrap();
+    c.delete_entitlement_rule(&rule.id).await.unwrap();
+    c.delete_entitlement_plan(&plan.id).await.unwrap();
+
+    let contract = c
+        .create_contract(
+            CreateContract::new(&cus, "C", "2026-01-01T00:00:00Z")
+                .end_date("2027-01-01T00:00:00Z")
+                .minimum_usdc(1.0)
+                .maximum_usdc(2.0)
+                .discount_pct(5.0)
+                .prepaid(1.0, true)
+                .included_units("tokens", 10.0)
+                .metadata(meta.clone()),
+        )
+        .await
+        .unwrap();
+    let contracts = ListContracts::new()
+        .customer(&cus)
+        .status(ContractStatus::Active);
+    c.list_contracts(contracts).await.unwrap();
+    c.contract(&contract.id).await.unwrap();
+    let mut units = std::collections::BTreeMap::new();
+    units.insert("tokens".to_owned(), 20.0);
+    let contract_update = UpdateContract::new()
+        .name("C2")
+        .end_date("2028-01-01T00:00:00Z")
+        .minimum_usdc(1.0)
+        .maximum_usdc(3.0)
+        .discount_pct(6.0)
+        .prepaid_rollover(false)
+        .included_units(units)
+        .metadata(meta.clone());
+    c.update_contract(&contract.id, contract_update)
+        .await
+        .unwrap();
+    c.add_contract_override(&contract.id, SetContractPrice::new("tokens", 0.5))
+        .await
+        .unwrap();
+    c.remove_contract_override(&contract.id, "tokens")
+        .await
+        .unwrap();
+    c.cancel_contract(&contract.id).await.unwrap();
+
+    let w = c
+        .withdraw(Withdraw::new(10.0).bank_description("Main"))
+        .await
+        .unwrap();
+    let withdrawals = ListWithdrawals::new()
+        .status(WithdrawalStatus::Pending)
+        .limit(5)
+        .offset(0);
+    c.list_withdrawals(withdrawals).await.unwrap();
+    c.estimate_withdrawal_fee(10.0).await.unwrap();
+    c.cancel_withdrawal(&w.id).await.unwrap();
+
+    let mut seen = std::collections::BTreeSet::new();
+    for r in env.emulator.requests() {
+        let (path, query) = r
+            .path_and_query
+            .split_once('?')
+            .unwrap_or((&r.path_and_query, ""));
+        let path = path.strip_prefix("/v1").unwrap_or(path);
+        let Some(shape) = shape_of(&r.method, path) else {
+            continue;
+        };
+        let name = format!("{} {}", shape.method, shape.path);
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let key = pair.split('=').next().unwrap_or(pair);
+            assert!(shape.query.contains(&key), "{name}: query key `{key}`");
+        }
+        match shape.body {
+            None => assert!(r.body.is_empty(), "{name}: sends no body"),
+            Some(keys) => {
+                let body = r
+                    .body_json()
+                    .unwrap_or_else(|| panic!("{name}: a JSON body"));
+                let sent = body
+                    .as_object()
+                    .unwrap_or_else(|| panic!("{name}: an object"));
+                let mut sent_keys: Vec<&str> = sent.keys().map(String::as_str).collect();
+                sent_keys.sort_unstable();
+                let mut want: Vec<&str> = keys.to_vec();
+                want.sort_unstable();
+                assert_eq!(
+                    sent_keys, want,
+                    "{name}: every field set, every key on the wire"
+                );
+            }
+        }
+        seen.insert(name);
+    }
+    let missing: Vec<String> = SHAPES
+        .iter()
+        .map(|s| format!("{} {}", s.method, s.path))
+        .filter(|n| !seen.contains(n))
+        .collect();
+    assert!(missing.is_empty(), "operations not exercised: {missing:?}");
+}
+
+/// Every new future is `Send`, so the calls can be spawned on a multi-threaded runtime.
+#[test]
+fn the_billing_futures_are_send() {
+    use drip_runtime::model::*;
+    fn send<T: Send>(_: T) {}
+    let c = Client::builder()
+        .api_key("pk_test_0123456789")
+        .build()
+        .unwrap();
+    send(c.list_execution_events(ListExecutionEvents::new()));
+    send(c.execution_event("e"));
+    send(c.execution_event_trace("e"));
+    send(c.create_subscription(CreateSubscription::new(
+        "c",
+        "n",
+        SubscriptionInterval::Daily,
+        1.0,
+    )));
+    send(c.subscription("s"));
+    send(c.list_subscriptions(ListSubscriptions::new()));
+    send(c.update_subscription("s", UpdateSubscription::new()));
+    send(c.cancel_subscription("s", CancelSubscription::at_period_end()));
+    send(c.pause_subscription("s", PauseSubscription::indefinitely()));
+    send(c.resume_subscription("s"));
+    send(c.create_checkout(Checkout::new(500, "https://x.example")));
+    send(c.create_portal_session(CreatePortalSession::new("c")));
+    send(c.revoke_portal_session("p"));
+    send(c.create_entitlement_plan(CreateEntitlementPlan::new("n", "s")));
+    send(c.list_entitlement_plans());
+    send(c.entitlement_plan("p"));
+    send(c.update_entitlement_plan("p", UpdateEntitlementPlan::new()));
+    send(c.delete_entitlement_plan("p"));
+    send(c.add_entitlement_rule(
+        "p",
+        CreateEntitlementRule::new("f", LimitType::Count, LimitPeriod::Daily, 1.0),
+    ));
+    send(c.list_entitlement_rules("p"));
+    send(c.update_entitlement_rule("r", UpdateEntitlementRule::new()));
+    send(c.delete_entitlement_rule("r"));
+    send(c.create_contract(CreateContract::new("c", "n", "2026-01-01T00:00:00Z")));
+    send(c.list_contracts(ListContracts::new()));
+    send(c.contract("k"));
+    send(c.update_contract("k", UpdateContract::new()));
+    send(c.cancel_contract("k"));
+    send(c.add_contract_override("k", SetContractPrice::new("m", 1.0)));
+    send(c.remove_contract_override("k", "m"));
+    send(c.withdraw(Withdraw::new(10.0)));
+    send(c.list_withdrawals(ListWithdrawals::new()));
+    send(c.estimate_withdrawal_fee(10.0));
+    send(c.cancel_withdrawal("w"));
+}
