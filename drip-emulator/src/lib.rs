@@ -14,7 +14,12 @@
 //! ([`EmulatorHandle::set_pricing_plan`], else 0.0001 USDC a unit), balances (funded with
 //! [`EmulatorHandle::fund_balance`] minus charges), spending caps that refuse a charge over
 //! them with `402 SPENDING_CAP_EXCEEDED`, customer entitlement assignments, charge listings and
-//! cost estimates.
+//! cost estimates; execution events (`/events`, the stored run events with an outcome and a
+//! trace); subscriptions with their state machine (a transition that does not apply is a `409`
+//! naming the state); checkout sessions (paid with [`EmulatorHandle::complete_checkout`], which
+//! funds the balance); portal sessions; entitlement plans and rules (an assigned plan's rule
+//! answers `/entitlements/check`); contracts (an active one prices its customer's charges);
+//! withdrawals (idempotent by `idempotency_key`, cancellable while pending).
 //!
 //! Tests inspect what was stored ([`EmulatorHandle::usage`], [`EmulatorHandle::runs`],
 //! [`EmulatorHandle::events`], [`EmulatorHandle::requests`] …) and inject faults
