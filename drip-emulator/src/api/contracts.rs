@@ -20,8 +20,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, AppState, Caller, Money, Refusal, check_metadata, check_quantity, check_timestamp,
-    created, decimal, money, ok, parse, required,
+    ApiResult, AppState, Caller, Money, Refusal, check_filter, check_metadata, check_quantity,
+    check_timestamp, created, decimal, money, ok, parse, required,
 };
 use crate::commerce::ContractRecord;
 use crate::commerce::contract::STATUSES;
@@ -175,14 +175,7 @@ pub(crate) async fn list(
     _caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
-    if let Some(st) = q.status.as_deref()
-        && !STATUSES.contains(&st)
-    {
-        return Err(Refusal::validation(format!(
-            "`status` must be one of {}",
-            STATUSES.join(", ")
-        )));
-    }
+    check_filter("status", &q.status, &STATUSES)?;
     let store = s.store();
     let contracts: Vec<Value> = store
         .commerce

@@ -15,7 +15,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, AppState, Caller, Refusal, check_quantity, created, non_blank, ok, parse, required,
+    ApiResult, AppState, Caller, Refusal, check_quantity, created, non_blank, ok, one_of, parse,
+    required,
 };
 use crate::commerce::entitlement_plan::{LIMIT_TYPES, PERIODS, PlanRecord, RuleRecord, is_slug};
 use crate::store::Store;
@@ -78,17 +79,6 @@ fn rule_json(r: &RuleRecord) -> Value {
         "limitValue": r.limit_value,
         "unlimited": r.unlimited,
     })
-}
-
-fn one_of(field: &str, value: String, allowed: &[&str]) -> Result<String, Refusal> {
-    if allowed.contains(&value.as_str()) {
-        Ok(value)
-    } else {
-        Err(Refusal::validation(format!(
-            "`{field}` must be one of {}",
-            allowed.join(", ")
-        )))
-    }
 }
 
 fn plan_index(store: &Store, id: &str) -> Result<usize, Refusal> {

@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiResult, AppState, Caller, Refusal, ok, parse_bounded};
+use super::{ApiResult, AppState, Caller, Refusal, check_filter, ok, parse_bounded};
 use crate::store::Store;
 use crate::stored_event::{EventId, StoredEvent};
 
@@ -94,14 +94,7 @@ pub(crate) async fn list(
 ) -> ApiResult {
     let limit = parse_bounded("limit", q.limit.as_deref(), 100, 1, 100)?;
     let offset = parse_bounded("offset", q.offset.as_deref(), 0, 0, usize::MAX)?;
-    if let Some(o) = q.outcome.as_deref()
-        && !OUTCOMES.contains(&o)
-    {
-        return Err(Refusal::validation(format!(
-            "`outcome` must be one of {}",
-            OUTCOMES.join(", ")
-        )));
-    }
+    check_filter("outcome", &q.outcome, &OUTCOMES)?;
     let store = s.store();
     let matching: Vec<&StoredEvent> = store
         .events

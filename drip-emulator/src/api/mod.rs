@@ -377,6 +377,30 @@ pub(crate) fn money(field: &str, value: Option<Money>) -> Result<Option<f64>, Re
     check_quantity(field, n).map(Some)
 }
 
+/// `value` when it is one of `allowed`; else a `400` listing them.
+pub(crate) fn one_of(field: &str, value: String, allowed: &[&str]) -> Result<String, Refusal> {
+    if allowed.contains(&value.as_str()) {
+        Ok(value)
+    } else {
+        Err(Refusal::validation(format!(
+            "`{field}` must be one of {}",
+            allowed.join(", ")
+        )))
+    }
+}
+
+/// A listing's optional filter that must be one of `allowed`.
+pub(crate) fn check_filter(
+    field: &str,
+    value: &Option<String>,
+    allowed: &[&str],
+) -> Result<(), Refusal> {
+    match value {
+        Some(v) => one_of(field, v.clone(), allowed).map(drop),
+        None => Ok(()),
+    }
+}
+
 /// An optional RFC 3339 timestamp.
 pub(crate) fn check_timestamp(
     field: &str,

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, AppState, Caller, Refusal, check_metadata, check_quantity, check_timestamp, created,
-    decimal, non_blank, ok, parse, parse_bounded, required,
+    ApiResult, AppState, Caller, Refusal, check_filter, check_metadata, check_quantity,
+    check_timestamp, created, decimal, non_blank, ok, parse, parse_bounded, required,
 };
 use crate::commerce::subscription::{INTERVALS, STATUSES};
 use crate::commerce::{DAY_MS, SubscriptionRecord};
@@ -175,14 +175,7 @@ pub(crate) async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
     let limit = parse_bounded("limit", q.limit.as_deref(), 100, 1, 100)?;
-    if let Some(st) = q.status.as_deref()
-        && !STATUSES.contains(&st)
-    {
-        return Err(Refusal::validation(format!(
-            "`status` must be one of {}",
-            STATUSES.join(", ")
-        )));
-    }
+    check_filter("status", &q.status, &STATUSES)?;
     let store = s.store();
     let data: Vec<Value> = store
         .commerce

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, AppState, Caller, Money, Refusal, created, decimal, money, non_blank, ok, parse,
-    parse_bounded, required,
+    ApiResult, AppState, Caller, Money, Refusal, check_filter, created, decimal, money, non_blank,
+    ok, parse, parse_bounded, required,
 };
 use crate::commerce::withdrawal::{AMOUNT_USDC, FEE_BPS, STATUSES, WithdrawalRecord, fee};
 
@@ -106,14 +106,7 @@ pub(crate) async fn list(
 ) -> ApiResult {
     let limit = parse_bounded("limit", q.limit.as_deref(), 100, 1, 100)?;
     let offset = parse_bounded("offset", q.offset.as_deref(), 0, 0, usize::MAX)?;
-    if let Some(st) = q.status.as_deref()
-        && !STATUSES.contains(&st)
-    {
-        return Err(Refusal::validation(format!(
-            "`status` must be one of {}",
-            STATUSES.join(", ")
-        )));
-    }
+    check_filter("status", &q.status, &STATUSES)?;
     let store = s.store();
     let matching: Vec<&WithdrawalRecord> = store
         .commerce
