@@ -54,6 +54,19 @@ fn refused_locally<T: std::fmt::Debug>(env: &Env, result: drip_runtime::Result<T
     assert!(env.emulator.requests().is_empty(), "a request was sent");
 }
 
+/// Asserts that the server refused with `status` and, when given, `code`.
+fn refused_by_server<T: std::fmt::Debug>(
+    result: drip_runtime::Result<T>,
+    status: u16,
+    code: impl Into<Option<&'static str>>,
+) {
+    let err = result.expect_err("the server refuses it");
+    assert_eq!(err.status(), Some(status), "{err}");
+    if let Some(code) = code.into() {
+        assert_eq!(err.code(), Some(code), "{err}");
+    }
+}
+
 #[tokio::test]
 async fn execution_events_are_listed_filtered_paged_and_traced() {
     let env = client_support::start().await;
@@ -124,10 +137,10 @@ async fn execution_events_are_listed_filtered_paged_and_traced() {
             [child.id.clone(), retry.id.clone()]
         );
 
-        let missing = c.execution_event("evt_ffffffffffff").await.unwrap_err();
-        assert_eq!(
-            (missing.status(), missing.code()),
-            (Some(404), Some("NOT_FOUND"))
+        refused_by_server(
+            c.execution_event("evt_ffffffffffff").await,
+            404,
+            "NOT_FOUND",
         );
     }
 }
@@ -200,13 +213,11 @@ async fn subscriptions_move_through_their_states() {
             c.subscription(&sub.id).await.unwrap().status,
             Status::Paused
         );
-        let again = c
-            .pause_subscription(&sub.id, PauseSubscription::indefinitely())
-            .await
-            .unwrap_err();
-        assert_eq!(
-            (again.status(), again.code()),
-            (Some(409), Some("SUBSCRIPTION_ALREADY_PAUSED"))
+        refused_by_server(
+            c.pause_subscription(&sub.id, PauseSubscription::indefinitely())
+                .await,
+            409,
+            "SUBSCRIPTION_ALREADY_PAUSED",
         );
         let listed = c
             .list_subscriptions(
@@ -220,8 +231,11 @@ async fn subscriptions_move_through_their_states() {
         assert_eq!(listed.data[0].id, sub.id);
         let resumed = c.resume_subscription(&sub.id).await.unwrap();
         assert_eq!((resumed.status, resumed.resumes_at), (Status::Active, None));
-        let not_paused = c.resume_subscription(&sub.id).await.unwrap_err();
-        assert_eq!(not_paused.code(), Some("SUBSCRIPTION_NOT_PAUSED"));
+        refused_by_server(
+            c.resume_subscription(&sub.id).await,
+            409,
+            "SUBSCRIPTION_NOT_PAUSED",
+        );
 
         let updated = c
             .update_subscription(
@@ -239,36 +253,35 @@ async fn subscriptions_move_through_their_states() {
             .unwrap();
         assert!(at_end.cancel_at_period_end && at_end.cancelled_at.is_some());
         assert_eq!(at_end.status, Status::Active);
-        let twice = c
-            .cancel_subscription(&sub.id, CancelSubscription::at_period_end())
-            .await
-            .unwrap_err();
-        assert_eq!(
-            (twice.status(), twice.code()),
-            (Some(409), Some("SUBSCRIPTION_ALREADY_CANCELLED"))
+        refused_by_server(
+            c.cancel_subscription(&sub.id, CancelSubscription::at_period_end())
+                .await,
+            409,
+            "SUBSCRIPTION_ALREADY_CANCELLED",
         );
         let now = c
             .cancel_subscription(&sub.id, CancelSubscription::immediately())
             .await
             .unwrap();
         assert_eq!(now.status, Status::Cancelled);
-        let twice = c
-            .cancel_subscription(&sub.id, CancelSubscription::immediately())
-            .await
-            .unwrap_err();
-        assert_eq!(twice.code(), Some("SUBSCRIPTION_ALREADY_CANCELLED"));
-        let frozen = c
-            .update_subscription(&sub.id, UpdateSubscription::new().price_usdc(1.0))
-            .await
-            .unwrap_err();
-        assert_eq!(frozen.code(), Some("SUBSCRIPTION_CANCELLED"));
+        refused_by_server(
+            c.cancel_subscription(&sub.id, CancelSubscription::immediately())
+                .await,
+            409,
+            "SUBSCRIPTION_ALREADY_CANCELLED",
+        );
+        refused_by_server(
+            c.update_subscription(&sub.id, UpdateSubscription::new().price_usdc(1.0))
+                .await,
+            409,
+            "SUBSCRIPTION_CANCELLED",
+        );
         let all = c
             .list_subscriptions(ListSubscriptions::new().customer(&cus))
             .await
             .unwrap();
         assert_eq!(all.count, 2);
-        let missing = c.subscription("sub_000000000000").await.unwrap_err();
-        assert_eq!(missing.status(), Some(404));
+        refused_by_server(c.subscription("sub_000000000000").await, 404, None);
     }
 }
 
@@ -352,16 +365,17 @@ async fn subscription_input_is_checked_and_cleaned_before_sending() {
             .await,
         "customerId",
     );
-    let unknown = c
-        .create_subscription(CreateSubscription::new(
+    refused_by_server(
+        c.create_subscription(CreateSubscription::new(
             "cus_nobody",
             "P",
             Interval::Daily,
             1.0,
         ))
-        .await
-        .unwrap_err();
-    assert_eq!(unknown.status(), Some(404));
+        .await,
+        404,
+        None,
+    );
 }
 
 #[tokio::test]
@@ -468,11 +482,12 @@ async fn checkout_input_is_checked_and_cleaned_before_sending() {
             .await,
         "external_customer_id",
     );
-    let unknown = c
-        .create_checkout(Checkout::new(500, ok_url).customer("cus_nobody"))
-        .await
-        .unwrap_err();
-    assert_eq!(unknown.status(), Some(404));
+    refused_by_server(
+        c.create_checkout(Checkout::new(500, ok_url).customer("cus_nobody"))
+            .await,
+        404,
+        None,
+    );
 }
 
 #[tokio::test]
@@ -498,21 +513,18 @@ async fn portal_sessions_are_made_for_stored_customers_and_revoked_once() {
             .unwrap();
         assert_ne!(other.token, session.token);
         assert!(c.revoke_portal_session(&session.id).await.unwrap().success);
-        let twice = c.revoke_portal_session(&session.id).await.unwrap_err();
-        assert_eq!(
-            (twice.status(), twice.code()),
-            (Some(409), Some("PORTAL_SESSION_ALREADY_REVOKED"))
+        refused_by_server(
+            c.revoke_portal_session(&session.id).await,
+            409,
+            "PORTAL_SESSION_ALREADY_REVOKED",
         );
-        let missing = c
-            .revoke_portal_session("ps_000000000000")
-            .await
-            .unwrap_err();
-        assert_eq!(missing.status(), Some(404));
-        let unknown = c
-            .create_portal_session(CreatePortalSession::new("cus_nobody"))
-            .await
-            .unwrap_err();
-        assert_eq!(unknown.status(), Some(404));
+        refused_by_server(c.revoke_portal_session("ps_000000000000").await, 404, None);
+        refused_by_server(
+            c.create_portal_session(CreatePortalSession::new("cus_nobody"))
+                .await,
+            404,
+            None,
+        );
     }
     let key = env.emulator.secret_key().to_owned();
     env.emulator.clear_requests();
@@ -547,13 +559,11 @@ async fn entitlement_plans_and_rules_drive_entitlement_checks() {
             .await
             .unwrap();
         assert!(plan.is_default && plan.is_active, "{label}");
-        let taken = c
-            .create_entitlement_plan(CreateEntitlementPlan::new("Again", format!("free-{label}")))
-            .await
-            .unwrap_err();
-        assert_eq!(
-            (taken.status(), taken.code()),
-            (Some(409), Some("ENTITLEMENT_PLAN_SLUG_TAKEN"))
+        refused_by_server(
+            c.create_entitlement_plan(CreateEntitlementPlan::new("Again", format!("free-{label}")))
+                .await,
+            409,
+            "ENTITLEMENT_PLAN_SLUG_TAKEN",
         );
         let rule = c
             .add_entitlement_rule(
@@ -563,14 +573,15 @@ async fn entitlement_plans_and_rules_drive_entitlement_checks() {
             .await
             .unwrap();
         assert_eq!(rule.plan_id.as_deref(), Some(plan.id.as_str()));
-        let dup = c
-            .add_entitlement_rule(
+        refused_by_server(
+            c.add_entitlement_rule(
                 &plan.id,
                 CreateEntitlementRule::new("searches", LimitType::Count, Period::Daily, 1.0),
             )
-            .await
-            .unwrap_err();
-        assert_eq!(dup.code(), Some("ENTITLEMENT_RULE_EXISTS"));
+            .await,
+            409,
+            "ENTITLEMENT_RULE_EXISTS",
+        );
         assert_eq!(
             c.list_entitlement_rules(&plan.id)
                 .await
@@ -620,8 +631,11 @@ async fn entitlement_plans_and_rules_drive_entitlement_checks() {
             ("Starter", false)
         );
         assert_eq!(c.entitlement_plan(&plan.id).await.unwrap().name, "Starter");
-        let in_use = c.delete_entitlement_plan(&plan.id).await.unwrap_err();
-        assert_eq!(in_use.code(), Some("ENTITLEMENT_PLAN_IN_USE"));
+        refused_by_server(
+            c.delete_entitlement_plan(&plan.id).await,
+            409,
+            "ENTITLEMENT_PLAN_IN_USE",
+        );
         let other = c
             .create_entitlement_plan(
                 CreateEntitlementPlan::new("Other", format!("other-{label}")).default_plan(true),
@@ -641,17 +655,8 @@ async fn entitlement_plans_and_rules_drive_entitlement_checks() {
             .unwrap();
         assert!(c.delete_entitlement_rule(&rule.id).await.unwrap().success);
         assert!(c.delete_entitlement_plan(&plan.id).await.unwrap().success);
-        assert_eq!(
-            c.entitlement_plan(&plan.id).await.unwrap_err().status(),
-            Some(404)
-        );
-        assert_eq!(
-            c.delete_entitlement_rule(&rule.id)
-                .await
-                .unwrap_err()
-                .status(),
-            Some(404)
-        );
+        refused_by_server(c.entitlement_plan(&plan.id).await, 404, "NOT_FOUND");
+        refused_by_server(c.delete_entitlement_rule(&rule.id).await, 404, "NOT_FOUND");
     }
 }
 
@@ -775,24 +780,22 @@ async fn an_active_contract_prices_its_customers_charges() {
                 .unwrap()
                 .success
         );
-        let missing = c
-            .remove_contract_override(&contract.id, "tokens")
-            .await
-            .unwrap_err();
-        assert_eq!(missing.status(), Some(404));
+        refused_by_server(
+            c.remove_contract_override(&contract.id, "tokens").await,
+            404,
+            None,
+        );
         let discounted = amount(c.charge(Charge::new(&cus, "tokens", 100.0)).await.unwrap());
         assert!(
             (discounted - 0.18).abs() < 1e-9,
             "list less 10 %: {discounted}"
         );
 
-        let bad = c
-            .update_contract(&contract.id, UpdateContract::new().maximum_usdc(50.0))
-            .await
-            .unwrap_err();
-        assert_eq!(
-            (bad.status(), bad.code()),
-            (Some(400), Some("VALIDATION_ERROR"))
+        refused_by_server(
+            c.update_contract(&contract.id, UpdateContract::new().maximum_usdc(50.0))
+                .await,
+            400,
+            "VALIDATION_ERROR",
         );
         let updated = c
             .update_contract(
@@ -817,16 +820,17 @@ async fn an_active_contract_prices_its_customers_charges() {
             c.contract(&contract.id).await.unwrap().status,
             ContractStatus::Cancelled
         );
-        let twice = c.cancel_contract(&contract.id).await.unwrap_err();
-        assert_eq!(
-            (twice.status(), twice.code()),
-            (Some(409), Some("CONTRACT_ALREADY_CANCELLED"))
+        refused_by_server(
+            c.cancel_contract(&contract.id).await,
+            409,
+            "CONTRACT_ALREADY_CANCELLED",
         );
-        let frozen = c
-            .update_contract(&contract.id, UpdateContract::new().discount_pct(5.0))
-            .await
-            .unwrap_err();
-        assert_eq!(frozen.code(), Some("CONTRACT_CANCELLED"));
+        refused_by_server(
+            c.update_contract(&contract.id, UpdateContract::new().discount_pct(5.0))
+                .await,
+            409,
+            "CONTRACT_CANCELLED",
+        );
         let back = amount(c.charge(Charge::new(&cus, "tokens", 100.0)).await.unwrap());
         assert!((back - 0.2).abs() < 1e-9, "list price again: {back}");
         let active = c
@@ -984,10 +988,10 @@ async fn a_withdrawal_pays_out_once_even_when_its_answer_is_lost() {
 
         let cancelled = c.cancel_withdrawal(&w.id).await.unwrap();
         assert!(cancelled.cancelled && cancelled.status == Status::Cancelled);
-        let twice = c.cancel_withdrawal(&w.id).await.unwrap_err();
-        assert_eq!(
-            (twice.status(), twice.code()),
-            (Some(409), Some("WITHDRAWAL_NOT_CANCELLABLE"))
+        refused_by_server(
+            c.cancel_withdrawal(&w.id).await,
+            409,
+            "WITHDRAWAL_NOT_CANCELLABLE",
         );
         let page = c
             .list_withdrawals(ListWithdrawals::new().status(Status::Cancelled).limit(1))
@@ -995,8 +999,7 @@ async fn a_withdrawal_pays_out_once_even_when_its_answer_is_lost() {
             .unwrap();
         assert_eq!(page.withdrawals.len(), 1);
         assert_eq!(page.withdrawals[0].status, Status::Cancelled);
-        let small = c.withdraw(Withdraw::new(1.0)).await.unwrap_err();
-        assert_eq!(small.status(), Some(400), "below the server's minimum");
+        refused_by_server(c.withdraw(Withdraw::new(1.0)).await, 400, None);
     }
 }
 
