@@ -55,6 +55,22 @@ impl Client {
     }
 
     /// `GET /contracts?customerId&status`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let contract = client.create_contract(drip_runtime::model::CreateContract::new(&customer.id, "Enterprise", "2026-01-01T00:00:00Z")).await?;
+    /// use drip_runtime::model::ListContracts;
+    /// let list = client.list_contracts(ListContracts::new().customer(&customer.id)).await?;
+    /// assert_eq!(list.contracts[0].id, contract.id);
+    /// # Ok(()) }
+    /// ```
     pub async fn list_contracts(&self, query: ListContracts) -> Result<ContractList> {
         let q = Query::default()
             .id("customerId", query.customer_id)?
@@ -65,6 +81,20 @@ impl Client {
     }
 
     /// `GET /contracts/{id}`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let contract = client.create_contract(drip_runtime::model::CreateContract::new(&customer.id, "Enterprise", "2026-01-01T00:00:00Z")).await?;
+    /// assert_eq!(client.contract(&contract.id).await?.name.as_deref(), Some("Enterprise"));
+    /// # Ok(()) }
+    /// ```
     pub async fn contract(&self, contract_id: &str) -> Result<Contract> {
         prepare::required("contractId", contract_id)?;
         let url = self.endpoint(&["contracts", contract_id])?;
@@ -74,6 +104,22 @@ impl Client {
     }
 
     /// `PATCH /contracts/{id}`: a cancelled contract answers `409 CONTRACT_CANCELLED`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let contract = client.create_contract(drip_runtime::model::CreateContract::new(&customer.id, "Enterprise", "2026-01-01T00:00:00Z")).await?;
+    /// use drip_runtime::model::UpdateContract;
+    /// let contract = client.update_contract(&contract.id, UpdateContract::new().discount_pct(15.0)).await?;
+    /// assert_eq!(contract.discount_pct, Some(15.0));
+    /// # Ok(()) }
+    /// ```
     pub async fn update_contract(
         &self,
         contract_id: &str,
@@ -100,6 +146,21 @@ impl Client {
 
     /// `DELETE /contracts/{id}`: cancels it (it stays listed as cancelled); a second
     /// cancellation answers `409 CONTRACT_ALREADY_CANCELLED`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let contract = client.create_contract(drip_runtime::model::CreateContract::new(&customer.id, "Enterprise", "2026-01-01T00:00:00Z")).await?;
+    /// assert!(client.cancel_contract(&contract.id).await?.success);
+    /// assert!(client.cancel_contract(&contract.id).await.is_err()); // already cancelled
+    /// # Ok(()) }
+    /// ```
     pub async fn cancel_contract(&self, contract_id: &str) -> Result<Deleted> {
         prepare::required("contractId", contract_id)?;
         let url = self.endpoint(&["contracts", contract_id])?;
@@ -110,6 +171,22 @@ impl Client {
 
     /// `POST /contracts/{id}/overrides`: the contract's price for one meter (replacing an
     /// earlier one).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let contract = client.create_contract(drip_runtime::model::CreateContract::new(&customer.id, "Enterprise", "2026-01-01T00:00:00Z")).await?;
+    /// use drip_runtime::model::SetContractPrice;
+    /// let price = client.add_contract_override(&contract.id, SetContractPrice::new("tokens", 0.001)).await?;
+    /// assert_eq!(price.unit_type, "tokens");
+    /// # Ok(()) }
+    /// ```
     pub async fn add_contract_override(
         &self,
         contract_id: &str,
@@ -124,6 +201,22 @@ impl Client {
     }
 
     /// `DELETE /contracts/{id}/overrides/{unitType}` (the meter is percent-encoded).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let contract = client.create_contract(drip_runtime::model::CreateContract::new(&customer.id, "Enterprise", "2026-01-01T00:00:00Z")).await?;
+    /// use drip_runtime::model::SetContractPrice;
+    /// client.add_contract_override(&contract.id, SetContractPrice::new("tokens", 0.001)).await?;
+    /// assert!(client.remove_contract_override(&contract.id, "tokens").await?.success);
+    /// # Ok(()) }
+    /// ```
     pub async fn remove_contract_override(
         &self,
         contract_id: &str,

@@ -52,6 +52,21 @@ impl Client {
     }
 
     /// `GET /entitlement-plans`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{CreateEntitlementPlan, CreateEntitlementRule, LimitPeriod, LimitType};
+    /// # let plan = client.create_entitlement_plan(CreateEntitlementPlan::new("Free", "free")).await?;
+    /// let plans = client.list_entitlement_plans().await?;
+    /// assert_eq!(plans.plans[0].id, plan.id);
+    /// # Ok(()) }
+    /// ```
     pub async fn list_entitlement_plans(&self) -> Result<EntitlementPlanList> {
         let url = self.endpoint(&["entitlement-plans"])?;
         self.inner()
@@ -60,6 +75,20 @@ impl Client {
     }
 
     /// `GET /entitlement-plans/{id}`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{CreateEntitlementPlan, CreateEntitlementRule, LimitPeriod, LimitType};
+    /// # let plan = client.create_entitlement_plan(CreateEntitlementPlan::new("Free", "free")).await?;
+    /// assert_eq!(client.entitlement_plan(&plan.id).await?.slug, "free");
+    /// # Ok(()) }
+    /// ```
     pub async fn entitlement_plan(&self, plan_id: &str) -> Result<EntitlementPlan> {
         prepare::required("planId", plan_id)?;
         let url = self.endpoint(&["entitlement-plans", plan_id])?;
@@ -73,6 +102,22 @@ impl Client {
     }
 
     /// `PATCH /entitlement-plans/{id}`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{CreateEntitlementPlan, CreateEntitlementRule, LimitPeriod, LimitType};
+    /// # let plan = client.create_entitlement_plan(CreateEntitlementPlan::new("Free", "free")).await?;
+    /// use drip_runtime::model::UpdateEntitlementPlan;
+    /// let plan = client.update_entitlement_plan(&plan.id, UpdateEntitlementPlan::new().active(false)).await?;
+    /// assert!(!plan.is_active);
+    /// # Ok(()) }
+    /// ```
     pub async fn update_entitlement_plan(
         &self,
         plan_id: &str,
@@ -92,6 +137,20 @@ impl Client {
 
     /// `DELETE /entitlement-plans/{id}` (and its rules). A plan assigned to a customer answers
     /// `409 ENTITLEMENT_PLAN_IN_USE`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{CreateEntitlementPlan, CreateEntitlementRule, LimitPeriod, LimitType};
+    /// # let plan = client.create_entitlement_plan(CreateEntitlementPlan::new("Free", "free")).await?;
+    /// assert!(client.delete_entitlement_plan(&plan.id).await?.success);
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_entitlement_plan(&self, plan_id: &str) -> Result<Deleted> {
         prepare::required("planId", plan_id)?;
         let url = self.endpoint(&["entitlement-plans", plan_id])?;
@@ -106,6 +165,22 @@ impl Client {
 
     /// `POST /entitlement-plans/{id}/rules`: one rule per feature (a second answers `409
     /// ENTITLEMENT_RULE_EXISTS`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{CreateEntitlementPlan, CreateEntitlementRule, LimitPeriod, LimitType};
+    /// # let plan = client.create_entitlement_plan(CreateEntitlementPlan::new("Free", "free")).await?;
+    /// let rule = CreateEntitlementRule::new("api_calls", LimitType::Count, LimitPeriod::Daily, 1_000.0);
+    /// let rule = client.add_entitlement_rule(&plan.id, rule).await?;
+    /// assert_eq!(rule.feature_key, "api_calls");
+    /// # Ok(()) }
+    /// ```
     pub async fn add_entitlement_rule(
         &self,
         plan_id: &str,
@@ -125,6 +200,22 @@ impl Client {
     }
 
     /// `GET /entitlement-plans/{id}/rules`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{CreateEntitlementPlan, CreateEntitlementRule, LimitPeriod, LimitType};
+    /// # let plan = client.create_entitlement_plan(CreateEntitlementPlan::new("Free", "free")).await?;
+    /// # let rule = client.add_entitlement_rule(&plan.id, CreateEntitlementRule::new("searches", LimitType::Count, LimitPeriod::Monthly, 10.0)).await?;
+    /// let rules = client.list_entitlement_rules(&plan.id).await?;
+    /// assert_eq!(rules.rules[0].id, rule.id);
+    /// # Ok(()) }
+    /// ```
     pub async fn list_entitlement_rules(&self, plan_id: &str) -> Result<EntitlementRuleList> {
         prepare::required("planId", plan_id)?;
         let url = self.endpoint(&["entitlement-plans", plan_id, "rules"])?;
@@ -138,6 +229,23 @@ impl Client {
     }
 
     /// `PATCH /entitlement-rules/{id}`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{CreateEntitlementPlan, CreateEntitlementRule, LimitPeriod, LimitType};
+    /// # let plan = client.create_entitlement_plan(CreateEntitlementPlan::new("Free", "free")).await?;
+    /// # let rule = client.add_entitlement_rule(&plan.id, CreateEntitlementRule::new("searches", LimitType::Count, LimitPeriod::Monthly, 10.0)).await?;
+    /// use drip_runtime::model::UpdateEntitlementRule;
+    /// let rule = client.update_entitlement_rule(&rule.id, UpdateEntitlementRule::new().limit_value(20.0)).await?;
+    /// assert_eq!(rule.limit_value, Some(20.0));
+    /// # Ok(()) }
+    /// ```
     pub async fn update_entitlement_rule(
         &self,
         rule_id: &str,
@@ -152,6 +260,21 @@ impl Client {
     }
 
     /// `DELETE /entitlement-rules/{id}`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{CreateEntitlementPlan, CreateEntitlementRule, LimitPeriod, LimitType};
+    /// # let plan = client.create_entitlement_plan(CreateEntitlementPlan::new("Free", "free")).await?;
+    /// # let rule = client.add_entitlement_rule(&plan.id, CreateEntitlementRule::new("searches", LimitType::Count, LimitPeriod::Monthly, 10.0)).await?;
+    /// assert!(client.delete_entitlement_rule(&rule.id).await?.success);
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_entitlement_rule(&self, rule_id: &str) -> Result<Deleted> {
         prepare::required("ruleId", rule_id)?;
         let url = self.endpoint(&["entitlement-rules", rule_id])?;

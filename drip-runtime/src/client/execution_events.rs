@@ -55,6 +55,22 @@ impl Client {
     }
 
     /// `GET /events/{id}`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{Event, RecordRun, RunStatus};
+    /// # client.record_run(RecordRun::new("cus_1", "research", RunStatus::Completed).event(Event::plan("look"))).await?;
+    /// # let page = client.list_execution_events(drip_runtime::model::ListExecutionEvents::new().limit(1)).await?;
+    /// let event = client.execution_event(&page.data[0].id).await?;
+    /// assert_eq!(event.event_type, "agent.plan");
+    /// # Ok(()) }
+    /// ```
     pub async fn execution_event(&self, event_id: &str) -> Result<ExecutionEvent> {
         prepare::required("eventId", event_id)?;
         let url = self.endpoint(&["events", event_id])?;
@@ -65,6 +81,22 @@ impl Client {
 
     /// `GET /events/{id}/trace`: the event's ancestors (root first), its children and its
     /// retry attempts.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # use drip_runtime::model::{Event, RecordRun, RunStatus};
+    /// # client.record_run(RecordRun::new("cus_1", "research", RunStatus::Completed).event(Event::plan("look"))).await?;
+    /// # let page = client.list_execution_events(drip_runtime::model::ListExecutionEvents::new().limit(1)).await?;
+    /// let trace = client.execution_event_trace(&page.data[0].id).await?;
+    /// assert!(trace.children.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub async fn execution_event_trace(&self, event_id: &str) -> Result<EventTrace> {
         prepare::required("eventId", event_id)?;
         let url = self.endpoint(&["events", event_id, "trace"])?;

@@ -48,6 +48,21 @@ impl Client {
     }
 
     /// `DELETE /portal-sessions/{id}`: the link stops working.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// use drip_runtime::model::CreatePortalSession;
+    /// let session = client.create_portal_session(CreatePortalSession::new(&customer.id)).await?;
+    /// assert!(client.revoke_portal_session(&session.id).await?.success);
+    /// # Ok(()) }
+    /// ```
     pub async fn revoke_portal_session(&self, session_id: &str) -> Result<PortalSessionRevoked> {
         prepare::required("sessionId", session_id)?;
         let url = self.endpoint(&["portal-sessions", session_id])?;

@@ -68,6 +68,21 @@ impl Client {
     }
 
     /// `GET /subscriptions/{id}`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let sub = client.create_subscription(drip_runtime::model::CreateSubscription::new(&customer.id, "Pro", drip_runtime::model::SubscriptionInterval::Monthly, 49.0)).await?;
+    /// let read = client.subscription(&sub.id).await?;
+    /// assert_eq!(read.name.as_deref(), Some("Pro"));
+    /// # Ok(()) }
+    /// ```
     pub async fn subscription(&self, subscription_id: &str) -> Result<Subscription> {
         prepare::required("subscriptionId", subscription_id)?;
         let url = self.endpoint(&["subscriptions", subscription_id])?;
@@ -77,6 +92,22 @@ impl Client {
     }
 
     /// `GET /subscriptions?customerId&status&limit`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let sub = client.create_subscription(drip_runtime::model::CreateSubscription::new(&customer.id, "Pro", drip_runtime::model::SubscriptionInterval::Monthly, 49.0)).await?;
+    /// use drip_runtime::model::ListSubscriptions;
+    /// let subs = client.list_subscriptions(ListSubscriptions::new().customer(&customer.id)).await?;
+    /// assert_eq!(subs.data[0].id, sub.id);
+    /// # Ok(()) }
+    /// ```
     pub async fn list_subscriptions(&self, query: ListSubscriptions) -> Result<SubscriptionList> {
         let q = Query::default()
             .id("customerId", query.customer_id)?
@@ -89,6 +120,22 @@ impl Client {
 
     /// `PATCH /subscriptions/{id}`: a cancelled subscription answers `409
     /// SUBSCRIPTION_CANCELLED`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let sub = client.create_subscription(drip_runtime::model::CreateSubscription::new(&customer.id, "Pro", drip_runtime::model::SubscriptionInterval::Monthly, 49.0)).await?;
+    /// use drip_runtime::model::UpdateSubscription;
+    /// let sub = client.update_subscription(&sub.id, UpdateSubscription::new().price_usdc(59.0)).await?;
+    /// assert_eq!(sub.price_usdc.as_deref(), Some("59"));
+    /// # Ok(()) }
+    /// ```
     pub async fn update_subscription(
         &self,
         subscription_id: &str,
@@ -116,6 +163,22 @@ impl Client {
     /// `POST /subscriptions/{id}/cancel`: now, or at the end of the period
     /// (`cancelAtPeriodEnd`). Cancelling a cancelled subscription answers `409
     /// SUBSCRIPTION_ALREADY_CANCELLED`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let sub = client.create_subscription(drip_runtime::model::CreateSubscription::new(&customer.id, "Pro", drip_runtime::model::SubscriptionInterval::Monthly, 49.0)).await?;
+    /// use drip_runtime::model::CancelSubscription;
+    /// let sub = client.cancel_subscription(&sub.id, CancelSubscription::at_period_end()).await?;
+    /// assert!(sub.cancel_at_period_end);
+    /// # Ok(()) }
+    /// ```
     pub async fn cancel_subscription(
         &self,
         subscription_id: &str,
@@ -132,6 +195,22 @@ impl Client {
 
     /// `POST /subscriptions/{id}/pause`: stops billing, until resumed or until the resume
     /// date (RFC 3339). Pausing a paused subscription answers `409 SUBSCRIPTION_ALREADY_PAUSED`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let sub = client.create_subscription(drip_runtime::model::CreateSubscription::new(&customer.id, "Pro", drip_runtime::model::SubscriptionInterval::Monthly, 49.0)).await?;
+    /// use drip_runtime::model::{PauseSubscription, SubscriptionStatus};
+    /// let sub = client.pause_subscription(&sub.id, PauseSubscription::until("2030-01-01T00:00:00Z")).await?;
+    /// assert_eq!(sub.status, SubscriptionStatus::Paused);
+    /// # Ok(()) }
+    /// ```
     pub async fn pause_subscription(
         &self,
         subscription_id: &str,
@@ -156,6 +235,23 @@ impl Client {
 
     /// `POST /subscriptions/{id}/resume` (no body): a subscription that is not paused answers
     /// `409 SUBSCRIPTION_NOT_PAUSED`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// # let customer = client.create_customer(drip_runtime::model::CreateCustomer::external("user_42")).await?;
+    /// # let sub = client.create_subscription(drip_runtime::model::CreateSubscription::new(&customer.id, "Pro", drip_runtime::model::SubscriptionInterval::Monthly, 49.0)).await?;
+    /// use drip_runtime::model::{PauseSubscription, SubscriptionStatus};
+    /// client.pause_subscription(&sub.id, PauseSubscription::indefinitely()).await?;
+    /// let sub = client.resume_subscription(&sub.id).await?;
+    /// assert_eq!(sub.status, SubscriptionStatus::Active);
+    /// # Ok(()) }
+    /// ```
     pub async fn resume_subscription(&self, subscription_id: &str) -> Result<Subscription> {
         self.subscription_action::<()>(
             subscription_id,

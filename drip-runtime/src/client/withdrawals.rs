@@ -43,6 +43,21 @@ impl Client {
     }
 
     /// `GET /withdrawals?status&limit&offset`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// use drip_runtime::model::{ListWithdrawals, Withdraw};
+    /// let w = client.withdraw(Withdraw::new(50.0)).await?;
+    /// let list = client.list_withdrawals(ListWithdrawals::new().limit(10)).await?;
+    /// assert_eq!(list.withdrawals[0].id, w.id);
+    /// # Ok(()) }
+    /// ```
     pub async fn list_withdrawals(&self, query: ListWithdrawals) -> Result<WithdrawalList> {
         let q = Query::default()
             .state("status", query.status.map(WithdrawalStatus::as_str))?
@@ -55,6 +70,19 @@ impl Client {
 
     /// `GET /withdrawals/fee-estimate?amount_usdc=`: what a withdrawal of `amount_usdc`
     /// would cost and pay out.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// let fee = client.estimate_withdrawal_fee(100.0).await?;
+    /// println!("{:?} USDC arrives", fee.net_amount_usdc);
+    /// # Ok(()) }
+    /// ```
     pub async fn estimate_withdrawal_fee(&self, amount_usdc: f64) -> Result<WithdrawalFeeEstimate> {
         positive(amount_usdc)?;
         let url = self.endpoint(&["withdrawals", "fee-estimate"])?;
@@ -65,6 +93,20 @@ impl Client {
 
     /// `DELETE /withdrawals/{id}`: cancels a pending withdrawal (any other state answers
     /// `409 WITHDRAWAL_NOT_CANCELLABLE`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = drip_emulator::Emulator::start().await?;
+    /// # let client = drip_runtime::Client::builder()
+    /// #     .api_key(emulator.public_key())
+    /// #     .base_url(emulator.base_url())
+    /// #     .build()?;
+    /// use drip_runtime::model::Withdraw;
+    /// let w = client.withdraw(Withdraw::new(50.0)).await?;
+    /// assert!(client.cancel_withdrawal(&w.id).await?.cancelled);
+    /// # Ok(()) }
+    /// ```
     pub async fn cancel_withdrawal(&self, withdrawal_id: &str) -> Result<WithdrawalCancelled> {
         prepare::required("withdrawalId", withdrawal_id)?;
         let url = self.endpoint(&["withdrawals", withdrawal_id])?;

@@ -399,6 +399,11 @@ impl ListContracts {
 }
 
 /// Answer to `GET /contracts` (`{contracts}`).
+///
+/// ```
+/// let l: drip_runtime::model::ContractList = serde_json::from_str(r#"{"contracts":[{"id":"ctr_1"}]}"#).unwrap();
+/// assert_eq!(l.contracts[0].id, "ctr_1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct ContractList {

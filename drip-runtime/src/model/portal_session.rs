@@ -82,6 +82,11 @@ impl fmt::Debug for PortalSession {
 }
 
 /// Answer to `DELETE /portal-sessions/{id}`.
+///
+/// ```
+/// let r: drip_runtime::model::PortalSessionRevoked = serde_json::from_str(r#"{"success":true}"#).unwrap();
+/// assert!(r.success);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct PortalSessionRevoked {

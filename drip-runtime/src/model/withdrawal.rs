@@ -187,6 +187,11 @@ impl ListWithdrawals {
 }
 
 /// A page of `GET /withdrawals` (`{withdrawals, total}`).
+///
+/// ```
+/// let l: drip_runtime::model::WithdrawalList = serde_json::from_str(r#"{"withdrawals":[],"total":4}"#).unwrap();
+/// assert_eq!(l.total, 4);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct WithdrawalList {
@@ -234,6 +239,12 @@ pub struct WithdrawalFeeEstimate {
 }
 
 /// Answer to `DELETE /withdrawals/{id}`.
+///
+/// ```
+/// use drip_runtime::model::{WithdrawalCancelled, WithdrawalStatus};
+/// let c: WithdrawalCancelled = serde_json::from_str(r#"{"id":"wd_1","status":"CANCELLED","cancelled":true}"#).unwrap();
+/// assert_eq!(c.status, WithdrawalStatus::Cancelled);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct WithdrawalCancelled {
