@@ -66,6 +66,18 @@
 //! are not checked against stored customers; events for an ended run are refused (`409
 //! RUN_ALREADY_ENDED`, or `skipped` with that reason in a batch); `/runs/record` also honours
 //! optional `startedAt`, `endedAt` and `durationMs` fields.
+//!
+//! Billing choices where the hosted API's documentation is silent: an execution event's
+//! `outcome` is `FAILURE` for an `error` event or a metadata `status` of `error`/`panicked`,
+//! `CANCELLED` for `cancelled`, else `SUCCESS`; its trace follows `parentEventId`, and its
+//! retry chain is the run's events sharing its `correlationId`. Subscription periods are 1, 7,
+//! 30 or 365 days; `trialDays` makes a `TRIALING` subscription. A checkout URL points at the
+//! reserved host `checkout.emulator.invalid`; a portal session lives 60 minutes unless told
+//! (1 to 1440). One entitlement plan at most is the default; a rule's `unlimited` answers
+//! `limit: -1` in checks. A contract's price is its meter override (else the list price) less
+//! `discountPct`. Withdrawals cost 1 % (100 bps) and run from 10 to 100 000 USDC. Listings
+//! answer `{data, count}` (subscriptions), `{data, total, limit, offset}` (events), `{plans}`,
+//! `{rules}`, `{contracts}`, `{withdrawals, total}`, as the Node SDK reads them.
 
 #![warn(missing_docs)]
 
