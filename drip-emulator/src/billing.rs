@@ -186,21 +186,3 @@ impl Billing {
             })
     }
 }
-
-impl crate::store::Store {
-    /// Price of one unit of `usage_type` in USDC.
-    pub(crate) fn unit_price(&self, usage_type: &str) -> f64 {
-        self.billing
-            .plan_price(usage_type)
-            .unwrap_or(DEFAULT_UNIT_PRICE)
-    }
-
-    /// `404 NOT_FOUND` (`customer not found`) unless the customer exists.
-    pub(crate) fn require_customer(&self, id: &str) -> Result<(), crate::api::ApiError> {
-        if self.index.customer_by_id.contains_key(id) {
-            Ok(())
-        } else {
-            Err(crate::api::ApiError::not_found("customer"))
-        }
-    }
-}

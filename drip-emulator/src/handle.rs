@@ -652,6 +652,42 @@ impl EmulatorHandle {
         self.inner.shared.changed();
     }
 
+    /// Plays the customer paying checkout session `session_id` (from `POST /checkout`): the
+    /// session is complete and its amount (USD, credited as USDC) is added to the funded
+    /// balance of its customer — the one named by `customer_id`, else the stored customer with
+    /// its `external_customer_id`. Answers that customer's id; `None` (nothing changes) for an
+    /// unknown or already completed session, or one whose customer is not stored.
+    ///
+    /// ```
+    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+    /// assert_eq!(emulator.complete_checkout("cs_unknown"), None);
+    /// ```
+    pub fn complete_checkout(&self, session_id: &str) -> Option<String> {
+        let mut store = self.inner.shared.store();
+        let at = store
+            .commerce
+            .checkouts
+            .iter()
+            .position(|c| c.id == session_id && c.status == "OPEN")?;
+        let session = &store.commerce.checkouts[at];
+        let customer = match (&session.customer_id, &session.external_customer_id) {
+            (Some(id), _) => store.index.customer_by_id.get(id).map(|_| id.clone()),
+            (None, Some(ext)) => store
+                .index
+                .customer_by_external
+                .get(ext)
+                .and_then(|&i| store.customers.get(i))
+                .map(|c| c.id.clone()),
+            (None, None) => None,
+        }?;
+        let amount = session.amount_usd();
+        store.commerce.checkouts[at].status = "COMPLETE".into();
+        store.billing.account(&customer).funded_usdc += amount;
+        drop(store);
+        self.inner.shared.changed();
+        Some(customer)
+    }
+
     /// Sets the pricing plan of a meter: `GET /pricing-plans` lists it, and charges and cost
     /// estimates price `unit_type` at `unit_price_usdc` per unit (instead of 0.0001).
     ///

@@ -14,7 +14,12 @@
 //! ([`EmulatorHandle::set_pricing_plan`], else 0.0001 USDC a unit), balances (funded with
 //! [`EmulatorHandle::fund_balance`] minus charges), spending caps that refuse a charge over
 //! them with `402 SPENDING_CAP_EXCEEDED`, customer entitlement assignments, charge listings and
-//! cost estimates.
+//! cost estimates; execution events (`/events`, the stored run events with an outcome and a
+//! trace); subscriptions with their state machine (a transition that does not apply is a `409`
+//! naming the state); checkout sessions (paid with [`EmulatorHandle::complete_checkout`], which
+//! funds the balance); portal sessions; entitlement plans and rules (an assigned plan's rule
+//! answers `/entitlements/check`); contracts (an active one prices its customer's charges);
+//! withdrawals (idempotent by `idempotency_key`, cancellable while pending).
 //!
 //! Tests inspect what was stored ([`EmulatorHandle::usage`], [`EmulatorHandle::runs`],
 //! [`EmulatorHandle::events`], [`EmulatorHandle::requests`] …) and inject faults
@@ -61,12 +66,25 @@
 //! are not checked against stored customers; events for an ended run are refused (`409
 //! RUN_ALREADY_ENDED`, or `skipped` with that reason in a batch); `/runs/record` also honours
 //! optional `startedAt`, `endedAt` and `durationMs` fields.
+//!
+//! Billing choices where the hosted API's documentation is silent: an execution event's
+//! `outcome` is `FAILURE` for an `error` event or a metadata `status` of `error`/`panicked`,
+//! `CANCELLED` for `cancelled`, else `SUCCESS`; its trace follows `parentEventId`, and its
+//! retry chain is the run's events sharing its `correlationId`. Subscription periods are 1, 7,
+//! 30 or 365 days; `trialDays` makes a `TRIALING` subscription. A checkout URL points at the
+//! reserved host `checkout.emulator.invalid`; a portal session lives 60 minutes unless told
+//! (1 to 1440). One entitlement plan at most is the default; a rule's `unlimited` answers
+//! `limit: -1` in checks. A contract's price is its meter override (else the list price) less
+//! `discountPct`. Withdrawals cost 1 % (100 bps) and run from 10 to 100 000 USDC. Listings
+//! answer `{data, count}` (subscriptions), `{data, total, limit, offset}` (events), `{plans}`,
+//! `{rules}`, `{contracts}`, `{withdrawals, total}`, as the Node SDK reads them.
 
 #![warn(missing_docs)]
 
 mod api;
 mod billing;
 mod clock;
+mod commerce;
 mod error;
 mod faults;
 mod handle;
@@ -75,6 +93,7 @@ mod openai;
 mod persist;
 mod random;
 mod records;
+mod refusal;
 mod request_log;
 mod server;
 mod shared;

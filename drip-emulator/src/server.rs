@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{Method, Request, Response, StatusCode};
+use axum::http::{Method, Request, Response};
 use axum::response::IntoResponse;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -15,7 +15,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, oneshot};
 
-use crate::api::{ApiError, MAX_BODY_BYTES};
+use crate::api::MAX_BODY_BYTES;
+use crate::refusal::{Kind, Refusal};
 use crate::request_log::LoggedRequest;
 use crate::shared::Shared;
 
@@ -71,8 +72,8 @@ async fn handle(
     let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
-            let error = ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
+            let error = Refusal::new(
+                Kind::TooLarge,
                 "PAYLOAD_TOO_LARGE",
                 "request body too large or unreadable",
             );
@@ -110,12 +111,12 @@ async fn handle(
     }
 
     let (response, injected) = if let Some(status) = decision.inject {
-        (ApiError::injected(status, decision.retry_after), true)
+        (crate::api::injected(status, decision.retry_after), true)
     } else if decision.record_endpoint_off
         && parts.method == Method::POST
         && path == "/v1/runs/record"
     {
-        (ApiError::not_found("route").into_response(), false)
+        (Refusal::not_found("route").into_response(), false)
     } else {
         let request = Request::from_parts(parts, Body::from(bytes));
         let mut router = router;

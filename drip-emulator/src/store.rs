@@ -7,11 +7,13 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::ApiError;
+use crate::billing::{Billing, DEFAULT_UNIT_PRICE};
+use crate::commerce::Commerce;
 use crate::key_index::KeyIndex;
 use crate::records::{
     CustomerRecord, EntitlementLimit, RunRecord, UsageRecord, WebhookRecord, WorkflowRecord,
 };
+use crate::refusal::Refusal;
 use crate::stored_event::{SharedText, StoredEvent};
 
 /// Everything the server stores.
@@ -26,7 +28,9 @@ pub(crate) struct Store {
     pub(crate) webhooks: Vec<WebhookRecord>,
     pub(crate) entitlement_limits: Vec<EntitlementLimit>,
     #[serde(default)]
-    pub(crate) billing: crate::billing::Billing,
+    pub(crate) billing: Billing,
+    #[serde(default)]
+    pub(crate) commerce: Commerce,
     #[serde(skip)]
     pub(crate) index: Index,
 }
@@ -186,12 +190,12 @@ impl Store {
     }
 
     /// The run with id `id`; `404 NOT_FOUND` (`run not found`) when there is none.
-    pub(crate) fn run_index(&self, id: &str) -> Result<usize, ApiError> {
+    pub(crate) fn run_index(&self, id: &str) -> Result<usize, Refusal> {
         self.index
             .run_by_id
             .get(id)
             .copied()
-            .ok_or_else(|| ApiError::not_found("run"))
+            .ok_or_else(|| Refusal::not_found("run"))
     }
 
     /// The run a start or record request repeats: the one with its external run id, else
@@ -204,11 +208,11 @@ impl Store {
     }
 
     /// The webhook with id `id`; `404 NOT_FOUND` (`webhook not found`) when there is none.
-    pub(crate) fn webhook_index(&self, id: &str) -> Result<usize, ApiError> {
+    pub(crate) fn webhook_index(&self, id: &str) -> Result<usize, Refusal> {
         self.webhooks
             .iter()
             .position(|w| w.id == id)
-            .ok_or_else(|| ApiError::not_found("webhook"))
+            .ok_or_else(|| Refusal::not_found("webhook"))
     }
 
     /// The workflow whose id or slug is `id_or_slug`.
@@ -237,7 +241,30 @@ impl Store {
                 .find(|l| l.feature_key == feature_key && l.customer_id.as_deref() == customer)
                 .map(|l| l.limit)
         };
-        find(Some(customer_id)).or_else(|| find(None))
+        find(Some(customer_id))
+            .or_else(|| find(None))
+            .or_else(|| self.plan_limit(customer_id, feature_key))
+    }
+
+    /// The quota from the rule for `feature_key` of the entitlement plan assigned to the
+    /// customer; `-1` (unlimited) for an unlimited rule.
+    fn plan_limit(&self, customer_id: &str, feature_key: &str) -> Option<i64> {
+        let plan = &self
+            .billing
+            .assignments
+            .iter()
+            .find(|a| a.customer_id == customer_id)?
+            .plan_id;
+        let rule = self
+            .commerce
+            .rules
+            .iter()
+            .find(|r| &r.plan_id == plan && r.feature_key == feature_key)?;
+        Some(if rule.unlimited {
+            -1
+        } else {
+            rule.limit_value as i64
+        })
     }
 
     /// Sets (replaces) a quota.
@@ -254,6 +281,33 @@ impl Store {
             feature_key,
             limit,
         });
+    }
+
+    /// Price of one unit of `usage_type` in USDC.
+    pub(crate) fn unit_price(&self, usage_type: &str) -> f64 {
+        self.billing
+            .plan_price(usage_type)
+            .unwrap_or(DEFAULT_UNIT_PRICE)
+    }
+
+    /// Price of one unit of `usage_type` for `customer_id`: the list price, or the price of
+    /// the customer's active contract.
+    pub(crate) fn customer_unit_price(&self, customer_id: &str, usage_type: &str) -> f64 {
+        let list = self.unit_price(usage_type);
+        self.commerce
+            .contracts
+            .iter()
+            .find(|c| c.customer_id == customer_id && c.status == "ACTIVE")
+            .map_or(list, |c| c.unit_price(usage_type, list))
+    }
+
+    /// `404 NOT_FOUND` (`customer not found`) unless the customer exists.
+    pub(crate) fn require_customer(&self, id: &str) -> Result<(), Refusal> {
+        if self.index.customer_by_id.contains_key(id) {
+            Ok(())
+        } else {
+            Err(Refusal::not_found("customer"))
+        }
     }
 }
 

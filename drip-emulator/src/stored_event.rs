@@ -66,7 +66,7 @@ impl EventId {
     }
 
     /// Parses text that `encode` produced; `None` for anything else.
-    fn decode(text: &str) -> Option<Self> {
+    pub(crate) fn decode(text: &str) -> Option<Self> {
         let hex = text.strip_prefix(EVENT_ID_PREFIX)?;
         let id = Self(u64::from_str_radix(hex, 16).ok()?);
         (id.encode(&mut [0; 20]) == text).then_some(id)

@@ -6,7 +6,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ApiError, ApiResult, AppState, Caller, ok, parse, required};
+use super::{ApiResult, AppState, Caller, Refusal, ok, parse, required};
 use crate::faults::FaultUpdate;
 
 pub(crate) async fn get_faults(State(s): State<AppState>, caller: Caller) -> ApiResult {
@@ -25,7 +25,7 @@ pub(crate) async fn set_faults(
 ) -> ApiResult {
     caller.require_secret("setting emulator faults")?;
     let update: FaultUpdate = parse(&body)?;
-    let config = s.faults().apply(update).map_err(ApiError::validation)?;
+    let config = s.faults().apply(update).map_err(Refusal::validation)?;
     ok(serde_json::to_value(config).unwrap_or_default())
 }
 
@@ -47,7 +47,7 @@ pub(crate) async fn set_entitlement(
     let feature_key = required("featureKey", req.feature_key)?;
     let limit = req
         .limit
-        .ok_or_else(|| ApiError::validation("`limit` is required (-1 = unlimited)"))?;
+        .ok_or_else(|| Refusal::validation("`limit` is required (-1 = unlimited)"))?;
     s.store()
         .set_entitlement_limit(req.customer_id.clone(), feature_key.clone(), limit);
     s.changed();

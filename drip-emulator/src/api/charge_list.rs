@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::charges::charge_json;
-use super::{ApiError, ApiResult, AppState, Caller, ok, parse_bounded};
+use super::{ApiResult, AppState, Caller, Refusal, ok, parse_bounded};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,6 +52,6 @@ pub(crate) async fn get_one(
         .charges
         .iter()
         .find(|c| c.id == id)
-        .ok_or_else(|| ApiError::not_found("charge"))?;
+        .ok_or_else(|| Refusal::not_found("charge"))?;
     ok(charge_json(charge))
 }

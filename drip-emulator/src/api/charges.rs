@@ -4,16 +4,16 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    ApiError, ApiResult, AppState, Caller, check_metadata, check_quantity, decimal, non_blank, ok,
+    ApiResult, AppState, Caller, Refusal, check_metadata, check_quantity, decimal, non_blank, ok,
     parse, required,
 };
 use crate::billing::ChargeRecord;
 use crate::records::UsageRecord;
+use crate::refusal::Kind;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -26,14 +26,14 @@ struct ChargeBody {
 }
 
 /// Validates, applies the caps and stores; answers the charge and whether it repeats one.
-fn store_charge(s: &AppState, body: &[u8], status: &str) -> Result<(ChargeRecord, bool), ApiError> {
+fn store_charge(s: &AppState, body: &[u8], status: &str) -> Result<(ChargeRecord, bool), Refusal> {
     let req: ChargeBody = parse(body)?;
     let customer_id = required("customerId", req.customer_id)?;
     let usage_type = required("usageType", req.usage_type)?;
     let quantity = check_quantity(
         "quantity",
         req.quantity
-            .ok_or_else(|| ApiError::validation("`quantity` is required"))?,
+            .ok_or_else(|| Refusal::validation("`quantity` is required"))?,
     )?;
     let metadata = check_metadata("metadata", req.metadata)?;
     let key = non_blank(req.idempotency_key);
@@ -41,12 +41,12 @@ fn store_charge(s: &AppState, body: &[u8], status: &str) -> Result<(ChargeRecord
     if let Some(existing) = key.as_deref().and_then(|k| store.billing.charge_by_key(k)) {
         return Ok((existing.clone(), true));
     }
-    let amount = quantity * store.unit_price(&usage_type);
+    let amount = quantity * store.customer_unit_price(&customer_id, &usage_type);
     let now = crate::clock::now_rfc3339();
     if let Some(breach) = store.billing.breach(&customer_id, amount, &now) {
         let cap = breach.cap;
-        return Err(ApiError::new(
-            StatusCode::PAYMENT_REQUIRED,
+        return Err(Refusal::new(
+            Kind::PaymentRequired,
             "SPENDING_CAP_EXCEEDED",
             format!(
                 "charge of {} USDC would exceed the customer's {} of {} USDC ({} USDC already charged in the period)",

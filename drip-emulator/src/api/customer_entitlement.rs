@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiError, ApiResult, AppState, Caller, ok, parse, required};
+use super::{ApiResult, AppState, Caller, Refusal, ok, parse, required};
 use crate::billing::AssignmentRecord;
 
 #[derive(Deserialize)]
@@ -54,6 +54,6 @@ pub(crate) async fn get_one(
         .iter()
         .find(|a| a.customer_id == id)
         .map(assignment_json)
-        .ok_or_else(|| ApiError::not_found("customer entitlement"))
+        .ok_or_else(|| Refusal::not_found("customer entitlement"))
         .and_then(ok)
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    ApiError, ApiResult, AppState, Caller, check_metadata, created, non_blank, ok, parse,
+    ApiResult, AppState, Caller, Refusal, check_metadata, created, non_blank, ok, parse,
     parse_bounded,
 };
 use crate::records::CustomerRecord;
@@ -40,7 +40,7 @@ pub(crate) async fn create(State(s): State<AppState>, _caller: Caller, body: Byt
     let external = non_blank(req.external_customer_id);
     let onchain = non_blank(req.onchain_address);
     if external.is_none() && onchain.is_none() {
-        return Err(ApiError::validation(
+        return Err(Refusal::validation(
             "one of `externalCustomerId` or `onchainAddress` is required",
         ));
     }
@@ -60,7 +60,7 @@ pub(crate) async fn create(State(s): State<AppState>, _caller: Caller, body: Byt
         .and_then(|e| store.index.customer_by_external.get(e))
     {
         let existing = store.customers[i].id.clone();
-        return Err(ApiError::conflict(
+        return Err(Refusal::conflict(
             "CONFLICT",
             "a customer with this externalCustomerId already exists",
         )
@@ -103,7 +103,7 @@ pub(crate) async fn get_one(
         .index
         .customer_by_id
         .get(&id)
-        .ok_or_else(|| ApiError::not_found("customer"))?;
+        .ok_or_else(|| Refusal::not_found("customer"))?;
     ok(view(&store.customers[i]))
 }
 
@@ -124,7 +124,7 @@ pub(crate) async fn list(
     if let Some(status) = &q.status
         && !matches!(status.as_str(), "ACTIVE" | "LOW_BALANCE" | "PAUSED")
     {
-        return Err(ApiError::validation(
+        return Err(Refusal::validation(
             "`status` must be ACTIVE, LOW_BALANCE or PAUSED",
         ));
     }

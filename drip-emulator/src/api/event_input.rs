@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::{ApiError, check_quantity, check_timestamp, required};
+use super::{Refusal, check_quantity, check_timestamp, required};
 use crate::stored_event::{EventId, SharedText, StoredEvent, parses_as_value};
 
 /// A string field, borrowed from the request body unless it contained escapes.
@@ -81,8 +81,8 @@ pub(crate) type ExactEvent = EventInput<String, Value>;
 pub(crate) fn parse_fast<'a, F, E>(
     body: &'a [u8],
     vouch: impl Fn(&F) -> bool,
-    exact: impl FnOnce(E) -> Result<F, ApiError>,
-) -> Result<F, ApiError>
+    exact: impl FnOnce(E) -> Result<F, Refusal>,
+) -> Result<F, Refusal>
 where
     F: Deserialize<'a>,
     E: DeserializeOwned,
@@ -103,12 +103,12 @@ impl FastEvent<'_> {
 }
 
 impl ExactEvent {
-    pub(crate) fn into_fast<'a>(self) -> Result<FastEvent<'a>, ApiError> {
+    pub(crate) fn into_fast<'a>(self) -> Result<FastEvent<'a>, Refusal> {
         let text = |s: Option<String>| s.map(|s| Text(Cow::Owned(s)));
         let metadata = match self.metadata {
             Some(v) => Some(RawJson(Cow::Owned(
                 serde_json::value::to_raw_value(&v)
-                    .map_err(|e| ApiError::validation(format!("invalid metadata: {e}")))?,
+                    .map_err(|e| Refusal::validation(format!("invalid metadata: {e}")))?,
             ))),
             None => None,
         };
@@ -167,7 +167,7 @@ fn is_object(metadata: &RawJson<'_>) -> bool {
 impl<'a> FastEvent<'a> {
     /// Validates; `position` is the event's index in an `events` array, used to name fields
     /// (`events[2].quantity`) in error messages.
-    pub(crate) fn validate(self, position: Option<usize>) -> Result<ValidEvent<'a>, ApiError> {
+    pub(crate) fn validate(self, position: Option<usize>) -> Result<ValidEvent<'a>, Refusal> {
         self.check(position)?;
         Ok(self.into_valid())
     }
@@ -179,7 +179,7 @@ impl<'a> FastEvent<'a> {
 
     /// The validation of [`FastEvent::validate`], without consuming the event (so a batch can
     /// be checked whole before anything is stored, without a second list).
-    pub(crate) fn check(&self, position: Option<usize>) -> Result<(), ApiError> {
+    pub(crate) fn check(&self, position: Option<usize>) -> Result<(), Refusal> {
         let field = |name: &str| match position {
             Some(n) => format!("events[{n}].{name}"),
             None => name.to_owned(),
@@ -223,26 +223,26 @@ impl<'a> FastEvent<'a> {
     }
 
     /// The first problem with an invalid event, as a 400.
-    fn explain(&self, field: &dyn Fn(&str) -> String) -> ApiError {
-        let check = || -> Result<(), ApiError> {
+    fn explain(&self, field: &dyn Fn(&str) -> String) -> Refusal {
+        let check = || -> Result<(), Refusal> {
             required(&field("eventType"), owned(self.event_type.as_ref()))?;
             if let Some(q) = self.quantity {
                 check_quantity(&field("quantity"), q)?;
             }
             if self.cost_units.is_some_and(|c| !c.is_finite()) {
-                return Err(ApiError::validation(format!(
+                return Err(Refusal::validation(format!(
                     "`{}` must be a finite number",
                     field("costUnits")
                 )));
             }
             if self.run_id.as_ref().is_some_and(|r| r.0.is_empty()) {
-                return Err(ApiError::validation(format!(
+                return Err(Refusal::validation(format!(
                     "`{}` must not be empty",
                     field("runId")
                 )));
             }
             if self.metadata.as_ref().is_some_and(|m| !is_object(m)) {
-                return Err(ApiError::validation(format!(
+                return Err(Refusal::validation(format!(
                     "`{}` must be a JSON object",
                     field("metadata")
                 )));
@@ -252,7 +252,7 @@ impl<'a> FastEvent<'a> {
         };
         check()
             .err()
-            .unwrap_or_else(|| ApiError::validation("invalid event"))
+            .unwrap_or_else(|| Refusal::validation("invalid event"))
     }
 }
 

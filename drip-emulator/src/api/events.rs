@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Value, json};
 
 use super::event_input::{ExactEvent, FastEvent, ValidEvent, parse_fast};
-use super::{ApiError, ApiResult, AppState, Caller, ok, required};
+use super::{ApiResult, AppState, Caller, Refusal, ok, required};
 use crate::store::Store;
 use crate::stored_event::{EventId, SharedText, StoredEvent};
 
@@ -92,7 +92,7 @@ pub(crate) async fn emit(State(s): State<AppState>, _caller: Caller, body: Bytes
             Ok((StatusCode::CREATED, Json(v)).into_response())
         }
         Stored::Duplicate(i, _) => ok(single_view(&store.events[i], true)),
-        Stored::RunEnded(_) => Err(ApiError::conflict(
+        Stored::RunEnded(_) => Err(Refusal::conflict(
             "RUN_ALREADY_ENDED",
             format!("run {run_id} has ended; no new events can be added"),
         )),
@@ -193,7 +193,7 @@ pub(crate) async fn emit_batch(
     for (n, input) in batch.events.iter().enumerate() {
         input.check(Some(n))?;
         if !input.has_run_id() {
-            return Err(ApiError::validation(format!(
+            return Err(Refusal::validation(format!(
                 "`events[{n}].runId` is required"
             )));
         }

@@ -4,18 +4,25 @@ mod admin;
 mod balances;
 mod charge_list;
 mod charges;
+mod checkout;
+mod contracts;
 mod customer_entitlement;
 mod customers;
+mod entitlement_plans;
 mod entitlements;
 mod event_input;
 mod events;
+mod execution_events;
+mod portal_sessions;
 mod pricing;
 mod record;
 mod runs;
 mod spending_caps;
+mod subscriptions;
 mod timeline;
 mod usage;
 mod webhooks;
+mod withdrawals;
 mod workflows;
 
 use std::sync::Arc;
@@ -24,11 +31,12 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::refusal::{Kind, Refusal};
 use crate::shared::Shared;
 
 pub(crate) type AppState = Arc<Shared>;
@@ -42,6 +50,59 @@ pub(crate) fn router(shared: AppState) -> Router {
         .route("/customers/{id}", get(customers::get_one))
         .route("/usage", post(charges::charge))
         .route("/usage/async", post(charges::charge_async))
+        .route("/events", get(execution_events::list))
+        .route("/events/{id}", get(execution_events::get_one))
+        .route("/events/{id}/trace", get(execution_events::trace))
+        .route("/checkout", post(checkout::create))
+        .route(
+            "/withdrawals",
+            post(withdrawals::create).get(withdrawals::list),
+        )
+        .route("/withdrawals/fee-estimate", get(withdrawals::fee_estimate))
+        .route("/withdrawals/{id}", delete(withdrawals::cancel))
+        .route("/contracts", post(contracts::create).get(contracts::list))
+        .route(
+            "/contracts/{id}",
+            get(contracts::get_one)
+                .patch(contracts::update)
+                .delete(contracts::cancel),
+        )
+        .route("/contracts/{id}/overrides", post(contracts::add_override))
+        .route(
+            "/contracts/{id}/overrides/{unit_type}",
+            delete(contracts::remove_override),
+        )
+        .route(
+            "/entitlement-plans",
+            post(entitlement_plans::create_plan).get(entitlement_plans::list_plans),
+        )
+        .route(
+            "/entitlement-plans/{id}",
+            get(entitlement_plans::get_plan)
+                .patch(entitlement_plans::update_plan)
+                .delete(entitlement_plans::delete_plan),
+        )
+        .route(
+            "/entitlement-plans/{id}/rules",
+            post(entitlement_plans::add_rule).get(entitlement_plans::list_rules),
+        )
+        .route(
+            "/entitlement-rules/{id}",
+            patch(entitlement_plans::update_rule).delete(entitlement_plans::delete_rule),
+        )
+        .route("/portal-sessions", post(portal_sessions::create))
+        .route("/portal-sessions/{id}", delete(portal_sessions::revoke))
+        .route(
+            "/subscriptions",
+            post(subscriptions::create).get(subscriptions::list),
+        )
+        .route(
+            "/subscriptions/{id}",
+            get(subscriptions::get_one).patch(subscriptions::update),
+        )
+        .route("/subscriptions/{id}/cancel", post(subscriptions::cancel))
+        .route("/subscriptions/{id}/pause", post(subscriptions::pause))
+        .route("/subscriptions/{id}/resume", post(subscriptions::resume))
         .route("/charges", get(charge_list::list))
         .route("/charges/{id}", get(charge_list::get_one))
         .route("/pricing-plans", get(pricing::plans))
@@ -104,90 +165,74 @@ async fn health() -> Json<Value> {
     }))
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found("route")
+async fn not_found() -> Refusal {
+    Refusal::not_found("route")
+}
+
+/// The HTTP status of each kind of refusal.
+fn status_of(kind: Kind) -> StatusCode {
+    match kind {
+        Kind::Invalid => StatusCode::BAD_REQUEST,
+        Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Kind::PaymentRequired => StatusCode::PAYMENT_REQUIRED,
+        Kind::Forbidden => StatusCode::FORBIDDEN,
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+    }
 }
 
 /// An error answer: `{"error": message, "code": CODE, ...extra}`.
-#[derive(Debug)]
-pub(crate) struct ApiError {
+fn error_response(
     status: StatusCode,
-    code: &'static str,
+    code: &str,
     message: String,
     extra: Vec<(&'static str, Value)>,
+) -> Response {
+    let mut body = serde_json::Map::new();
+    body.insert("error".into(), Value::String(message));
+    body.insert("code".into(), Value::String(code.into()));
+    for (k, v) in extra {
+        body.insert(k.into(), v);
+    }
+    (status, Json(Value::Object(body))).into_response()
 }
 
-impl ApiError {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            extra: Vec::new(),
-        }
-    }
-
-    pub(crate) fn validation(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
-    }
-
-    pub(crate) fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            format!("{what} not found"),
-        )
-    }
-
-    pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, message)
-    }
-
-    pub(crate) fn with(mut self, key: &'static str, value: Value) -> Self {
-        self.extra.push((key, value));
-        self
-    }
-
-    /// The answer an injected fault gives.
-    pub(crate) fn injected(status: u16, retry_after: Option<u64>) -> Response {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let code = match status.as_u16() {
-            429 => "RATE_LIMITED",
-            500 => "INTERNAL_ERROR",
-            502 => "BAD_GATEWAY",
-            503 => "SERVICE_UNAVAILABLE",
-            504 => "GATEWAY_TIMEOUT",
-            408 => "REQUEST_TIMEOUT",
-            _ => "INJECTED_FAULT",
-        };
-        let mut error = Self::new(status, code, format!("injected fault: {}", status.as_u16()));
-        let retry_after = retry_after.filter(|_| status == StatusCode::TOO_MANY_REQUESTS);
-        if let Some(secs) = retry_after {
-            error = error.with("retryAfter", json!(secs));
-        }
-        let mut response = error.into_response();
-        if let Some(secs) = retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
-        }
-        response
-    }
-}
-
-impl IntoResponse for ApiError {
+impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let mut body = serde_json::Map::new();
-        body.insert("error".into(), Value::String(self.message));
-        body.insert("code".into(), Value::String(self.code.into()));
-        for (k, v) in self.extra {
-            body.insert(k.into(), v);
-        }
-        (self.status, Json(Value::Object(body))).into_response()
+        error_response(status_of(self.kind), self.code, self.message, self.extra)
     }
 }
 
-pub(crate) type ApiResult = Result<Response, ApiError>;
+/// The answer an injected fault gives.
+pub(crate) fn injected(status: u16, retry_after: Option<u64>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = match status.as_u16() {
+        429 => "RATE_LIMITED",
+        500 => "INTERNAL_ERROR",
+        502 => "BAD_GATEWAY",
+        503 => "SERVICE_UNAVAILABLE",
+        504 => "GATEWAY_TIMEOUT",
+        408 => "REQUEST_TIMEOUT",
+        _ => "INJECTED_FAULT",
+    };
+    let retry_after = retry_after.filter(|_| status == StatusCode::TOO_MANY_REQUESTS);
+    let extra = retry_after.map(|secs| ("retryAfter", json!(secs)));
+    let mut response = error_response(
+        status,
+        code,
+        format!("injected fault: {}", status.as_u16()),
+        extra.into_iter().collect(),
+    );
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+    }
+    response
+}
+
+pub(crate) type ApiResult = Result<Response, Refusal>;
 
 /// 200 with a JSON body.
 pub(crate) fn ok(value: Value) -> ApiResult {
@@ -208,11 +253,11 @@ pub(crate) enum Caller {
 
 impl Caller {
     /// Refuses public keys for secret-only operations (DESIGN §5).
-    pub(crate) fn require_secret(self, operation: &str) -> Result<(), ApiError> {
+    pub(crate) fn require_secret(self, operation: &str) -> Result<(), Refusal> {
         match self {
             Caller::Secret => Ok(()),
-            Caller::Public => Err(ApiError::new(
-                StatusCode::FORBIDDEN,
+            Caller::Public => Err(Refusal::new(
+                Kind::Forbidden,
                 "PUBLIC_KEY_NOT_ALLOWED",
                 format!(
                     "{operation} requires a secret key (sk_); this request used a public key (pk_)"
@@ -223,14 +268,14 @@ impl Caller {
 }
 
 impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
+    type Rejection = Refusal;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let unauthorized =
-            |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message);
+            |message: &str| Refusal::new(Kind::Unauthenticated, "UNAUTHORIZED", message);
         let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
             unauthorized("missing Authorization header; send `Authorization: Bearer <api key>`")
         })?;
@@ -251,9 +296,9 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// Parses a JSON body into `T`, naming the offending field in the 400 message.
-pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::validation(
+        return Err(Refusal::validation(
             "request body is empty; a JSON object is required",
         ));
     }
@@ -267,32 +312,32 @@ pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            ApiError::validation(format!("malformed JSON body: {inner}"))
+            Refusal::validation(format!("malformed JSON body: {inner}"))
         } else if path == "." || path.is_empty() {
-            ApiError::validation(format!("invalid request body: {inner}"))
+            Refusal::validation(format!("invalid request body: {inner}"))
         } else {
-            ApiError::validation(format!("invalid field `{path}`: {inner}"))
+            Refusal::validation(format!("invalid field `{path}`: {inner}"))
         }
     })
 }
 
 /// A required, non-empty string field.
-pub(crate) fn required(field: &str, value: Option<String>) -> Result<String, ApiError> {
+pub(crate) fn required(field: &str, value: Option<String>) -> Result<String, Refusal> {
     match value {
         Some(v) if !v.trim().is_empty() => Ok(v),
-        Some(_) => Err(ApiError::validation(format!("`{field}` must not be empty"))),
-        None => Err(ApiError::validation(format!("`{field}` is required"))),
+        Some(_) => Err(Refusal::validation(format!("`{field}` must not be empty"))),
+        None => Err(Refusal::validation(format!("`{field}` is required"))),
     }
 }
 
 /// A quantity: finite and not negative.
-pub(crate) fn check_quantity(field: &str, value: f64) -> Result<f64, ApiError> {
+pub(crate) fn check_quantity(field: &str, value: f64) -> Result<f64, Refusal> {
     if !value.is_finite() {
-        Err(ApiError::validation(format!(
+        Err(Refusal::validation(format!(
             "`{field}` must be a finite number"
         )))
     } else if value < 0.0 {
-        Err(ApiError::validation(format!(
+        Err(Refusal::validation(format!(
             "`{field}` must not be negative (got {value})"
         )))
     } else {
@@ -301,13 +346,58 @@ pub(crate) fn check_quantity(field: &str, value: f64) -> Result<f64, ApiError> {
 }
 
 /// Metadata must be a JSON object (or absent/null).
-pub(crate) fn check_metadata(field: &str, value: Option<Value>) -> Result<Option<Value>, ApiError> {
+pub(crate) fn check_metadata(field: &str, value: Option<Value>) -> Result<Option<Value>, Refusal> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(v @ Value::Object(_)) => Ok(Some(v)),
-        Some(_) => Err(ApiError::validation(format!(
+        Some(_) => Err(Refusal::validation(format!(
             "`{field}` must be a JSON object"
         ))),
+    }
+}
+
+/// Money as the API writes it (a decimal string), or a plain number.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Money {
+    Text(String),
+    Number(f64),
+}
+
+pub(crate) fn money(field: &str, value: Option<Money>) -> Result<Option<f64>, Refusal> {
+    let Some(value) = value else { return Ok(None) };
+    let n = match value {
+        Money::Number(n) => n,
+        Money::Text(t) => t.trim().parse::<f64>().map_err(|_| {
+            Refusal::validation(format!(
+                "`{field}` must be a decimal amount such as \"100.00\""
+            ))
+        })?,
+    };
+    check_quantity(field, n).map(Some)
+}
+
+/// `value` when it is one of `allowed`; else a `400` listing them.
+pub(crate) fn one_of(field: &str, value: String, allowed: &[&str]) -> Result<String, Refusal> {
+    if allowed.contains(&value.as_str()) {
+        Ok(value)
+    } else {
+        Err(Refusal::validation(format!(
+            "`{field}` must be one of {}",
+            allowed.join(", ")
+        )))
+    }
+}
+
+/// A listing's optional filter that must be one of `allowed`.
+pub(crate) fn check_filter(
+    field: &str,
+    value: &Option<String>,
+    allowed: &[&str],
+) -> Result<(), Refusal> {
+    match value {
+        Some(v) => one_of(field, v.clone(), allowed).map(drop),
+        None => Ok(()),
     }
 }
 
@@ -315,9 +405,9 @@ pub(crate) fn check_metadata(field: &str, value: Option<Value>) -> Result<Option
 pub(crate) fn check_timestamp(
     field: &str,
     value: Option<String>,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, Refusal> {
     match value {
-        Some(t) if !crate::clock::is_rfc3339(&t) => Err(ApiError::validation(format!(
+        Some(t) if !crate::clock::is_rfc3339(&t) => Err(Refusal::validation(format!(
             "`{field}` must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z"
         ))),
         other => Ok(other),
@@ -341,14 +431,14 @@ pub(crate) fn parse_bounded(
     default: usize,
     min: usize,
     max: usize,
-) -> Result<usize, ApiError> {
+) -> Result<usize, Refusal> {
     let Some(raw) = raw else { return Ok(default) };
     match raw.parse::<usize>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ if max == usize::MAX => Err(ApiError::validation(format!(
+        _ if max == usize::MAX => Err(Refusal::validation(format!(
             "`{field}` must be an integer ≥ {min}"
         ))),
-        _ => Err(ApiError::validation(format!(
+        _ => Err(Refusal::validation(format!(
             "`{field}` must be an integer from {min} to {max}"
         ))),
     }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-use super::{ApiError, ApiResult, AppState, Caller, check_quantity, decimal, ok, parse, required};
+use super::{ApiResult, AppState, Caller, Refusal, check_quantity, decimal, ok, parse, required};
 use crate::store::Store;
 
 pub(crate) async fn plans(State(s): State<AppState>, _caller: Caller) -> ApiResult {
@@ -41,14 +41,14 @@ enum Price {
     Text(String),
 }
 
-fn price(field: &str, p: Option<Price>) -> Result<Option<f64>, ApiError> {
+fn price(field: &str, p: Option<Price>) -> Result<Option<f64>, Refusal> {
     let v = match p {
         None => return Ok(None),
         Some(Price::Num(v)) => v,
         Some(Price::Text(t)) => t
             .trim()
             .parse()
-            .map_err(|_| ApiError::validation(format!("`{field}` must be a decimal amount")))?,
+            .map_err(|_| Refusal::validation(format!("`{field}` must be a decimal amount")))?,
     };
     check_quantity(field, v).map(Some)
 }
@@ -62,7 +62,7 @@ impl Pricing {
     fn parse(
         custom: Option<BTreeMap<String, Price>>,
         default: Option<Price>,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, Refusal> {
         let mut prices = BTreeMap::new();
         for (k, v) in custom.unwrap_or_default() {
             if let Some(p) = price("customPricing", Some(v))? {
@@ -131,7 +131,7 @@ pub(crate) async fn from_usage(
     let end = required("periodEnd", req.period_end)?;
     for (field, t) in [("periodStart", &start), ("periodEnd", &end)] {
         if !crate::clock::is_rfc3339(t) {
-            return Err(ApiError::validation(format!(
+            return Err(Refusal::validation(format!(
                 "`{field}` must be an RFC 3339 date-time"
             )));
         }
@@ -191,7 +191,7 @@ pub(crate) async fn hypothetical(
     let items = req
         .items
         .filter(|i| !i.is_empty())
-        .ok_or_else(|| ApiError::validation("`items` must hold at least one item"))?;
+        .ok_or_else(|| Refusal::validation("`items` must hold at least one item"))?;
     let pricing = Pricing::parse(req.custom_pricing, req.default_unit_price)?;
     let store = s.store();
     let mut lines = Vec::new();
@@ -200,7 +200,7 @@ pub(crate) async fn hypothetical(
         let quantity = check_quantity(
             "items[].quantity",
             item.quantity
-                .ok_or_else(|| ApiError::validation("`items[].quantity` is required"))?,
+                .ok_or_else(|| Refusal::validation("`items[].quantity` is required"))?,
         )?;
         let over = price("items[].unitPriceOverride", item.unit_price_override)?;
         let p = pricing.unit_price(&store, &usage_type, over);

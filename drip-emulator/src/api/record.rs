@@ -45,8 +45,8 @@ impl<E> RecordRun<E> {
     /// The same request with its events converted.
     fn map_events<F>(
         self,
-        convert: impl FnMut(E) -> Result<F, super::ApiError>,
-    ) -> Result<RecordRun<F>, super::ApiError> {
+        convert: impl FnMut(E) -> Result<F, super::Refusal>,
+    ) -> Result<RecordRun<F>, super::Refusal> {
         Ok(RecordRun {
             customer_id: self.customer_id,
             workflow: self.workflow,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    ApiError, ApiResult, AppState, Caller, check_metadata, created, decimal, non_blank, ok, parse,
+    ApiResult, AppState, Caller, Refusal, check_metadata, created, decimal, non_blank, ok, parse,
     required,
 };
 use crate::records::RunRecord;
@@ -15,12 +15,12 @@ use crate::store::Store;
 /// Statuses a run may end with.
 pub(crate) const END_STATUSES: [&str; 4] = ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"];
 
-pub(crate) fn check_end_status(status: Option<String>) -> Result<String, ApiError> {
+pub(crate) fn check_end_status(status: Option<String>) -> Result<String, Refusal> {
     let status = required("status", status)?;
     if END_STATUSES.contains(&status.as_str()) {
         Ok(status)
     } else {
-        Err(ApiError::validation(format!(
+        Err(Refusal::validation(format!(
             "`status` must be one of {} (got `{status}`)",
             END_STATUSES.join(", ")
         )))
@@ -91,7 +91,7 @@ pub(crate) async fn start(State(s): State<AppState>, _caller: Caller, body: Byte
         return ok(start_view(&store, &store.runs[i], true));
     }
     let Some(&wf) = store.index.workflow_by_id.get(&workflow_id) else {
-        return Err(ApiError::not_found("workflow").with("workflowId", json!(workflow_id)));
+        return Err(Refusal::not_found("workflow").with("workflowId", json!(workflow_id)));
     };
     let now = crate::clock::now_ms();
     let run = RunRecord {
@@ -192,7 +192,7 @@ pub(crate) async fn end(
         if run.status == status {
             return ok(end_view(run, true));
         }
-        return Err(ApiError::conflict(
+        return Err(Refusal::conflict(
             "RUN_ALREADY_ENDED",
             format!(
                 "run already ended with status {}; it cannot become {status}",

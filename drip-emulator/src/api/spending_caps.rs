@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiError, ApiResult, AppState, Caller, decimal, ok, parse, required};
+use super::{ApiResult, AppState, Caller, Refusal, decimal, ok, parse, required};
 use crate::billing::CapRecord;
 
 const CAP_TYPES: [&str; 3] = [
@@ -44,16 +44,16 @@ pub(crate) async fn set(
     let req: SetCap = parse(&body)?;
     let cap_type = required("capType", req.cap_type)?;
     if !CAP_TYPES.contains(&cap_type.as_str()) {
-        return Err(ApiError::validation(format!(
+        return Err(Refusal::validation(format!(
             "`capType` must be one of {}",
             CAP_TYPES.join(", ")
         )));
     }
     let limit = req
         .limit_value
-        .ok_or_else(|| ApiError::validation("`limitValue` is required"))?;
+        .ok_or_else(|| Refusal::validation("`limitValue` is required"))?;
     if !limit.is_finite() || limit <= 0.0 {
-        return Err(ApiError::validation(
+        return Err(Refusal::validation(
             "`limitValue` must be a finite number above 0",
         ));
     }
@@ -106,7 +106,7 @@ pub(crate) async fn remove(
         .caps
         .iter()
         .position(|c| c.customer_id == id && c.id == cap_id)
-        .ok_or_else(|| ApiError::not_found("spending cap"))?;
+        .ok_or_else(|| Refusal::not_found("spending cap"))?;
     store.billing.caps.remove(at);
     drop(store);
     s.changed();

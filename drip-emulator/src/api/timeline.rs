@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{ApiError, ApiResult, AppState, Caller, decimal, ok, parse_bounded};
+use super::{ApiResult, AppState, Caller, Refusal, decimal, ok, parse_bounded};
 use crate::records::EventRecord;
 
 #[derive(Deserialize)]
@@ -21,23 +21,23 @@ pub(crate) struct TimelineQuery {
 
 const CURSOR_PREFIX: &str = "cur_";
 
-fn parse_flag(field: &str, raw: Option<&str>) -> Result<bool, ApiError> {
+fn parse_flag(field: &str, raw: Option<&str>) -> Result<bool, Refusal> {
     match raw {
         None | Some("false") => Ok(false),
         Some("true") => Ok(true),
-        Some(_) => Err(ApiError::validation(format!(
+        Some(_) => Err(Refusal::validation(format!(
             "`{field}` must be `true` or `false`"
         ))),
     }
 }
 
-fn parse_cursor(raw: Option<&str>) -> Result<usize, ApiError> {
+fn parse_cursor(raw: Option<&str>) -> Result<usize, Refusal> {
     let Some(raw) = raw.filter(|c| !c.is_empty()) else {
         return Ok(0);
     };
     raw.strip_prefix(CURSOR_PREFIX)
         .and_then(|n| n.parse().ok())
-        .ok_or_else(|| ApiError::validation("`cursor` is not a cursor this server issued; pass `nextCursor` from the previous page"))
+        .ok_or_else(|| Refusal::validation("`cursor` is not a cursor this server issued; pass `nextCursor` from the previous page"))
 }
 
 /// SUCCESS, FAILED or TIMEOUT, from the event type and a `status` metadata field.

@@ -28,14 +28,14 @@ fn store_usage(
     s: &AppState,
     body: &[u8],
     endpoint: &str,
-) -> Result<(UsageRecord, bool), super::ApiError> {
+) -> Result<(UsageRecord, bool), super::Refusal> {
     let req: TrackUsage = parse(body)?;
     let customer_id = required("customerId", req.customer_id)?;
     let usage_type = required("usageType", req.usage_type)?;
     let quantity = check_quantity(
         "quantity",
         req.quantity
-            .ok_or_else(|| super::ApiError::validation("`quantity` is required"))?,
+            .ok_or_else(|| super::Refusal::validation("`quantity` is required"))?,
     )?;
     let metadata = check_metadata("metadata", req.metadata)?;
     let key = non_blank(req.idempotency_key);

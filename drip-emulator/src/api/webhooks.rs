@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{ApiError, ApiResult, AppState, Caller, created, non_blank, ok, parse, required};
+use super::{ApiResult, AppState, Caller, Refusal, created, non_blank, ok, parse, required};
 use crate::records::WebhookRecord;
 
 const EVENT_TYPES: &[&str] = &[
@@ -62,29 +62,29 @@ fn view(w: &WebhookRecord) -> Value {
     })
 }
 
-fn check_url(url: Option<String>) -> Result<String, ApiError> {
+fn check_url(url: Option<String>) -> Result<String, Refusal> {
     let url = required("url", url)?;
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
     match rest {
         Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(url),
-        _ => Err(ApiError::validation(
+        _ => Err(Refusal::validation(
             "`url` must be an absolute http:// or https:// URL",
         )),
     }
 }
 
-fn check_events(events: Option<Vec<String>>) -> Result<Vec<String>, ApiError> {
-    let events = events.ok_or_else(|| ApiError::validation("`events` is required"))?;
+fn check_events(events: Option<Vec<String>>) -> Result<Vec<String>, Refusal> {
+    let events = events.ok_or_else(|| Refusal::validation("`events` is required"))?;
     if events.is_empty() {
-        return Err(ApiError::validation(
+        return Err(Refusal::validation(
             "`events` must list at least one event type",
         ));
     }
     for (n, e) in events.iter().enumerate() {
         if !EVENT_TYPES.contains(&e.as_str()) {
-            return Err(ApiError::validation(format!(
+            return Err(Refusal::validation(format!(
                 "`events[{n}]`: unknown event type `{e}`"
             )));
         }
@@ -92,11 +92,11 @@ fn check_events(events: Option<Vec<String>>) -> Result<Vec<String>, ApiError> {
     Ok(events)
 }
 
-fn check_filters(filters: Option<Value>) -> Result<Option<Value>, ApiError> {
+fn check_filters(filters: Option<Value>) -> Result<Option<Value>, Refusal> {
     match filters {
         None | Some(Value::Null) => Ok(None),
         Some(v @ Value::Object(_)) => Ok(Some(v)),
-        Some(_) => Err(ApiError::validation("`filters` must be a JSON object")),
+        Some(_) => Err(Refusal::validation("`filters` must be a JSON object")),
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    ApiError, ApiResult, AppState, Caller, check_metadata, created, non_blank, ok, parse, required,
+    ApiResult, AppState, Caller, Refusal, check_metadata, created, non_blank, ok, parse, required,
 };
 use crate::records::WorkflowRecord;
 
@@ -48,7 +48,7 @@ pub(crate) async fn create(State(s): State<AppState>, _caller: Caller, body: Byt
     let slug = required("slug", req.slug)?;
     let surface = req.product_surface.unwrap_or_else(|| "CUSTOM".into());
     if !SURFACES.contains(&surface.as_str()) {
-        return Err(ApiError::validation(format!(
+        return Err(Refusal::validation(format!(
             "`productSurface` must be one of {}",
             SURFACES.join(", ")
         )));
@@ -66,7 +66,7 @@ pub(crate) async fn create(State(s): State<AppState>, _caller: Caller, body: Byt
     }
     if let Some(&i) = store.index.workflow_by_slug.get(&slug) {
         let existing = store.workflows[i].id.clone();
-        return Err(ApiError::conflict(
+        return Err(Refusal::conflict(
             "CONFLICT",
             format!("a workflow with slug `{slug}` already exists"),
         )

@@ -45,7 +45,11 @@ use tokio::sync::oneshot;
 
 pub use reply::OpenAiUsage;
 
-/// Starts an [`OpenAiFakeHandle`]; see the [module docs](self).
+/// Starts an [`OpenAiFakeHandle`]: an OpenAI-compatible `POST /v1/chat/completions` on
+/// loopback. A request offering tools, whose last message is not a tool result, is answered
+/// with every scripted tool call whose tool it offers; any other request with the completion
+/// text. Every answer reports a distinct, deterministic usage and is logged as an
+/// [`OpenAiExchange`].
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]

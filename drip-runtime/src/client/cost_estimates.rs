@@ -20,7 +20,7 @@ fn prices(default: Option<f64>, custom: Option<&BTreeMap<String, f64>>) -> Resul
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` followed by an optional fraction and `Z` or an offset.
-fn is_date_time(t: &str) -> bool {
+pub(super) fn is_date_time(t: &str) -> bool {
     let b = t.as_bytes();
     let digits =
         |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));

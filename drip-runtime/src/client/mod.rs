@@ -39,24 +39,32 @@
 
 mod admin;
 mod balances;
+mod billing_input;
 mod charge_list;
 mod charges;
+mod checkout;
+mod contracts;
 mod cost_estimates;
 mod customer_entitlements;
 mod customers;
+mod entitlement_plans;
 mod entitlements;
 mod events;
+mod execution_events;
 mod health;
 mod http;
 mod meters;
+mod portal_sessions;
 pub(crate) mod prepare;
 mod record;
 mod retry;
 mod run_index;
 mod runs;
 mod spending_caps;
+mod subscriptions;
 pub(crate) mod url;
 mod usage;
+mod withdrawals;
 mod workflows;
 
 pub use admin::Admin;
