@@ -153,7 +153,9 @@ fn find_cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 
 /// Fails naming every cycle among the top-level modules of `krate`.
 fn assert_acyclic(krate: &str) -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(krate).join("src");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(krate)
+        .join("src");
     let graph = module_graph(&src).expect("read src/");
     for (module, uses) in &graph {
         println!("{krate}: {module} -> {uses:?}");

@@ -214,21 +214,18 @@ fn refused(quantity: f64) -> Error {
 
 impl StreamMeterBuilder {
     /// Flushes as soon as the pending total reaches `quantity` (finite, above 0).
-    #[must_use]
     pub fn flush_threshold(mut self, quantity: f64) -> Self {
         self.threshold = Some(quantity);
         self
     }
 
     /// Flushes every `interval` (at least 10 ms) while something is pending.
-    #[must_use]
     pub fn flush_interval(mut self, interval: Duration) -> Self {
         self.interval = Some(interval);
         self
     }
 
     /// Metadata sent with every flush; sanitised like all metadata.
-    #[must_use]
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = metadata;
         self

@@ -49,14 +49,12 @@ impl Charge {
     }
 
     /// Uses `key` instead of an automatic idempotency key: the same key never charges twice.
-    #[must_use]
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self
     }
 
     /// Metadata.
-    #[must_use]
     pub fn metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
         self
@@ -214,25 +212,21 @@ impl ListCharges {
         Self::default()
     }
     /// Only `customer_id`'s charges.
-    #[must_use]
     pub fn customer(mut self, customer_id: impl Into<String>) -> Self {
         self.customer_id = Some(customer_id.into());
         self
     }
     /// Only charges in `status`.
-    #[must_use]
     pub fn status(mut self, status: ChargeStatus) -> Self {
         self.status = Some(status);
         self
     }
     /// Page size, 1 to 100.
-    #[must_use]
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
     }
     /// Charges to skip.
-    #[must_use]
     pub fn offset(mut self, offset: u32) -> Self {
         self.offset = Some(offset);
         self

@@ -56,25 +56,21 @@ impl CostFromUsage {
         }
     }
     /// Only `customer_id`'s usage.
-    #[must_use]
     pub fn customer(mut self, customer_id: impl Into<String>) -> Self {
         self.customer_id = Some(customer_id.into());
         self
     }
     /// Price for meters without one.
-    #[must_use]
     pub fn default_unit_price(mut self, price: f64) -> Self {
         self.default_unit_price = Some(price);
         self
     }
     /// Also count usage that was already charged.
-    #[must_use]
     pub fn include_charged_events(mut self, include: bool) -> Self {
         self.include_charged_events = Some(include);
         self
     }
     /// Only these meters.
-    #[must_use]
     pub fn meters<I, S>(mut self, meters: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -84,7 +80,6 @@ impl CostFromUsage {
         self
     }
     /// Prices `meter` at `price` USDC per unit.
-    #[must_use]
     pub fn custom_price(mut self, meter: impl Into<String>, price: f64) -> Self {
         self.custom_pricing
             .get_or_insert_with(BTreeMap::new)
@@ -124,7 +119,6 @@ impl EstimateItem {
         }
     }
     /// Prices this item at `price` USDC per unit.
-    #[must_use]
     pub fn unit_price(mut self, price: f64) -> Self {
         self.unit_price = Some(price);
         self
@@ -163,13 +157,11 @@ impl HypotheticalCost {
         }
     }
     /// Price for meters without one.
-    #[must_use]
     pub fn default_unit_price(mut self, price: f64) -> Self {
         self.default_unit_price = Some(price);
         self
     }
     /// Prices `meter` at `price` USDC per unit.
-    #[must_use]
     pub fn custom_price(mut self, meter: impl Into<String>, price: f64) -> Self {
         self.custom_pricing
             .get_or_insert_with(BTreeMap::new)

@@ -59,7 +59,6 @@ impl SetSpendingCap {
     }
 
     /// Whether charges over the cap are refused (default `true`).
-    #[must_use]
     pub fn auto_block(mut self, auto_block: bool) -> Self {
         self.auto_block = auto_block;
         self

@@ -266,13 +266,12 @@ fn last_report() -> FlushReport {
 pub fn stats() -> Stats {
     let mut stats = match global::global_or_last() {
         Some(rt) => rt.stats(),
-        None => {
-            let mut s = Stats::default();
-            s.privacy = crate::privacy::counters();
-            s.requests = crate::request_stats::snapshot();
-            s.outside_run = global::outside_run();
-            s
-        }
+        None => Stats {
+            privacy: crate::privacy::counters(),
+            requests: crate::request_stats::snapshot(),
+            outside_run: global::outside_run(),
+            ..Stats::default()
+        },
     };
     stats.dropped += global::orphans();
     stats
