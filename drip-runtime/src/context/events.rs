@@ -79,14 +79,13 @@ impl LlmUsage {
 /// Outside any run it records nothing (and warns once through `tracing`).
 ///
 /// ```
-/// use drip_runtime::private::{run_enter, Outcome, RunSite};
-/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
 /// let cap = drip_runtime::testing::capture();
-/// let run = run_enter(&SITE, "cus_1", None);
-/// run.enter_sync(|| drip_runtime::llm_call("gpt-4o", 1_700));
-/// run.finish(Outcome::Ok);
+/// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+/// run.in_scope(|| drip_runtime::llm_call("gpt-4o", 1_700));
+/// run.end(drip_runtime::RunEnd::Completed);
 /// let event = &cap.runs()[0].events[0];
 /// assert_eq!((event.event_type.as_str(), event.quantity), ("llm.call", Some(1_700.0)));
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 pub fn llm_call(model: &str, tokens: u64) {
     if !super::enabled() {
@@ -139,13 +138,12 @@ pub fn llm_call_with(model: &str, usage: LlmUsage) {
 /// redacted (secrets and personal data removed, cut to 256 characters).
 ///
 /// ```
-/// use drip_runtime::private::{run_enter, Outcome, RunSite};
-/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
 /// let cap = drip_runtime::testing::capture();
-/// let run = run_enter(&SITE, "cus_1", None);
-/// run.enter_sync(|| drip_runtime::plan("search, then summarise"));
-/// run.finish(Outcome::Ok);
+/// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+/// run.in_scope(|| drip_runtime::plan("search, then summarise"));
+/// run.end(drip_runtime::RunEnd::Completed);
 /// assert_eq!(cap.runs()[0].events[0].event_type, "agent.plan");
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 pub fn plan(description: &str) {
     if !super::enabled() {

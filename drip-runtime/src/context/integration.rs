@@ -18,17 +18,16 @@ use std::time::Duration;
 ///
 /// ```
 /// use drip_runtime::model::ToolStatus;
-/// use drip_runtime::private::{run_enter, Outcome, RunSite};
 /// use std::time::Duration;
-/// static SITE: RunSite = RunSite { workflow: "agent", stream: false, metadata: &[], error_message: false };
 ///
 /// let capture = drip_runtime::testing::capture();
-/// let run = run_enter(&SITE, "cus_1", None);
-/// run.enter_sync(|| drip_runtime::record_tool_call("weather", Duration::from_millis(40), ToolStatus::Ok));
-/// run.finish(Outcome::Ok);
+/// let run = drip_runtime::RunTemplate::new("agent")?.start("cus_1");
+/// run.in_scope(|| drip_runtime::record_tool_call("weather", Duration::from_millis(40), ToolStatus::Ok));
+/// run.end(drip_runtime::RunEnd::Completed);
 /// let event = &capture.runs()[0].events[0];
 /// assert_eq!(event.event_type, "tool.call");
 /// assert_eq!(event.metadata.as_ref().unwrap().get("tool_name"), Some(&"weather".into()));
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 pub fn record_tool_call(name: &str, duration: Duration, status: ToolStatus) {
     if !super::enabled() {
@@ -47,20 +46,19 @@ pub fn record_tool_call(name: &str, duration: Duration, status: ToolStatus) {
 ///
 /// ```
 /// use drip_runtime::LlmUsage;
-/// use drip_runtime::private::{run_enter, Outcome, RunSite};
 /// use std::time::Duration;
-/// static SITE: RunSite = RunSite { workflow: "agent", stream: false, metadata: &[], error_message: false };
 ///
 /// let capture = drip_runtime::testing::capture();
-/// let run = run_enter(&SITE, "cus_1", None);
+/// let run = drip_runtime::RunTemplate::new("agent")?.start("cus_1");
 /// let usage = LlmUsage::new(900, 100).with_reasoning_tokens(40);
-/// run.enter_sync(|| drip_runtime::record_llm_call("gpt-4o", usage, Some(Duration::from_millis(750))));
-/// run.finish(Outcome::Ok);
+/// run.in_scope(|| drip_runtime::record_llm_call("gpt-4o", usage, Some(Duration::from_millis(750))));
+/// run.end(drip_runtime::RunEnd::Completed);
 /// let event = &capture.runs()[0].events[0];
 /// assert_eq!(event.quantity, Some(1_000.0));
 /// let metadata = event.metadata.as_ref().unwrap();
 /// assert_eq!(metadata.get("latency_ms"), Some(&750.into()));
 /// assert_eq!(metadata.get("reasoning_tokens"), Some(&40.into()));
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 pub fn record_llm_call(model: &str, usage: LlmUsage, latency: Option<Duration>) {
     if !super::enabled() {

@@ -208,19 +208,17 @@ pub fn current_run() -> Option<RunInfo> {
 /// elsewhere (a blocking thread, a thread pool).
 ///
 /// ```
-/// use drip_runtime::private::{run_enter, Outcome, RunSite};
-/// static SITE: RunSite = RunSite { workflow: "support-agent", stream: false, metadata: &[], error_message: false };
-///
 /// let cap = drip_runtime::testing::capture();
-/// let run = run_enter(&SITE, "cus_7", None);
-/// let info = run.enter_sync(|| drip_runtime::current_run()).unwrap();
+/// let run = drip_runtime::RunTemplate::new("support-agent")?.start("cus_7");
+/// let info = run.in_scope(|| drip_runtime::current_run()).unwrap();
 /// assert_eq!(info.workflow(), "support-agent");
 /// assert_eq!(info.customer_id(), "cus_7");
 /// std::thread::spawn(move || info.in_scope(|| drip_runtime::plan("on another thread")))
 ///     .join()
 ///     .unwrap();
-/// run.finish(Outcome::Ok);
+/// run.end(drip_runtime::RunEnd::Completed);
 /// assert_eq!(cap.runs()[0].events.len(), 1);
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct RunInfo {
@@ -248,13 +246,12 @@ impl RunInfo {
     /// [`RunInfo::external_run_id`].
     ///
     /// ```
-    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
-    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
     /// let _capture = drip_runtime::testing::capture();
-    /// let run = run_enter(&SITE, "cus_1", None);
-    /// let info = run.enter_sync(drip_runtime::current_run).unwrap();
-    /// run.finish(Outcome::Ok);
+    /// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+    /// let info = run.in_scope(drip_runtime::current_run).unwrap();
+    /// run.end(drip_runtime::RunEnd::Completed);
     /// assert!(info.run_id().is_none(), "captured, never delivered");
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn run_id(&self) -> Option<crate::model::RunId> {
         crate::client::find_run_id(&self.external_run_id())
@@ -302,15 +299,14 @@ impl RunInfo {
     /// Runs `f` under this run on the calling thread.
     ///
     /// ```
-    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
-    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// let run = run_enter(&SITE, "cus_1", None);
-    /// let info = run.enter_sync(drip_runtime::current_run).unwrap();
-    /// // Later, outside `enter_sync` (e.g. in a callback or a blocking pool):
+    /// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+    /// let info = run.in_scope(drip_runtime::current_run).unwrap();
+    /// // Later, outside `in_scope` (e.g. in a callback or a blocking pool):
     /// info.in_scope(|| drip_runtime::llm_call("gpt-4o", 64));
-    /// run.finish(Outcome::Ok);
+    /// run.end(drip_runtime::RunEnd::Completed);
     /// assert_eq!(cap.runs()[0].events.len(), 1);
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
         let _span = self.run.span.enter();

@@ -11,13 +11,12 @@ use std::fmt;
 /// carry it.
 ///
 /// ```
-/// use drip_runtime::private::{run_enter, Outcome, RunSite};
-/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
 /// let _capture = drip_runtime::testing::capture();
-/// let run = run_enter(&SITE, "cus_1", None);
-/// let ext = run.enter_sync(|| drip_runtime::current_run().unwrap().external_run_id());
-/// run.finish(Outcome::Ok);
+/// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+/// let ext = run.in_scope(|| drip_runtime::current_run().unwrap().external_run_id());
+/// run.end(drip_runtime::RunEnd::Completed);
 /// assert!(ext.starts_with(drip_runtime::model::EXTERNAL_RUN_ID_PREFIX));
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 pub const EXTERNAL_RUN_ID_PREFIX: &str = "xrun_";
 

@@ -1,21 +1,26 @@
 //! Test support: see exactly what your instrumented code records.
 //!
 //! ```
-//! use drip_runtime::private::{run_enter, tool_enter, Outcome, RunSite, ToolSite};
-//! use drip_runtime::model::RunStatus;
-//! # static RUN: RunSite = RunSite { workflow: "research", stream: false, metadata: &[], error_message: false };
-//! # static TOOL: ToolSite = ToolSite { name: "web-search", metadata: &[], meter: None, error_message: false };
-//! // In a user's crate this is `#[drip::run] fn research(..)` with a `#[drip::tool]` inside.
-//! # fn research() { let run = run_enter(&RUN, "cus_1", None);
-//! #     run.enter_sync(|| tool_enter(&TOOL).finish(Outcome::Ok)); run.finish(Outcome::Ok); }
+//! use drip_runtime::model::{RunStatus, ToolStatus};
+//! use std::time::Duration;
+//! // In a user's crate this is a `#[drip::run] fn research(..)` calling a `#[drip::tool]`.
+//! fn research() -> drip_runtime::Result<()> {
+//!     let run = drip_runtime::RunTemplate::new("research")?.start("cus_1");
+//!     run.in_scope(|| {
+//!         drip_runtime::record_tool_call("web-search", Duration::from_millis(3), ToolStatus::Ok)
+//!     });
+//!     run.end(drip_runtime::RunEnd::Completed);
+//!     Ok(())
+//! }
 //!
 //! let cap = drip_runtime::testing::capture();
-//! research();
+//! research()?;
 //! let runs = cap.runs();
 //! assert_eq!(runs.len(), 1);
 //! assert_eq!(runs[0].workflow, "research");
 //! assert_eq!(runs[0].status, RunStatus::Completed);
 //! assert_eq!(runs[0].tool_names(), ["web-search"]);
+//! # Ok::<(), drip_runtime::Error>(())
 //! ```
 //!
 //! # What a capture sees
@@ -80,16 +85,15 @@ pub fn capture() -> Capture {
 /// nothing, as with `DRIP_DISABLED=1`.
 ///
 /// ```
-/// use drip_runtime::private::{run_enter, Outcome, RunSite};
-/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
 /// let cap = drip_runtime::testing::capture();
 /// {
 ///     let _off = drip_runtime::testing::disabled();
-///     let run = run_enter(&SITE, "cus_1", None);
+///     let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
 ///     assert!(!run.is_active());
-///     run.finish(Outcome::Ok);
+///     run.end(drip_runtime::RunEnd::Completed);
 /// }
 /// assert!(cap.runs().is_empty());
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 #[must_use = "the SDK is back on when the guard is dropped"]
 pub fn disabled() -> Disabled {
@@ -125,25 +129,24 @@ impl Capture {
     /// Finished runs, in the order they finished.
     ///
     /// ```
-    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
-    /// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+    /// drip_runtime::RunTemplate::new("w")?.start("cus_1").end(drip_runtime::RunEnd::Completed);
     /// assert_eq!(cap.runs()[0].customer_id, "cus_1");
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn runs(&self) -> Vec<CapturedRun> {
         self.store.log().runs.clone()
     }
 
-    /// Usage tracked by metered tools called outside any run.
+    /// Usage tracked outside any run: by metered tools, `drip::track_usage`
+    /// and `drip::Usage`.
     ///
     /// ```
-    /// use drip_runtime::private::{tool_enter_metered, Outcome, ToolSite};
-    /// static TOOL: ToolSite = ToolSite { name: "ocr", metadata: &[], meter: Some("ocr_pages"), error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// tool_enter_metered(&TOOL, "cus_9").finish(Outcome::Ok);
+    /// drip_runtime::track_usage("cus_9", "ocr_pages", 1.0)?;
     /// let usage = cap.usage();
     /// assert_eq!((usage[0].meter.as_str(), usage[0].quantity), ("ocr_pages", 1.0));
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn usage(&self) -> Vec<CapturedUsage> {
         self.store.log().usage.clone()
@@ -170,11 +173,9 @@ impl Capture {
     /// thread outside any run, which therefore recorded nothing.
     ///
     /// ```
-    /// use drip_runtime::private::{tool_enter, ToolSite};
-    /// static TOOL: ToolSite = ToolSite { name: "lonely", metadata: &[], meter: None, error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// drop(tool_enter(&TOOL));
-    /// assert_eq!(cap.unattached(), ["lonely"]);
+    /// drip_runtime::plan("look things up"); // outside any run
+    /// assert_eq!(cap.unattached(), ["agent.plan"]);
     /// ```
     pub fn unattached(&self) -> Vec<String> {
         self.store.log().unattached.clone()
@@ -195,12 +196,11 @@ impl Capture {
     /// Forgets everything captured so far (runs still going are kept track of).
     ///
     /// ```
-    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
-    /// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+    /// drip_runtime::RunTemplate::new("w")?.start("cus_1").end(drip_runtime::RunEnd::Completed);
     /// cap.clear();
     /// assert!(cap.runs().is_empty());
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn clear(&self) {
         self.store.clear();
@@ -265,13 +265,12 @@ impl CapturedRun {
     /// The `eventType` of each event, in order.
     ///
     /// ```
-    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
-    /// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// let run = run_enter(&SITE, "cus_1", None);
-    /// run.enter_sync(|| { drip_runtime::plan("p"); drip_runtime::llm_call("m", 1); });
-    /// run.finish(Outcome::Ok);
+    /// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+    /// run.in_scope(|| { drip_runtime::plan("p"); drip_runtime::llm_call("m", 1); });
+    /// run.end(drip_runtime::RunEnd::Completed);
     /// assert_eq!(cap.runs()[0].event_types(), ["agent.plan", "llm.call"]);
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn event_types(&self) -> Vec<&str> {
         self.events.iter().map(|e| e.event_type.as_str()).collect()
@@ -280,11 +279,10 @@ impl CapturedRun {
     /// The `tool_name` of each `tool.call` event, in order.
     ///
     /// ```
-    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
-    /// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+    /// drip_runtime::RunTemplate::new("w")?.start("cus_1").end(drip_runtime::RunEnd::Completed);
     /// assert!(cap.runs()[0].tool_names().is_empty());
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn tool_names(&self) -> Vec<&str> {
         self.tool_calls()
@@ -298,11 +296,10 @@ impl CapturedRun {
     /// The `tool.call` events, in order.
     ///
     /// ```
-    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
-    /// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+    /// drip_runtime::RunTemplate::new("w")?.start("cus_1").end(drip_runtime::RunEnd::Completed);
     /// assert_eq!(cap.runs()[0].tool_calls().count(), 0);
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn tool_calls(&self) -> impl Iterator<Item = &Event> {
         self.events.iter().filter(|e| e.event_type == "tool.call")
@@ -312,12 +309,11 @@ impl CapturedRun {
 /// One usage record as a capture saw it.
 ///
 /// ```
-/// use drip_runtime::private::{tool_enter_metered, Outcome, ToolSite};
-/// static TOOL: ToolSite = ToolSite { name: "ocr", metadata: &[], meter: Some("pages"), error_message: false };
 /// let cap = drip_runtime::testing::capture();
-/// tool_enter_metered(&TOOL, "cus_9").finish(Outcome::Ok);
+/// drip_runtime::track_usage("cus_9", "pages", 1.0)?;
 /// assert_eq!(cap.usage()[0].customer_id, "cus_9");
-/// assert!(cap.usage()[0].idempotency_key.starts_with("usage_"));
+/// assert!(!cap.usage()[0].idempotency_key.is_empty());
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -338,11 +334,10 @@ pub struct CapturedUsage {
 ///
 /// ```
 /// use drip_runtime::testing::Delivery;
-/// # use drip_runtime::private::{run_enter, Outcome, RunSite};
-/// # static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
 /// let cap = drip_runtime::testing::capture();
-/// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+/// drip_runtime::RunTemplate::new("w")?.start("cus_1").end(drip_runtime::RunEnd::Completed);
 /// assert!(matches!(cap.deliveries()[0], Delivery::Record { events: 0, .. }));
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
