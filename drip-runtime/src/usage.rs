@@ -143,8 +143,10 @@ impl Usage {
         if !crate::runtime::enabled() {
             return;
         }
-        if let Some(runtime) = crate::runtime::current() {
-            runtime.send(Envelope::Usage(self.record), None);
+        match crate::runtime::current() {
+            Some(runtime) => runtime.send(Envelope::Usage(self.record), None),
+            // Stopped between the on/off check and here: counted as dropped.
+            None => crate::runtime::orphan(1),
         }
     }
 }

@@ -75,6 +75,7 @@ pub(crate) struct FinishedRun {
 
 impl FinishedRun {
     /// A completed run with `events` and nothing else set.
+    #[cfg(any(test, feature = "test-util"))]
     pub(crate) fn new(
         customer_id: &str,
         workflow: &str,

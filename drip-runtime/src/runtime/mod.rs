@@ -54,11 +54,13 @@ mod hash;
 mod lifecycle;
 mod sink;
 
+#[cfg(feature = "test-util")]
 #[doc(hidden)]
 pub mod __test_hooks;
 
 pub(crate) use global::{
-    Scope, count_outside_run, enabled, overrides_active, run_depth, set_run_depth, thread_scope,
+    Scope, count_outside_run, enabled, orphan, overrides_active, run_depth, set_run_depth,
+    thread_scope,
 };
 pub use hash::hash_id;
 pub use lifecycle::{DripGuard, EnterGuard, client, flush, init, shutdown, stats};
