@@ -66,7 +66,7 @@
 //!   [`model::ExternalRunId`] (`xrun_…`).
 //! - [`hash_id`] — keyed HMAC identifiers (e.g. a `query_hash`) instead of raw
 //!   text.
-//! - [`testing`] — see exactly what your instrumented code records, per test.
+//! - `testing` (feature `test-util`) — see exactly what your instrumented code records, per test.
 //!
 //! With no `DRIP_API_KEY` (or with `DRIP_DISABLED=1`) the SDK is disabled and
 //! a wrapped call costs one atomic load.
@@ -86,7 +86,7 @@
 //! With `default-features = false` and none of them, only plain `http` to a
 //! loopback host (the emulator) works.
 //!
-//! `test-util` adds [`testing`](crate::testing) for your tests (enable it under
+//! `test-util` adds `testing` for your tests (enable it under
 //! `[dev-dependencies]`); `tower`, `tracing`, `rig` and `openai` add the
 //! integrations.
 #![forbid(unsafe_code)]

@@ -135,7 +135,7 @@ impl Drop for PanicWatch<'_> {
 /// `tokio::spawn` starts a new task with no run, so instrumented code in it
 /// records nothing; wrap the future first (or use [`spawn`]). Without a
 /// current run the wrapper just polls the future (in a test, it carries the
-/// thread's [`capture`](crate::testing::capture) instead, so runs the task
+/// thread's `testing::capture` instead, so runs the task
 /// starts are captured).
 ///
 /// ```
@@ -164,7 +164,7 @@ pub trait InCurrentRun: Future + Sized {
 impl<F: Future> InCurrentRun for F {}
 
 /// `tokio::spawn` that carries the current run into the new task (in a test
-/// with no current run: the thread's [`capture`](crate::testing::capture)).
+/// with no current run: the thread's `testing::capture`).
 ///
 /// Events recorded by the task after its run has ended are dropped (with a
 /// one-time warning): await the handle before the run returns.
