@@ -325,7 +325,11 @@ fn provider_key_at(b: &[u8], i: usize) -> Option<Range<usize>> {
         let random = body.iter().any(u8::is_ascii_uppercase)
             && body.iter().any(u8::is_ascii_lowercase)
             && body.iter().any(u8::is_ascii_digit);
-        (tail >= *min && (!glued || random)).then_some(i..i + prefix.len() + tail)
+        // A bare `sk-` before a tail of words (`sk-learn-model-notes`) is a
+        // slug; OpenAI's keys carry digits (named kinds, `sk-proj-…`, are
+        // matched by the pattern set whatever their tail).
+        let plausible = *prefix != b"sk-" || body.iter().any(u8::is_ascii_digit) || tail >= 40;
+        (tail >= *min && plausible && (!glued || random)).then_some(i..i + prefix.len() + tail)
     })
 }
 
@@ -540,6 +544,8 @@ mod tests {
             "the bearer of bad news",
             "Bearer authentication",
             "sk-learn",
+            "sk-aaa-aaa-aaaaaaaa",
+            "sk-learn-model-training-notes",
             "1 2 3 4 5 6 7 8 9 1 2 3 4 5",
             "4111111111111111abc",
             "ASIAN-FOODS",
