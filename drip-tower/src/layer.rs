@@ -1,9 +1,11 @@
 //! [`DripLayer`]: one record per request, billing by policy.
 
 use crate::billable::Billable;
+use crate::body::ResponseBody;
 use crate::customer::CustomerFrom;
-use crate::record::{Pending, Recording};
-use drip_runtime::{Error, RunTemplate};
+use crate::record::{Ending, Pending, Recording};
+use drip_runtime::Error;
+use drip_runtime::private::RunSite;
 use http::request::Parts;
 use std::future::Future;
 use std::pin::Pin;
@@ -18,7 +20,8 @@ pub(crate) struct Config {
     pub(crate) meter: String,
     pub(crate) quantity: f64,
     pub(crate) billable: Billable,
-    pub(crate) template: RunTemplate,
+    /// The requests' runs' workflow, as `#[drip::run]` would declare it.
+    pub(crate) site: &'static RunSite,
     pub(crate) recording: Recording,
     route: Option<Arc<RouteOf>>,
 }
@@ -49,7 +52,7 @@ impl std::fmt::Debug for DripLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DripLayer")
             .field("meter", &self.config.meter)
-            .field("workflow", &self.config.template.workflow())
+            .field("workflow", &self.config.site.workflow)
             .finish_non_exhaustive()
     }
 }
@@ -159,14 +162,22 @@ impl DripLayerBuilder {
     pub fn build(self) -> Result<DripLayer, Error> {
         // Validates meter and quantity the way each request's record will be.
         let _validated = drip_runtime::Usage::new("validation", &self.meter, self.quantity)?;
-        let template = RunTemplate::new(&self.workflow)?;
+        let workflow = drip_runtime::RunTemplate::new(&self.workflow)?.workflow();
+        // A run's state refers to its site for its whole life, as the
+        // attribute's static sites are: one small leak per layer built.
+        let site: &'static RunSite = Box::leak(Box::new(RunSite {
+            workflow,
+            stream: false,
+            metadata: &[],
+            error_message: false,
+        }));
         Ok(DripLayer {
             config: Arc::new(Config {
                 customer: self.customer,
                 meter: self.meter,
                 quantity: self.quantity,
                 billable: self.billable,
-                template,
+                site,
                 recording: self.recording,
                 route: self.route,
             }),
@@ -219,7 +230,7 @@ where
     ReqBody: http_body::Body,
     ResBody: http_body::Body,
 {
-    type Response = S::Response;
+    type Response = http::Response<ResponseBody<ResBody>>;
     type Error = S::Error;
     type Future = ResponseFuture<S::Future>;
 
@@ -241,19 +252,18 @@ where
         let route = self.config.route_of(&parts);
         let pending = Pending::start(
             Arc::clone(&self.config),
-            &customer,
+            customer,
             parts.method.clone(),
             route,
             request_bytes,
         );
         let req = http::Request::from_parts(parts, body);
-        let fut = self.inner.call(req);
         match (self.config.recording, pending.run()) {
             (Recording::Run, Some(run)) => {
-                let fut = run.instrument(fut);
+                let fut = run.instrument(self.inner.call(req));
                 ResponseFuture::in_run(fut, pending)
             }
-            _ => ResponseFuture::plain(fut, Some(pending)),
+            _ => ResponseFuture::plain(self.inner.call(req), Some(pending)),
         }
     }
 }
@@ -268,7 +278,8 @@ pin_project_lite::pin_project! {
 
 pin_project_lite::pin_project! {
     /// The response future of [`DripService`]: the inner future, under the
-    /// request's run when there is one.
+    /// request's run when there is one. Its response's body is a
+    /// [`ResponseBody`], which records the request when it ends.
     pub struct ResponseFuture<F> {
         #[pin]
         inner: Inner<F>,
@@ -297,7 +308,7 @@ where
     F: Future<Output = Result<http::Response<B>, E>>,
     B: http_body::Body,
 {
-    type Output = Result<http::Response<B>, E>;
+    type Output = Result<http::Response<ResponseBody<B>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
@@ -305,13 +316,40 @@ where
             InnerProj::Plain { fut } => std::task::ready!(fut.poll(cx)),
             InnerProj::InRun { fut } => std::task::ready!(fut.poll(cx)),
         };
-        if let Some(pending) = this.pending.take() {
-            match &out {
-                Ok(res) => pending.finish(Some(res.status()), res.body().size_hint().exact()),
-                // The service failed without a response: recorded as a 500.
-                Err(_) => pending.finish(Some(http::StatusCode::INTERNAL_SERVER_ERROR), None),
+        let pending = this.pending.take();
+        Poll::Ready(match out {
+            Ok(res) => Ok(with_body_recording(res, pending)),
+            Err(e) => {
+                if let Some(mut pending) = pending {
+                    // The service failed without a response: recorded as a 500.
+                    pending.responded(http::StatusCode::INTERNAL_SERVER_ERROR, Some(0));
+                    pending.finish(Ending::Completed);
+                }
+                Err(e)
             }
-        }
-        Poll::Ready(out)
+        })
     }
+}
+
+/// Hands the request's record to the response's body, or records it now
+/// when the response has no body to send (empty, `HEAD`, 1xx, 204, 304).
+fn with_body_recording<B: http_body::Body>(
+    res: http::Response<B>,
+    pending: Option<Pending>,
+) -> http::Response<ResponseBody<B>> {
+    let Some(mut pending) = pending else {
+        return res.map(|b| ResponseBody::new(b, None));
+    };
+    let status = res.status();
+    pending.responded(status, res.body().size_hint().exact());
+    let bodiless = res.body().is_end_stream()
+        || pending.is_head()
+        || status.is_informational()
+        || status == http::StatusCode::NO_CONTENT
+        || status == http::StatusCode::NOT_MODIFIED;
+    if bodiless {
+        pending.finish(Ending::Completed);
+        return res.map(|b| ResponseBody::new(b, None));
+    }
+    res.map(|b| ResponseBody::new(b, Some(pending)))
 }

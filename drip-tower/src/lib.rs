@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 mod billable;
+mod body;
 mod customer;
 mod decisions;
 mod entitlement;
@@ -38,6 +39,7 @@ mod problem;
 mod record;
 
 pub use billable::{Billable, Finished};
+pub use body::ResponseBody;
 pub use customer::CustomerFrom;
 pub use entitlement::{
     EntitlementLayer, EntitlementLayerBuilder, EntitlementService, GateFuture, WhenUnavailable,
