@@ -6,7 +6,7 @@ use std::sync::Arc;
 /// How a request ended, as a [`Billable`] policy sees it.
 ///
 /// ```
-/// let done = drip_tower::Finished { method: &http::Method::GET, route: Some("/v1/items/{id}"), status: Some(http::StatusCode::OK), complete: true };
+/// let done = drip_tower::Finished { method: &http::Method::GET, route: Some("/v1/items/{id}"), status: Some(http::StatusCode::OK), complete: true, grpc_status: None };
 /// assert!(drip_tower::Billable::success().bills(&done));
 ///
 /// // The client went away while the body was streaming.
@@ -27,13 +27,16 @@ pub struct Finished<'a> {
     /// before the response was made), when the body failed, and when the
     /// handler panicked.
     pub complete: bool,
+    /// The `grpc-status` of a gRPC response (from its trailers, or its
+    /// headers for a trailers-only response); `None` for other responses.
+    pub grpc_status: Option<u32>,
 }
 
 type Decide = dyn Fn(&Finished<'_>) -> bool + Send + Sync;
 
 /// Which finished requests are billed. The default, [`Billable::success`],
-/// bills 2xx responses sent to the end of their body only: never failures,
-/// disconnects or panics.
+/// bills 2xx responses sent to the end of their body only (and, for gRPC,
+/// with `grpc-status` 0): never failures, disconnects or panics.
 ///
 /// ```
 /// use drip_tower::Billable;
@@ -55,10 +58,10 @@ impl Default for Billable {
 }
 
 impl Billable {
-    /// 2xx responses, sent to the end of their body.
+    /// 2xx responses, sent to the end of their body (gRPC: with status `OK`).
     ///
     /// ```
-    /// let done = drip_tower::Finished { method: &http::Method::POST, route: None, status: Some(http::StatusCode::INTERNAL_SERVER_ERROR), complete: true };
+    /// let done = drip_tower::Finished { method: &http::Method::POST, route: None, status: Some(http::StatusCode::INTERNAL_SERVER_ERROR), complete: true, grpc_status: None };
     /// assert!(!drip_tower::Billable::success().bills(&done));
     /// ```
     pub fn success() -> Self {
@@ -67,15 +70,18 @@ impl Billable {
 
     /// Responses sent to the end of their body whose status passes `f` (by
     /// class: `s.is_success()`, `s.is_client_error()`, …). Disconnects,
-    /// failed bodies and panics are not billed.
+    /// failed bodies, panics and gRPC responses with a `grpc-status` other
+    /// than 0 are not billed.
     ///
     /// ```
     /// let policy = drip_tower::Billable::statuses(|s| s.as_u16() < 500);
-    /// let done = drip_tower::Finished { method: &http::Method::GET, route: None, status: Some(http::StatusCode::NOT_FOUND), complete: true };
+    /// let done = drip_tower::Finished { method: &http::Method::GET, route: None, status: Some(http::StatusCode::NOT_FOUND), complete: true, grpc_status: None };
     /// assert!(policy.bills(&done));
     /// ```
     pub fn statuses(f: impl Fn(http::StatusCode) -> bool + Send + Sync + 'static) -> Self {
-        Billable(Arc::new(move |d| d.complete && d.status.is_some_and(&f)))
+        Billable(Arc::new(move |d| {
+            d.complete && d.grpc_status.unwrap_or(0) == 0 && d.status.is_some_and(&f)
+        }))
     }
 
     /// Any decision over how the request ended — including billing responses
@@ -92,7 +98,7 @@ impl Billable {
     ///
     /// ```
     /// let policy = drip_tower::Billable::success().except_routes(["/health"]);
-    /// let done = drip_tower::Finished { method: &http::Method::GET, route: Some("/health"), status: Some(http::StatusCode::OK), complete: true };
+    /// let done = drip_tower::Finished { method: &http::Method::GET, route: Some("/health"), status: Some(http::StatusCode::OK), complete: true, grpc_status: None };
     /// assert!(!policy.bills(&done));
     /// ```
     #[must_use]
@@ -111,7 +117,7 @@ impl Billable {
     /// Whether `finished` is billed.
     ///
     /// ```
-    /// let done = drip_tower::Finished { method: &http::Method::GET, route: None, status: None, complete: false };
+    /// let done = drip_tower::Finished { method: &http::Method::GET, route: None, status: None, complete: false, grpc_status: None };
     /// assert!(!drip_tower::Billable::success().bills(&done));
     /// ```
     pub fn bills(&self, finished: &Finished<'_>) -> bool {

@@ -80,6 +80,8 @@ impl<B: Body> Body for ResponseBody<B> {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     pending.sent(data.remaining() as u64);
+                } else if let Some(trailers) = frame.trailers_ref() {
+                    pending.grpc(trailers);
                 }
                 if !inner.is_end_stream() {
                     return polled;

@@ -140,8 +140,8 @@ impl DripLayerBuilder {
     }
 
     /// Where the route template comes from, instead of axum's `MatchedPath`
-    /// (e.g. the gRPC method path under tonic, which holds no ids). Return
-    /// a template, never a raw path that can carry ids.
+    /// (or, for a gRPC request, its path `/package.Service/Method`, which
+    /// holds no ids). Return a template, never a raw path that can carry ids.
     ///
     /// ```
     /// let builder = drip_tower::DripLayer::builder(drip_tower::CustomerFrom::header("x-customer-id"))
@@ -194,7 +194,12 @@ impl Config {
         if let Some(m) = parts.extensions.get::<axum::extract::MatchedPath>() {
             return Some(m.as_str().to_owned());
         }
-        None
+        // A gRPC path names the method (`/package.Service/Method`), never an id.
+        let grpc = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .is_some_and(|t| t.as_bytes().starts_with(b"application/grpc"));
+        grpc.then(|| parts.uri.path().to_owned())
     }
 }
 
@@ -342,6 +347,7 @@ fn with_body_recording<B: http_body::Body>(
     };
     let status = res.status();
     pending.responded(status, res.body().size_hint().exact());
+    pending.grpc(res.headers());
     let bodiless = res.body().is_end_stream()
         || pending.is_head()
         || status.is_informational()

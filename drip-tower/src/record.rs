@@ -78,6 +78,8 @@ pub(crate) struct Pending {
     sent: u64,
     /// The body's exact length when the head was made, if known.
     expected: Option<u64>,
+    /// A gRPC response's `grpc-status`.
+    grpc_status: Option<u32>,
 }
 
 impl Pending {
@@ -101,6 +103,7 @@ impl Pending {
             status: None,
             sent: 0,
             expected: None,
+            grpc_status: None,
         }
     }
 
@@ -118,6 +121,19 @@ impl Pending {
     pub(crate) fn responded(&mut self, status: StatusCode, expected: Option<u64>) {
         self.status = Some(status);
         self.expected = expected;
+    }
+
+    /// Reads `grpc-status` from a response's headers (trailers-only) or trailers.
+    pub(crate) fn grpc(&mut self, headers: &http::HeaderMap) {
+        if let Some(code) = headers.get("grpc-status") {
+            // Not a number: not a status this layer can judge, so not OK.
+            self.grpc_status = Some(
+                code.to_str()
+                    .ok()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(u32::MAX),
+            );
+        }
     }
 
     /// `n` more body bytes were handed to the server.
@@ -139,6 +155,7 @@ impl Pending {
             route: self.route.as_deref(),
             status,
             complete: ending == Ending::Completed,
+            grpc_status: self.grpc_status,
         };
         let billed = self.config.billable.bills(&finished);
         let response_bytes = (status.is_some() && ending != Ending::Cancelled).then_some(self.sent);
@@ -151,6 +168,7 @@ impl Pending {
         }
         match ending {
             Ending::Completed => match status {
+                _ if self.grpc_status.is_some_and(|c| c != 0) => run.finish(failed("grpc_error")),
                 Some(s) if s.is_server_error() => run.finish(failed("http_server_error")),
                 Some(s) if s.is_client_error() => run.finish(failed("http_client_error")),
                 _ => run.finish(Outcome::Ok),
@@ -165,20 +183,31 @@ impl Pending {
     /// What describes the request, on its run and on its usage record: the
     /// method, the route template, the status, how it ended, its latency and
     /// its body sizes — never the path, query, headers or bodies.
-    fn facts(&self, ending: Ending, response_bytes: Option<u64>) -> [Option<(&'static str, Value)>; 7] {
+    fn facts(
+        &self,
+        ending: Ending,
+        response_bytes: Option<u64>,
+    ) -> [Option<(&'static str, Value)>; 8] {
         [
             Some(("method", self.method.as_str().into())),
             self.route.as_deref().map(|r| ("route", r.into())),
-            self.status.map(|s| ("status_code", u64::from(s.as_u16()).into())),
+            self.status
+                .map(|s| ("status_code", u64::from(s.as_u16()).into())),
+            self.grpc_status
+                .filter(|&c| c != 0)
+                .map(|c| ("error_code", grpc_code_name(c).into())),
             Some(("status", ending.as_str().into())),
-            Some(("duration_ms", (self.started.elapsed().as_millis() as u64).into())),
+            Some((
+                "duration_ms",
+                (self.started.elapsed().as_millis() as u64).into(),
+            )),
             self.request_bytes.map(|n| ("request_bytes", n.into())),
             response_bytes.map(|n| ("response_bytes", n.into())),
         ]
     }
 
     /// Queues the usage record. Its metadata is screened on the transport thread.
-    fn bill(&mut self, facts: [Option<(&'static str, Value)>; 7]) {
+    fn bill(&mut self, facts: [Option<(&'static str, Value)>; 8]) {
         let key = std::mem::take(&mut self.key);
         let Ok(usage) = Usage::new(&self.customer, &self.config.meter, self.config.quantity)
             .and_then(|u| u.idempotency_key(key))
@@ -193,6 +222,34 @@ impl Pending {
         }
         usage.metadata(metadata).track();
     }
+}
+
+/// The canonical name of a gRPC status code.
+fn grpc_code_name(code: u32) -> &'static str {
+    const NAMES: [&str; 17] = [
+        "OK",
+        "CANCELLED",
+        "UNKNOWN",
+        "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED",
+        "NOT_FOUND",
+        "ALREADY_EXISTS",
+        "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED",
+        "FAILED_PRECONDITION",
+        "ABORTED",
+        "OUT_OF_RANGE",
+        "UNIMPLEMENTED",
+        "INTERNAL",
+        "UNAVAILABLE",
+        "DATA_LOSS",
+        "UNAUTHENTICATED",
+    ];
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| NAMES.get(i))
+        .copied()
+        .unwrap_or("UNKNOWN")
 }
 
 fn failed(code: &'static str) -> Outcome {

@@ -112,7 +112,12 @@ async fn streaming() {
     // The cut request is recorded when the server notices the broken
     // connection and drops the body: wait for its run before settling.
     let waited = Instant::now();
-    while !env.emulator.runs().iter().any(|r| r.customer_id == "cus_cut") {
+    while !env
+        .emulator
+        .runs()
+        .iter()
+        .any(|r| r.customer_id == "cus_cut")
+    {
         assert!(
             waited.elapsed() < Duration::from_secs(30),
             "the cut request's run never arrived"
@@ -125,7 +130,11 @@ async fn streaming() {
     let usage = env.emulator.usage();
     let mut billed: Vec<_> = usage.iter().map(|u| u.customer_id.as_str()).collect();
     billed.sort_unstable();
-    assert_eq!(billed, ["cus_sized", "cus_whole"], "only complete responses are billed");
+    assert_eq!(
+        billed,
+        ["cus_sized", "cus_whole"],
+        "only complete responses are billed"
+    );
     let whole = usage
         .iter()
         .find(|u| u.customer_id == "cus_whole")
@@ -150,7 +159,10 @@ async fn streaming() {
 
     let whole = run_of("cus_whole");
     assert_eq!(whole.status, "COMPLETED");
-    assert_eq!(whole.metadata.as_ref().expect("metadata")["status"], "completed");
+    assert_eq!(
+        whole.metadata.as_ref().expect("metadata")["status"],
+        "completed"
+    );
     assert_eq!(run_of("cus_sized").status, "COMPLETED");
 
     // The chunks' tool calls attached to their request's run.
