@@ -92,6 +92,6 @@ pub use delivery::{DripGuard, FlushReport, Stats, flush, init, shutdown, stats};
 #[cfg(feature = "client")]
 pub use context::{RunEnd, RunTemplate, ScopedRun};
 #[cfg(feature = "client")]
-pub use usage::{Usage, track_usage};
+pub use usage::{Usage, UsageTemplate, track_usage};
 
 // -- end section --

@@ -4,8 +4,8 @@ use crate::billable::Billable;
 use crate::body::ResponseBody;
 use crate::customer::CustomerFrom;
 use crate::record::{Ending, Pending, Recording};
-use drip_runtime::Error;
-use drip_runtime::private::RunSite;
+use crate::sites::Sites;
+use drip_runtime::{Error, UsageTemplate};
 use http::request::Parts;
 use std::future::Future;
 use std::pin::Pin;
@@ -17,11 +17,11 @@ type RouteOf = dyn Fn(&Parts) -> Option<String> + Send + Sync;
 
 pub(crate) struct Config {
     pub(crate) customer: CustomerFrom,
-    pub(crate) meter: String,
-    pub(crate) quantity: f64,
+    /// The meter and quantity of each billed request's usage record.
+    pub(crate) usage: UsageTemplate,
     pub(crate) billable: Billable,
-    /// The requests' runs' workflow, as `#[drip::run]` would declare it.
-    pub(crate) site: &'static RunSite,
+    /// Where the requests' runs start: per route, as `#[drip::run]` sites.
+    pub(crate) sites: Sites,
     pub(crate) recording: Recording,
     route: Option<Arc<RouteOf>>,
 }
@@ -51,8 +51,8 @@ pub struct DripLayer {
 impl std::fmt::Debug for DripLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DripLayer")
-            .field("meter", &self.config.meter)
-            .field("workflow", &self.config.site.workflow)
+            .field("meter", &self.config.usage.meter())
+            .field("workflow", &self.config.sites.bare.workflow)
             .finish_non_exhaustive()
     }
 }
@@ -160,24 +160,14 @@ impl DripLayerBuilder {
     /// assert!(matches!(bad, Err(drip::Error::Validation { .. })));
     /// ```
     pub fn build(self) -> Result<DripLayer, Error> {
-        // Validates meter and quantity the way each request's record will be.
-        let _validated = drip_runtime::Usage::new("validation", &self.meter, self.quantity)?;
+        let usage = UsageTemplate::new(&self.meter, self.quantity)?;
         let workflow = drip_runtime::RunTemplate::new(&self.workflow)?.workflow();
-        // A run's state refers to its site for its whole life, as the
-        // attribute's static sites are: one small leak per layer built.
-        let site: &'static RunSite = Box::leak(Box::new(RunSite {
-            workflow,
-            stream: false,
-            metadata: &[],
-            error_message: false,
-        }));
         Ok(DripLayer {
             config: Arc::new(Config {
                 customer: self.customer,
-                meter: self.meter,
-                quantity: self.quantity,
+                usage,
                 billable: self.billable,
-                site,
+                sites: Sites::new(workflow),
                 recording: self.recording,
                 route: self.route,
             }),

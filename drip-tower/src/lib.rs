@@ -37,6 +37,7 @@ mod entitlement;
 mod layer;
 mod problem;
 mod record;
+mod sites;
 
 pub use billable::{Billable, Finished};
 pub use body::ResponseBody;

@@ -8,8 +8,9 @@
 
 use crate::billable::Finished;
 use crate::layer::Config;
+use crate::sites::SiteOf;
+use drip_runtime::Metadata;
 use drip_runtime::private::{Outcome, RunGuard};
-use drip_runtime::{Metadata, Usage, Value};
 use http::{Method, StatusCode};
 use std::sync::Arc;
 use std::time::Instant;
@@ -90,7 +91,19 @@ impl Pending {
         route: Option<String>,
         request_bytes: Option<u64>,
     ) -> Pending {
-        let run = drip_runtime::private::run_enter(config.site, customer.as_str(), None);
+        let run = match config.sites.of(&method, &route) {
+            SiteOf::Described(site) => {
+                drip_runtime::private::run_enter(site, customer.as_str(), None)
+            }
+            SiteOf::Bare(site) => {
+                let mut run = drip_runtime::private::run_enter(site, customer.as_str(), None);
+                run.metadata("method", method.as_str());
+                if let Some(route) = &route {
+                    run.metadata("route", route.as_str());
+                }
+                run
+            }
+        };
         Pending {
             config,
             run: Some(run),
@@ -159,16 +172,30 @@ impl Pending {
         };
         let billed = self.config.billable.bills(&finished);
         let response_bytes = (status.is_some() && ending != Ending::Cancelled).then_some(self.sent);
-        let facts = self.facts(ending, response_bytes);
-        for (key, value) in facts.iter().flatten() {
-            run.metadata(key, value.clone());
+        // Method and route are on the run's site. Only numbers are added on
+        // a completed request's path; the ending, a string, only when it is
+        // not `completed` (the run's status says that).
+        if let Some(status) = status {
+            run.metadata("status_code", u64::from(status.as_u16()));
+        }
+        if let Some(n) = self.request_bytes {
+            run.metadata("request_bytes", n);
+        }
+        if let Some(n) = response_bytes {
+            run.metadata("response_bytes", n);
+        }
+        if ending != Ending::Completed {
+            run.metadata("status", ending.as_str());
+        }
+        if let Some(code) = self.grpc_error() {
+            run.metadata("error_code", code);
         }
         if billed {
-            self.bill(facts);
+            self.bill(ending, response_bytes);
         }
         match ending {
             Ending::Completed => match status {
-                _ if self.grpc_status.is_some_and(|c| c != 0) => run.finish(failed("grpc_error")),
+                _ if self.grpc_error().is_some() => run.finish(failed("grpc_error")),
                 Some(s) if s.is_server_error() => run.finish(failed("http_server_error")),
                 Some(s) if s.is_client_error() => run.finish(failed("http_client_error")),
                 _ => run.finish(Outcome::Ok),
@@ -180,47 +207,48 @@ impl Pending {
         }
     }
 
-    /// What describes the request, on its run and on its usage record: the
-    /// method, the route template, the status, how it ended, its latency and
-    /// its body sizes — never the path, query, headers or bodies.
-    fn facts(
-        &self,
-        ending: Ending,
-        response_bytes: Option<u64>,
-    ) -> [Option<(&'static str, Value)>; 8] {
-        [
-            Some(("method", self.method.as_str().into())),
-            self.route.as_deref().map(|r| ("route", r.into())),
-            self.status
-                .map(|s| ("status_code", u64::from(s.as_u16()).into())),
-            self.grpc_status
-                .filter(|&c| c != 0)
-                .map(|c| ("error_code", grpc_code_name(c).into())),
-            Some(("status", ending.as_str().into())),
-            Some((
-                "duration_ms",
-                (self.started.elapsed().as_millis() as u64).into(),
-            )),
-            self.request_bytes.map(|n| ("request_bytes", n.into())),
-            response_bytes.map(|n| ("response_bytes", n.into())),
-        ]
+    /// The name of a gRPC response's error status, if it has one.
+    fn grpc_error(&self) -> Option<&'static str> {
+        self.grpc_status.filter(|&c| c != 0).map(grpc_code_name)
     }
 
-    /// Queues the usage record. Its metadata is screened on the transport thread.
-    fn bill(&mut self, facts: [Option<(&'static str, Value)>; 8]) {
-        let key = std::mem::take(&mut self.key);
-        let Ok(usage) = Usage::new(&self.customer, &self.config.meter, self.config.quantity)
-            .and_then(|u| u.idempotency_key(key))
-        else {
-            // A customer id that breaks the identifier rule: its run is
-            // refused by delivery too, and counted there.
-            return;
-        };
-        let mut metadata = Metadata::new();
-        for (key, value) in facts.into_iter().flatten() {
-            metadata.insert(key, value);
-        }
-        usage.metadata(metadata).track();
+    /// Queues the usage record, describing the request: its method, route
+    /// template, status, how it ended, its latency and its body sizes —
+    /// never the path, query, headers or bodies. The record and its metadata
+    /// are built, and screened, on the transport thread.
+    fn bill(&mut self, ending: Ending, response_bytes: Option<u64>) {
+        let method = self.method.clone();
+        let route = self.route.take();
+        let status = self.status;
+        let grpc_error = self.grpc_error();
+        let request_bytes = self.request_bytes;
+        let duration_ms = self.started.elapsed().as_millis() as u64;
+        self.config.usage.track(
+            std::mem::take(&mut self.customer),
+            std::mem::take(&mut self.key),
+            move || {
+                let mut m = Metadata::new();
+                m.insert("method", method.as_str());
+                if let Some(route) = route {
+                    m.insert("route", route);
+                }
+                if let Some(status) = status {
+                    m.insert("status_code", u64::from(status.as_u16()));
+                }
+                if let Some(code) = grpc_error {
+                    m.insert("error_code", code);
+                }
+                m.insert("status", ending.as_str());
+                m.insert("duration_ms", duration_ms);
+                if let Some(n) = request_bytes {
+                    m.insert("request_bytes", n);
+                }
+                if let Some(n) = response_bytes {
+                    m.insert("response_bytes", n);
+                }
+                m
+            },
+        );
     }
 }
 

@@ -159,10 +159,10 @@ async fn streaming() {
 
     let whole = run_of("cus_whole");
     assert_eq!(whole.status, "COMPLETED");
-    assert_eq!(
-        whole.metadata.as_ref().expect("metadata")["status"],
-        "completed"
-    );
+    let meta = whole.metadata.as_ref().expect("metadata");
+    assert_eq!(meta["route"], "/v1/stream/{chunks}");
+    assert_eq!(meta["method"], "GET");
+    assert_eq!(meta["response_bytes"], 8 * CHUNK);
     assert_eq!(run_of("cus_sized").status, "COMPLETED");
 
     // The chunks' tool calls attached to their request's run.
