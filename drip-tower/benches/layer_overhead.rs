@@ -9,6 +9,9 @@
 //!   between chunks (untimed) the pipeline delivers everything, so the timed
 //!   requests share the machine with a busy transport thread and emulator,
 //!   as a loaded server's do, but never find the queue full.
+//! - `request/*_cpu`: the same, timed on the calling thread's CPU clock, so
+//!   the figure stays what the request's thread spent when other work on
+//!   the machine takes the cores away from it.
 //! - `delivered/with_drip_layer`: requests timed together with delivering
 //!   their records to the emulator — the rate a process sustains, bounded by
 //!   the HTTP requests the Drip API needs per request (a run, a usage record).
@@ -70,6 +73,20 @@ fn thread_cpu() -> Duration {
     )
 }
 
+/// The wall time `f` takes.
+fn wall(f: &mut dyn FnMut()) -> Duration {
+    let start = Instant::now();
+    f();
+    start.elapsed()
+}
+
+/// The CPU time `f` takes on this thread.
+fn cpu(f: &mut dyn FnMut()) -> Duration {
+    let before = thread_cpu();
+    f();
+    thread_cpu().saturating_sub(before)
+}
+
 fn overhead(c: &mut Criterion) {
     let emulator = drip_emulator::Emulator::builder()
         .start_blocking()
@@ -106,42 +123,34 @@ fn overhead(c: &mut Criterion) {
             rt.block_on(calls(&mut svc, iters))
         })
     });
+    // Chunks of at most `CHUNK` requests, each timed by `timed`, with
+    // everything delivered (untimed) after each.
+    let chunked = |iters: u64, timed: &dyn Fn(&mut dyn FnMut()) -> Duration| {
+        let mut svc = metered.clone();
+        let mut total = Duration::ZERO;
+        let mut left = iters;
+        while left > 0 {
+            let n = left.min(CHUNK);
+            total += timed(&mut || {
+                rt.block_on(calls(&mut svc, n));
+            });
+            flush();
+            left -= n;
+        }
+        total
+    };
     group.bench_function("with_drip_layer", |b| {
-        b.iter_custom(|iters| {
-            let mut svc = metered.clone();
-            let mut total = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(CHUNK);
-                total += rt.block_on(calls(&mut svc, n));
-                flush();
-                left -= n;
-            }
-            total
-        })
+        b.iter_custom(|iters| chunked(iters, &wall))
     });
     group.bench_function("with_drip_layer_cpu", |b| {
-        b.iter_custom(|iters| {
-            let mut svc = metered.clone();
-            let mut total = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(CHUNK);
-                let before = thread_cpu();
-                rt.block_on(calls(&mut svc, n));
-                total += thread_cpu().saturating_sub(before);
-                flush();
-                left -= n;
-            }
-            total
-        })
+        b.iter_custom(|iters| chunked(iters, &cpu))
     });
     group.bench_function("without_layer_cpu", |b| {
         b.iter_custom(|iters| {
             let mut svc = bare;
-            let before = thread_cpu();
-            rt.block_on(calls(&mut svc, iters));
-            thread_cpu().saturating_sub(before)
+            cpu(&mut || {
+                rt.block_on(calls(&mut svc, iters));
+            })
         })
     });
     group.finish();

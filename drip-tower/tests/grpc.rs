@@ -122,12 +122,7 @@ async fn call(
 
 #[test]
 fn a_tonic_service_behind_the_layer_bills_ok_calls_once_and_never_grpc_errors() {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(grpc());
+    common::block_on(grpc());
 }
 
 async fn grpc() {

@@ -15,7 +15,6 @@ use bytes::Bytes;
 use drip_tower::{CustomerFrom, DripLayer};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
 
 const CHUNK: usize = 16 * 1024;
 
@@ -56,12 +55,7 @@ async fn sized() -> String {
 
 #[test]
 fn a_client_that_leaves_mid_stream_is_not_billed_and_one_that_reads_to_the_end_is_billed_once() {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(streaming());
+    common::block_on(streaming());
 }
 
 async fn streaming() {
@@ -111,20 +105,7 @@ async fn streaming() {
 
     // The cut request is recorded when the server notices the broken
     // connection and drops the body: wait for its run before settling.
-    let waited = Instant::now();
-    while !env
-        .emulator
-        .runs()
-        .iter()
-        .any(|r| r.customer_id == "cus_cut")
-    {
-        assert!(
-            waited.elapsed() < Duration::from_secs(30),
-            "the cut request's run never arrived"
-        );
-        drip::flush(Duration::from_secs(1)).await;
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    common::wait_for_run(&env, "the cut request", |r| r.customer_id == "cus_cut").await;
     env.settle().await;
 
     let usage = env.emulator.usage();
