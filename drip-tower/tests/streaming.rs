@@ -1,9 +1,9 @@
 //! Billing at the end of the response body, over real loopback HTTP (axum
 //! server, reqwest client, emulator behind the pipeline): a client that
-//! reads a streaming body to its end is billed once; one that reads part of
-//! it and drops the connection is not billed, and its run ends `CANCELLED`
-//! with `status: "disconnected"`; tool calls made while the body streams
-//! attach to the request's run.
+//! reads a streaming body to its end (or makes a HEAD request) is billed
+//! once; one that reads part of it and drops the connection is not billed,
+//! and its run ends `CANCELLED` with `status: "disconnected"`; tool calls
+//! made while the body streams attach to the request's run.
 
 mod common;
 
@@ -90,6 +90,15 @@ async fn streaming() {
         .expect("request");
     assert_eq!(res.text().await.expect("body").len(), 100_000);
 
+    // A HEAD request has no body to send: billed when its head is made.
+    let res = http
+        .head(format!("http://{addr}/v1/sized"))
+        .header("x-customer-id", "cus_head")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+
     // Read the first chunk of a 64 MiB stream, then drop the connection.
     let mut res = http
         .get(format!("http://{addr}/v1/stream/4096"))
@@ -113,7 +122,7 @@ async fn streaming() {
     billed.sort_unstable();
     assert_eq!(
         billed,
-        ["cus_sized", "cus_whole"],
+        ["cus_head", "cus_sized", "cus_whole"],
         "only complete responses are billed"
     );
     let whole = usage
