@@ -17,8 +17,9 @@ pin_project_lite::pin_project! {
     /// that — the client went away while it was streaming — the request is
     /// recorded `disconnected` (run `CANCELLED`) and not billed. An error
     /// from the inner body records it `body_failed` (run `FAILED`, code
-    /// `http_body_error`), not billed. Polled under the request's run, so
-    /// tool and LLM calls made while streaming attach to it.
+    /// `http_body_error`), not billed. Polled under the request's run (with
+    /// [`Recording::Run`](crate::Recording::Run)), so tool and LLM calls made
+    /// while streaming attach to it.
     ///
     /// "Handed over" is as far as a server can see: bytes the kernel still
     /// buffers when the connection breaks count as sent.
@@ -71,7 +72,7 @@ impl<B: Body> Body for ResponseBody<B> {
             return this.inner.poll_frame(cx);
         };
         let mut inner = this.inner;
-        let polled = match pending.run() {
+        let polled = match pending.scope() {
             Some(run) => run.enter_sync(|| inner.as_mut().poll_frame(cx)),
             None => inner.as_mut().poll_frame(cx),
         };

@@ -253,12 +253,12 @@ where
             request_bytes,
         );
         let req = http::Request::from_parts(parts, body);
-        match (self.config.recording, pending.run()) {
-            (Recording::Run, Some(run)) => {
+        match pending.scope() {
+            Some(run) => {
                 let fut = run.instrument(self.inner.call(req));
                 ResponseFuture::in_run(fut, pending)
             }
-            _ => ResponseFuture::plain(self.inner.call(req), Some(pending)),
+            None => ResponseFuture::plain(self.inner.call(req), Some(pending)),
         }
     }
 }

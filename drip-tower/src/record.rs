@@ -120,9 +120,13 @@ impl Pending {
         }
     }
 
-    /// The request's run, when it records anything.
-    pub(crate) fn run(&self) -> Option<&RunGuard> {
-        self.run.as_ref().filter(|r| r.is_active())
+    /// The run the request's own code (handler, response body) runs in:
+    /// the request's run with [`Recording::Run`], when it records anything.
+    pub(crate) fn scope(&self) -> Option<&RunGuard> {
+        (self.config.recording == Recording::Run)
+            .then_some(self.run.as_ref())
+            .flatten()
+            .filter(|r| r.is_active())
     }
 
     /// A `HEAD` request: its response has no body to send.
