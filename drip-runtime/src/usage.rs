@@ -150,3 +150,115 @@ impl Usage {
         }
     }
 }
+
+/// A meter and a quantity checked once, for code that tracks one record per
+/// unit of work — an HTTP request, a job. [`track`](UsageTemplate::track)
+/// costs the caller's thread a queue slot: the record is built, its metadata
+/// made and screened, and its customer id checked (the identifier rule) on
+/// the transport thread. A record whose customer id breaks the rule is
+/// dropped there and counted in `stats().dropped`, never sent.
+///
+/// ```
+/// let capture = drip_runtime::testing::capture();
+/// let api_calls = drip_runtime::UsageTemplate::new("api-calls", 1.0)?;
+/// api_calls.track("cus_42".to_owned(), "req_01HZX3".to_owned(), || {
+///     let mut m = drip_runtime::Metadata::new();
+///     m.insert("route", "/v1/search");
+///     m
+/// });
+/// let tracked = &capture.usage()[0];
+/// assert_eq!((tracked.meter.as_str(), tracked.idempotency_key.as_str()), ("api-calls", "req_01HZX3"));
+///
+/// assert!(drip_runtime::UsageTemplate::new("api-calls", f64::NAN).is_err());
+/// # Ok::<(), drip_runtime::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageTemplate {
+    meter: String,
+    quantity: f64,
+}
+
+impl UsageTemplate {
+    /// `quantity` of `meter` per record. Refuses, with [`Error::Validation`],
+    /// what [`Usage::new`] refuses.
+    ///
+    /// ```
+    /// assert!(drip_runtime::UsageTemplate::new(" ", 1.0).is_err());
+    /// assert!(drip_runtime::UsageTemplate::new("api-calls", -1.0).is_err());
+    /// ```
+    pub fn new(meter: &str, quantity: f64) -> Result<UsageTemplate> {
+        crate::client::prepare::required("usageType", meter)?;
+        crate::client::prepare::quantity("quantity", quantity)?;
+        Ok(UsageTemplate {
+            meter: meter.to_owned(),
+            quantity,
+        })
+    }
+
+    /// The meter.
+    ///
+    /// ```
+    /// assert_eq!(drip_runtime::UsageTemplate::new("api-calls", 1.0)?.meter(), "api-calls");
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn meter(&self) -> &str {
+        &self.meter
+    }
+
+    /// Queues one record for `customer` under idempotency key `key` (fixed
+    /// by the caller, e.g. when its request started: records with the same
+    /// key are stored once), with the metadata `metadata` makes, without
+    /// waiting. A blank customer or key records nothing; so does a disabled SDK.
+    ///
+    /// ```
+    /// let capture = drip_runtime::testing::capture();
+    /// let pages = drip_runtime::UsageTemplate::new("pages", 3.0)?;
+    /// pages.track("cus_1".to_owned(), pages.new_key(), drip_runtime::Metadata::new);
+    /// pages.track(" ".to_owned(), "k".to_owned(), drip_runtime::Metadata::new);
+    /// assert_eq!(capture.usage().len(), 1);
+    /// assert_eq!(capture.usage()[0].quantity, 3.0);
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn track(
+        &self,
+        customer: String,
+        key: String,
+        metadata: impl FnOnce() -> Metadata + Send + 'static,
+    ) {
+        if !crate::runtime::enabled()
+            || customer.trim().is_empty()
+            || key.trim().is_empty()
+            || key.len() > MAX_KEY_LEN
+        {
+            return;
+        }
+        let (meter, quantity) = (self.meter.clone(), self.quantity);
+        let submission = crate::delivery::Submission::deferred(1, move || {
+            Envelope::Usage(UsageRecord {
+                customer_id: customer,
+                meter,
+                quantity,
+                metadata: metadata(),
+                idempotency_key: key,
+            })
+        });
+        match crate::runtime::current() {
+            Some(runtime) => runtime.send(submission, None),
+            // Stopped between the on/off check and here: counted as dropped.
+            None => crate::runtime::orphan(1),
+        }
+    }
+
+    /// A fresh idempotency key for one record of this template. Make it when
+    /// the unit of work starts and pass it to [`track`](UsageTemplate::track),
+    /// so that whatever retries the unit cannot bill it twice.
+    ///
+    /// ```
+    /// let t = drip_runtime::UsageTemplate::new("api-calls", 1.0)?;
+    /// assert_ne!(t.new_key(), t.new_key());
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn new_key(&self) -> String {
+        crate::model::idempotency::new_key("usage")
+    }
+}

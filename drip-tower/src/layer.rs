@@ -1,9 +1,11 @@
 //! [`DripLayer`]: one record per request, billing by policy.
 
 use crate::billable::Billable;
+use crate::body::ResponseBody;
 use crate::customer::CustomerFrom;
-use crate::record::{Pending, Recording};
-use drip_runtime::{Error, RunTemplate};
+use crate::record::{Ending, Pending, Recording};
+use crate::sites::Sites;
+use drip_runtime::{Error, UsageTemplate};
 use http::request::Parts;
 use std::future::Future;
 use std::pin::Pin;
@@ -15,10 +17,11 @@ type RouteOf = dyn Fn(&Parts) -> Option<String> + Send + Sync;
 
 pub(crate) struct Config {
     pub(crate) customer: CustomerFrom,
-    pub(crate) meter: String,
-    pub(crate) quantity: f64,
+    /// The meter and quantity of each billed request's usage record.
+    pub(crate) usage: UsageTemplate,
     pub(crate) billable: Billable,
-    pub(crate) template: RunTemplate,
+    /// Where the requests' runs start: per route, as `#[drip::run]` sites.
+    pub(crate) sites: Sites,
     pub(crate) recording: Recording,
     route: Option<Arc<RouteOf>>,
 }
@@ -48,8 +51,8 @@ pub struct DripLayer {
 impl std::fmt::Debug for DripLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DripLayer")
-            .field("meter", &self.config.meter)
-            .field("workflow", &self.config.template.workflow())
+            .field("meter", &self.config.usage.meter())
+            .field("workflow", &self.config.sites.bare.workflow)
             .finish_non_exhaustive()
     }
 }
@@ -137,8 +140,8 @@ impl DripLayerBuilder {
     }
 
     /// Where the route template comes from, instead of axum's `MatchedPath`
-    /// (e.g. the gRPC method path under tonic, which holds no ids). Return
-    /// a template, never a raw path that can carry ids.
+    /// (or, for a gRPC request, its path `/package.Service/Method`, which
+    /// holds no ids). Return a template, never a raw path that can carry ids.
     ///
     /// ```
     /// let builder = drip_tower::DripLayer::builder(drip_tower::CustomerFrom::header("x-customer-id"))
@@ -157,16 +160,14 @@ impl DripLayerBuilder {
     /// assert!(matches!(bad, Err(drip::Error::Validation { .. })));
     /// ```
     pub fn build(self) -> Result<DripLayer, Error> {
-        // Validates meter and quantity the way each request's record will be.
-        let _validated = drip_runtime::Usage::new("validation", &self.meter, self.quantity)?;
-        let template = RunTemplate::new(&self.workflow)?;
+        let usage = UsageTemplate::new(&self.meter, self.quantity)?;
+        let workflow = drip_runtime::RunTemplate::new(&self.workflow)?.workflow();
         Ok(DripLayer {
             config: Arc::new(Config {
                 customer: self.customer,
-                meter: self.meter,
-                quantity: self.quantity,
+                usage,
                 billable: self.billable,
-                template,
+                sites: Sites::new(workflow),
                 recording: self.recording,
                 route: self.route,
             }),
@@ -183,7 +184,12 @@ impl Config {
         if let Some(m) = parts.extensions.get::<axum::extract::MatchedPath>() {
             return Some(m.as_str().to_owned());
         }
-        None
+        // A gRPC path names the method (`/package.Service/Method`), never an id.
+        let grpc = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .is_some_and(|t| t.as_bytes().starts_with(b"application/grpc"));
+        grpc.then(|| parts.uri.path().to_owned())
     }
 }
 
@@ -219,7 +225,7 @@ where
     ReqBody: http_body::Body,
     ResBody: http_body::Body,
 {
-    type Response = S::Response;
+    type Response = http::Response<ResponseBody<ResBody>>;
     type Error = S::Error;
     type Future = ResponseFuture<S::Future>;
 
@@ -241,19 +247,18 @@ where
         let route = self.config.route_of(&parts);
         let pending = Pending::start(
             Arc::clone(&self.config),
-            &customer,
+            customer,
             parts.method.clone(),
             route,
             request_bytes,
         );
         let req = http::Request::from_parts(parts, body);
-        let fut = self.inner.call(req);
-        match (self.config.recording, pending.run()) {
-            (Recording::Run, Some(run)) => {
-                let fut = run.instrument(fut);
+        match pending.scope() {
+            Some(run) => {
+                let fut = run.instrument(self.inner.call(req));
                 ResponseFuture::in_run(fut, pending)
             }
-            _ => ResponseFuture::plain(fut, Some(pending)),
+            None => ResponseFuture::plain(self.inner.call(req), Some(pending)),
         }
     }
 }
@@ -268,7 +273,8 @@ pin_project_lite::pin_project! {
 
 pin_project_lite::pin_project! {
     /// The response future of [`DripService`]: the inner future, under the
-    /// request's run when there is one.
+    /// request's run when there is one. Its response's body is a
+    /// [`ResponseBody`], which records the request when it ends.
     pub struct ResponseFuture<F> {
         #[pin]
         inner: Inner<F>,
@@ -297,7 +303,7 @@ where
     F: Future<Output = Result<http::Response<B>, E>>,
     B: http_body::Body,
 {
-    type Output = Result<http::Response<B>, E>;
+    type Output = Result<http::Response<ResponseBody<B>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
@@ -305,13 +311,41 @@ where
             InnerProj::Plain { fut } => std::task::ready!(fut.poll(cx)),
             InnerProj::InRun { fut } => std::task::ready!(fut.poll(cx)),
         };
-        if let Some(pending) = this.pending.take() {
-            match &out {
-                Ok(res) => pending.finish(Some(res.status()), res.body().size_hint().exact()),
-                // The service failed without a response: recorded as a 500.
-                Err(_) => pending.finish(Some(http::StatusCode::INTERNAL_SERVER_ERROR), None),
+        let pending = this.pending.take();
+        Poll::Ready(match out {
+            Ok(res) => Ok(with_body_recording(res, pending)),
+            Err(e) => {
+                if let Some(mut pending) = pending {
+                    // The service failed without a response: recorded as a 500.
+                    pending.responded(http::StatusCode::INTERNAL_SERVER_ERROR, Some(0));
+                    pending.finish(Ending::Completed);
+                }
+                Err(e)
             }
-        }
-        Poll::Ready(out)
+        })
     }
+}
+
+/// Hands the request's record to the response's body, or records it now
+/// when the response has no body to send (empty, `HEAD`, 1xx, 204, 304).
+fn with_body_recording<B: http_body::Body>(
+    res: http::Response<B>,
+    pending: Option<Pending>,
+) -> http::Response<ResponseBody<B>> {
+    let Some(mut pending) = pending else {
+        return res.map(|b| ResponseBody::new(b, None));
+    };
+    let status = res.status();
+    pending.responded(status, res.body().size_hint().exact());
+    pending.grpc(res.headers());
+    let bodiless = res.body().is_end_stream()
+        || pending.is_head()
+        || status.is_informational()
+        || status == http::StatusCode::NO_CONTENT
+        || status == http::StatusCode::NOT_MODIFIED;
+    if bodiless {
+        pending.finish(Ending::Completed);
+        return res.map(|b| ResponseBody::new(b, None));
+    }
+    res.map(|b| ResponseBody::new(b, Some(pending)))
 }

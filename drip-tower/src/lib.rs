@@ -6,9 +6,11 @@
 //!   `#[drip::tool]` and LLM calls attach to it), records the method, the
 //!   route *template*, the status, the latency and the body sizes — never
 //!   the raw path, the query string, headers or bodies — and tracks usage on
-//!   a meter for billable requests ([`Billable`]: 2xx by default), once,
-//!   with an idempotency key fixed when the request starts. Nothing on the
-//!   request's path waits on the network.
+//!   a meter for billable requests ([`Billable`]: 2xx by default, and
+//!   `grpc-status` 0 for gRPC), once, with an idempotency key fixed when the
+//!   request starts. A request is billed when the end of its response body
+//!   is observed ([`ResponseBody`]): a client that goes away mid-stream is
+//!   recorded, not billed. Nothing on the request's path waits on the network.
 //! - [`EntitlementLayer`] refuses requests for features a customer is not
 //!   entitled to (402 by default), with cached decisions and an explicit
 //!   fail-open / fail-closed policy.
@@ -30,14 +32,17 @@
 #![warn(missing_docs)]
 
 mod billable;
+mod body;
 mod customer;
 mod decisions;
 mod entitlement;
 mod layer;
 mod problem;
 mod record;
+mod sites;
 
 pub use billable::{Billable, Finished};
+pub use body::ResponseBody;
 pub use customer::CustomerFrom;
 pub use entitlement::{
     EntitlementLayer, EntitlementLayerBuilder, EntitlementService, GateFuture, WhenUnavailable,

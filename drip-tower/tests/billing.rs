@@ -40,12 +40,7 @@ const HOSTILE: [&str; 6] = [
 
 #[test]
 fn billable_requests_are_billed_once_through_faults_and_nothing_hostile_is_sent() {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(billing());
+    common::block_on(billing());
 }
 
 async fn billing() {
@@ -121,20 +116,10 @@ async fn billing() {
     // The panicking handler's run is recorded when hyper drops the
     // connection's task, which can happen after the client sees the close:
     // wait for it before settling, or the flush may end just before it.
-    let waited = std::time::Instant::now();
-    while !env
-        .emulator
-        .runs()
-        .iter()
-        .any(|r| r.error_code.as_deref() == Some("panic"))
-    {
-        assert!(
-            waited.elapsed() < std::time::Duration::from_secs(30),
-            "the panicked request's run never arrived"
-        );
-        drip::flush(std::time::Duration::from_secs(1)).await;
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    common::wait_for_run(&env, "the panicked request", |r| {
+        r.error_code.as_deref() == Some("panic")
+    })
+    .await;
     env.settle().await;
     assert!(drip::stats().retries > 0, "the faults were exercised");
 

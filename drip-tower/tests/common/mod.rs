@@ -59,6 +59,36 @@ impl Drop for Env {
     }
 }
 
+/// Runs `test` on a two-worker runtime, as a server under load runs.
+pub fn block_on<F: std::future::Future>(test: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(test)
+}
+
+/// Waits until a run `found` accepts has reached the emulator. A request
+/// whose client went away is recorded when the server drops its task or its
+/// body, which can happen after the client has moved on: a flush right then
+/// could end just before the record is queued.
+pub async fn wait_for_run(
+    env: &Env,
+    what: &str,
+    found: impl Fn(&drip_emulator::RunRecord) -> bool,
+) {
+    let waited = std::time::Instant::now();
+    while !env.emulator.runs().iter().any(&found) {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "{what}: the run never arrived"
+        );
+        drip::flush(Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Serves `app` on a loopback port; the server ends with the test's runtime.
 pub async fn serve(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
