@@ -61,6 +61,7 @@ mod backoff;
 mod dispatch;
 mod envelope;
 mod event_wire;
+mod linger;
 mod report;
 mod run_ids;
 mod screen;
@@ -72,10 +73,12 @@ mod transport;
 pub(crate) use envelope::{
     ChargeRecord, Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord,
 };
+pub(crate) use linger::Lingering;
 pub use report::{FlushReport, Stats};
 pub(crate) use submission::Submission;
 
 use crate::config::Config;
+use linger::Lingerers;
 use report::Counters;
 use spool::Spool;
 use std::sync::atomic::AtomicBool;
@@ -119,6 +122,7 @@ impl Pipeline {
             spool: Some(Arc::new(spool)),
             overflow: Mutex::new(Overflow::default()),
             spilling: AtomicBool::new(false),
+            lingering: Lingerers::default(),
         });
         let thread = transport::spawn(shared.clone(), queue_rx, control_rx)?;
         Ok(Arc::new(Pipeline {
@@ -173,6 +177,12 @@ impl Pipeline {
             // than hang the caller.
             Err(_) => self.report(),
         }
+    }
+
+    /// Keeps `holder` to be asked to hand over what it buffers every
+    /// `linger`, before every flush and at shutdown.
+    pub(crate) fn linger_with(&self, holder: std::sync::Weak<dyn Lingering>) {
+        self.shared.lingering.register(holder);
     }
 
     /// Whether the pipeline still takes work (it has not been stopped).

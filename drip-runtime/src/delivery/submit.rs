@@ -3,6 +3,7 @@
 //! wait for a slot (`Block`), drop and count (`DropNewest`), or spill into an
 //! overflow segment of the spool (`Spill`) that the transport takes later.
 
+use super::linger::Lingerers;
 use super::report::Counters;
 use super::spool::{self, SEGMENT_MAX_BYTES, SegmentWriter, Spool};
 use super::{Pipeline, Submission};
@@ -24,6 +25,8 @@ pub(crate) struct Shared {
     /// overflow segment. While set, every submit spills, so one caller's
     /// envelopes keep their order.
     pub(crate) spilling: AtomicBool,
+    /// Streaming runs' buffers, swept by the transport every `linger`.
+    pub(crate) lingering: Lingerers,
 }
 
 /// The callers' side of the spool, used while the queue is full.
@@ -58,6 +61,9 @@ impl Pipeline {
                 .shared
                 .counters
                 .drop_items(envelope.items(), "queue full (policy DropNewest)"),
+            // The transport cannot wait for itself to free a slot (it hands
+            // lingering runs' buffers over through here).
+            OverflowPolicy::Block if super::transport::is_this_thread() => self.spill(envelope),
             OverflowPolicy::Block => {
                 let mut envelope = envelope;
                 let mut attempt = 0u32;

@@ -64,7 +64,7 @@ pub(crate) use sink::Sink;
 
 use crate::client::Client;
 use crate::config::Config;
-use crate::delivery::{FlushReport, Pipeline, Stats, Submission};
+use crate::delivery::{FlushReport, Lingering, Pipeline, Stats, Submission};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
@@ -305,6 +305,20 @@ impl Runtime {
     fn note_unattached(&self, name: &str) {
         if let Destination::Other(sink) = &self.inner.sink {
             sink.note_unattached(name);
+        }
+    }
+
+    /// Keeps `holder` (a streaming run) to have what it buffers handed over
+    /// every `linger` by the pipeline; `false` when this runtime's sink takes
+    /// work as it comes and sweeps nothing (a test's capture), so the holder
+    /// should hand everything over at once.
+    pub(crate) fn linger_with(&self, holder: Weak<dyn Lingering>) -> bool {
+        match &self.inner.sink {
+            Destination::Pipeline(p) => {
+                p.linger_with(holder);
+                true
+            }
+            Destination::Other(_) => false,
         }
     }
 
