@@ -41,17 +41,39 @@ pub(crate) struct Overflow {
     pub(crate) full: Vec<SegmentWriter>,
 }
 
+/// Billable items the queue holds at most, whatever their envelopes: the
+/// queue's slots bound envelopes, this bounds their size (a record-mode run
+/// of 500 events is one envelope). A run's buffered tool call is a few words,
+/// so this is a few MiB.
+const QUEUED_ITEMS_MAX: u64 = 131_072;
+
 impl Pipeline {
     #[inline]
     pub(crate) fn submit(&self, envelope: Submission) {
         if self.shared.spilling.load(Ordering::Relaxed) {
             return self.spill(envelope);
         }
-        match self.queue.try_send(envelope) {
+        match self.enqueue(envelope) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(envelope)) => self.overflow(envelope),
             Err(mpsc::error::TrySendError::Closed(envelope)) => self.orphan(envelope.items()),
         }
+    }
+
+    /// Into the queue if it has a slot and room for the items (an envelope
+    /// larger than the whole allowance goes in alone, into an empty queue).
+    #[inline]
+    fn enqueue(&self, envelope: Submission) -> Result<(), mpsc::error::TrySendError<Submission>> {
+        let items = envelope.items();
+        let queued = &self.shared.counters.queued_items;
+        let before = queued.fetch_add(items, Ordering::Relaxed);
+        if before > 0 && before + items > QUEUED_ITEMS_MAX {
+            queued.fetch_sub(items, Ordering::Relaxed);
+            return Err(mpsc::error::TrySendError::Full(envelope));
+        }
+        self.queue.try_send(envelope).inspect_err(|_| {
+            queued.fetch_sub(items, Ordering::Relaxed);
+        })
     }
 
     #[cold]
@@ -75,7 +97,7 @@ impl Pipeline {
                     } else {
                         std::thread::sleep(Duration::from_millis(1));
                     }
-                    match self.queue.try_send(envelope) {
+                    match self.enqueue(envelope) {
                         Ok(()) => return,
                         Err(mpsc::error::TrySendError::Full(back)) => envelope = back,
                         Err(mpsc::error::TrySendError::Closed(back)) => {

@@ -158,10 +158,10 @@ impl Transport {
                     Some(envelope) => {
                         // Consecutive event batches of one run become one
                         // envelope: one spool line and one entry to settle.
-                        let mut current = envelope.into_envelope(self.counters());
+                        let mut current = envelope.dequeued(self.counters()).into_envelope(self.counters());
                         for _ in 0..ACCEPT_BURST {
                             let Ok(next) = queue.try_recv() else { break };
-                            let Some(next) = next.into_envelope(self.counters()) else {
+                            let Some(next) = next.dequeued(self.counters()).into_envelope(self.counters()) else {
                                 continue;
                             };
                             match current.as_mut() {
@@ -254,7 +254,10 @@ impl Transport {
 
     fn drain_queue(&mut self, queue: &mut mpsc::Receiver<Submission>) {
         while let Ok(envelope) = queue.try_recv() {
-            if let Some(envelope) = envelope.into_envelope(self.counters()) {
+            if let Some(envelope) = envelope
+                .dequeued(self.counters())
+                .into_envelope(self.counters())
+            {
                 self.backlog.accept(envelope);
             }
         }
