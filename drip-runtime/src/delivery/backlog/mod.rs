@@ -30,7 +30,7 @@ const SEGMENT_MAX_ENTRIES: usize = 50_000;
 /// Spool bytes whose envelopes the transport also keeps in memory, so recent
 /// segments are sent without reading them back. Beyond it, segments are read
 /// back from disk when their turn comes: memory stays bounded in an outage.
-const MEMORY_BUDGET_BYTES: usize = 4 * 1024 * 1024;
+const MEMORY_BUDGET_BYTES: usize = 2 * 1024 * 1024;
 
 /// Rough in-memory size of an envelope when there is no spool line to measure.
 fn estimated_bytes(envelope: &Envelope) -> usize {
