@@ -20,7 +20,7 @@
 //!   facts; the transport thread turns them into wire events as it takes them
 //!   from the queue — see `submission` — so the caller's thread never pays
 //!   for keys, timestamps or metadata maps.)
-//! * Spool segments are sealed at 4 MiB, by the transport and by callers
+//! * Spool segments are sealed at 2 MiB, by the transport and by callers
 //!   spilling alike, so reading one back for delivery takes bounded memory.
 //! * At start, segments earlier processes left are only listed and locked in
 //!   `init`; the transport thread reads them, counting their items without
@@ -50,7 +50,12 @@
 //!   spooled; everything older is replayed by the next process. A power cut
 //!   loses at most the last `linger` of synced data the same way (segments
 //!   are `fdatasync`ed every `linger`; callers' overflow segments when sealed,
-//!   within a second).
+//!   within a second). A streaming run holds its latest events (less than
+//!   a chunk of 256) for at most one `linger` before it submits them (see
+//!   `linger`), so for those the window a crash can lose is two `linger`s.
+//! * Memory: the queue holds at most `queue_capacity` envelopes and 131,072
+//!   billable items; segments are sealed at 2 MiB; 2 MiB of spool lines are
+//!   kept in memory for sending, the rest read back one segment at a time.
 
 //!
 //! The pipeline is owned by a [`Runtime`](crate::runtime::Runtime), which
