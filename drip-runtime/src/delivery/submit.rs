@@ -62,6 +62,8 @@ impl Pipeline {
 
     /// Into the queue if it has a slot and room for the items (an envelope
     /// larger than the whole allowance goes in alone, into an empty queue).
+    // Hands the submission back by value like `try_send`, which it wraps.
+    #[allow(clippy::result_large_err)]
     #[inline]
     fn enqueue(&self, envelope: Submission) -> Result<(), mpsc::error::TrySendError<Submission>> {
         let items = envelope.items();
