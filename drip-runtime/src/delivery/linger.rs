@@ -55,6 +55,11 @@ impl Lingerers {
         if live.is_empty() {
             return;
         }
+        // A holder whose other owners all go meanwhile is dropped here, on
+        // the sweeping thread; a run holds its runtime, so if that was the
+        // runtime's last clone too, its drop asks this very transport to stop
+        // and waits out the shutdown deadline before going on. Only a program
+        // dropping its last runtime mid-run can get there.
         let done: Vec<*const ()> = live
             .iter()
             .filter(|h| !h.hand_over())
