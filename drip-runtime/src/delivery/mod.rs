@@ -56,7 +56,6 @@
 //! * Memory: the queue holds at most `queue_capacity` envelopes and 131,072
 //!   billable items; segments are sealed at 2 MiB; 2 MiB of spool lines are
 //!   kept in memory for sending, the rest read back one segment at a time.
-
 //!
 //! The pipeline is owned by a [`Runtime`](crate::runtime::Runtime), which
 //! starts and stops it; see [`crate::runtime`].
