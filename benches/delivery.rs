@@ -9,6 +9,9 @@
 //! * `end_to_end_record_runs`: the same for record-mode runs of ten events,
 //!   each delivered by one `POST /runs/record`.
 
+#[path = "support/threads.rs"]
+mod threads;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use drip::config::Config;
 use drip::model::{Event, RunStatus, ToolStatus};
@@ -80,7 +83,7 @@ fn end_to_end(c: &mut Criterion) {
     emulator.set_request_logging(false);
     let dir = spool("e2e");
     // An earlier benchmark's pipeline thread may still be winding down under the same name.
-    let earlier = threads_named("drip-transport");
+    let earlier = threads::named("drip-transport");
     let guard = runtime::init(
         Config::new(emulator.secret_key())
             .base_url(emulator.base_url())
@@ -91,7 +94,7 @@ fn end_to_end(c: &mut Criterion) {
     .unwrap();
     // A new thread names itself once it runs: look until it has.
     let transport = (0..100).find_map(|_| {
-        let found = threads_named("drip-transport")
+        let found = threads::named("drip-transport")
             .into_iter()
             .find(|t| !earlier.contains(t));
         if found.is_none() {
@@ -105,7 +108,7 @@ fn end_to_end(c: &mut Criterion) {
         .unwrap();
     let mut round = 0u64;
     let mut case = |name: &str, submit_round: &dyn Fn(u64)| {
-        let cpu_before = transport.as_deref().and_then(thread_cpu);
+        let cpu_before = transport.as_deref().and_then(threads::cpu);
         let rounds_before = round;
         let mut group = c.benchmark_group("delivery");
         group.sample_size(10);
@@ -128,7 +131,7 @@ fn end_to_end(c: &mut Criterion) {
         group.finish();
         // Throughput on a shared machine moves with everybody else's load; the
         // transport's own CPU time per event does not, so it is printed too.
-        let cpu_after = transport.as_deref().and_then(thread_cpu);
+        let cpu_after = transport.as_deref().and_then(threads::cpu);
         let events = (round - rounds_before) * EVENTS_PER_ROUND;
         // A case left out by a filter ran no rounds.
         if let (Some(before), Some(after), true) = (cpu_before, cpu_after, events > 0) {
@@ -165,30 +168,6 @@ fn end_to_end(c: &mut Criterion) {
 
 const EVENTS_PER_ROUND: u64 = 10_000;
 const EVENTS_PER_RUN: u64 = 10;
-
-/// This process's threads named `name` (`/proc/self/task/<tid>` paths; Linux).
-fn threads_named(name: &str) -> Vec<std::path::PathBuf> {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return Vec::new();
-    };
-    tasks
-        .flatten()
-        .map(|task| task.path())
-        .filter(|path| std::fs::read_to_string(path.join("comm")).is_ok_and(|c| c.trim() == name))
-        .collect()
-}
-
-/// CPU time (user + system) of the thread at `task` (a `/proc/self/task/<tid>` path).
-fn thread_cpu(task: &std::path::Path) -> Option<Duration> {
-    // Clock ticks are 1/100 s on Linux.
-    const TICKS_PER_SECOND: u64 = 100;
-    let stat = std::fs::read_to_string(task.join("stat")).ok()?;
-    // Fields after the parenthesised command name; utime and stime are 14th and 15th.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
-}
 
 criterion_group!(benches, submit_cost, end_to_end);
 criterion_main!(benches);

@@ -6,100 +6,31 @@
 //! `cargo bench --bench end_to_end -- --measurement-time 3 --warm-up-time 1`
 //!
 //! * `caller/stream` and `caller/record`: what a `#[drip::tool]` call costs
-//!   the caller inside a run of 100 calls, run entry and exit included.
+//!   the caller inside a run of 100 calls, run entry and exit included;
+//!   `caller/record_runs_of_10`: the same in runs of ten, where entering and
+//!   ending the run weigh more.
 //! * `e2e/stream` and `e2e/record`: events per second from the first call
-//!   until `drip::flush` reports every event delivered to the sink.
+//!   until `drip::flush` reports every event delivered to the sink. Each also
+//!   prints the transport thread's CPU time per event (Linux), which moves
+//!   far less than throughput with the machine's other load.
 //!
 //! With `benches/node/node_modules` installed (`npm install` there), the
 //! official Node SDK is run once against the same sink afterwards and its
 //! figure printed beside these (see `benches/node/README.md`).
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::routing::{get, patch, post};
+#[path = "support/sink.rs"]
+mod sink;
+#[path = "support/threads.rs"]
+mod threads;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sink::Sink;
 use std::hint::black_box;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 const CALLS_PER_RUN: u64 = 100;
-
-/// What the sink has stored.
-#[derive(Default)]
-struct Sink {
-    events: AtomicU64,
-    runs: AtomicU64,
-}
-
-fn count_events(body: &[u8]) -> u64 {
-    // Each event of a batch or a record body carries one `"eventType"`.
-    body.windows(11).filter(|w| w == b"\"eventType\"").count() as u64
-}
-
-fn json(body: String) -> ([(&'static str, &'static str); 1], String) {
-    ([("content-type", "application/json")], body)
-}
-
-async fn start_run(State(sink): State<Arc<Sink>>) -> impl axum::response::IntoResponse {
-    let n = sink.runs.fetch_add(1, Ordering::Relaxed);
-    json(format!(r#"{{"id":"run_{n}","status":"RUNNING"}}"#))
-}
-
-async fn end_run() -> impl axum::response::IntoResponse {
-    json(r#"{"id":"run","status":"COMPLETED"}"#.to_owned())
-}
-
-async fn batch(State(sink): State<Arc<Sink>>, body: Bytes) -> impl axum::response::IntoResponse {
-    let n = count_events(&body);
-    sink.events.fetch_add(n, Ordering::Relaxed);
-    json(format!(
-        r#"{{"success":true,"created":{n},"duplicates":0}}"#
-    ))
-}
-
-async fn record(State(sink): State<Arc<Sink>>, body: Bytes) -> impl axum::response::IntoResponse {
-    let n = count_events(&body);
-    sink.events.fetch_add(n, Ordering::Relaxed);
-    let r = sink.runs.fetch_add(1, Ordering::Relaxed);
-    json(format!(
-        r#"{{"run":{{"id":"run_{r}","status":"COMPLETED"}},"events":{{"created":{n},"duplicates":0}}}}"#
-    ))
-}
-
-async fn workflows() -> impl axum::response::IntoResponse {
-    json(r#"{"data":[{"id":"wf_1","name":"bench","slug":"bench"}],"count":1}"#.to_owned())
-}
-
-async fn create_workflow() -> impl axum::response::IntoResponse {
-    json(r#"{"id":"wf_1","name":"bench","slug":"bench"}"#.to_owned())
-}
-
-/// Starts the sink on its own thread; returns its base URL.
-fn start_sink(sink: Arc<Sink>) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let app = Router::new()
-                .route("/v1/runs", post(start_run))
-                .route("/v1/runs/{id}", patch(end_run))
-                .route("/v1/runs/record", post(record))
-                .route("/v1/run-events/batch", post(batch))
-                .route("/v1/workflows", get(workflows).post(create_workflow))
-                .with_state(sink);
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    format!("http://{addr}/v1")
-}
 
 #[drip::tool]
 async fn tool(x: u64) -> u64 {
@@ -124,23 +55,27 @@ async fn record_run(calls: u64) -> Duration {
     start.elapsed()
 }
 
-/// `runs` runs of `CALLS_PER_RUN` calls; returns the time spent in the runs
+/// `runs` runs of `calls` calls; returns the time spent in the runs
 /// (entry and exit included).
-async fn runs(stream: bool, runs: u64) -> Duration {
+async fn runs_of(stream: bool, runs: u64, calls: u64) -> Duration {
     let start = Instant::now();
     for _ in 0..runs {
         if stream {
-            black_box(stream_run(CALLS_PER_RUN).await);
+            black_box(stream_run(calls).await);
         } else {
-            black_box(record_run(CALLS_PER_RUN).await);
+            black_box(record_run(calls).await);
         }
     }
     start.elapsed()
 }
 
+async fn runs(stream: bool, n: u64) -> Duration {
+    runs_of(stream, n, CALLS_PER_RUN).await
+}
+
 fn bench(c: &mut Criterion) {
     let sink = Arc::new(Sink::default());
-    let url = start_sink(sink.clone());
+    let url = sink::start(sink.clone());
     let spool = std::env::temp_dir().join(format!("drip-bench-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);
     let guard = drip::init(
@@ -156,11 +91,15 @@ fn bench(c: &mut Criterion) {
         .unwrap();
 
     let mut group = c.benchmark_group("caller");
-    group.throughput(Throughput::Elements(CALLS_PER_RUN));
-    for (name, stream) in [("stream", true), ("record", false)] {
+    for (name, stream, calls) in [
+        ("stream", true, CALLS_PER_RUN),
+        ("record", false, CALLS_PER_RUN),
+        ("record_runs_of_10", false, 10),
+    ] {
+        group.throughput(Throughput::Elements(calls));
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {
-                let spent = rt.block_on(runs(stream, iters));
+                let spent = rt.block_on(runs_of(stream, iters, calls));
                 // Delivered between samples, so the queue never fills.
                 rt.block_on(drip::flush(Duration::from_secs(30)));
                 spent
@@ -169,9 +108,12 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
+    let transport = threads::named("drip-transport");
     let mut group = c.benchmark_group("e2e");
     group.sample_size(10);
     for (name, stream) in [("stream", true), ("record", false)] {
+        let cpu_before = transport.first().and_then(|t| threads::cpu(t));
+        let events_before = sink.events.load(Ordering::Relaxed);
         let per_sample = 200u64; // runs
         group.throughput(Throughput::Elements(per_sample * CALLS_PER_RUN));
         group.bench_function(name, |b| {
@@ -189,6 +131,14 @@ fn bench(c: &mut Criterion) {
                 start.elapsed()
             })
         });
+        let cpu_after = transport.first().and_then(|t| threads::cpu(t));
+        let events = sink.events.load(Ordering::Relaxed) - events_before;
+        if let (Some(before), Some(after), true) = (cpu_before, cpu_after, events > 0) {
+            println!(
+                "e2e/{name}: transport thread CPU {:.0} ns per event over {events} events",
+                (after - before).as_nanos() as f64 / events as f64
+            );
+        }
     }
     group.finish();
     let report = guard.shutdown();

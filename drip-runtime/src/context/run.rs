@@ -5,19 +5,27 @@ use super::pending::{PendingEvent, RuntimeValues};
 use super::site::{Outcome, RunSite};
 use super::warn_once::{WarnOnce, warn_once};
 use crate::clock::{self, Tick};
-use crate::delivery::{Envelope, FinishedRun, StreamEnd, StreamStart, Submission};
+use crate::delivery::{Envelope, FinishedRun, Lingering, StreamEnd, StreamStart, Submission};
 use crate::metadata::{Metadata, Value};
 use crate::model::{RunStatus, idempotency, time};
 use crate::runtime::Runtime;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, Weak};
 use std::time::SystemTime;
 
-/// After such a switch, events are handed over in groups of this many.
-const OVERFLOW_FLUSH_EVERY: usize = 100;
-/// An explicit stream-mode run hands each event over as it happens.
-const STREAM_FLUSH_EVERY: usize = 1;
+/// A streaming run whose pipeline sweeps lingering buffers (see
+/// `delivery::linger`) hands its events over in chunks of this many, and
+/// within `linger` of recording them when it records slowly: one queue slot,
+/// one allocation and one wake-up of the transport per chunk, not per event.
+/// A chunk is also the most a streaming run holds, so its memory is bounded
+/// however long it runs.
+pub(crate) const STREAM_CHUNK: usize = 256;
+/// Without such a sweep (a test's capture, which takes work as it comes) an
+/// explicit stream-mode run hands each event over as it happens, and a
+/// record-mode run that outgrew its buffer in groups of this many.
+const UNSWEPT_STREAM_EVERY: usize = 1;
+const UNSWEPT_OVERFLOW_EVERY: usize = 100;
 
 /// Event slots a run reserves when it starts.
 const EVENTS_RESERVED: usize = 16;
@@ -41,6 +49,8 @@ pub(crate) struct RunState {
     /// The run's code has started executing.
     begun: AtomicBool,
     buffer: Mutex<Buffer>,
+    /// This run, for the pipeline's sweep of streaming buffers.
+    me: Weak<RunState>,
 }
 
 struct Buffer {
@@ -66,11 +76,12 @@ impl RunState {
         correlation_id: Option<String>,
         parent: Option<Arc<RunState>>,
         runtime: Runtime,
+        me: Weak<RunState>,
     ) -> Self {
         let phase = if site.stream {
             Phase::Streaming {
                 announced: false,
-                flush_every: STREAM_FLUSH_EVERY,
+                flush_every: UNSWEPT_STREAM_EVERY,
             }
         } else {
             Phase::Recording {
@@ -97,6 +108,7 @@ impl RunState {
                 events: Vec::with_capacity(EVENTS_RESERVED),
                 phase,
             }),
+            me,
         }
     }
 
@@ -136,7 +148,7 @@ impl RunState {
                 if buf.events.len() >= limit {
                     buf.phase = Phase::Streaming {
                         announced: false,
-                        flush_every: OVERFLOW_FLUSH_EVERY,
+                        flush_every: UNSWEPT_OVERFLOW_EVERY,
                     };
                     self.announce(&mut buf);
                     self.flush(&mut buf);
@@ -208,12 +220,20 @@ impl RunState {
     }
 
     /// Sends `StreamStart` once. The lock is held so nothing overtakes it.
+    /// From then on the run hands its events over in chunks if its pipeline
+    /// sweeps it every `linger`.
     fn announce(&self, buf: &mut Buffer) {
         if let Phase::Streaming {
             announced: false,
             flush_every,
         } = buf.phase
         {
+            let me: Weak<dyn Lingering> = self.me.clone();
+            let flush_every = if self.runtime.linger_with(me) {
+                STREAM_CHUNK
+            } else {
+                flush_every
+            };
             buf.phase = Phase::Streaming {
                 announced: true,
                 flush_every,
@@ -235,9 +255,13 @@ impl RunState {
         if buf.events.is_empty() {
             return;
         }
-        // The next batch gets a buffer of its own size, not one regrown from empty.
+        // The next batch gets a buffer the size of this one (up to a chunk),
+        // not one regrown from empty: a busy run keeps full chunks, a slow
+        // one handed over by the sweep keeps a small buffer.
         let next = match buf.phase {
-            Phase::Streaming { flush_every, .. } => Vec::with_capacity(flush_every),
+            Phase::Streaming { flush_every, .. } => {
+                Vec::with_capacity(buf.events.len().min(flush_every))
+            }
             _ => Vec::new(),
         };
         let pending = std::mem::replace(&mut buf.events, next);
@@ -270,6 +294,26 @@ impl RunState {
 
     pub(crate) fn workflow(&self) -> &'static str {
         self.site.workflow
+    }
+}
+
+impl Lingering for RunState {
+    fn hand_over(&self) -> bool {
+        // Never wait for the run's lock: its holder may itself be waiting
+        // for the thread that sweeps (a full queue under `OverflowPolicy::Block`).
+        let mut buf = match self.buffer.try_lock() {
+            Ok(buf) => buf,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return true,
+        };
+        match buf.phase {
+            Phase::Ended => false,
+            Phase::Streaming { .. } => {
+                self.flush(&mut buf);
+                true
+            }
+            Phase::Recording { .. } => true,
+        }
     }
 }
 
@@ -470,12 +514,15 @@ pub(crate) fn run_enter(
         },
     };
     RunGuard {
-        state: Some(Arc::new(RunState::new(
-            site,
-            customer_id,
-            correlation_id,
-            parent,
-            runtime,
-        ))),
+        state: Some(Arc::new_cyclic(|me| {
+            RunState::new(
+                site,
+                customer_id,
+                correlation_id,
+                parent,
+                runtime,
+                me.clone(),
+            )
+        })),
     }
 }

@@ -20,7 +20,7 @@
 //!   facts; the transport thread turns them into wire events as it takes them
 //!   from the queue — see `submission` — so the caller's thread never pays
 //!   for keys, timestamps or metadata maps.)
-//! * Spool segments are sealed at 4 MiB, by the transport and by callers
+//! * Spool segments are sealed at 2 MiB, by the transport and by callers
 //!   spilling alike, so reading one back for delivery takes bounded memory.
 //! * At start, segments earlier processes left are only listed and locked in
 //!   `init`; the transport thread reads them, counting their items without
@@ -50,8 +50,12 @@
 //!   spooled; everything older is replayed by the next process. A power cut
 //!   loses at most the last `linger` of synced data the same way (segments
 //!   are `fdatasync`ed every `linger`; callers' overflow segments when sealed,
-//!   within a second).
-
+//!   within a second). A streaming run holds its latest events (less than
+//!   a chunk of 256) for at most one `linger` before it submits them (see
+//!   `linger`), so for those the window a crash can lose is two `linger`s.
+//! * Memory: the queue holds at most `queue_capacity` envelopes and 131,072
+//!   billable items; segments are sealed at 2 MiB; 2 MiB of spool lines are
+//!   kept in memory for sending, the rest read back one segment at a time.
 //!
 //! The pipeline is owned by a [`Runtime`](crate::runtime::Runtime), which
 //! starts and stops it; see [`crate::runtime`].
@@ -61,6 +65,7 @@ mod backoff;
 mod dispatch;
 mod envelope;
 mod event_wire;
+mod linger;
 mod report;
 mod run_ids;
 mod screen;
@@ -72,10 +77,12 @@ mod transport;
 pub(crate) use envelope::{
     ChargeRecord, Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord,
 };
+pub(crate) use linger::Lingering;
 pub use report::{FlushReport, Stats};
 pub(crate) use submission::Submission;
 
 use crate::config::Config;
+use linger::Lingerers;
 use report::Counters;
 use spool::Spool;
 use std::sync::atomic::AtomicBool;
@@ -119,6 +126,7 @@ impl Pipeline {
             spool: Some(Arc::new(spool)),
             overflow: Mutex::new(Overflow::default()),
             spilling: AtomicBool::new(false),
+            lingering: Lingerers::default(),
         });
         let thread = transport::spawn(shared.clone(), queue_rx, control_rx)?;
         Ok(Arc::new(Pipeline {
@@ -146,6 +154,14 @@ impl Pipeline {
     /// Drains and stops the transport within `deadline`; what is not
     /// acknowledged by then stays in the spool. Safe to call twice.
     pub(crate) fn stop(&self, deadline: Duration) -> FlushReport {
+        if self.on_transport_thread() {
+            // The last handle of a runtime was dropped by the transport itself
+            // (a run it swept): ask it to drain and stop, without waiting on
+            // the thread that would answer.
+            let (reply, _answer) = std::sync::mpsc::channel();
+            let _ = self.control.send(Control::Shutdown { deadline, reply });
+            return self.report();
+        }
         let (reply, answer) = std::sync::mpsc::channel();
         if self
             .control
@@ -173,6 +189,20 @@ impl Pipeline {
             // than hang the caller.
             Err(_) => self.report(),
         }
+    }
+
+    /// Keeps `holder` to be asked to hand over what it buffers every
+    /// `linger`, before every flush and at shutdown.
+    pub(crate) fn linger_with(&self, holder: std::sync::Weak<dyn Lingering>) {
+        self.shared.lingering.register(holder);
+    }
+
+    fn on_transport_thread(&self) -> bool {
+        self.thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|t| t.thread().id() == std::thread::current().id())
     }
 
     /// Whether the pipeline still takes work (it has not been stopped).

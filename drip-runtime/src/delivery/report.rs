@@ -106,6 +106,9 @@ pub(crate) struct Counters {
     /// spooled (a crash would lose them) nor in the queue. Shown in
     /// `Stats::queue_depth`.
     pub unflushed: AtomicU64,
+    /// Billable items in envelopes waiting in the queue (a gauge that
+    /// bounds the queue's memory; see `submit`).
+    pub queued_items: AtomicU64,
     /// Requests waiting because the API refused the key (a gauge).
     pub held_by_auth: AtomicU64,
     /// Unix milliseconds of the oldest pending item; 0 when none.

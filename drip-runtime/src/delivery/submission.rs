@@ -42,6 +42,15 @@ impl Submission {
         }
     }
 
+    /// Taken from the queue by the transport: its items no longer count
+    /// against the queue's allowance.
+    pub(crate) fn dequeued(self, counters: &Counters) -> Self {
+        counters
+            .queued_items
+            .fetch_sub(self.items(), std::sync::atomic::Ordering::Relaxed);
+        self
+    }
+
     /// Billable items inside (see [`Envelope::items`]), known without building.
     pub(crate) fn items(&self) -> u64 {
         match self {

@@ -3,6 +3,7 @@
 //! wait for a slot (`Block`), drop and count (`DropNewest`), or spill into an
 //! overflow segment of the spool (`Spill`) that the transport takes later.
 
+use super::linger::Lingerers;
 use super::report::Counters;
 use super::spool::{self, SEGMENT_MAX_BYTES, SegmentWriter, Spool};
 use super::{Pipeline, Submission};
@@ -24,6 +25,8 @@ pub(crate) struct Shared {
     /// overflow segment. While set, every submit spills, so one caller's
     /// envelopes keep their order.
     pub(crate) spilling: AtomicBool,
+    /// Streaming runs' buffers, swept by the transport every `linger`.
+    pub(crate) lingering: Lingerers,
 }
 
 /// The callers' side of the spool, used while the queue is full.
@@ -38,17 +41,41 @@ pub(crate) struct Overflow {
     pub(crate) full: Vec<SegmentWriter>,
 }
 
+/// Billable items the queue holds at most, whatever their envelopes: the
+/// queue's slots bound envelopes, this bounds their size (a record-mode run
+/// of 500 events is one envelope). A run's buffered tool call is a few words,
+/// so this is a few MiB.
+const QUEUED_ITEMS_MAX: u64 = 131_072;
+
 impl Pipeline {
     #[inline]
     pub(crate) fn submit(&self, envelope: Submission) {
         if self.shared.spilling.load(Ordering::Relaxed) {
             return self.spill(envelope);
         }
-        match self.queue.try_send(envelope) {
+        match self.enqueue(envelope) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(envelope)) => self.overflow(envelope),
             Err(mpsc::error::TrySendError::Closed(envelope)) => self.orphan(envelope.items()),
         }
+    }
+
+    /// Into the queue if it has a slot and room for the items (an envelope
+    /// larger than the whole allowance goes in alone, into an empty queue).
+    // Hands the submission back by value like `try_send`, which it wraps.
+    #[allow(clippy::result_large_err)]
+    #[inline]
+    fn enqueue(&self, envelope: Submission) -> Result<(), mpsc::error::TrySendError<Submission>> {
+        let items = envelope.items();
+        let queued = &self.shared.counters.queued_items;
+        let before = queued.fetch_add(items, Ordering::Relaxed);
+        if before > 0 && before + items > QUEUED_ITEMS_MAX {
+            queued.fetch_sub(items, Ordering::Relaxed);
+            return Err(mpsc::error::TrySendError::Full(envelope));
+        }
+        self.queue.try_send(envelope).inspect_err(|_| {
+            queued.fetch_sub(items, Ordering::Relaxed);
+        })
     }
 
     #[cold]
@@ -58,6 +85,9 @@ impl Pipeline {
                 .shared
                 .counters
                 .drop_items(envelope.items(), "queue full (policy DropNewest)"),
+            // The transport cannot wait for itself to free a slot (it hands
+            // lingering runs' buffers over through here).
+            OverflowPolicy::Block if super::transport::is_this_thread() => self.spill(envelope),
             OverflowPolicy::Block => {
                 let mut envelope = envelope;
                 let mut attempt = 0u32;
@@ -69,7 +99,7 @@ impl Pipeline {
                     } else {
                         std::thread::sleep(Duration::from_millis(1));
                     }
-                    match self.queue.try_send(envelope) {
+                    match self.enqueue(envelope) {
                         Ok(()) => return,
                         Err(mpsc::error::TrySendError::Full(back)) => envelope = back,
                         Err(mpsc::error::TrySendError::Closed(back)) => {

@@ -51,6 +51,16 @@ fn coalesce(current: &mut Envelope, next: Envelope) -> Option<Envelope> {
     }
 }
 
+thread_local! {
+    /// Set on the transport thread.
+    static TRANSPORT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this is a transport thread (it must never wait for queue space).
+pub(crate) fn is_this_thread() -> bool {
+    TRANSPORT.with(std::cell::Cell::get)
+}
+
 pub(crate) fn spawn(
     shared: Arc<Shared>,
     queue: mpsc::Receiver<Submission>,
@@ -78,12 +88,14 @@ pub(crate) fn spawn(
     let mut transport = Transport {
         backlog: Backlog::new(shared.clone(), Arc::new(dispatcher), linger),
         linger,
+        next_sweep: Instant::now() + linger,
         shared,
         flushes: Vec::new(),
     };
     std::thread::Builder::new()
         .name("drip-transport".into())
         .spawn(move || {
+            TRANSPORT.with(|t| t.set(true));
             // Calibrate the run clock here rather than in the first timed call.
             crate::clock::warm_up();
             // Read here rather than in `init`: the spool an outage left
@@ -105,6 +117,8 @@ struct Transport {
     shared: Arc<Shared>,
     backlog: Backlog,
     linger: Duration,
+    /// When streaming runs next hand over what they hold.
+    next_sweep: Instant,
     flushes: Vec<FlushWaiter>,
 }
 
@@ -144,10 +158,10 @@ impl Transport {
                     Some(envelope) => {
                         // Consecutive event batches of one run become one
                         // envelope: one spool line and one entry to settle.
-                        let mut current = envelope.into_envelope(self.counters());
+                        let mut current = envelope.dequeued(self.counters()).into_envelope(self.counters());
                         for _ in 0..ACCEPT_BURST {
                             let Ok(next) = queue.try_recv() else { break };
-                            let Some(next) = next.into_envelope(self.counters()) else {
+                            let Some(next) = next.dequeued(self.counters()).into_envelope(self.counters()) else {
                                 continue;
                             };
                             match current.as_mut() {
@@ -195,16 +209,23 @@ impl Transport {
         for f in &self.flushes {
             wake = wake.min(f.deadline);
         }
+        wake = wake.min(self.next_sweep);
         wake.max(now + Duration::from_millis(1))
     }
 
-    /// Everything that does not wait: take spilled work, sync, seal, start the
-    /// next delivery, answer flushes, publish gauges.
+    /// Everything that does not wait: have streaming runs hand over what
+    /// they held for `linger`, take spilled work, sync, seal, start the next
+    /// delivery, answer flushes, publish gauges.
     fn housekeeping(
         &mut self,
         queue: &mut mpsc::Receiver<Submission>,
         done: &mpsc::UnboundedSender<()>,
     ) {
+        let now = Instant::now();
+        if now >= self.next_sweep {
+            self.shared.lingering.sweep();
+            self.next_sweep = now + self.linger;
+        }
         self.backlog.take_spilled(queue);
         self.backlog.seal_or_sync();
         self.backlog.start_delivery(done);
@@ -218,6 +239,7 @@ impl Transport {
         deadline: Duration,
         reply: oneshot::Sender<FlushReport>,
     ) {
+        self.shared.lingering.sweep();
         self.drain_queue(queue);
         self.backlog.take_overflow(queue);
         self.backlog.seal_active();
@@ -232,7 +254,10 @@ impl Transport {
 
     fn drain_queue(&mut self, queue: &mut mpsc::Receiver<Submission>) {
         while let Ok(envelope) = queue.try_recv() {
-            if let Some(envelope) = envelope.into_envelope(self.counters()) {
+            if let Some(envelope) = envelope
+                .dequeued(self.counters())
+                .into_envelope(self.counters())
+            {
                 self.backlog.accept(envelope);
             }
         }
@@ -265,6 +290,7 @@ impl Transport {
         deadline: Duration,
     ) -> FlushReport {
         let end = Instant::now() + deadline;
+        self.shared.lingering.sweep();
         queue.close();
         self.drain_queue(queue);
         self.backlog.take_overflow(queue);

@@ -68,7 +68,7 @@ pub(crate) use sink::Sink;
 
 use crate::client::Client;
 use crate::config::Config;
-use crate::delivery::{FlushReport, Pipeline, Stats, Submission};
+use crate::delivery::{FlushReport, Lingering, Pipeline, Stats, Submission};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
@@ -335,6 +335,20 @@ impl Runtime {
     /// The key of [`hash_id`], if the configuration has one.
     fn hash_key(&self) -> Option<Arc<[u8]>> {
         self.inner.hash_key.clone()
+    }
+
+    /// Keeps `holder` (a streaming run) to have what it buffers handed over
+    /// every `linger` by the pipeline; `false` when this runtime's sink takes
+    /// work as it comes and sweeps nothing (a test's capture), so the holder
+    /// should hand everything over at once.
+    pub(crate) fn linger_with(&self, holder: Weak<dyn Lingering>) -> bool {
+        match &self.inner.sink {
+            Destination::Pipeline(p) => {
+                p.linger_with(holder);
+                true
+            }
+            Destination::Other(_) => false,
+        }
     }
 
     /// Events a record-mode run started now keeps before streaming the rest.

@@ -30,7 +30,7 @@ const SEGMENT_MAX_ENTRIES: usize = 50_000;
 /// Spool bytes whose envelopes the transport also keeps in memory, so recent
 /// segments are sent without reading them back. Beyond it, segments are read
 /// back from disk when their turn comes: memory stays bounded in an outage.
-const MEMORY_BUDGET_BYTES: usize = 4 * 1024 * 1024;
+const MEMORY_BUDGET_BYTES: usize = 2 * 1024 * 1024;
 
 /// Rough in-memory size of an envelope when there is no spool line to measure.
 fn estimated_bytes(envelope: &Envelope) -> usize {
@@ -56,6 +56,16 @@ struct Active {
     first_at: Instant,
     created_ms: u64,
     last_sync: Instant,
+}
+
+impl Active {
+    fn is_full(&self) -> bool {
+        self.entries >= SEGMENT_MAX_ENTRIES
+            || self
+                .writer
+                .as_ref()
+                .is_some_and(|w| w.bytes() >= SEGMENT_MAX_BYTES)
+    }
 }
 
 /// A sealed segment waiting for (or in) delivery.
@@ -160,13 +170,10 @@ impl Backlog {
     pub(super) fn seal_or_sync(&mut self) {
         let now = Instant::now();
         let idle = self.delivering.is_none() && self.sealed.is_empty();
-        let seal = self.active.as_ref().is_some_and(|a| {
-            a.entries >= SEGMENT_MAX_ENTRIES
-                || a.writer
-                    .as_ref()
-                    .is_some_and(|w| w.bytes() >= SEGMENT_MAX_BYTES)
-                || (idle && now >= a.first_at + self.linger)
-        });
+        let seal = self
+            .active
+            .as_ref()
+            .is_some_and(|a| a.is_full() || (idle && now >= a.first_at + self.linger));
         if seal {
             self.seal_active();
         } else if let Some(a) = &mut self.active
@@ -185,7 +192,18 @@ impl Backlog {
     }
 
     /// Spools (or keeps) an envelope `Submission::into_envelope` made ready.
+    /// A segment that reaches its size is sealed here, not at the next
+    /// housekeeping: a burst taken from the queue in one go could otherwise
+    /// grow it far past the size (and reading it back, far past the memory
+    /// a segment is meant to take).
     pub(super) fn accept(&mut self, envelope: Envelope) {
+        self.append(envelope);
+        if self.active.as_ref().is_some_and(Active::is_full) {
+            self.seal_active();
+        }
+    }
+
+    fn append(&mut self, envelope: Envelope) {
         let items = envelope.items();
         if self.active.is_none() {
             let writer = self.spool().and_then(|s| match SegmentWriter::create(s) {

@@ -71,7 +71,9 @@ impl Backlog {
                 .overflow
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let older: Vec<Submission> = std::iter::from_fn(|| queue.try_recv().ok()).collect();
+            let older: Vec<Submission> =
+                std::iter::from_fn(|| Some(queue.try_recv().ok()?.dequeued(&shared.counters)))
+                    .collect();
             shared.spilling.store(false, Ordering::Relaxed);
             (
                 older,

@@ -27,7 +27,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A segment is sealed at this size, by the transport and by callers
 /// spilling alike, which bounds what one delivery reads back into memory.
-pub(crate) const SEGMENT_MAX_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const SEGMENT_MAX_BYTES: u64 = 2 * 1024 * 1024;
 const SEGMENT_PREFIX: &str = "seg-";
 const SEGMENT_SUFFIX: &str = ".jsonl";
 /// In a spool directory whose key the API refused (401/403): the base URL
