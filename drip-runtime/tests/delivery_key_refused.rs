@@ -1,6 +1,6 @@
 //! A revoked or rotated key: the API answers 401, and the work waits in the
 //! spool (shown in `stats().held_by_auth`, never dead-lettered) until a
-//! process with a valid key delivers it.
+//! process with a valid key of the same environment (test or live) delivers it.
 
 use drip_emulator::Emulator;
 use drip_runtime::config::Config;
@@ -61,7 +61,22 @@ fn work_refused_for_its_key_is_held_and_delivered_after_a_restart_with_a_valid_k
     );
     assert!(emulator.events().is_empty());
 
-    // The same spool, restarted with a valid key.
+    // A live key for the same API must not adopt work recorded with a test
+    // key: it would bill a live account with test data.
+    let guard = runtime::init(config(
+        "sk_live_another_account_0123456789",
+        Duration::from_millis(300),
+    ))
+    .unwrap();
+    let report = guard.shutdown();
+    assert_eq!(
+        report.sent + report.spooled + report.rejected,
+        0,
+        "a key of another environment adopted nothing: {report:?}"
+    );
+    assert!(emulator.events().is_empty());
+
+    // The same spool, restarted with a valid key of the same environment.
     let guard = runtime::init(config(emulator.secret_key(), Duration::from_secs(30))).unwrap();
     let report = guard.shutdown();
     assert_eq!(report.sent, 16, "{report:?}");

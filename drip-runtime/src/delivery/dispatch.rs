@@ -90,7 +90,8 @@ pub(crate) struct Dispatcher {
     /// Written when the API refuses the key, so that a process with a new
     /// key adopts this spool's work (see `Spool::claim_key_refused`).
     key_refused_marker: Option<std::path::PathBuf>,
-    base_url: String,
+    /// What the key-refused marker says (see `spool::key_refused_owner`).
+    refused_owner: String,
     key_refused_marked: AtomicBool,
 }
 
@@ -120,7 +121,10 @@ impl Dispatcher {
             max_backoff: config.max_backoff,
             odd_answer_logged: AtomicBool::new(false),
             key_refused_marker,
-            base_url: config.base_url.trim_end_matches('/').to_owned(),
+            refused_owner: super::spool::key_refused_owner(
+                &config.base_url,
+                config.api_key.as_deref().unwrap_or_default(),
+            ),
             key_refused_marked: AtomicBool::new(false),
         })
     }
@@ -258,7 +262,7 @@ impl Dispatcher {
     fn mark_key_refused(&self) {
         if let Some(marker) = &self.key_refused_marker
             && !self.key_refused_marked.swap(true, Ordering::Relaxed)
-            && let Err(e) = std::fs::write(marker, &self.base_url)
+            && let Err(e) = std::fs::write(marker, &self.refused_owner)
         {
             tracing::warn!(target: "drip", error = %e, "cannot mark the drip spool as held for a refused key");
         }

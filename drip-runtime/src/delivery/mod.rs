@@ -33,8 +33,9 @@
 //!   spool, retried every minute, counted in `Stats::held_by_auth`, with one
 //!   WARN per episode. The spool directory (named after the base URL and the
 //!   key) is marked `key-refused`, and the next process started for the same
-//!   base URL with another key adopts its segments — a rotated key delivers
-//!   what the revoked one could not.
+//!   base URL with another key of the same environment (`_test_` or
+//!   `_live_`) adopts its segments — a rotated key delivers what the revoked
+//!   one could not, and test work never reaches a live account.
 //! * A 2xx answer is delivered whatever its body: fields delivery does not
 //!   need are decoded leniently, and a body that does not decode at all is
 //!   logged once and counted as sent.

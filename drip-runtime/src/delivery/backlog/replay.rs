@@ -19,7 +19,12 @@ pub(in crate::delivery) fn claim_leftovers(shared: &Shared) -> Vec<SegmentFile> 
         .as_ref()
         .map(|s| {
             let mut files = s.claim_leftovers();
-            files.extend(s.claim_key_refused(shared.config.base_url.trim_end_matches('/')));
+            files.extend(
+                s.claim_key_refused(&crate::delivery::spool::key_refused_owner(
+                    &shared.config.base_url,
+                    shared.config.api_key.as_deref().unwrap_or_default(),
+                )),
+            );
             // Oldest first, whichever directory they came from.
             files.sort_by(|a, b| a.path().file_name().cmp(&b.path().file_name()));
             files

@@ -35,6 +35,21 @@ const SEGMENT_SUFFIX: &str = ".jsonl";
 /// the work (a rotated key), as it adopts its own directory's leftovers.
 pub(crate) const KEY_REFUSED_MARKER: &str = "key-refused";
 
+/// What the marker of a spool held for a refused key says, and what a new
+/// process must match to adopt its work: the base URL and the environment of
+/// the key (`live` / `test`), so that work recorded with a test key never
+/// reaches a live account, nor the other way round.
+pub(crate) fn key_refused_owner(base_url: &str, api_key: &str) -> String {
+    let env = if api_key.contains("_live_") {
+        "live"
+    } else if api_key.contains("_test_") {
+        "test"
+    } else {
+        "other"
+    };
+    format!("{}\n{env}", base_url.trim_end_matches('/'))
+}
+
 /// Milliseconds since the Unix epoch.
 pub(crate) fn unix_ms() -> u64 {
     SystemTime::now()
@@ -172,7 +187,7 @@ impl Spool {
     /// Claims the leftovers of sibling spool directories marked as refused
     /// for their key on `base_url`, moving each segment (under its lock) into
     /// this directory. Segments a live process holds are left to it.
-    pub(crate) fn claim_key_refused(&self, base_url: &str) -> Vec<SegmentFile> {
+    pub(crate) fn claim_key_refused(&self, owner: &str) -> Vec<SegmentFile> {
         let Some(root) = self.dir.parent() else {
             return Vec::new();
         };
@@ -182,7 +197,7 @@ impl Spool {
         let mut claimed = Vec::new();
         for dir in siblings.filter_map(|e| Some(e.ok()?.path())) {
             let marker = dir.join(KEY_REFUSED_MARKER);
-            if dir == self.dir || fs::read_to_string(&marker).ok().as_deref() != Some(base_url) {
+            if dir == self.dir || fs::read_to_string(&marker).ok().as_deref() != Some(owner) {
                 continue;
             }
             let Ok(entries) = fs::read_dir(&dir) else {
