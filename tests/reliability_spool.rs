@@ -149,3 +149,48 @@ fn a_corrupted_segment_is_replayed_line_by_line_and_its_losses_counted() {
     assert_eq!(dir_size(&dir), 0, "the replayed segment is gone");
     let _ = std::fs::remove_dir_all(&spool);
 }
+
+#[test]
+fn a_segment_left_unsanitised_by_an_earlier_process_is_sanitised_before_it_is_sent() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let spool = spool_dir("inherited");
+    let config = Config::new(emulator.secret_key())
+        .base_url(emulator.base_url())
+        .spool_dir(&spool)
+        .linger(Duration::from_millis(5));
+    let dir = config.effective_spool_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    // Lines as a drip that spooled text before sanitising it would have left them.
+    let segment = concat!(
+        r#"{"run":{"customer_id":"cus_i","workflow":"w","external_run_id":"inherited-run","status":"FAILED","error_code":"E","error_message":"card 4242 4242 4242 4242 declined","metadata":{"region":"sk_live_51HostileKeyValue0123456789"},"events":[{"eventType":"agent.plan","description":"mail jane.roe@example.com","metadata":{"model":"gpt-4o","region":"jane.roe@example.com"},"idempotencyKey":"evt_inherited_1","timestamp":"2026-12-04T15:14:30.694Z"}]}}"#,
+        "\n",
+    );
+    std::fs::write(
+        dir.join("seg-0000000000001-0000000000bbbb-00000000.jsonl"),
+        segment,
+    )
+    .unwrap();
+
+    let guard = runtime::init(config).unwrap();
+    let report = guard.shutdown();
+    assert_eq!(report.dropped + report.rejected, 0, "{report:?}");
+    assert!(
+        emulator
+            .runs()
+            .iter()
+            .any(|r| r.external_run_id.as_deref() == Some("inherited-run")),
+        "the inherited run is delivered"
+    );
+    assert_eq!(emulator.events().len(), 1, "with its event");
+    let wire: String = emulator.requests().iter().map(|r| r.body_text()).collect();
+    for hostile in [
+        "jane.roe@example.com",
+        "sk_live_51HostileKeyValue0123456789",
+        "4242 4242 4242 4242",
+    ] {
+        assert!(!wire.contains(hostile), "{hostile} reached the wire");
+    }
+    assert!(wire.contains("gpt-4o"), "benign fields still arrive");
+    let _ = std::fs::remove_dir_all(&spool);
+}

@@ -79,6 +79,10 @@ struct Sealed {
     /// All items (spooled or memory-only).
     items: u64,
     created_ms: u64,
+    /// Left by another process, whose drip may have spooled text
+    /// unsanitised: sanitised again when read back. This process's own
+    /// segments crossed the boundary on their way in.
+    inherited: bool,
 }
 
 struct Delivery {
@@ -343,11 +347,12 @@ impl Backlog {
             memory_bytes: active.memory_bytes,
             items: active.items,
             created_ms: active.created_ms,
+            inherited: false,
         });
     }
 
     /// Queues a sealed segment of `items` (already counted as spooled).
-    fn push_spooled(&mut self, file: SegmentFile, items: u64) {
+    fn push_spooled(&mut self, file: SegmentFile, items: u64, inherited: bool) {
         let id = self.next_segment_id;
         self.next_segment_id += 1;
         self.sealed.push_back(Sealed {
@@ -358,6 +363,7 @@ impl Backlog {
             memory_bytes: 0,
             spooled_items: items,
             items,
+            inherited,
         });
     }
 

@@ -118,7 +118,7 @@ impl Backlog {
         match writer.seal() {
             Ok(file) => {
                 self.shared.counters.made_safe(unflushed);
-                self.push_spooled(file, items);
+                self.push_spooled(file, items, false);
             }
             Err(e) => {
                 tracing::error!(target: "drip", error = %e, "cannot seal the drip overflow segment");

@@ -61,7 +61,9 @@ impl Backlog {
                 .runs()
                 .expect_replayed(starts.iter().map(|s| s.external_run_id.as_str()));
             // One segment: its delivery sends parents before nested runs.
-            let starts: Vec<_> = starts.into_iter().map(Envelope::StreamStart).collect();
+            let mut starts: Vec<_> = starts.into_iter().map(Envelope::StreamStart).collect();
+            // Read from inherited segments: sanitised like them.
+            starts.iter_mut().for_each(event_wire::prepare);
             let memory_bytes = starts.iter().map(estimated_bytes).sum();
             self.in_memory += memory_bytes;
             let id = self.next_segment_id;
@@ -76,6 +78,8 @@ impl Backlog {
                 memory_bytes,
                 spooled_items: 0,
                 items: 0,
+                // Sanitised above.
+                inherited: false,
                 // As old as the work it stands for (the pending-age gauge).
                 created_ms: scanned
                     .iter()
@@ -86,7 +90,7 @@ impl Backlog {
         }
         for (file, items) in scanned {
             Counters::add(&self.shared.counters.spooled, items);
-            self.push_spooled(file, items);
+            self.push_spooled(file, items, true);
         }
     }
 
@@ -97,8 +101,9 @@ impl Backlog {
             Ok(contents) => {
                 self.report_damage(&contents, file.path());
                 let mut envelopes = contents.envelopes;
-                // Written by an earlier version, before spooled text was sanitised.
-                envelopes.iter_mut().for_each(event_wire::prepare);
+                if segment.inherited {
+                    envelopes.iter_mut().for_each(event_wire::prepare);
+                }
                 Some(envelopes)
             }
             Err(e) => {
