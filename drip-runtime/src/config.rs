@@ -348,6 +348,15 @@ impl Config {
     /// Extra metadata keys the project allows, like
     /// `[package.metadata.drip] allowed-metadata` does for the macros.
     /// Secret and content keys stay refused whatever this says.
+    ///
+    /// The keys belong to the runtime started from this configuration: its
+    /// runs, usage, meters and application client may carry them; another
+    /// runtime in the same process applies its own list.
+    ///
+    /// ```
+    /// let config = drip_runtime::Config::new("sk_test_0123456789").allow_metadata(["planTier"]);
+    /// assert!(format!("{config:?}").contains("planTier"));
+    /// ```
     #[must_use]
     pub fn allow_metadata<I, S>(mut self, keys: I) -> Self
     where
@@ -364,6 +373,11 @@ impl Config {
     pub fn hash_key(mut self, key: impl Into<Vec<u8>>) -> Self {
         self.hash_key = Some(key.into());
         self
+    }
+
+    /// The privacy rules of a runtime started from this configuration.
+    pub(crate) fn sanitizer(&self) -> crate::privacy::Sanitizer {
+        crate::privacy::Sanitizer::new().allow_metadata(&self.allowed_metadata)
     }
 
     /// Whether delivery is off (explicitly, or because there is no key).

@@ -161,7 +161,25 @@ pub use crate::context::tool::{InSpan, ToolCall};
 // For `drip::metadata!`, which builds a `Metadata` value, and for keys the
 // macros allowed through the user's `[package.metadata.drip] allowed-metadata`.
 pub use crate::metadata::Metadata;
-pub use crate::privacy::register_manifest_keys;
+
+/// Adds the `[package.metadata.drip] allowed-metadata` list that `drip-macros`
+/// read from the user's manifest at compile time, so hand-built metadata
+/// (`drip::metadata!`) with those keys also passes every runtime's
+/// sanitiser. Generated code calls it once per site; registering the same
+/// list again is cheap. Process-wide: the list is compiled into the program.
+///
+/// ```
+/// use drip_runtime::privacy::sanitize_metadata;
+/// static MANIFEST_KEYS: &[&str] = &["rolloutWave"];
+/// let m: drip_runtime::Metadata = [("rollout_wave", "w3")].into_iter().collect();
+/// assert!(sanitize_metadata(m.clone()).is_empty(), "not a built-in key");
+/// drip_runtime::private::register_manifest_keys(MANIFEST_KEYS);
+/// drip_runtime::private::register_manifest_keys(MANIFEST_KEYS); // again: no change
+/// assert_eq!(sanitize_metadata(m).len(), 1);
+/// ```
+pub fn register_manifest_keys(keys: &'static [&'static str]) {
+    crate::privacy::register_manifest_keys(keys);
+}
 
 /// Starts a tool call at first poll (async) or on entry (sync). Inactive when the
 /// SDK is disabled, or outside any run (then it warns once through `tracing`).

@@ -5,7 +5,7 @@
 
 use drip_runtime::Metadata;
 use drip_runtime::fields::check_key;
-use drip_runtime::privacy::{sanitize_metadata, set_allowed_metadata};
+use drip_runtime::privacy::Sanitizer;
 use proptest::prelude::*;
 
 const WORDS: &[&str] = &[
@@ -48,10 +48,10 @@ proptest! {
         extension in prop::collection::vec(key(), 0..4),
     ) {
         let ext: Vec<&str> = extension.iter().map(String::as_str).collect();
-        set_allowed_metadata(extension.iter().cloned());
+        let sanitizer = Sanitizer::new().allow_metadata(&extension);
         let compile_time = check_key(&k, &ext);
         let m: Metadata = [(k.clone(), 1)].into_iter().collect();
-        let run_time: Vec<String> = sanitize_metadata(m).into_iter().map(|(k, _)| k).collect();
+        let run_time: Vec<String> = sanitizer.sanitize_metadata(m).into_iter().map(|(k, _)| k).collect();
         match compile_time {
             Ok(normalised) => prop_assert_eq!(run_time, vec![normalised]),
             Err(_) => prop_assert!(run_time.is_empty(), "{k:?} refused at compile time, kept at run time"),

@@ -64,7 +64,7 @@ impl Admin {
                 reason: "a webhook needs at least one event type, e.g. usage.recorded".into(),
             });
         }
-        webhook.description = prepare::text(webhook.description.take());
+        webhook.description = prepare::text(self.client.privacy(), webhook.description.take());
         let body = CreateWebhookBody {
             webhook: &webhook,
             idempotency_key: crate::model::idempotency::new_key("whk"),
@@ -106,7 +106,7 @@ impl Admin {
             update.events.as_deref().unwrap_or_default(),
             update.filters.as_ref().and_then(Option::as_ref),
         )?;
-        update.description = prepare::text(update.description.take());
+        update.description = prepare::text(self.client.privacy(), update.description.take());
         let url = self.client.endpoint(&["webhooks", webhook_id])?;
         let req = Request::new("PATCH /webhooks/{id}", Method::PATCH, url).json(&update)?;
         self.client.inner().call(req).await

@@ -4,6 +4,7 @@
 
 use super::prepare;
 use crate::error::{Error, Result};
+use crate::privacy::Sanitizer;
 
 /// Query pairs of one listing call, validated as they are added.
 #[derive(Default)]
@@ -61,8 +62,8 @@ impl Query {
 }
 
 /// Redacts a required free text (names); see [`prepare::text`].
-pub(crate) fn text(text: String) -> String {
-    prepare::text(Some(text)).unwrap_or_default()
+pub(crate) fn text(privacy: &Sanitizer, text: String) -> String {
+    prepare::text(privacy, Some(text)).unwrap_or_default()
 }
 
 /// Refuses a redirect URL that is not absolute `http(s)`, or that carries personal data or a

@@ -71,7 +71,7 @@ impl Client {
         prepare::required("customerId", &charge.customer_id)?;
         prepare::required("meter", &charge.meter)?;
         prepare::quantity("quantity", charge.quantity)?;
-        charge.metadata = prepare::metadata(charge.metadata.take());
+        charge.metadata = prepare::metadata(self.privacy(), charge.metadata.take());
         charge.idempotency_key = Some(prepare::key_or_new(charge.idempotency_key.take(), prefix));
         let url = self.endpoint(segments)?;
         let req = Request::new(route, Method::POST, url).json(&charge)?;

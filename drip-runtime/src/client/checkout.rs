@@ -57,7 +57,7 @@ impl Client {
         if let Some(cancel) = &checkout.cancel_url {
             billing_input::redirect_url("cancel_url", cancel)?;
         }
-        checkout.metadata = prepare::metadata(checkout.metadata.take());
+        checkout.metadata = prepare::metadata(self.privacy(), checkout.metadata.take());
         let url = self.endpoint(&["checkout"])?;
         let req = Request::new("POST /checkout", Method::POST, url).json(&checkout)?;
         self.inner().call(req).await

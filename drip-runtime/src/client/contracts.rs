@@ -47,8 +47,8 @@ impl Client {
             contract.prepaid_amount_usdc,
             contract.included_units.as_ref(),
         )?;
-        contract.name = billing_input::text(contract.name);
-        contract.metadata = prepare::metadata(contract.metadata.take());
+        contract.name = billing_input::text(self.privacy(), contract.name);
+        contract.metadata = prepare::metadata(self.privacy(), contract.metadata.take());
         let url = self.endpoint(&["contracts"])?;
         let req = Request::new("POST /contracts", Method::POST, url).json(&contract)?;
         self.inner().call(req).await
@@ -137,8 +137,8 @@ impl Client {
             None,
             update.included_units.as_ref(),
         )?;
-        update.name = prepare::text(update.name.take());
-        update.metadata = prepare::metadata(update.metadata.take());
+        update.name = prepare::text(self.privacy(), update.name.take());
+        update.metadata = prepare::metadata(self.privacy(), update.metadata.take());
         let url = self.endpoint(&["contracts", contract_id])?;
         let req = Request::new("PATCH /contracts/{id}", Method::PATCH, url).json(&update)?;
         self.inner().call(req).await

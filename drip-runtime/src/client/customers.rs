@@ -42,7 +42,7 @@ impl Client {
             customer.external_customer_id.as_deref(),
         )?;
         prepare::identifier("onchainAddress", customer.onchain_address.as_deref())?;
-        customer.metadata = prepare::metadata(customer.metadata.take());
+        customer.metadata = prepare::metadata(self.privacy(), customer.metadata.take());
         customer.idempotency_key =
             Some(prepare::key_or_new(customer.idempotency_key.take(), "cus"));
         let url = self.endpoint(&["customers"])?;

@@ -44,8 +44,8 @@ impl Client {
     ) -> Result<EntitlementPlan> {
         prepare::non_empty("name", &plan.name)?;
         check_slug(&plan.slug)?;
-        plan.name = billing_input::text(plan.name);
-        plan.description = prepare::text(plan.description.take());
+        plan.name = billing_input::text(self.privacy(), plan.name);
+        plan.description = prepare::text(self.privacy(), plan.description.take());
         let url = self.endpoint(&["entitlement-plans"])?;
         let req = Request::new("POST /entitlement-plans", Method::POST, url).json(&plan)?;
         self.inner().call(req).await
@@ -127,8 +127,8 @@ impl Client {
         if let Some(name) = &update.name {
             prepare::non_empty("name", name)?;
         }
-        update.name = prepare::text(update.name.take());
-        update.description = prepare::text(update.description.take());
+        update.name = prepare::text(self.privacy(), update.name.take());
+        update.description = prepare::text(self.privacy(), update.description.take());
         let url = self.endpoint(&["entitlement-plans", plan_id])?;
         let req =
             Request::new("PATCH /entitlement-plans/{id}", Method::PATCH, url).json(&update)?;

@@ -44,7 +44,7 @@ impl Client {
     pub async fn emit_event(&self, run_id: &str, event: Event) -> Result<EventEmitted> {
         prepare::required("runId", run_id)?;
         prepare::check_event(&event)?;
-        let event = prepare::event(event);
+        let event = prepare::event(self.privacy(), event);
         let url = self.endpoint(&["run-events"])?;
         let body = RunEventBody {
             run_id,
@@ -89,7 +89,10 @@ impl Client {
                 ..EventBatchResult::default()
             });
         }
-        let events: Vec<Event> = events.into_iter().map(prepare::event).collect();
+        let events: Vec<Event> = events
+            .into_iter()
+            .map(|e| prepare::event(self.privacy(), e))
+            .collect();
         let body = Batch {
             events: events
                 .iter()

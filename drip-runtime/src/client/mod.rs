@@ -75,6 +75,7 @@ pub use run_index::find_run_id;
 pub use runs::TimelinePages;
 
 use crate::error::{Error, Result};
+use crate::privacy::Sanitizer;
 use reqwest::header::HeaderValue;
 use std::collections::HashMap;
 use std::fmt;
@@ -174,6 +175,8 @@ pub(crate) struct Inner {
     timeout: Duration,
     /// Workflow slug → id, filled once per slug (single-flight).
     workflows: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<String>>>>,
+    /// The privacy rules every request applies (its own, or its runtime's).
+    privacy: Arc<Sanitizer>,
 }
 
 impl fmt::Debug for Client {
@@ -220,6 +223,23 @@ impl Client {
     /// Public or secret key.
     pub fn key_kind(&self) -> KeyKind {
         self.inner.key_kind
+    }
+
+    /// The privacy rules this client's requests pass (with its allowed
+    /// metadata keys) and the counts of what they removed. A runtime's client
+    /// shares its runtime's.
+    ///
+    /// ```
+    /// let client = drip_runtime::Client::builder()
+    ///     .api_key("sk_test_0123456789")
+    ///     .allow_metadata(["planTier"])
+    ///     .build()
+    ///     .unwrap();
+    /// let kept = client.privacy().sanitize_metadata([("plan_tier", "pro")].into_iter().collect());
+    /// assert_eq!(kept.len(), 1);
+    /// ```
+    pub fn privacy(&self) -> &Sanitizer {
+        &self.inner.privacy
     }
 
     /// The base URL, without a trailing slash.
@@ -290,6 +310,9 @@ pub struct ClientBuilder {
     timeout: Duration,
     user_agent: String,
     retry: RetryPolicy,
+    allowed_metadata: Vec<String>,
+    /// A runtime's rules, shared with its pipeline (then `allowed_metadata` is unused).
+    privacy: Option<Arc<Sanitizer>>,
 }
 
 impl Default for ClientBuilder {
@@ -300,6 +323,8 @@ impl Default for ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             user_agent: USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
+            allowed_metadata: Vec::new(),
+            privacy: None,
         }
     }
 }
@@ -312,7 +337,8 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
-            .finish()
+            .field("allowed_metadata", &self.allowed_metadata)
+            .finish_non_exhaustive()
     }
 }
 
@@ -349,6 +375,40 @@ impl ClientBuilder {
     #[must_use]
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Extra metadata keys this client's requests may carry, like
+    /// [`Config::allow_metadata`](crate::Config::allow_metadata) for a
+    /// runtime (whose application client, [`crate::client()`], has the
+    /// runtime's). Spelt in any case style; added to earlier calls' keys.
+    /// Secret and content keys stay refused whatever this says.
+    ///
+    /// ```
+    /// use drip_runtime::Client;
+    /// let client = Client::builder()
+    ///     .api_key("sk_test_0123456789")
+    ///     .allow_metadata(["planTier"])
+    ///     .build()
+    ///     .unwrap();
+    /// let m = [("planTier", "pro"), ("favoriteColor", "teal")].into_iter().collect();
+    /// assert_eq!(client.privacy().sanitize_metadata(m).len(), 1);
+    /// ```
+    #[must_use]
+    pub fn allow_metadata<I, S>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_metadata
+            .extend(keys.into_iter().map(Into::into));
+        self
+    }
+
+    /// Shares a runtime's privacy rules and counters with this client.
+    #[must_use]
+    pub(crate) fn privacy(mut self, rules: Arc<Sanitizer>) -> Self {
+        self.privacy = Some(rules);
         self
     }
 
@@ -406,6 +466,9 @@ impl ClientBuilder {
                 retry: self.retry,
                 timeout: self.timeout,
                 workflows: Mutex::new(HashMap::new()),
+                privacy: self.privacy.unwrap_or_else(|| {
+                    Arc::new(Sanitizer::new().allow_metadata(self.allowed_metadata))
+                }),
             }),
         })
     }

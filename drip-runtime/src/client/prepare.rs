@@ -1,11 +1,12 @@
 //! Request preparation shared by every resource: input validation (typed
 //! errors before anything is sent) and the privacy hook (every metadata map
-//! and every free text passes the sanitiser at request construction).
+//! and every free text passes the client's or its runtime's [`Sanitizer`]
+//! at request construction).
 
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
 use crate::model::{Event, RecordBody, RunStatus};
-use crate::privacy;
+use crate::privacy::Sanitizer;
 
 /// Refuses an empty (or blank) required string.
 pub(crate) fn non_empty(field: &'static str, value: &str) -> Result<()> {
@@ -132,32 +133,32 @@ pub(crate) fn terminal(what: &str, status: RunStatus) -> Result<()> {
     })
 }
 
-/// Sanitises a metadata map (an emptied map is omitted).
-pub(crate) fn metadata(metadata: Option<Metadata>) -> Option<Metadata> {
+/// Sanitises a metadata map under `privacy`'s rules (an emptied map is omitted).
+pub(crate) fn metadata(privacy: &Sanitizer, metadata: Option<Metadata>) -> Option<Metadata> {
     metadata
-        .map(privacy::sanitize_metadata)
+        .map(|m| privacy.sanitize_metadata(m))
         .filter(|m| !m.is_empty())
 }
 
-/// Redacts free text.
-pub(crate) fn text(text: Option<String>) -> Option<String> {
-    text.map(|t| privacy::redact_text(&t))
+/// Redacts free text, counted by `privacy`.
+pub(crate) fn text(privacy: &Sanitizer, text: Option<String>) -> Option<String> {
+    text.map(|t| privacy.redact_text(&t))
 }
 
 /// Applies the privacy hook to an event, and gives it a key if it lost its own.
-pub(crate) fn event(mut event: Event) -> Event {
-    event_in_place(&mut event);
+pub(crate) fn event(privacy: &Sanitizer, mut event: Event) -> Event {
+    event_in_place(privacy, &mut event);
     event
 }
 
 /// [`event`] on an event the caller keeps (the delivery thread prepares
 /// spooled events where they lie). Idempotent.
-pub(crate) fn event_in_place(event: &mut Event) {
+pub(crate) fn event_in_place(privacy: &Sanitizer, event: &mut Event) {
     if event.idempotency_key.trim().is_empty() {
         event.idempotency_key = crate::model::idempotency::new_key("evt");
     }
-    event.metadata = metadata(event.metadata.take());
-    event.description = text(event.description.take());
+    event.metadata = metadata(privacy, event.metadata.take());
+    event.description = text(privacy, event.description.take());
 }
 
 /// The caller's key, else a fresh one with `prefix`.

@@ -43,10 +43,10 @@ impl Client {
         let started = Instant::now();
         run.events = std::mem::take(&mut run.events)
             .into_iter()
-            .map(prepare::event)
+            .map(|e| prepare::event(self.privacy(), e))
             .collect();
-        run.metadata = prepare::metadata(run.metadata.take());
-        run.error_message = prepare::text(run.error_message.take());
+        run.metadata = prepare::metadata(self.privacy(), run.metadata.take());
+        run.error_message = prepare::text(self.privacy(), run.error_message.take());
         run.idempotency_key = Some(prepare::key_or_new(run.idempotency_key.take(), "rec"));
         if run.external_run_id.as_deref().is_none_or(str::is_empty) {
             run.external_run_id = Some(crate::model::idempotency::new_key("xrun"));

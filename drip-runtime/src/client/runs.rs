@@ -35,7 +35,7 @@ impl Client {
         prepare::identifier("externalRunId", run.external_run_id.as_deref())?;
         prepare::identifier("correlationId", run.correlation_id.as_deref())?;
         prepare::identifier("parentRunId", run.parent_run_id.as_deref())?;
-        run.metadata = prepare::metadata(run.metadata.take());
+        run.metadata = prepare::metadata(self.privacy(), run.metadata.take());
         run.idempotency_key = Some(prepare::key_or_new(run.idempotency_key.take(), "run"));
         let url = self.endpoint(&["runs"])?;
         let req = Request::new("POST /runs", Method::POST, url).json(&run)?;
@@ -48,8 +48,8 @@ impl Client {
     pub async fn end_run(&self, run_id: impl AsRunId, mut end: EndRun) -> Result<RunEnded> {
         let run_id = server_run_id(&run_id)?;
         prepare::terminal("a run", end.status)?;
-        end.metadata = prepare::metadata(end.metadata.take());
-        end.error_message = prepare::text(end.error_message.take());
+        end.metadata = prepare::metadata(self.privacy(), end.metadata.take());
+        end.error_message = prepare::text(self.privacy(), end.error_message.take());
         end.idempotency_key = Some(prepare::key_or_new(end.idempotency_key.take(), "end"));
         let url = self.endpoint(&["runs", run_id])?;
         let req = Request::new("PATCH /runs/{id}", Method::PATCH, url).json(&end)?;

@@ -59,9 +59,9 @@ impl Client {
             prepare::quantity("includedUsage", u)?;
         }
         prepare::identifier("overageUnitType", sub.overage_unit_type.as_deref())?;
-        sub.name = billing_input::text(sub.name);
-        sub.description = prepare::text(sub.description.take());
-        sub.metadata = prepare::metadata(sub.metadata.take());
+        sub.name = billing_input::text(self.privacy(), sub.name);
+        sub.description = prepare::text(self.privacy(), sub.description.take());
+        sub.metadata = prepare::metadata(self.privacy(), sub.metadata.take());
         let url = self.endpoint(&["subscriptions"])?;
         let req = Request::new("POST /subscriptions", Method::POST, url).json(&sub)?;
         self.inner().call(req).await
@@ -152,9 +152,9 @@ impl Client {
             prepare::quantity("includedUsage", u)?;
         }
         prepare::identifier("overageUnitType", update.overage_unit_type.as_deref())?;
-        update.name = prepare::text(update.name.take());
-        update.description = prepare::text(update.description.take());
-        update.metadata = prepare::metadata(update.metadata.take());
+        update.name = prepare::text(self.privacy(), update.name.take());
+        update.description = prepare::text(self.privacy(), update.description.take());
+        update.metadata = prepare::metadata(self.privacy(), update.metadata.take());
         let url = self.endpoint(&["subscriptions", subscription_id])?;
         let req = Request::new("PATCH /subscriptions/{id}", Method::PATCH, url).json(&update)?;
         self.inner().call(req).await

@@ -29,8 +29,8 @@ impl Client {
         prepare::required("meter", &usage.meter)?;
         prepare::quantity("quantity", usage.quantity)?;
         prepare::identifier("units", usage.units.as_deref())?;
-        usage.metadata = prepare::metadata(usage.metadata.take());
-        usage.description = prepare::text(usage.description.take());
+        usage.metadata = prepare::metadata(self.privacy(), usage.metadata.take());
+        usage.description = prepare::text(self.privacy(), usage.description.take());
         usage.idempotency_key = Some(prepare::key_or_new(usage.idempotency_key.take(), "track"));
         let (route, segments): (&'static str, &[&str]) = match usage.mode {
             UsageMode::Sync => ("POST /usage/internal", &["usage", "internal"]),

@@ -36,7 +36,7 @@ impl Client {
     pub async fn withdraw(&self, mut withdraw: Withdraw) -> Result<Withdrawal> {
         positive(withdraw.amount_usdc)?;
         withdraw.idempotency_key = Some(prepare::key_or_new(withdraw.idempotency_key.take(), "wd"));
-        withdraw.bank_description = prepare::text(withdraw.bank_description.take());
+        withdraw.bank_description = prepare::text(self.privacy(), withdraw.bank_description.take());
         let url = self.endpoint(&["withdrawals"])?;
         let req = Request::new("POST /withdrawals", Method::POST, url).json(&withdraw)?;
         self.inner().call(req).await

@@ -28,8 +28,8 @@ impl Client {
     pub async fn create_workflow(&self, mut workflow: CreateWorkflow) -> Result<Workflow> {
         prepare::required("name", &workflow.name)?;
         prepare::required("slug", &workflow.slug)?;
-        workflow.metadata = prepare::metadata(workflow.metadata.take());
-        workflow.description = prepare::text(workflow.description.take());
+        workflow.metadata = prepare::metadata(self.privacy(), workflow.metadata.take());
+        workflow.description = prepare::text(self.privacy(), workflow.description.take());
         workflow.idempotency_key = Some(prepare::key_or_new(workflow.idempotency_key.take(), "wf"));
         let url = self.endpoint(&["workflows"])?;
         let req = Request::new("POST /workflows", Method::POST, url).json(&workflow)?;

@@ -5,7 +5,6 @@ use super::pending::PendingEvent;
 use super::warn_once::{WarnOnce, warn_once};
 use crate::metadata::Metadata;
 use crate::model::Event;
-use crate::privacy::{redact_text, sanitize_metadata};
 
 /// Token counts of one LLM call, for [`llm_call_with`].
 ///
@@ -91,11 +90,7 @@ pub fn llm_call(model: &str, tokens: u64) {
     if !super::enabled() {
         return;
     }
-    attach("llm.call", || {
-        let mut event = Event::llm_call(model, tokens);
-        event.metadata = event.metadata.map(sanitize_metadata);
-        event
-    });
+    attach("llm.call", || Event::llm_call(model, tokens));
 }
 
 /// Records an `llm.call` with its token breakdown (`input_tokens`,
@@ -129,13 +124,13 @@ pub fn llm_call_with(model: &str, usage: LlmUsage) {
         if let Some(n) = usage.reasoning_tokens {
             metadata.insert("reasoning_tokens", n);
         }
-        event.metadata = event.metadata.map(sanitize_metadata);
         event
     });
 }
 
 /// Records an `agent.plan` step in the current run. The description is
-/// redacted (secrets and personal data removed, cut to 256 characters).
+/// redacted (secrets and personal data removed, cut to 256 characters) at
+/// the runtime's sanitising boundary, before it is spooled or sent.
 ///
 /// ```
 /// let cap = drip_runtime::testing::capture();
@@ -149,7 +144,7 @@ pub fn plan(description: &str) {
     if !super::enabled() {
         return;
     }
-    attach("agent.plan", || Event::plan(redact_text(description)));
+    attach("agent.plan", || Event::plan(description));
 }
 
 /// Records an `agent.execute` step with metadata in the current run.
@@ -169,9 +164,7 @@ pub fn execute(description: &str, metadata: Metadata) {
     if !super::enabled() {
         return;
     }
-    attach("agent.execute", || {
-        Event::execute(redact_text(description), sanitize_metadata(metadata))
-    });
+    attach("agent.execute", || Event::execute(description, metadata));
 }
 
 /// Records an `error` event with metadata in the current run (the run itself
@@ -192,9 +185,7 @@ pub fn error_event(description: &str, metadata: Metadata) {
     if !super::enabled() {
         return;
     }
-    attach("error", || {
-        Event::error(redact_text(description), sanitize_metadata(metadata))
-    });
+    attach("error", || Event::error(description, metadata));
 }
 
 /// Adds the event built by `make` to the current run, or warns once.

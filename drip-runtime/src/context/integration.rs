@@ -7,7 +7,6 @@ use super::events::LlmUsage;
 use super::pending::PendingEvent;
 use super::warn_once::{WarnOnce, warn_once};
 use crate::model::{Event, ToolStatus};
-use crate::privacy::sanitize_metadata;
 use std::time::Duration;
 
 /// Records a `tool.call` of tool `name` that took `duration` and ended with
@@ -33,11 +32,7 @@ pub fn record_tool_call(name: &str, duration: Duration, status: ToolStatus) {
     if !super::enabled() {
         return;
     }
-    attach_integration("tool.call", || {
-        let mut event = Event::tool_call(name, duration, status);
-        event.metadata = event.metadata.map(sanitize_metadata);
-        event
-    });
+    attach_integration("tool.call", || Event::tool_call(name, duration, status));
 }
 
 /// Records an `llm.call` of `model` with its token breakdown (as
@@ -83,7 +78,6 @@ pub fn record_llm_call(model: &str, usage: LlmUsage, latency: Option<Duration>) 
                 metadata.insert(key, count);
             }
         }
-        event.metadata = event.metadata.map(sanitize_metadata);
         event
     });
 }

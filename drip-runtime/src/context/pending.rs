@@ -40,7 +40,7 @@ pub(crate) struct ToolRecord {
 /// What only some tool calls carry.
 pub(crate) struct ToolExtra {
     pub(crate) error_type: Option<Cow<'static, str>>,
-    /// Only with `error_message`; redacted when the event is built.
+    /// Only with `error_message`; redacted at the boundary.
     pub(crate) error_message: Option<String>,
     pub(crate) values: Option<Box<RuntimeValues>>,
 }
@@ -87,9 +87,7 @@ impl PendingEvent {
                     },
                     |extra| *extra,
                 );
-                if let Some(message) = &error_message {
-                    event.description = Some(crate::privacy::redact_text(message));
-                }
+                event.description = error_message;
                 let metadata = event.metadata_mut();
                 if let Some(kind) = error_type {
                     metadata.insert("error_type", kind.into_owned());
@@ -103,6 +101,10 @@ impl PendingEvent {
 
 /// Adds a site's literal metadata and the call's run-time values to `into`,
 /// never replacing what drip itself set (`tool_name`, `status`, …).
+///
+/// The values are not checked here: the whole map crosses the runtime's
+/// sanitising boundary (`delivery/event_wire.rs::prepare`) once, with the
+/// envelope, before anything is spooled or sent.
 pub(crate) fn merge_user_metadata(
     into: &mut Metadata,
     site: &'static ToolSite,
@@ -114,12 +116,8 @@ pub(crate) fn merge_user_metadata(
             into.insert(*key, Value::from(*value));
         }
     }
-    // Keys were checked at compile time (including the project's manifest
-    // extension, which the runtime may not know): only the value rules apply.
     for (key, value) in values.into_iter().flat_map(|v| *v) {
-        if into.get(key).is_none()
-            && let Some(value) = crate::privacy::sanitize_value(key, value)
-        {
+        if into.get(key).is_none() {
             into.insert(key, value);
         }
     }

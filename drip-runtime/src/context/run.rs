@@ -173,7 +173,6 @@ impl RunState {
     fn end(&self, status: RunStatus, error_code: Option<String>, error_message: Option<String>) {
         let mut buf = self.lock();
         let duration = self.started.at.elapsed();
-        let error_message = error_message.map(|m| crate::privacy::redact_text(&m));
         match buf.phase {
             Phase::Ended => {}
             Phase::Recording { .. } => {
@@ -275,7 +274,8 @@ impl RunState {
         self.runtime.send(submission, None);
     }
 
-    /// The run's metadata: the site's literals, then its sanitised run-time values.
+    /// The run's metadata: the site's literals, then its run-time values
+    /// (sanitised with the envelope, at the boundary).
     fn metadata(&self, values: &RuntimeValues) -> Metadata {
         let mut metadata: Metadata = self
             .site
@@ -283,11 +283,8 @@ impl RunState {
             .iter()
             .map(|(k, v)| (*k, Value::from(*v)))
             .collect();
-        // Keys checked at compile time: only the value rules apply.
         for (key, value) in values {
-            if let Some(value) = crate::privacy::sanitize_value(key, value.clone()) {
-                metadata.insert(*key, value);
-            }
+            metadata.insert(*key, value.clone());
         }
         metadata
     }

@@ -110,6 +110,7 @@ impl Dispatcher {
             .base_url(config.base_url.clone())
             .timeout(config.request_timeout)
             .retry(RetryPolicy::none())
+            .privacy(counters.privacy.clone())
             .build()?;
         Ok(Dispatcher {
             client,

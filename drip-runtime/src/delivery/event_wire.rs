@@ -7,6 +7,7 @@
 use super::envelope::Envelope;
 use crate::Error;
 use crate::model::Event;
+use crate::privacy::Sanitizer;
 use std::io::Write;
 
 /// The pipeline's sanitising boundary: applies what the client's typed calls
@@ -15,23 +16,24 @@ use std::io::Write;
 /// that bodies can be sent as they are and the spool holds only sanitised
 /// text, whatever built the envelope. Sanitising is idempotent: envelopes
 /// read back from a spool pass here again without change.
-pub(crate) fn prepare(envelope: &mut Envelope) {
+pub(crate) fn prepare(envelope: &mut Envelope, privacy: &Sanitizer) {
     use crate::client::prepare;
     let sanitize = |metadata: &mut crate::Metadata| {
         let taken = std::mem::take(metadata);
-        *metadata = prepare::metadata(Some(taken)).unwrap_or_default();
+        *metadata = prepare::metadata(privacy, Some(taken)).unwrap_or_default();
     };
+    let event = |event: &mut Event| prepare::event_in_place(privacy, event);
     match envelope {
-        Envelope::StreamEvents { events, .. } => {
-            events.iter_mut().for_each(prepare::event_in_place)
-        }
+        Envelope::StreamEvents { events, .. } => events.iter_mut().for_each(event),
         Envelope::Run(run) => {
-            run.events.iter_mut().for_each(prepare::event_in_place);
+            run.events.iter_mut().for_each(event);
             sanitize(&mut run.metadata);
-            run.error_message = prepare::text(run.error_message.take());
+            run.error_message = prepare::text(privacy, run.error_message.take());
         }
         Envelope::StreamStart(start) => sanitize(&mut start.metadata),
-        Envelope::StreamEnd(end) => end.error_message = prepare::text(end.error_message.take()),
+        Envelope::StreamEnd(end) => {
+            end.error_message = prepare::text(privacy, end.error_message.take())
+        }
         Envelope::Usage(usage) | Envelope::Charge(usage) => sanitize(&mut usage.metadata),
     }
 }
@@ -208,7 +210,8 @@ mod tests {
             external_run_id: "r".into(),
             events: vec![event],
         };
-        prepare(&mut env);
+        let privacy = Sanitizer::new();
+        prepare(&mut env, &privacy);
         let Envelope::StreamEvents { events, .. } = &env else {
             unreachable!()
         };
@@ -222,7 +225,7 @@ mod tests {
         );
         assert_eq!(events[0].metadata, None);
         let again = env.clone();
-        prepare(&mut env);
+        prepare(&mut env, &privacy);
         assert_eq!(env, again, "preparing twice changes nothing");
     }
 

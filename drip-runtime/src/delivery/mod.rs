@@ -83,6 +83,7 @@ pub use report::{FlushReport, Stats};
 pub(crate) use submission::Submission;
 
 use crate::config::Config;
+use crate::privacy::Sanitizer;
 use linger::Lingerers;
 use report::Counters;
 use spool::Spool;
@@ -117,13 +118,14 @@ pub(crate) struct Pipeline {
 
 impl Pipeline {
     /// Opens the spool named by `config` and starts the transport thread.
-    pub(crate) fn start(config: Config) -> crate::Result<Arc<Pipeline>> {
+    /// `privacy`: the runtime's rules, applied to all its work on the way into the spool.
+    pub(crate) fn start(config: Config, privacy: Arc<Sanitizer>) -> crate::Result<Arc<Pipeline>> {
         let spool = Spool::open(config.effective_spool_dir(), config.spool_max_bytes)?;
         let (queue, queue_rx) = mpsc::channel(config.queue_capacity);
         let (control, control_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             config,
-            counters: Arc::new(Counters::default()),
+            counters: Arc::new(Counters::with_privacy(privacy)),
             spool: Some(Arc::new(spool)),
             overflow: Mutex::new(Overflow::default()),
             spilling: AtomicBool::new(false),

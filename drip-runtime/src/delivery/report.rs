@@ -1,6 +1,8 @@
 //! What the pipeline tells its user: [`FlushReport`], [`Stats`], and the
 //! counters behind them.
 
+use crate::privacy::Sanitizer;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -79,7 +81,8 @@ pub struct Stats {
     /// refused the key with 401 or 403; retried every minute and delivered
     /// once a valid key is configured (e.g. after a restart with it).
     pub held_by_auth: u64,
-    /// What the privacy rules removed from metadata and text (process totals).
+    /// What this runtime's privacy rules removed from metadata and text
+    /// (its runs, usage, meters and application client).
     pub privacy: crate::privacy::PrivacyCounters,
     /// `#[drip::tool]` calls and events (`llm_call`, `plan`, …) that found no
     /// run and recorded nothing — usually work in a task spawned without the
@@ -114,9 +117,19 @@ pub(crate) struct Counters {
     /// Unix milliseconds of the oldest pending item; 0 when none.
     pub oldest_pending_ms: AtomicU64,
     first_drop_logged: AtomicBool,
+    /// The runtime's privacy rules, applied at the boundary, and their counts.
+    pub privacy: Arc<Sanitizer>,
 }
 
 impl Counters {
+    /// Counters at zero that apply and count `privacy`.
+    pub(crate) fn with_privacy(privacy: Arc<Sanitizer>) -> Counters {
+        Counters {
+            privacy,
+            ..Counters::default()
+        }
+    }
+
     pub(crate) fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }

@@ -7,7 +7,7 @@
 use super::Envelope;
 use crate::fields::{IdentifierRefusal, check_identifier};
 use crate::model::Event;
-use crate::privacy::{Kind, Refused, record};
+use crate::privacy::{Kind, Refused, Sanitizer};
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -100,11 +100,11 @@ fn first_broken<'a>(
 }
 
 /// Removes the events whose identifiers break the rule; how many.
-fn remove_bad_events(events: &mut Vec<Event>) -> u64 {
+fn remove_bad_events(events: &mut Vec<Event>, privacy: &Sanitizer) -> u64 {
     let before = events.len();
     events.retain(|event| match event_refusal(event) {
         Some((field, value, refusal)) => {
-            count_and_log(field, value, refusal);
+            count_and_log(privacy, field, value, refusal);
             false
         }
         None => true,
@@ -112,8 +112,8 @@ fn remove_bad_events(events: &mut Vec<Event>) -> u64 {
     (before - events.len()) as u64
 }
 
-fn count_and_log(field: &str, value: &str, refusal: IdentifierRefusal) {
-    if record(Kind::DroppedIdentifier) {
+fn count_and_log(privacy: &Sanitizer, field: &str, value: &str, refusal: IdentifierRefusal) {
+    if privacy.count(Kind::DroppedIdentifier) {
         let class = match refusal {
             IdentifierRefusal::Empty => "empty",
             IdentifierRefusal::TooLong { .. } => "too_long",
@@ -135,7 +135,7 @@ fn count_and_log(field: &str, value: &str, refusal: IdentifierRefusal) {
 /// start was dropped, or when no event is left of a batch. Returns the
 /// items dropped and whether to keep the envelope; every drop is counted
 /// and the first logged (field and class, never the value).
-pub(crate) fn screen_envelope(envelope: &mut Envelope) -> (u64, bool) {
+pub(crate) fn screen_envelope(envelope: &mut Envelope, privacy: &Sanitizer) -> (u64, bool) {
     let follows_dropped_start = match &*envelope {
         Envelope::StreamEvents {
             external_run_id, ..
@@ -144,16 +144,16 @@ pub(crate) fn screen_envelope(envelope: &mut Envelope) -> (u64, bool) {
         _ => false,
     };
     if follows_dropped_start {
-        record(Kind::DroppedIdentifier);
+        privacy.count(Kind::DroppedIdentifier);
         return (envelope.items(), false);
     }
     let removed = match envelope {
-        Envelope::Run(run) => remove_bad_events(&mut run.events),
-        Envelope::StreamEvents { events, .. } => remove_bad_events(events),
+        Envelope::Run(run) => remove_bad_events(&mut run.events, privacy),
+        Envelope::StreamEvents { events, .. } => remove_bad_events(events, privacy),
         _ => 0,
     };
     if let Some((field, value, refusal)) = first_refusal(envelope) {
-        count_and_log(field, value, refusal);
+        count_and_log(privacy, field, value, refusal);
         if let Envelope::StreamStart(start) = &*envelope {
             remember_dropped_stream(&start.external_run_id);
         }
@@ -169,6 +169,10 @@ mod tests {
     use crate::delivery::{StreamEnd, StreamStart};
     use crate::model::RunStatus;
 
+    fn screen(envelope: &mut Envelope) -> (u64, bool) {
+        screen_envelope(envelope, &Sanitizer::new())
+    }
+
     fn batch(run: &str, types: &[&str]) -> Envelope {
         Envelope::StreamEvents {
             external_run_id: run.into(),
@@ -179,12 +183,12 @@ mod tests {
     #[test]
     fn bad_events_are_removed_and_counted_bad_envelopes_dropped() {
         let mut mixed = batch("run_a", &["tool.call", "ada@example.com", "agent.plan"]);
-        assert_eq!(screen_envelope(&mut mixed), (1, true));
+        assert_eq!(screen(&mut mixed), (1, true));
         assert_eq!(mixed.items(), 2);
         let mut all_bad = batch("run_a", &["a  b", "078-05-1120"]);
-        assert_eq!(screen_envelope(&mut all_bad), (2, false));
+        assert_eq!(screen(&mut all_bad), (2, false));
         let mut fine = batch("run_a", &["tool.call"]);
-        assert_eq!(screen_envelope(&mut fine), (0, true));
+        assert_eq!(screen(&mut fine), (0, true));
     }
 
     #[test]
@@ -197,9 +201,9 @@ mod tests {
             correlation_id: None,
             metadata: Default::default(),
         });
-        assert_eq!(screen_envelope(&mut start), (0, false));
+        assert_eq!(screen(&mut start), (0, false));
         let mut events = batch("run_dropped_start", &["tool.call", "agent.plan"]);
-        assert_eq!(screen_envelope(&mut events), (2, false));
+        assert_eq!(screen(&mut events), (2, false));
         let end = || {
             Envelope::StreamEnd(StreamEnd {
                 external_run_id: "run_dropped_start".into(),
@@ -208,8 +212,8 @@ mod tests {
                 error_message: None,
             })
         };
-        assert_eq!(screen_envelope(&mut end()), (0, false));
+        assert_eq!(screen(&mut end()), (0, false));
         // The end forgot the stream: a later run reusing the id is not affected.
-        assert_eq!(screen_envelope(&mut end()), (0, true));
+        assert_eq!(screen(&mut end()), (0, true));
     }
 }

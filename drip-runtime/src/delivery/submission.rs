@@ -60,13 +60,17 @@ impl Submission {
     }
 
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
-    /// The envelope, built now if it was deferred; a panic while building
-    /// goes on unwinding (test capture: the test should see it).
-    pub(crate) fn build(self) -> Envelope {
-        match self {
+    /// The envelope, built now if it was deferred, across the sanitising
+    /// boundary as [`into_envelope`](Self::into_envelope) takes it (a test's
+    /// capture shows what would be spooled); a panic while building goes on
+    /// unwinding (the test should see it).
+    pub(crate) fn build(self, privacy: &crate::privacy::Sanitizer) -> Envelope {
+        let mut envelope = match self {
             Submission::Ready(envelope) => envelope,
             Submission::Deferred { make, .. } => make(),
-        }
+        };
+        super::event_wire::prepare(&mut envelope, privacy);
+        envelope
     }
 
     /// The envelope, built now if it was deferred, and made ready for the
@@ -90,8 +94,8 @@ impl Submission {
                     .ok()?
             }
         };
-        super::event_wire::prepare(&mut envelope);
-        let (dropped, keep) = super::screen::screen_envelope(&mut envelope);
+        super::event_wire::prepare(&mut envelope, &counters.privacy);
+        let (dropped, keep) = super::screen::screen_envelope(&mut envelope, &counters.privacy);
         counters.drop_items(dropped, "an identifier breaks the identifier rule");
         keep.then_some(envelope)
     }

@@ -259,7 +259,8 @@ impl StreamMeterBuilder {
                 reason: format!("must be at least 10 ms, got {i:?}"),
             });
         }
-        let metadata = prepare::metadata(Some(self.metadata)).unwrap_or_default();
+        // Sanitised with each flush's envelope, at the runtime's boundary.
+        let metadata = self.metadata;
         let interval = self.interval;
         let inner = Arc::new_cyclic(|weak| Inner {
             customer_id: self.customer_id,

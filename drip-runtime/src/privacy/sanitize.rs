@@ -1,8 +1,9 @@
 //! The run-time key and value rules for metadata maps.
 
+use super::Sanitizer;
 use super::fingerprint::Refused;
-use super::tally::{Kind, record};
-use super::{extension, secrets};
+use super::secrets;
+use super::tally::Kind;
 use crate::fields::{
     KeyRefusal, MAX_STRING_CHARS, SuffixRefusal, ValueRefusal, check_literal_str,
     check_normalized_key, detection_window, find_sensitive, is_normalized, normalize_key,
@@ -10,10 +11,10 @@ use crate::fields::{
 };
 use crate::metadata::{Metadata, Value};
 
-pub(crate) fn sanitize_metadata(mut metadata: Metadata) -> Metadata {
+pub(crate) fn sanitize_metadata(rules: &Sanitizer, mut metadata: Metadata) -> Metadata {
     if metadata.iter().all(|(k, _)| is_normalized(k)) {
         // Common case: check in place, no allocation unless something changes.
-        metadata.retain(|key, value| key_allowed(key) && value_allowed(key, value));
+        metadata.retain(|key, value| key_allowed(rules, key) && value_allowed(rules, key, value));
         return metadata;
     }
     let mut out = Metadata::new();
@@ -23,12 +24,12 @@ pub(crate) fn sanitize_metadata(mut metadata: Metadata) -> Metadata {
         } else {
             normalize_key(&raw)
         };
-        if !key_allowed(&key) || !value_allowed(&key, &mut value) {
+        if !key_allowed(rules, &key) || !value_allowed(rules, &key, &mut value) {
             continue;
         }
         if out.get(&key).is_some() {
             // `queryHash` and `query_hash` both present: keep the first in key order.
-            if record(Kind::DroppedKey) {
+            if rules.count(Kind::DroppedKey) {
                 tracing::warn!(target: "drip::privacy",
                     refused = %Refused { class: "duplicate", text: &key },
                     "drip dropped a metadata field whose key duplicates another after normalisation to snake_case"
@@ -41,16 +42,12 @@ pub(crate) fn sanitize_metadata(mut metadata: Metadata) -> Metadata {
     out
 }
 
-pub(crate) fn sanitize_value(key: &str, mut value: Value) -> Option<Value> {
-    value_allowed(key, &mut value).then_some(value)
-}
-
 /// Applies the key rules; counts and (the first time) logs a refusal.
-fn key_allowed(key: &str) -> bool {
-    let Err(refusal) = check_normalized_key(key, extension::contains) else {
+fn key_allowed(rules: &Sanitizer, key: &str) -> bool {
+    let Err(refusal) = check_normalized_key(key, |k| rules.extends(k)) else {
         return true;
     };
-    if record(Kind::DroppedKey) {
+    if rules.count(Kind::DroppedKey) {
         // The key itself may be a secret or personal data (a card number, an
         // AWS key id): log what kind of refusal, never the key.
         let class = match &refusal {
@@ -79,7 +76,7 @@ fn key_allowed(key: &str) -> bool {
 /// Applies the value rules in place: detection on the whole value in its
 /// de-obfuscated form, the key's suffix rule, then the cut to 256
 /// characters. False when the value must be dropped.
-fn value_allowed(key: &str, value: &mut Value) -> bool {
+fn value_allowed(rules: &Sanitizer, key: &str, value: &mut Value) -> bool {
     let rule = suffix_rule(key);
     let refused = match value {
         Value::Str(s) => {
@@ -90,7 +87,7 @@ fn value_allowed(key: &str, value: &mut Value) -> bool {
                 .or_else(|| secrets::appears_in(s).then_some(ValueDrop::RegisteredSecret))
                 .or_else(|| rule.check_str_detected(s).err().map(ValueDrop::Suffix));
             if refused.is_none() {
-                cut_string(s);
+                cut_string(rules, s);
             }
             refused
         }
@@ -106,7 +103,7 @@ fn value_allowed(key: &str, value: &mut Value) -> bool {
     let Some(reason) = refused else {
         return true;
     };
-    if record(Kind::DroppedValue) {
+    if rules.count(Kind::DroppedValue) {
         let text = match value {
             Value::Str(s) => std::borrow::Cow::Borrowed(s.as_str()),
             Value::Int(n) => std::borrow::Cow::Owned(n.to_string()),
@@ -174,14 +171,14 @@ fn key_is_loggable(key: &str) -> bool {
 }
 
 /// Cuts `s` to [`MAX_STRING_CHARS`] characters (on a char boundary), counting a cut.
-pub(crate) fn cut_string(s: &mut String) -> bool {
+pub(crate) fn cut_string(rules: &Sanitizer, s: &mut String) -> bool {
     if s.len() <= MAX_STRING_CHARS {
         return false;
     }
     match s.char_indices().nth(MAX_STRING_CHARS) {
         Some((end, _)) => {
             s.truncate(end);
-            if record(Kind::Truncation) {
+            if rules.count(Kind::Truncation) {
                 tracing::warn!(target: "drip::privacy",
                     "drip cut a string to {MAX_STRING_CHARS} characters; further cuts are only counted"
                 );

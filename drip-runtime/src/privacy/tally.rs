@@ -2,14 +2,19 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// Totals since the process started of what the run-time privacy rules removed.
+/// What the run-time privacy rules removed, counted by the runtime (or
+/// client, or [`Sanitizer`](super::Sanitizer)) that applied them.
 ///
-/// Read with [`counters`](super::counters); included in `drip::stats()`.
+/// A runtime's are in [`Stats::privacy`](crate::Stats): `drip::stats().privacy`
+/// for the runtime `init` started, `Runtime::stats()` for another. They count
+/// everything that runtime sent: its runs, usage and meters, and the calls
+/// of its application client.
 ///
 /// ```
-/// let before = drip_runtime::privacy::counters();
-/// let _ = drip_runtime::privacy::redact_text("contact ada@example.com");
-/// assert!(drip_runtime::privacy::counters().redactions > before.redactions);
+/// use drip_runtime::privacy::Sanitizer;
+/// let sanitizer = Sanitizer::new();
+/// let _ = sanitizer.redact_text("contact ada@example.com");
+/// assert_eq!(sanitizer.counters().redactions, 1);
 /// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,24 +45,33 @@ pub(crate) enum Kind {
     DroppedIdentifier,
 }
 
-static COUNTS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+/// Whether each kind was logged yet. Process-wide, like every once-only
+/// warning: one WARN per kind per process, whichever runtime hit it first.
 static WARNED: [AtomicBool; 5] = [const { AtomicBool::new(false) }; 5];
 
-/// Counts one occurrence; returns true the first time this kind happens in the
-/// process, so the caller logs it once.
-pub(crate) fn record(kind: Kind) -> bool {
-    let i = kind as usize;
-    COUNTS[i].fetch_add(1, Ordering::Relaxed);
-    !WARNED[i].load(Ordering::Relaxed) && !WARNED[i].swap(true, Ordering::Relaxed)
+/// The counts of one runtime, client or sanitiser.
+#[derive(Default)]
+pub(crate) struct Tally {
+    counts: [AtomicU64; 5],
 }
 
-pub(crate) fn snapshot() -> PrivacyCounters {
-    let get = |k: Kind| COUNTS[k as usize].load(Ordering::Relaxed);
-    PrivacyCounters {
-        dropped_keys: get(Kind::DroppedKey),
-        dropped_values: get(Kind::DroppedValue),
-        redactions: get(Kind::Redaction),
-        truncations: get(Kind::Truncation),
-        dropped_identifiers: get(Kind::DroppedIdentifier),
+impl Tally {
+    /// Counts one occurrence; returns true the first time this kind happens in the
+    /// process, so the caller logs it once.
+    pub(crate) fn record(&self, kind: Kind) -> bool {
+        let i = kind as usize;
+        self.counts[i].fetch_add(1, Ordering::Relaxed);
+        !WARNED[i].load(Ordering::Relaxed) && !WARNED[i].swap(true, Ordering::Relaxed)
+    }
+
+    pub(crate) fn snapshot(&self) -> PrivacyCounters {
+        let get = |k: Kind| self.counts[k as usize].load(Ordering::Relaxed);
+        PrivacyCounters {
+            dropped_keys: get(Kind::DroppedKey),
+            dropped_values: get(Kind::DroppedValue),
+            redactions: get(Kind::Redaction),
+            truncations: get(Kind::Truncation),
+            dropped_identifiers: get(Kind::DroppedIdentifier),
+        }
     }
 }

@@ -133,7 +133,6 @@ pub fn init(config: Config) -> crate::Result<DripGuard> {
             reason: "drip::init was called while a pipeline started by an earlier init is running; keep and reuse the first guard".into(),
         });
     }
-    apply_process_settings(&config);
     let spool_dir = config.effective_spool_dir();
     let runtime = Runtime::start(config)?;
     global::install(runtime.clone());
@@ -149,14 +148,6 @@ pub fn init(config: Config) -> crate::Result<DripGuard> {
     Ok(DripGuard {
         runtime: Some(runtime),
     })
-}
-
-/// The project's allowed metadata keys, which extend the allowlist for the
-/// whole process like the manifest's list does (see `privacy::extension`).
-fn apply_process_settings(config: &Config) {
-    if !config.allowed_metadata.is_empty() {
-        crate::privacy::set_allowed_metadata(config.allowed_metadata.iter().cloned());
-    }
 }
 
 /// Uninstalls `runtime` (if installed) and drains it.
@@ -267,7 +258,6 @@ pub fn stats() -> Stats {
     let mut stats = match global::global_or_last() {
         Some(rt) => rt.stats(),
         None => Stats {
-            privacy: crate::privacy::counters(),
             requests: crate::request_stats::snapshot(),
             outside_run: global::outside_run(),
             ..Stats::default()

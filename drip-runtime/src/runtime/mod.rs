@@ -69,6 +69,7 @@ pub(crate) use sink::Sink;
 use crate::client::Client;
 use crate::config::Config;
 use crate::delivery::{FlushReport, Lingering, Pipeline, Stats, Submission};
+use crate::privacy::Sanitizer;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
@@ -102,6 +103,10 @@ pub struct Runtime {
 
 struct Inner {
     sink: Destination,
+    /// The privacy rules (with `Config::allow_metadata`) all of this
+    /// runtime's work crosses, shared with its pipeline and client, and
+    /// their counts.
+    privacy: Arc<Sanitizer>,
     client: Option<Client>,
     /// The key of [`hash_id`].
     hash_key: Option<Arc<[u8]>>,
@@ -161,9 +166,11 @@ impl Runtime {
             });
         }
         config.validate()?;
+        let privacy = Arc::new(config.sanitizer());
         let client = Client::builder()
             .api_key(config.api_key.clone().unwrap_or_default())
             .base_url(config.base_url.clone())
+            .privacy(privacy.clone())
             .build()?;
         let record_buffer_limit = config.run_buffer_events.max(1);
         let shutdown_deadline = config.shutdown_deadline;
@@ -178,9 +185,10 @@ impl Runtime {
                 }
                 Arc::<[u8]>::from(k)
             });
-        let pipeline = Pipeline::start(config)?;
+        let pipeline = Pipeline::start(config, privacy.clone())?;
         Ok(Runtime::new(
             Destination::Pipeline(pipeline),
+            privacy,
             Some(client),
             hash_key,
             record_buffer_limit,
@@ -190,9 +198,10 @@ impl Runtime {
 
     /// A runtime whose work goes to `sink` (a test's capture).
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
-    pub(crate) fn with_sink(sink: Arc<dyn Sink>) -> Runtime {
+    pub(crate) fn with_sink(sink: Arc<dyn Sink>, privacy: Arc<Sanitizer>) -> Runtime {
         Runtime::new(
             Destination::Other(sink),
+            privacy,
             None,
             Some(hash::test_key()),
             crate::config::DEFAULT_RUN_BUFFER_EVENTS,
@@ -202,6 +211,7 @@ impl Runtime {
 
     fn new(
         sink: Destination,
+        privacy: Arc<Sanitizer>,
         client: Option<Client>,
         hash_key: Option<Arc<[u8]>>,
         record_buffer_limit: usize,
@@ -210,6 +220,7 @@ impl Runtime {
         Runtime {
             inner: Arc::new(Inner {
                 sink,
+                privacy,
                 client,
                 hash_key,
                 record_buffer_limit,
@@ -310,7 +321,7 @@ impl Runtime {
             Destination::Other(_) => Stats::default(),
         };
         stats.outside_run = global::outside_run();
-        stats.privacy = crate::privacy::counters();
+        stats.privacy = self.inner.privacy.counters();
         stats.requests = crate::request_stats::snapshot();
         stats
     }

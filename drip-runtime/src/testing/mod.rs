@@ -71,7 +71,7 @@ use store::CaptureStore;
 #[must_use = "capturing stops when the guard is dropped"]
 pub fn capture() -> Capture {
     let store = Arc::new(CaptureStore::default());
-    let runtime = Runtime::with_sink(store.clone());
+    let runtime = Runtime::with_sink(store.clone(), store.privacy.clone());
     Capture {
         _scope: Scope::push(Some(runtime.clone())),
         runtime,

@@ -2,8 +2,10 @@
 
 use super::{CapturedRun, CapturedUsage, Delivery};
 use crate::delivery::{Envelope, Submission};
+use crate::privacy::Sanitizer;
 use crate::runtime::Sink;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -11,6 +13,8 @@ use std::time::Duration;
 #[derive(Default)]
 pub(crate) struct CaptureStore {
     log: Mutex<CaptureLog>,
+    /// The capture runtime's privacy rules, applied as a pipeline would.
+    pub(crate) privacy: Arc<Sanitizer>,
 }
 
 #[derive(Default)]
@@ -127,7 +131,7 @@ impl CaptureStore {
 
 impl Sink for CaptureStore {
     fn send(&self, work: Submission, duration: Option<Duration>) {
-        self.accept(work.build(), duration);
+        self.accept(work.build(&self.privacy), duration);
     }
 
     fn note_unattached(&self, name: &str) {

@@ -63,7 +63,10 @@ impl Backlog {
             // One segment: its delivery sends parents before nested runs.
             let mut starts: Vec<_> = starts.into_iter().map(Envelope::StreamStart).collect();
             // Read from inherited segments: sanitised like them.
-            starts.iter_mut().for_each(event_wire::prepare);
+            let privacy = &self.shared.counters.privacy;
+            starts
+                .iter_mut()
+                .for_each(|e| event_wire::prepare(e, privacy));
             let memory_bytes = starts.iter().map(estimated_bytes).sum();
             self.in_memory += memory_bytes;
             let id = self.next_segment_id;
@@ -102,7 +105,10 @@ impl Backlog {
                 self.report_damage(&contents, file.path());
                 let mut envelopes = contents.envelopes;
                 if segment.inherited {
-                    envelopes.iter_mut().for_each(event_wire::prepare);
+                    let privacy = &self.shared.counters.privacy;
+                    envelopes
+                        .iter_mut()
+                        .for_each(|e| event_wire::prepare(e, privacy));
                 }
                 Some(envelopes)
             }
