@@ -7,50 +7,24 @@
 //! runtime that sent it, and never reaches the wire.
 
 use drip::model::TrackUsage;
-use drip::{Client, Config, Metadata, PrivacyCounters, Runtime, StreamMeter, Usage};
-use drip_emulator::{Emulator, EmulatorHandle};
+use drip::{Client, Metadata, PrivacyCounters, Runtime, StreamMeter, Usage};
 use std::time::Duration;
 
 const EMAIL: &str = "jane.roe@example.com";
 
-struct Tenant {
-    emulator: EmulatorHandle,
-    spool: std::path::PathBuf,
-}
+#[path = "support/tenant.rs"]
+mod tenant;
+use tenant::Tenant;
 
-impl Tenant {
-    fn new(name: &str) -> Tenant {
-        let emulator = Emulator::builder().start_blocking().expect("emulator");
-        let spool = std::env::temp_dir().join(format!(
-            "drip-privacy-runtimes-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&spool);
-        Tenant { emulator, spool }
-    }
-
-    fn config(&self) -> Config {
-        Config::new(self.emulator.secret_key())
-            .base_url(self.emulator.base_url())
-            .spool_dir(&self.spool)
-            .linger(Duration::from_millis(5))
-    }
-
-    /// Every request body the emulator received, as text.
-    fn wire(&self) -> String {
-        self.emulator
-            .requests()
-            .iter()
-            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
-
-impl Drop for Tenant {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.spool);
-    }
+/// Every request body `tenant`'s emulator received, as text.
+fn wire(tenant: &Tenant) -> String {
+    tenant
+        .emulator
+        .requests()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn plan_tier() -> Metadata {
@@ -67,7 +41,10 @@ async fn tiered(customer: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_runtime_and_client_applies_its_own_allowed_keys() {
-    let (a, b) = (Tenant::new("a"), Tenant::new("b"));
+    let (a, b) = (
+        Tenant::new("privacy-runtimes", "a"),
+        Tenant::new("privacy-runtimes", "b"),
+    );
     let rt_a = Runtime::start(a.config().allow_metadata(["planTier"])).expect("runtime a");
     let rt_b = Runtime::start(b.config()).expect("runtime b");
 
@@ -101,7 +78,7 @@ async fn each_runtime_and_client_applies_its_own_allowed_keys() {
     assert_eq!(rt_a.stats().privacy, PrivacyCounters::default());
 
     // b: not listed, so dropped on each of the three ways out, and counted by b alone.
-    assert!(!b.wire().contains("plan_tier"), "{}", b.wire());
+    assert!(!wire(&b).contains("plan_tier"), "{}", wire(&b));
     let usage = b.emulator.usage();
     assert_eq!(usage.len(), 2);
     for u in &usage {
@@ -206,7 +183,7 @@ const ONE_REDACTION: [u64; 5] = [0, 0, 1, 0, 0];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_value_is_counted_once_in_every_envelope_kind() {
-    let tenant = Tenant::new("once");
+    let tenant = Tenant::new("privacy-runtimes", "once");
     let rt = Runtime::start(tenant.config()).expect("runtime");
     let failure = format!("no account for {EMAIL}");
     let mut meter_metadata = Metadata::new();
@@ -265,7 +242,7 @@ async fn a_hostile_value_is_counted_once_in_every_envelope_kind() {
     }
 
     assert!(rt.shutdown(Duration::from_secs(5)).is_complete());
-    let wire = tenant.wire();
+    let wire = wire(&tenant);
     assert!(
         !wire.contains(EMAIL) && !wire.contains("jane.roe"),
         "{wire}"

@@ -3,8 +3,7 @@
 //! spawned tasks stay with the runtime they started under, the innermost
 //! scope wins, and the global runtime gets only what ran outside the scopes.
 
-use drip::{Config, Runtime};
-use drip_emulator::{Emulator, EmulatorHandle};
+use drip::Runtime;
 use std::time::Duration;
 
 #[drip::tool]
@@ -24,48 +23,29 @@ async fn agent(customer: &str) -> u32 {
     drip::spawn(lookup(1)).await.unwrap_or(0) + lookup(2).await
 }
 
-struct Tenant {
-    emulator: EmulatorHandle,
-    spool: std::path::PathBuf,
-}
+#[path = "support/tenant.rs"]
+mod tenant;
+use tenant::Tenant;
 
-impl Tenant {
-    fn new(name: &str) -> Tenant {
-        let emulator = Emulator::builder().start_blocking().expect("emulator");
-        let spool =
-            std::env::temp_dir().join(format!("drip-runtime-scopes-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&spool);
-        Tenant { emulator, spool }
-    }
-
-    fn config(&self) -> Config {
-        Config::new(self.emulator.secret_key())
-            .base_url(self.emulator.base_url())
-            .spool_dir(&self.spool)
-            .linger(Duration::from_millis(5))
-    }
-
-    fn customers(&self) -> Vec<String> {
-        let mut c: Vec<_> = self
-            .emulator
-            .runs()
-            .into_iter()
-            .map(|r| r.customer_id)
-            .collect();
-        c.sort();
-        c
-    }
-}
-
-impl Drop for Tenant {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.spool);
-    }
+/// The customers of the runs `tenant` received, sorted.
+fn customers(tenant: &Tenant) -> Vec<String> {
+    let mut c: Vec<_> = tenant
+        .emulator
+        .runs()
+        .into_iter()
+        .map(|r| r.customer_id)
+        .collect();
+    c.sort();
+    c
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_runtimes_deliver_what_ran_in_their_scopes_and_nothing_else() {
-    let (global, a, b) = (Tenant::new("global"), Tenant::new("a"), Tenant::new("b"));
+    let (global, a, b) = (
+        Tenant::new("runtime-scopes", "global"),
+        Tenant::new("runtime-scopes", "a"),
+        Tenant::new("runtime-scopes", "b"),
+    );
     let guard = drip::init(global.config()).expect("init");
     let rt_a = Runtime::start(a.config()).expect("runtime a");
     let rt_b = Runtime::start(b.config()).expect("runtime b");
@@ -104,9 +84,9 @@ async fn two_runtimes_deliver_what_ran_in_their_scopes_and_nothing_else() {
     let report = drip::flush(Duration::from_secs(30)).await;
     assert!(report.is_complete(), "{report:?}");
 
-    assert_eq!(a.customers(), ["cus_a1", "cus_a2", "cus_a3"]);
-    assert_eq!(b.customers(), ["cus_b1", "cus_b2"]);
-    assert_eq!(global.customers(), ["cus_global", "cus_global2"]);
+    assert_eq!(customers(&a), ["cus_a1", "cus_a2", "cus_a3"]);
+    assert_eq!(customers(&b), ["cus_b1", "cus_b2"]);
+    assert_eq!(customers(&global), ["cus_global", "cus_global2"]);
     let usage = a.emulator.usage();
     assert_eq!(usage.len(), 1, "the metered call went to scope a's runtime");
     assert_eq!(usage[0].customer_id, "acct_a");
