@@ -13,11 +13,14 @@
 //! A run takes its runtime when it starts and keeps it: everything it
 //! records goes there, on whatever thread its tasks run.
 //!
-//! Nothing else in drip is process-global except what must be: this module's
-//! slot and on/off word, the thread-local run stacks, the idempotency nonce,
-//! the compiled detectors, and the secrets registered with
-//! [`privacy::register_secret`](crate::privacy::register_secret) (a secret
-//! known anywhere in the process must never leave through any runtime).
+//! Its privacy rules (the `Config::allow_metadata` keys) and their counters
+//! are its own too: [`privacy::Sanitizer`](crate::privacy::Sanitizer).
+//! Nothing else in drip is process-global except what must be (ARCHITECTURE.md
+//! lists each with its reason): this module's slot and on/off word, the
+//! thread-local run stacks, the idempotency nonce, the compiled detectors,
+//! the manifest's allowed keys (compiled into the program), and the secrets
+//! registered with [`privacy::register_secret`](crate::privacy::register_secret)
+//! (a secret known anywhere in the process must never leave through any runtime).
 //!
 //! # Starting and stopping
 //!
