@@ -71,6 +71,10 @@ pub(crate) struct FinishedRun {
     pub started_at: Option<SystemTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<SystemTime>,
+    /// The application's own id for the customer, resolved to Drip's id
+    /// (`customer_id`, empty until then) on the transport thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_customer: Option<String>,
 }
 
 impl FinishedRun {
@@ -95,6 +99,7 @@ impl FinishedRun {
             events,
             started_at: None,
             ended_at: None,
+            external_customer: None,
         }
     }
 }
@@ -138,6 +143,10 @@ pub(crate) struct StreamStart {
     pub correlation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
+    /// The application's own id for the customer, resolved to Drip's id
+    /// (`customer_id`, empty until then) on the transport thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_customer: Option<String>,
 }
 
 /// End of a stream-mode run.
@@ -160,6 +169,10 @@ pub(crate) struct UsageRecord {
     #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     pub idempotency_key: String,
+    /// The application's own id for the customer, resolved to Drip's id
+    /// (`customer_id`, empty until then) on the transport thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_customer: Option<String>,
 }
 
 /// One charge (`POST /usage`), same shape as a usage record.
@@ -204,6 +217,7 @@ mod tests {
             parent_external_run_id: parent.map(Into::into),
             correlation_id: None,
             metadata: Metadata::new(),
+            external_customer: None,
         }
     }
 
