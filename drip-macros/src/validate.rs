@@ -85,13 +85,22 @@ pub(crate) struct ToolPlan {
 /// What `#[drip::run]` generates, fully decided.
 pub(crate) struct RunPlan {
     pub workflow: String,
-    pub customer: Expr,
+    pub customer: RunCustomer,
     pub correlation_id: Option<Expr>,
     pub metadata: CheckedMetadata,
     /// Where `error_message` was given (generated code checks the error type there).
     pub error_message: Option<Span>,
     pub stream: bool,
     pub krate: Path,
+}
+
+/// Whom a run is billed to.
+pub(crate) enum RunCustomer {
+    /// `customer = …`: Drip's customer id.
+    Drip(Expr),
+    /// `external_customer = …`: the application's own id, resolved to a
+    /// Drip customer by delivery.
+    External(Expr),
 }
 
 /// `fn_name` is `None` when the item is not a function (already reported);
@@ -161,20 +170,7 @@ pub(crate) fn run(
     };
     let krate = args.krate.unwrap_or_else(default_crate);
     let metadata = metadata_arg(args.metadata.as_ref(), &krate, diag);
-    let customer = match args.customer {
-        Some(customer) => {
-            check_customer_literal(&customer.value, diag);
-            Some(customer.value)
-        }
-        None => {
-            diag.error_with_hint(
-                Span::call_site(),
-                "#[drip::run] needs `customer = …`: every run is billed to a customer",
-                "write it as `#[drip::run(customer = req.customer_id.as_str())]` with an expression giving the customer id",
-            );
-            None
-        }
-    };
+    let customer = run_customer(args.customer, args.external_customer, diag);
     Some(RunPlan {
         workflow: workflow?,
         customer: customer?,
@@ -257,6 +253,40 @@ fn checked_label(
         return None;
     }
     Some(value)
+}
+
+/// Exactly one of `customer` and `external_customer`.
+fn run_customer(
+    customer: Option<Named<Expr>>,
+    external: Option<Named<Expr>>,
+    diag: &mut Diagnostics,
+) -> Option<RunCustomer> {
+    match (customer, external) {
+        (Some(customer), None) => {
+            check_customer_literal(&customer.value, diag);
+            Some(RunCustomer::Drip(customer.value))
+        }
+        (None, Some(external)) => {
+            check_customer_literal(&external.value, diag);
+            Some(RunCustomer::External(external.value))
+        }
+        (Some(_), Some(external)) => {
+            diag.error_with_hint(
+                external.name_span,
+                "give `customer` or `external_customer`, not both: a run is billed to one customer",
+                "keep `customer = …` if you hold Drip's customer id, or `external_customer = …` for your own user id (drip gets or creates the Drip customer for it)",
+            );
+            None
+        }
+        (None, None) => {
+            diag.error_with_hint(
+                Span::call_site(),
+                "#[drip::run] needs `customer = …` or `external_customer = …`: every run is billed to a customer",
+                "write `#[drip::run(customer = req.customer_id.as_str())]` with Drip's customer id, or `#[drip::run(external_customer = user.id.as_str())]` with your own user id",
+            );
+            None
+        }
+    }
 }
 
 /// `customer = "ada@example.com"` is personal data written into the source.
