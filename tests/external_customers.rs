@@ -226,7 +226,11 @@ fn fifty_concurrent_runs_over_five_users_make_five_customers_with_one_request_ea
     let stats = rt.stats();
     rt.shutdown(Duration::from_secs(10));
     check_delivered(&emulator);
-    assert_eq!(posts_to_customers(&emulator), USERS, "one get-or-create per id");
+    assert_eq!(
+        posts_to_customers(&emulator),
+        USERS,
+        "one get-or-create per id"
+    );
     assert_eq!(stats.customers_resolved, USERS as u64);
     assert_eq!(stats.customers_refused, 0);
 }
@@ -249,9 +253,10 @@ fn through_errors_and_dropped_answers_each_user_is_one_customer_and_each_run_is_
     rt.shutdown(Duration::from_secs(10));
     emulator.faults().clear();
     assert!(stats.retries > 0, "the faults were exercised");
-    let dropped_creates = emulator.requests().iter().any(|r| {
-        r.dropped && r.method == "POST" && r.path_and_query.ends_with("/customers")
-    });
+    let dropped_creates = emulator
+        .requests()
+        .iter()
+        .any(|r| r.dropped && r.method == "POST" && r.path_and_query.ends_with("/customers"));
     assert!(
         dropped_creates || posts_to_customers(&emulator) > USERS,
         "customer creation met the faults"
@@ -342,7 +347,10 @@ fn a_customer_that_already_exists_is_found_by_its_409_or_by_paging_never_duplica
             .map(|r| r.customer_id.clone())
     };
     assert_eq!(customer_of("for-existing"), Some(existing[120].clone()));
-    assert_eq!(customer_of("stream-for-existing"), Some(existing[7].clone()));
+    assert_eq!(
+        customer_of("stream-for-existing"),
+        Some(existing[7].clone())
+    );
     assert_eq!(customer_of("for-new"), Some(ids["brand_new"].clone()));
 }
 
@@ -381,7 +389,11 @@ fn a_refused_get_or_create_dead_letters_that_users_work_once_and_the_rest_is_del
     assert_eq!(stats.customers_refused, 1);
     assert_eq!(stats.customers_resolved, 1);
     assert_eq!(stats.held_by_auth, 0);
-    assert_eq!(posts_to_customers(&emulator), 2, "the refusal is remembered");
+    assert_eq!(
+        posts_to_customers(&emulator),
+        2,
+        "the refusal is remembered"
+    );
     let runs = emulator.runs();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].correlation_id.as_deref(), Some("fine-1"));
@@ -413,7 +425,13 @@ fn an_email_or_a_key_as_external_id_is_refused_and_never_leaves_the_process() {
     for hostile in [EMAIL, KEY] {
         let refused = tokio.block_on(client.get_or_create_customer(hostile, None));
         assert!(
-            matches!(refused, Err(drip::Error::Validation { field: "externalCustomerId", .. })),
+            matches!(
+                refused,
+                Err(drip::Error::Validation {
+                    field: "externalCustomerId",
+                    ..
+                })
+            ),
             "{refused:?}"
         );
         assert!(matches!(
@@ -448,7 +466,10 @@ fn an_email_or_a_key_as_external_id_is_refused_and_never_leaves_the_process() {
         for (place, bytes) in [("wire", &wire), ("spool", &spooled), ("logs", &logged)] {
             let text = String::from_utf8_lossy(bytes);
             assert!(!text.contains(hostile), "{hostile} reached the {place}");
-            assert!(!text.contains("jane.doe"), "part of the e-mail in the {place}");
+            assert!(
+                !text.contains("jane.doe"),
+                "part of the e-mail in the {place}"
+            );
         }
     }
 }

@@ -8,7 +8,9 @@
 //! in them, so that a child's start names its parent's server id), then
 //! everything else concurrently (record-mode runs, usage, event batches per
 //! run), then stream-run ends. Segments are delivered one after another, so a
-//! run's start always precedes its events and its end.
+//! run's start always precedes its events and its end. Work that names its
+//! customer by an external id first waits for that id's resolution
+//! (`customers.rs`).
 
 mod charge_send;
 mod customers;
