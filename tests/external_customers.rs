@@ -214,17 +214,23 @@ fn posts_to_customers(emulator: &EmulatorHandle) -> usize {
         .count()
 }
 
-#[test]
-fn fifty_concurrent_runs_over_five_users_make_five_customers_with_one_request_each() {
-    logs();
-    let emulator = Emulator::builder().start_blocking().expect("emulator");
-    let spool = Spool::new("plain");
-    let rt = start(&emulator, &spool);
+/// [`run_all`] through a runtime of its own, flushed completely: its stats.
+fn deliver_all(emulator: &EmulatorHandle, name: &str) -> drip::Stats {
+    let spool = Spool::new(name);
+    let rt = start(emulator, &spool);
     run_all(&rt);
     let report = flush(&rt);
     assert!(report.is_complete(), "{report:?}");
     let stats = rt.stats();
     rt.shutdown(Duration::from_secs(10));
+    stats
+}
+
+#[test]
+fn fifty_concurrent_runs_over_five_users_make_five_customers_with_one_request_each() {
+    logs();
+    let emulator = Emulator::builder().start_blocking().expect("emulator");
+    let stats = deliver_all(&emulator, "plain");
     check_delivered(&emulator);
     assert_eq!(
         posts_to_customers(&emulator),
@@ -244,13 +250,7 @@ fn through_errors_and_dropped_answers_each_user_is_one_customer_and_each_run_is_
         .seed(41)
         .error_rate(503, 0.2)
         .commit_then_drop(0.25);
-    let spool = Spool::new("faults");
-    let rt = start(&emulator, &spool);
-    run_all(&rt);
-    let report = flush(&rt);
-    assert!(report.is_complete(), "{report:?}");
-    let stats = rt.stats();
-    rt.shutdown(Duration::from_secs(10));
+    let stats = deliver_all(&emulator, "faults");
     emulator.faults().clear();
     assert!(stats.retries > 0, "the faults were exercised");
     let dropped_creates = emulator

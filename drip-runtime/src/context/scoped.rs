@@ -87,8 +87,13 @@ impl RunTemplate {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn start(&self, customer: &str) -> ScopedRun {
+        self.open(|site| super::run::run_enter(site, customer.to_owned(), None))
+    }
+
+    /// A run opened by `enter` when the SDK is enabled, else an inactive one.
+    fn open(&self, enter: impl FnOnce(&'static RunSite) -> RunGuard) -> ScopedRun {
         let guard = if super::enabled() {
-            super::run::run_enter(self.site, customer.to_owned(), None)
+            enter(self.site)
         } else {
             RunGuard::inactive()
         };
@@ -111,12 +116,7 @@ impl RunTemplate {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn start_external(&self, external_customer: &str) -> ScopedRun {
-        let guard = if super::enabled() {
-            super::run::run_enter_external(self.site, external_customer.to_owned(), None)
-        } else {
-            RunGuard::inactive()
-        };
-        ScopedRun { guard }
+        self.open(|site| super::run::run_enter_external(site, external_customer.to_owned(), None))
     }
 }
 

@@ -238,6 +238,29 @@ mod tests {
     }
 
     #[test]
+    fn an_external_customer_survives_the_spool_format_and_older_lines_have_none() {
+        let run = FinishedRun {
+            customer_id: String::new(),
+            external_customer: Some("user_8841".into()),
+            ..FinishedRun::new("", "w", "run_1", Vec::new())
+        };
+        let env = Envelope::Run(run);
+        let line = serde_json::to_string(&env).unwrap();
+        assert!(
+            line.contains(r#""external_customer":"user_8841""#),
+            "{line}"
+        );
+        let back: Envelope = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, env);
+        let older =
+            r#"{"usage":{"customer_id":"cus_1","meter":"m","quantity":1.0,"idempotency_key":"k"}}"#;
+        let Envelope::Usage(usage) = serde_json::from_str(older).unwrap() else {
+            panic!("kind changed")
+        };
+        assert_eq!(usage.external_customer, None);
+    }
+
+    #[test]
     fn run_timing_survives_the_spool_format() {
         let started = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
         let run = FinishedRun {
