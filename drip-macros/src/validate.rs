@@ -119,7 +119,7 @@ pub(crate) fn tool(
     let unmetered = args.customer.is_none() && args.meter.is_none();
     let metered = match (args.customer, args.meter) {
         (Some(customer), Some(meter)) => {
-            check_customer_literal(&customer.value, diag);
+            check_customer_literal(&customer.value, "customer id", diag);
             checked_label(&meter, "meter", "api_calls", diag).map(|m| (customer.value, m))
         }
         (None, Some(meter)) => {
@@ -263,11 +263,11 @@ fn run_customer(
 ) -> Option<RunCustomer> {
     match (customer, external) {
         (Some(customer), None) => {
-            check_customer_literal(&customer.value, diag);
+            check_customer_literal(&customer.value, "customer id", diag);
             Some(RunCustomer::Drip(customer.value))
         }
         (None, Some(external)) => {
-            check_customer_literal(&external.value, diag);
+            check_customer_literal(&external.value, "external customer id", diag);
             Some(RunCustomer::External(external.value))
         }
         (Some(_), Some(external)) => {
@@ -290,7 +290,7 @@ fn run_customer(
 }
 
 /// `customer = "ada@example.com"` is personal data written into the source.
-fn check_customer_literal(expr: &Expr, diag: &mut Diagnostics) {
+fn check_customer_literal(expr: &Expr, what: &str, diag: &mut Diagnostics) {
     if let Expr::Lit(syn::ExprLit {
         lit: Lit::Str(s), ..
     }) = expr
@@ -298,7 +298,7 @@ fn check_customer_literal(expr: &Expr, diag: &mut Diagnostics) {
     {
         diag.error_with_hint(
             s.span(),
-            format_args!("the customer id: {refusal}"),
+            format_args!("the {what}: {refusal}"),
             "use an opaque customer id (your database id), or one made with drip::hash_id",
         );
     }

@@ -509,7 +509,7 @@ pub(crate) fn run_enter(
 
 /// Opens a run for the customer the application knows as `external`
 /// (the SDK is known to be enabled). Nothing waits for the network here:
-/// delivery resolves the id (see `delivery::customers`).
+/// delivery resolves the id (`delivery/dispatch/customers.rs`).
 pub(crate) fn run_enter_external(
     site: &'static RunSite,
     external: String,
@@ -528,7 +528,7 @@ fn open(
     if customer.trim().is_empty() {
         warn_once(
             WarnOnce::EmptyCustomer,
-            "drip: a run was started with an empty customer id and is not recorded; pass the customer's id to `customer = …`",
+            "drip: a run was started with an empty customer id and is not recorded; pass the customer's id to `customer = …` (or your own user id to `external_customer = …`)",
         );
         return RunGuard::inactive();
     }
