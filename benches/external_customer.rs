@@ -25,7 +25,7 @@ fn caller_path(c: &mut Criterion) {
     // A cleared capture every 4,096 runs keeps its memory bounded.
     let mut every = move |capture: &drip::testing::Capture| {
         n = n.wrapping_add(1);
-        if n % 4096 == 0 {
+        if n.is_multiple_of(4096) {
             capture.clear();
         }
     };

@@ -94,6 +94,14 @@ fn start(emulator: &EmulatorHandle, spool: &Spool) -> drip::Runtime {
     .expect("runtime")
 }
 
+fn client(emulator: &EmulatorHandle) -> drip::Client {
+    drip::Client::builder()
+        .api_key(emulator.secret_key())
+        .base_url(emulator.base_url())
+        .build()
+        .expect("client")
+}
+
 fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -290,11 +298,7 @@ fn work_spooled_while_the_server_is_down_is_resolved_and_delivered_by_the_next_r
 fn a_customer_that_already_exists_is_found_by_its_409_or_by_paging_never_duplicated() {
     logs();
     let emulator = Emulator::builder().start_blocking().expect("emulator");
-    let client = drip::Client::builder()
-        .api_key(emulator.secret_key())
-        .base_url(emulator.base_url())
-        .build()
-        .expect("client");
+    let client = client(&emulator);
     let tokio = tokio_rt();
     // 150 customers: the one looked up by paging is on the second page.
     let existing = tokio.block_on(async {
@@ -414,11 +418,7 @@ fn a_refused_get_or_create_dead_letters_that_users_work_once_and_the_rest_is_del
 fn an_email_or_a_key_as_external_id_is_refused_and_never_leaves_the_process() {
     let lines = logs();
     let emulator = Emulator::builder().start_blocking().expect("emulator");
-    let client = drip::Client::builder()
-        .api_key(emulator.secret_key())
-        .base_url(emulator.base_url())
-        .build()
-        .expect("client");
+    let client = client(&emulator);
     let tokio = tokio_rt();
     const EMAIL: &str = "jane.doe@example.com";
     const KEY: &str = "sk_live_51HqLyjWDarjtT1zdp7dc";
