@@ -47,6 +47,11 @@ pub struct FaultConfig {
     pub fail_next: Vec<u16>,
     /// Number of next affected requests to commit and then drop.
     pub drop_next: u32,
+    /// Answer a duplicate `POST /customers` with 409 but without
+    /// `existingCustomerId` (the API does not promise it), so clients must
+    /// find the customer by listing.
+    #[serde(default)]
+    pub conflict_without_existing_id: bool,
 }
 
 impl Default for FaultConfig {
@@ -62,6 +67,7 @@ impl Default for FaultConfig {
             seed: None,
             fail_next: Vec::new(),
             drop_next: 0,
+            conflict_without_existing_id: false,
         }
     }
 }
@@ -81,6 +87,7 @@ pub(crate) struct FaultUpdate {
     seed: Option<u64>,
     fail_next: Option<Vec<u16>>,
     drop_next: Option<u32>,
+    conflict_without_existing_id: Option<bool>,
 }
 
 /// What to do with one request.
@@ -116,6 +123,11 @@ impl FaultState {
         let mut config = self.config.clone();
         config.fail_next = self.fail_next.iter().copied().collect();
         config
+    }
+
+    /// Whether a duplicate customer's 409 leaves out `existingCustomerId`.
+    pub(crate) fn conflict_without_existing_id(&self) -> bool {
+        self.config.conflict_without_existing_id
     }
 
     fn affects(&self, path: &str) -> bool {
@@ -191,6 +203,9 @@ impl FaultState {
         }
         if let Some(on) = update.stall {
             self.config.stall = on;
+        }
+        if let Some(on) = update.conflict_without_existing_id {
+            self.config.conflict_without_existing_id = on;
         }
         if let Some(prefix) = update.path_prefix {
             self.config.path_prefix = (!prefix.is_empty()).then_some(prefix);
@@ -320,6 +335,20 @@ impl Faults {
     /// `false` makes `POST /runs/record` answer 404, to exercise the client's fallback.
     pub fn record_endpoint(&self, enabled: bool) -> &Self {
         self.lock().config.record_endpoint = enabled;
+        self
+    }
+
+    /// `true` answers a duplicate `POST /customers` with a 409 that does not
+    /// name the existing customer, as the API may: clients must then find it
+    /// by listing customers.
+    ///
+    /// ```
+    /// let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+    /// emulator.faults().conflict_without_existing_id(true);
+    /// assert!(emulator.faults().config().conflict_without_existing_id);
+    /// ```
+    pub fn conflict_without_existing_id(&self, on: bool) -> &Self {
+        self.lock().config.conflict_without_existing_id = on;
         self
     }
 

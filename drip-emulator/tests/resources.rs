@@ -48,6 +48,44 @@ async fn customer_create_get_list_and_conflict() {
 }
 
 #[tokio::test]
+async fn a_conflict_can_leave_out_the_existing_customer_and_listing_pages_reach_it() {
+    let api = Api::start();
+    for i in 0..120 {
+        let created = api
+            .post(
+                "/customers",
+                json!({"externalCustomerId": format!("user_{i}")}),
+            )
+            .await;
+        assert_eq!(created.status, 201);
+    }
+    api.emu.faults().conflict_without_existing_id(true);
+    let dup = api
+        .post("/customers", json!({"externalCustomerId": "user_110"}))
+        .await;
+    assert_eq!(dup.status, 409);
+    assert!(dup.body.get("existingCustomerId").is_none(), "{}", dup.body);
+    assert_eq!(api.emu.customers().len(), 120, "nothing created");
+    let second = api.get("/customers?limit=100&offset=100").await;
+    assert_eq!(second.body["count"], 20);
+    assert_eq!(second.body["data"][10]["externalCustomerId"], "user_110");
+    // Over the admin route as well, and off again.
+    let off = api
+        .call(
+            reqwest::Method::POST,
+            "/_emulator/faults",
+            common::Key::Secret,
+            Some(&json!({"conflictWithoutExistingId": false})),
+        )
+        .await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    let dup = api
+        .post("/customers", json!({"externalCustomerId": "user_110"}))
+        .await;
+    assert!(dup.body["existingCustomerId"].is_string());
+}
+
+#[tokio::test]
 async fn customer_needs_an_identifier() {
     let api = Api::start();
     let a = api

@@ -115,13 +115,31 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 ///
 /// assert_eq!(nightly_report(7), 42);
+///
+/// // With only your own user id: drip gets or creates the Drip customer for it.
+/// #[drip::run(external_customer = user_id)]
+/// fn export(user_id: &str) -> usize {
+///     1
+/// }
+///
+/// assert_eq!(export("user_8841"), 1);
 /// ```
 ///
-/// Arguments:
-/// - `customer = expr` (required): **Drip's** customer id (`cus_…`, as
+/// Arguments (exactly one of `customer` and `external_customer`):
+/// - `customer = expr`: **Drip's** customer id (`cus_…`, as
 ///   returned by `Client::get_or_create_customer` or `create_customer`), not
 ///   your application's own user id; anything `Display`. Evaluated when the
 ///   run starts, only when the SDK is enabled.
+/// - `external_customer = expr`: your application's own opaque id for the
+///   customer (a database id — never an e-mail address or other personal
+///   data: such a run is dropped before it is spooled, counted in
+///   `drip::stats().dropped`, with one WARN). The run records the id and
+///   nothing waits for the network: the delivery thread gets or creates the
+///   Drip customer for it (one request per distinct id, remembered by the
+///   runtime) before sending the run. If the API refuses for good (a key
+///   that may not create customers, a bad request), the run is
+///   dead-lettered and counted in `drip::stats().customers_refused`;
+///   transient failures are retried with the work kept in the spool.
 /// - `workflow = "…"`: the workflow slug; default: the function's name in kebab-case.
 /// - `metadata(key = value, …)`: run metadata, checked as for [`macro@tool`].
 /// - `correlation_id = expr`: your own id for the run (anything `Display`).

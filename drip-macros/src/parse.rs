@@ -176,6 +176,7 @@ pub(crate) struct ToolArgs {
 #[derive(Default)]
 pub(crate) struct RunArgs {
     pub customer: Option<Named<Expr>>,
+    pub external_customer: Option<Named<Expr>>,
     pub workflow: Option<LitStr>,
     pub metadata: Option<Named<Vec<Entry>>>,
     pub correlation_id: Option<Named<Expr>>,
@@ -201,6 +202,7 @@ const TOOL_ARGS: &[&str] = &[
 ];
 const RUN_ARGS: &[&str] = &[
     "customer",
+    "external_customer",
     "workflow",
     "metadata",
     "correlation_id",
@@ -244,6 +246,10 @@ impl RunArgs {
             }
             match key.as_str() {
                 "customer" => out.customer = expr_value(arg, "customer = req.customer_id", diag),
+                "external_customer" => {
+                    out.external_customer =
+                        expr_value(arg, "external_customer = user.id.as_str()", diag)
+                }
                 "workflow" => out.workflow = str_value(arg, "workflow = \"research-agent\"", diag),
                 "metadata" => out.metadata = list_value(arg, diag),
                 "correlation_id" => {

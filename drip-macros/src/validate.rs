@@ -85,13 +85,22 @@ pub(crate) struct ToolPlan {
 /// What `#[drip::run]` generates, fully decided.
 pub(crate) struct RunPlan {
     pub workflow: String,
-    pub customer: Expr,
+    pub customer: RunCustomer,
     pub correlation_id: Option<Expr>,
     pub metadata: CheckedMetadata,
     /// Where `error_message` was given (generated code checks the error type there).
     pub error_message: Option<Span>,
     pub stream: bool,
     pub krate: Path,
+}
+
+/// Whom a run is billed to.
+pub(crate) enum RunCustomer {
+    /// `customer = …`: Drip's customer id.
+    Drip(Expr),
+    /// `external_customer = …`: the application's own id, resolved to a
+    /// Drip customer by delivery.
+    External(Expr),
 }
 
 /// `fn_name` is `None` when the item is not a function (already reported);
@@ -110,7 +119,7 @@ pub(crate) fn tool(
     let unmetered = args.customer.is_none() && args.meter.is_none();
     let metered = match (args.customer, args.meter) {
         (Some(customer), Some(meter)) => {
-            check_customer_literal(&customer.value, diag);
+            check_customer_literal(&customer.value, "customer id", diag);
             checked_label(&meter, "meter", "api_calls", diag).map(|m| (customer.value, m))
         }
         (None, Some(meter)) => {
@@ -161,20 +170,7 @@ pub(crate) fn run(
     };
     let krate = args.krate.unwrap_or_else(default_crate);
     let metadata = metadata_arg(args.metadata.as_ref(), &krate, diag);
-    let customer = match args.customer {
-        Some(customer) => {
-            check_customer_literal(&customer.value, diag);
-            Some(customer.value)
-        }
-        None => {
-            diag.error_with_hint(
-                Span::call_site(),
-                "#[drip::run] needs `customer = …`: every run is billed to a customer",
-                "write it as `#[drip::run(customer = req.customer_id.as_str())]` with an expression giving the customer id",
-            );
-            None
-        }
-    };
+    let customer = run_customer(args.customer, args.external_customer, diag);
     Some(RunPlan {
         workflow: workflow?,
         customer: customer?,
@@ -259,8 +255,42 @@ fn checked_label(
     Some(value)
 }
 
+/// Exactly one of `customer` and `external_customer`.
+fn run_customer(
+    customer: Option<Named<Expr>>,
+    external: Option<Named<Expr>>,
+    diag: &mut Diagnostics,
+) -> Option<RunCustomer> {
+    match (customer, external) {
+        (Some(customer), None) => {
+            check_customer_literal(&customer.value, "customer id", diag);
+            Some(RunCustomer::Drip(customer.value))
+        }
+        (None, Some(external)) => {
+            check_customer_literal(&external.value, "external customer id", diag);
+            Some(RunCustomer::External(external.value))
+        }
+        (Some(_), Some(external)) => {
+            diag.error_with_hint(
+                external.name_span,
+                "give `customer` or `external_customer`, not both: a run is billed to one customer",
+                "keep `customer = …` if you hold Drip's customer id, or `external_customer = …` for your own user id (drip gets or creates the Drip customer for it)",
+            );
+            None
+        }
+        (None, None) => {
+            diag.error_with_hint(
+                Span::call_site(),
+                "#[drip::run] needs `customer = …` or `external_customer = …`: every run is billed to a customer",
+                "write `#[drip::run(customer = req.customer_id.as_str())]` with Drip's customer id, or `#[drip::run(external_customer = user.id.as_str())]` with your own user id",
+            );
+            None
+        }
+    }
+}
+
 /// `customer = "ada@example.com"` is personal data written into the source.
-fn check_customer_literal(expr: &Expr, diag: &mut Diagnostics) {
+fn check_customer_literal(expr: &Expr, what: &str, diag: &mut Diagnostics) {
     if let Expr::Lit(syn::ExprLit {
         lit: Lit::Str(s), ..
     }) = expr
@@ -268,7 +298,7 @@ fn check_customer_literal(expr: &Expr, diag: &mut Diagnostics) {
     {
         diag.error_with_hint(
             s.span(),
-            format_args!("the customer id: {refusal}"),
+            format_args!("the {what}: {refusal}"),
             "use an opaque customer id (your database id), or one made with drip::hash_id",
         );
     }

@@ -96,6 +96,6 @@ pub use runtime::{DripGuard, EnterGuard, Runtime, client, flush, hash_id, init, 
 #[cfg(feature = "client")]
 pub use context::{RunEnd, RunTemplate, ScopedRun};
 #[cfg(feature = "client")]
-pub use usage::{Usage, UsageTemplate, track_usage};
+pub use usage::{Usage, UsageTemplate, track_usage, track_usage_external};
 
 // -- end section --

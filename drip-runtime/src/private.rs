@@ -155,6 +155,29 @@ impl<T: core::fmt::Display + ?Sized> CustomerArg for &T {
     }
 }
 
+/// Anything usable in `external_customer = …`: a value whose `Display`
+/// text is the application's own opaque id for the customer.
+///
+/// ```
+/// use drip_runtime::private::ExternalCustomerArg;
+/// assert_eq!(ExternalCustomerArg::into_external_customer(&"user_42"), "user_42");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`external_customer = …` needs a value that implements `Display`: its text is your application's id for the customer",
+    label = "this external customer id is not `Display`",
+    note = "pass the id itself (for example `external_customer = user.id.as_str()`), or implement `std::fmt::Display` for the type"
+)]
+pub trait ExternalCustomerArg {
+    /// The external customer id as an owned string.
+    fn into_external_customer(self) -> String;
+}
+#[diagnostic::do_not_recommend]
+impl<T: core::fmt::Display + ?Sized> ExternalCustomerArg for &T {
+    fn into_external_customer(self) -> String {
+        self.to_string()
+    }
+}
+
 pub use crate::context::run::RunGuard;
 pub use crate::context::tool::{InSpan, ToolCall};
 
@@ -246,6 +269,29 @@ pub fn run_enter(
         return RunGuard::inactive();
     }
     crate::context::run_enter(site, customer.into(), correlation_id)
+}
+
+/// Opens a run for the customer the application knows as `external`
+/// (`#[drip::run(external_customer = …)]`); delivery resolves it to Drip's
+/// customer id. Inactive when the SDK is disabled.
+///
+/// ```
+/// use drip_runtime::private::{run_enter_external, Outcome, RunSite};
+/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+/// let cap = drip_runtime::testing::capture();
+/// run_enter_external(&SITE, "user_42", None).finish(Outcome::Ok);
+/// assert_eq!(cap.runs()[0].external_customer.as_deref(), Some("user_42"));
+/// ```
+#[inline]
+pub fn run_enter_external(
+    site: &'static RunSite,
+    external: impl Into<String>,
+    correlation_id: Option<String>,
+) -> RunGuard {
+    if !enabled() {
+        return RunGuard::inactive();
+    }
+    crate::context::run_enter_external(site, external.into(), correlation_id)
 }
 
 /// Values a measure key (`_tokens`, `_count`, `_ms`, `_bytes` …) accepts:

@@ -32,6 +32,22 @@ pub fn track_usage(customer: &str, meter: &str, quantity: f64) -> Result<()> {
     Ok(())
 }
 
+/// Like [`track_usage`], for the customer the application knows as
+/// `external_customer` (its own opaque user id, not an e-mail address):
+/// queued without waiting; the delivery thread gets or creates the Drip
+/// customer for it (once per id, cached per runtime) before sending.
+///
+/// ```
+/// let capture = drip_runtime::testing::capture();
+/// drip_runtime::track_usage_external("user_8841", "api-calls", 1.0)?;
+/// assert_eq!(capture.usage()[0].external_customer.as_deref(), Some("user_8841"));
+/// # Ok::<(), drip_runtime::Error>(())
+/// ```
+pub fn track_usage_external(external_customer: &str, meter: &str, quantity: f64) -> Result<()> {
+    Usage::external(external_customer, meter, quantity)?.track();
+    Ok(())
+}
+
 /// One usage record, validated when made and queued by [`track`](Usage::track).
 ///
 /// Its idempotency key is fixed when it is made (or set with
@@ -69,17 +85,53 @@ impl Usage {
     /// ```
     pub fn new(customer: &str, meter: &str, quantity: f64) -> Result<Usage> {
         crate::client::prepare::required("customerId", customer)?;
+        Usage::checked(customer.to_owned(), None, meter, quantity)
+    }
+
+    /// A record for a customer already checked (Drip's id, or the
+    /// application's id with Drip's left empty until delivery resolves it).
+    fn checked(
+        customer_id: String,
+        external_customer: Option<String>,
+        meter: &str,
+        quantity: f64,
+    ) -> Result<Usage> {
         crate::client::prepare::required("usageType", meter)?;
         crate::client::prepare::quantity("quantity", quantity)?;
         Ok(Usage {
             record: UsageRecord {
-                customer_id: customer.to_owned(),
+                customer_id,
                 meter: meter.to_owned(),
                 quantity,
                 metadata: Metadata::new(),
                 idempotency_key: idempotency::new_key("usage"),
+                external_customer,
             },
         })
+    }
+
+    /// A record of `quantity` of `meter` for the customer the application
+    /// knows as `external_customer` (its own opaque user id — never an
+    /// e-mail address or other personal data, which is refused with
+    /// [`Error::Validation`]). The record is queued at once; the delivery
+    /// thread resolves the id to Drip's customer (get-or-create, cached per
+    /// runtime) before sending it, so nothing here waits for the network.
+    ///
+    /// ```
+    /// let capture = drip_runtime::testing::capture();
+    /// drip_runtime::Usage::external("user_8841", "api-calls", 1.0)?.track();
+    /// assert_eq!(capture.usage()[0].external_customer.as_deref(), Some("user_8841"));
+    /// assert!(drip_runtime::Usage::external("ada@example.com", "api-calls", 1.0).is_err());
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn external(external_customer: &str, meter: &str, quantity: f64) -> Result<Usage> {
+        crate::client::prepare::required("externalCustomerId", external_customer)?;
+        Usage::checked(
+            String::new(),
+            Some(external_customer.to_owned()),
+            meter,
+            quantity,
+        )
     }
 
     /// Replaces the idempotency key (at most 256 bytes, not blank): records
@@ -240,6 +292,7 @@ impl UsageTemplate {
                 quantity,
                 metadata: metadata(),
                 idempotency_key: key,
+                external_customer: None,
             })
         });
         match crate::runtime::current() {

@@ -60,11 +60,15 @@ pub(crate) async fn create(State(s): State<AppState>, _caller: Caller, body: Byt
         .and_then(|e| store.index.customer_by_external.get(e))
     {
         let existing = store.customers[i].id.clone();
-        return Err(Refusal::conflict(
+        drop(store);
+        let refusal = Refusal::conflict(
             "CONFLICT",
             "a customer with this externalCustomerId already exists",
-        )
-        .with("existingCustomerId", json!(existing)));
+        );
+        if s.faults().conflict_without_existing_id() {
+            return Err(refusal);
+        }
+        return Err(refusal.with("existingCustomerId", json!(existing)));
     }
     let id = store.new_id("cus");
     let record = CustomerRecord {

@@ -149,6 +149,15 @@ pub(crate) fn customer_id(private: &TokenStream, customer: &syn::Expr) -> TokenS
     }
 }
 
+/// The application's id from `external_customer = …`, as a `String`,
+/// spanned like [`customer_id`].
+pub(crate) fn external_customer(private: &TokenStream, external: &syn::Expr) -> TokenStream {
+    let span = external.span();
+    quote::quote_spanned! {span=>
+        #private::ExternalCustomerArg::into_external_customer(&(#external))
+    }
+}
+
 /// A generated local: `mixed_site` hygiene makes it invisible to (and
 /// unclashable with) every name the user writes.
 pub(crate) fn local(name: &str) -> Ident {

@@ -4,7 +4,7 @@
 use crate::diagnostics::Diagnostics;
 use crate::expand::common::{self, Target, Wrapper};
 use crate::parse::{self, RunArgs};
-use crate::validate::{self, RunPlan};
+use crate::validate::{self, RunCustomer, RunPlan};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -34,7 +34,13 @@ fn generate(target: Target, plan: &RunPlan) -> TokenStream {
     let metadata = common::literal_metadata(&p, &plan.metadata);
     let error_message = plan.error_message.is_some();
     let stream = plan.stream;
-    let customer = common::customer_id(&p, &plan.customer);
+    let (run_enter, customer) = match &plan.customer {
+        RunCustomer::Drip(expr) => (quote!(run_enter), common::customer_id(&p, expr)),
+        RunCustomer::External(expr) => (
+            quote!(run_enter_external),
+            common::external_customer(&p, expr),
+        ),
+    };
     let correlation_id = match &plan.correlation_id {
         Some(expr) => {
             quote!(::core::option::Option::Some(::std::string::ToString::to_string(&(#expr))))
@@ -51,7 +57,7 @@ fn generate(target: Target, plan: &RunPlan) -> TokenStream {
             error_message: #error_message,
         };
         if #p::enabled() {
-            #p::run_enter(&#site, #customer, #correlation_id)
+            #p::#run_enter(&#site, #customer, #correlation_id)
         } else {
             #p::RunGuard::inactive()
         }

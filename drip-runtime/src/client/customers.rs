@@ -99,9 +99,20 @@ impl Client {
 
     /// The customer with this external id, created if it does not exist.
     ///
+    /// `external_customer_id` is the application's own opaque id for the
+    /// user (a database key, or one made with `drip::hash_id`) — never an
+    /// e-mail address, a token or other personal data: such an id breaks
+    /// the identifier rule and is refused with [`Error::Validation`] before
+    /// anything is sent.
+    ///
     /// `POST /customers`; on 409 the body's `existingCustomerId` is fetched, or
-    /// failing that the customer list is searched page by page. An unresolvable
-    /// conflict is `Error::Api { status: 409, code: "CUSTOMER_RESOLUTION_FAILED" }`.
+    /// failing that every page of the customer list is searched (not only the
+    /// first 100). An unresolvable conflict is
+    /// `Error::Api { status: 409, code: "CUSTOMER_RESOLUTION_FAILED" }`.
+    ///
+    /// To bill runs to such an id without calling this yourself, use
+    /// `#[drip::run(external_customer = …)]`: the delivery thread calls it
+    /// once per id and remembers the answer.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -114,6 +125,10 @@ impl Client {
     /// let a = client.get_or_create_customer("user_42", None).await?;
     /// let b = client.get_or_create_customer("user_42", None).await?;
     /// assert_eq!(a.id, b.id);
+    /// assert!(matches!(
+    ///     client.get_or_create_customer("ada@example.com", None).await,
+    ///     Err(drip_runtime::Error::Validation { .. })
+    /// ));
     /// # Ok(()) }
     /// ```
     pub async fn get_or_create_customer(

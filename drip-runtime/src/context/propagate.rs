@@ -278,13 +278,29 @@ impl RunInfo {
         self.run.workflow()
     }
 
-    /// The customer the run is attributed to.
+    /// The customer the run is attributed to: Drip's customer id, empty for
+    /// a run opened with `external_customer = …` (see
+    /// [`external_customer`](Self::external_customer); delivery resolves it).
     ///
     /// ```
     /// assert!(drip_runtime::current_run().map(|r| r.customer_id().to_owned()).is_none());
     /// ```
     pub fn customer_id(&self) -> &str {
         &self.run.customer_id
+    }
+
+    /// The application's id for the customer, for a run opened with
+    /// `external_customer = …`.
+    ///
+    /// ```
+    /// let _cap = drip_runtime::testing::capture();
+    /// let run = drip_runtime::RunTemplate::new("w")?.start_external("user_7");
+    /// let ext = run.in_scope(|| drip_runtime::current_run().and_then(|r| r.external_customer().map(str::to_owned)));
+    /// assert_eq!(ext.as_deref(), Some("user_7"));
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn external_customer(&self) -> Option<&str> {
+        self.run.external_customer.as_deref()
     }
 
     /// The correlation id given to the run, if any.

@@ -34,6 +34,9 @@ const EVENTS_RESERVED: usize = 16;
 pub(crate) struct RunState {
     pub(crate) site: &'static RunSite,
     pub(crate) customer_id: String,
+    /// `external_customer = …`: the application's id, resolved to Drip's
+    /// (`customer_id`, empty until then) by delivery, off the caller's path.
+    pub(crate) external_customer: Option<String>,
     pub(crate) external_run_id: String,
     pub(crate) parent_external_run_id: Option<String>,
     pub(crate) correlation_id: Option<String>,
@@ -73,6 +76,7 @@ impl RunState {
     fn new(
         site: &'static RunSite,
         customer_id: String,
+        external_customer: Option<String>,
         correlation_id: Option<String>,
         parent: Option<Arc<RunState>>,
         runtime: Runtime,
@@ -92,6 +96,7 @@ impl RunState {
             span: tracing::debug_span!(target: "drip::run", "drip.run", workflow = site.workflow),
             site,
             customer_id,
+            external_customer,
             external_run_id: idempotency::new_key("xrun"),
             parent_external_run_id: parent.map(|p| p.external_run_id.clone()),
             correlation_id,
@@ -194,6 +199,7 @@ impl RunState {
                     // server stores is the one measured here.
                     started_at: Some(self.started.wall),
                     ended_at: Some(self.started.wall + duration),
+                    external_customer: self.external_customer.clone(),
                 };
                 let anchor = self.started;
                 let submission = Submission::deferred(pending.len() as u64, move || {
@@ -244,6 +250,7 @@ impl RunState {
                 parent_external_run_id: self.parent_external_run_id.clone(),
                 correlation_id: self.correlation_id.clone(),
                 metadata: self.metadata(&buf.values),
+                external_customer: self.external_customer.clone(),
             };
             self.runtime.send(Envelope::StreamStart(start), None);
         }
@@ -494,10 +501,31 @@ pub(crate) fn run_enter(
     customer_id: String,
     correlation_id: Option<String>,
 ) -> RunGuard {
-    if customer_id.trim().is_empty() {
+    open(site, customer_id, None, correlation_id)
+}
+
+/// Opens a run for the customer the application knows as `external`
+/// (the SDK is known to be enabled). Nothing waits for the network here:
+/// delivery resolves the id (`delivery/dispatch/customers.rs`).
+pub(crate) fn run_enter_external(
+    site: &'static RunSite,
+    external: String,
+    correlation_id: Option<String>,
+) -> RunGuard {
+    open(site, String::new(), Some(external), correlation_id)
+}
+
+fn open(
+    site: &'static RunSite,
+    customer_id: String,
+    external_customer: Option<String>,
+    correlation_id: Option<String>,
+) -> RunGuard {
+    let customer = external_customer.as_deref().unwrap_or(&customer_id);
+    if customer.trim().is_empty() {
         warn_once(
             WarnOnce::EmptyCustomer,
-            "drip: a run was started with an empty customer id and is not recorded; pass the customer's id to `customer = …`",
+            "drip: a run was started with an empty customer id and is not recorded; pass the customer's id to `customer = …` (or your own user id to `external_customer = …`)",
         );
         return RunGuard::inactive();
     }
@@ -515,6 +543,7 @@ pub(crate) fn run_enter(
             RunState::new(
                 site,
                 customer_id,
+                external_customer,
                 correlation_id,
                 parent,
                 runtime,

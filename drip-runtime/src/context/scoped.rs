@@ -87,12 +87,36 @@ impl RunTemplate {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn start(&self, customer: &str) -> ScopedRun {
+        self.open(|site| super::run::run_enter(site, customer.to_owned(), None))
+    }
+
+    /// A run opened by `enter` when the SDK is enabled, else an inactive one.
+    fn open(&self, enter: impl FnOnce(&'static RunSite) -> RunGuard) -> ScopedRun {
         let guard = if super::enabled() {
-            super::run::run_enter(self.site, customer.to_owned(), None)
+            enter(self.site)
         } else {
             RunGuard::inactive()
         };
         ScopedRun { guard }
+    }
+
+    /// Opens a run for the customer the application knows as
+    /// `external_customer` — its own opaque user id, never an e-mail
+    /// address or other personal data (such a run is dropped before it is
+    /// spooled, counted in `stats().dropped`, with one WARN). Nothing waits
+    /// for the network: delivery gets or creates the Drip customer (once per
+    /// id, cached per runtime) before sending the run. Inactive when the SDK
+    /// is disabled or the id is blank.
+    ///
+    /// ```
+    /// let capture = drip_runtime::testing::capture();
+    /// let run = drip_runtime::RunTemplate::new("search-api")?.start_external("user_8841");
+    /// run.end(drip_runtime::RunEnd::Completed);
+    /// assert_eq!(capture.runs()[0].external_customer.as_deref(), Some("user_8841"));
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn start_external(&self, external_customer: &str) -> ScopedRun {
+        self.open(|site| super::run::run_enter_external(site, external_customer.to_owned(), None))
     }
 }
 

@@ -208,6 +208,7 @@ impl Active {
                     } else {
                         "usage"
                     }),
+                    external_customer: None,
                 };
                 let envelope = if usage.charge {
                     Envelope::Charge(record)

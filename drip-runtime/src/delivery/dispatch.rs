@@ -8,9 +8,12 @@
 //! in them, so that a child's start names its parent's server id), then
 //! everything else concurrently (record-mode runs, usage, event batches per
 //! run), then stream-run ends. Segments are delivered one after another, so a
-//! run's start always precedes its events and its end.
+//! run's start always precedes its events and its end. Work that names its
+//! customer by an external id first waits for that id's resolution
+//! (`customers.rs`).
 
 mod charge_send;
+mod customers;
 
 use super::backoff;
 use super::envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord, parent_depths};
@@ -82,6 +85,8 @@ pub(crate) struct Dispatcher {
     counters: Arc<Counters>,
     dead: DeadLetters,
     runs: RunIds,
+    /// External customer ids and what they resolved to.
+    customers: customers::Customers,
     batch_size: usize,
     permits: Semaphore,
     max_backoff: Duration,
@@ -117,6 +122,7 @@ impl Dispatcher {
             counters,
             dead,
             runs,
+            customers: customers::Customers::default(),
             batch_size: config.batch_size,
             permits: Semaphore::new(config.usage_concurrency),
             max_backoff: config.max_backoff,
@@ -292,10 +298,20 @@ impl Dispatcher {
         if self.runs.get(&ext).is_some() || self.runs.is_refused(&ext) {
             return progress.settle(index, 1);
         }
+        let customer = start.external_customer.as_deref();
+        let Some(customer) = self
+            .customer_for(&start.customer_id, customer, || {
+                Envelope::StreamStart(start.clone())
+            })
+            .await
+        else {
+            self.runs.refuse(&ext);
+            return progress.settle(index, 1);
+        };
         let result = self
             .retrying(0, || async {
                 let workflow_id = self.client.resolve_workflow_id(&start.workflow).await?;
-                let mut req = StartRun::new(start.customer_id.clone(), workflow_id)
+                let mut req = StartRun::new(customer.clone().into_owned(), workflow_id)
                     .external_run_id(ext.clone())
                     .idempotency_key(format!("start:{ext}"));
                 req.correlation_id = start.correlation_id.clone();
@@ -346,6 +362,13 @@ impl Dispatcher {
 
     async fn record_run(&self, index: usize, run: &FinishedRun, progress: &Progress) {
         let n = run.events.len() as u64;
+        let customer = run.external_customer.as_deref();
+        let Some(customer) = self
+            .customer_for(&run.customer_id, customer, || Envelope::Run(run.clone()))
+            .await
+        else {
+            return progress.settle(index, 1);
+        };
         let key = format!("rec:{}", run.external_run_id);
         // Known when the parent is a stream run (its start went first); a
         // record-mode parent is recorded after its children.
@@ -360,7 +383,7 @@ impl Dispatcher {
         // Borrowed from the segment: the run's events are not copied, and
         // they passed the privacy hook when the transport took them.
         let body = RecordBody {
-            customer_id: &run.customer_id,
+            customer_id: &customer,
             workflow: &run.workflow,
             events: &run.events,
             status: run.status,
@@ -449,10 +472,19 @@ impl Dispatcher {
     }
 
     async fn track_usage(&self, index: usize, usage: UsageRecord, progress: &Progress) {
+        let customer = usage.external_customer.as_deref();
+        let Some(customer) = self
+            .customer_for(&usage.customer_id, customer, || {
+                Envelope::Usage(usage.clone())
+            })
+            .await
+        else {
+            return progress.settle(index, 1);
+        };
         let result = self
             .retrying(1, || {
                 let mut req = TrackUsage::new(
-                    usage.customer_id.clone(),
+                    customer.clone().into_owned(),
                     usage.meter.clone(),
                     usage.quantity,
                 )

@@ -71,6 +71,10 @@ pub(crate) struct FinishedRun {
     pub started_at: Option<SystemTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<SystemTime>,
+    /// The application's own id for the customer, resolved to Drip's id
+    /// (`customer_id`, empty until then) on the transport thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_customer: Option<String>,
 }
 
 impl FinishedRun {
@@ -95,6 +99,7 @@ impl FinishedRun {
             events,
             started_at: None,
             ended_at: None,
+            external_customer: None,
         }
     }
 }
@@ -138,6 +143,10 @@ pub(crate) struct StreamStart {
     pub correlation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
+    /// The application's own id for the customer, resolved to Drip's id
+    /// (`customer_id`, empty until then) on the transport thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_customer: Option<String>,
 }
 
 /// End of a stream-mode run.
@@ -160,6 +169,10 @@ pub(crate) struct UsageRecord {
     #[serde(default, skip_serializing_if = "Metadata::is_empty")]
     pub metadata: Metadata,
     pub idempotency_key: String,
+    /// The application's own id for the customer, resolved to Drip's id
+    /// (`customer_id`, empty until then) on the transport thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_customer: Option<String>,
 }
 
 /// One charge (`POST /usage`), same shape as a usage record.
@@ -204,6 +217,7 @@ mod tests {
             parent_external_run_id: parent.map(Into::into),
             correlation_id: None,
             metadata: Metadata::new(),
+            external_customer: None,
         }
     }
 
@@ -221,6 +235,29 @@ mod tests {
         // A cycle (which runs cannot make) still ends, with every run given a depth.
         let cycle = [start("a", Some("b")), start("b", Some("a"))];
         assert_eq!(parent_depths(&cycle.iter().collect::<Vec<_>>()).len(), 2);
+    }
+
+    #[test]
+    fn an_external_customer_survives_the_spool_format_and_older_lines_have_none() {
+        let run = FinishedRun {
+            customer_id: String::new(),
+            external_customer: Some("user_8841".into()),
+            ..FinishedRun::new("", "w", "run_1", Vec::new())
+        };
+        let env = Envelope::Run(run);
+        let line = serde_json::to_string(&env).unwrap();
+        assert!(
+            line.contains(r#""external_customer":"user_8841""#),
+            "{line}"
+        );
+        let back: Envelope = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, env);
+        let older =
+            r#"{"usage":{"customer_id":"cus_1","meter":"m","quantity":1.0,"idempotency_key":"k"}}"#;
+        let Envelope::Usage(usage) = serde_json::from_str(older).unwrap() else {
+            panic!("kind changed")
+        };
+        assert_eq!(usage.external_customer, None);
     }
 
     #[test]

@@ -92,6 +92,13 @@ pub struct Stats {
     /// What HTTP integrations counted: requests without a customer,
     /// entitlement decisions (process totals).
     pub requests: crate::request_stats::RequestStats,
+    /// External customer ids (`external_customer = …`) resolved to a Drip
+    /// customer by the delivery thread: one get-or-create per distinct id.
+    pub customers_resolved: u64,
+    /// External customer ids the API refused to get or create (400, a 403
+    /// for a key that may not create customers …); the runs and usage for
+    /// them are dead-lettered (counted in `rejected`).
+    pub customers_refused: u64,
 }
 
 /// Counters shared by callers and the transport. Relaxed atomics: they are
@@ -114,6 +121,9 @@ pub(crate) struct Counters {
     pub queued_items: AtomicU64,
     /// Requests waiting because the API refused the key (a gauge).
     pub held_by_auth: AtomicU64,
+    /// External customer ids resolved, and refused for good.
+    pub customers_resolved: AtomicU64,
+    pub customers_refused: AtomicU64,
     /// Unix milliseconds of the oldest pending item; 0 when none.
     pub oldest_pending_ms: AtomicU64,
     first_drop_logged: AtomicBool,
@@ -190,6 +200,8 @@ impl Counters {
             privacy: Default::default(),
             outside_run: 0,
             requests: Default::default(),
+            customers_resolved: get(&self.customers_resolved),
+            customers_refused: get(&self.customers_refused),
         }
     }
 }

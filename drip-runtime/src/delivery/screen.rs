@@ -52,14 +52,16 @@ fn remember_dropped_stream(external_run_id: &str) {
 fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierRefusal)> {
     let fields: &[(&'static str, Option<&str>)] = match envelope {
         Envelope::Run(run) => &[
-            ("customerId", Some(run.customer_id.as_str())),
+            customer_field(&run.customer_id, &run.external_customer),
+            ("externalCustomerId", run.external_customer.as_deref()),
             ("workflow", Some(run.workflow.as_str())),
             ("externalRunId", Some(run.external_run_id.as_str())),
             ("parentRunId", run.parent_external_run_id.as_deref()),
             ("correlationId", run.correlation_id.as_deref()),
         ],
         Envelope::StreamStart(start) => &[
-            ("customerId", Some(start.customer_id.as_str())),
+            customer_field(&start.customer_id, &start.external_customer),
+            ("externalCustomerId", start.external_customer.as_deref()),
             ("workflow", Some(start.workflow.as_str())),
             ("externalRunId", Some(start.external_run_id.as_str())),
             ("parentRunId", start.parent_external_run_id.as_deref()),
@@ -70,11 +72,22 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
         } => &[("externalRunId", Some(external_run_id.as_str()))],
         Envelope::StreamEnd(end) => &[("externalRunId", Some(end.external_run_id.as_str()))],
         Envelope::Usage(usage) | Envelope::Charge(usage) => &[
-            ("customerId", Some(usage.customer_id.as_str())),
+            customer_field(&usage.customer_id, &usage.external_customer),
+            ("externalCustomerId", usage.external_customer.as_deref()),
             ("meter", Some(usage.meter.as_str())),
         ],
     };
     first_broken(fields)
+}
+
+/// Drip's customer id, unless it is left empty for delivery to resolve
+/// from an external id.
+fn customer_field<'a>(
+    customer_id: &'a str,
+    external: &Option<String>,
+) -> (&'static str, Option<&'a str>) {
+    let unresolved = customer_id.is_empty() && external.is_some();
+    ("customerId", (!unresolved).then_some(customer_id))
 }
 
 /// The first identifier field of `event` that breaks the rule.
@@ -200,6 +213,7 @@ mod tests {
             parent_external_run_id: None,
             correlation_id: None,
             metadata: Default::default(),
+            external_customer: None,
         });
         assert_eq!(screen(&mut start), (0, false));
         let mut events = batch("run_dropped_start", &["tool.call", "agent.plan"]);
@@ -215,5 +229,26 @@ mod tests {
         assert_eq!(screen(&mut end()), (0, false));
         // The end forgot the stream: a later run reusing the id is not affected.
         assert_eq!(screen(&mut end()), (0, true));
+    }
+
+    #[test]
+    fn an_external_customer_id_is_screened_and_an_unresolved_customer_id_is_not() {
+        let usage = |external: &str| {
+            Envelope::Usage(crate::delivery::UsageRecord {
+                customer_id: String::new(),
+                meter: "calls".into(),
+                quantity: 1.0,
+                metadata: Default::default(),
+                idempotency_key: "k".into(),
+                external_customer: Some(external.into()),
+            })
+        };
+        assert_eq!(screen(&mut usage("user_8841")), (0, true));
+        assert_eq!(screen(&mut usage("jane@example.com")), (1, false));
+        let mut no_customer = usage("user_1");
+        if let Envelope::Usage(u) = &mut no_customer {
+            u.external_customer = None;
+        }
+        assert_eq!(screen(&mut no_customer), (1, false));
     }
 }

@@ -301,6 +301,7 @@ impl Inner {
                 quantity,
                 metadata: self.metadata.clone(),
                 idempotency_key: idempotency_key.clone(),
+                external_customer: None,
             }),
             None,
         );

@@ -43,6 +43,7 @@ pub fn submit_stream_start(customer_id: &str, workflow: &str, external_run_id: &
         parent_external_run_id: None,
         correlation_id: None,
         metadata: Metadata::new(),
+        external_customer: None,
     }));
 }
 
@@ -72,6 +73,7 @@ pub fn submit_usage(customer_id: &str, meter: &str, quantity: f64, idempotency_k
         quantity,
         metadata: Metadata::new(),
         idempotency_key: idempotency_key.into(),
+        external_customer: None,
     }));
 }
 

@@ -259,6 +259,10 @@ pub struct CapturedRun {
     /// Whether it was delivered as a stream (explicit `stream`, or a run that
     /// outgrew its buffer) rather than as one record.
     pub stream: bool,
+    /// The application's id for the customer, for a run opened with
+    /// `external_customer = …` (then `customer_id` is empty: delivery
+    /// resolves it to Drip's id, which a capture does not).
+    pub external_customer: Option<String>,
 }
 
 impl CapturedRun {
@@ -328,6 +332,10 @@ pub struct CapturedUsage {
     pub metadata: Metadata,
     /// Made once; reused on every retry.
     pub idempotency_key: String,
+    /// The application's id for the customer, for usage tracked with
+    /// [`track_usage_external`](crate::track_usage_external) (then
+    /// `customer_id` is empty until delivery resolves it).
+    pub external_customer: Option<String>,
 }
 
 /// One hand-off to the delivery pipeline, as a capture saw it.

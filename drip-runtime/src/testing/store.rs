@@ -54,6 +54,7 @@ impl CaptureStore {
                     parent_external_run_id: run.parent_external_run_id,
                     correlation_id: run.correlation_id,
                     stream: false,
+                    external_customer: run.external_customer,
                 });
             }
             Envelope::StreamStart(start) => {
@@ -75,6 +76,7 @@ impl CaptureStore {
                         parent_external_run_id: start.parent_external_run_id,
                         correlation_id: start.correlation_id,
                         stream: true,
+                        external_customer: start.external_customer,
                     },
                 );
             }
@@ -114,6 +116,7 @@ impl CaptureStore {
                     quantity: usage.quantity,
                     metadata: usage.metadata,
                     idempotency_key: usage.idempotency_key,
+                    external_customer: usage.external_customer,
                 });
             }
         }

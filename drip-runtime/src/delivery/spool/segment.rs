@@ -461,6 +461,7 @@ mod tests {
                 parent_external_run_id: None,
                 correlation_id: None,
                 metadata: Metadata::new(),
+                external_customer: None,
             }),
             Envelope::StreamEvents {
                 external_run_id: "run_2".into(),
@@ -478,6 +479,7 @@ mod tests {
                 quantity: 2.0,
                 metadata: Metadata::new(),
                 idempotency_key: "k".into(),
+                external_customer: None,
             }),
         ];
         let mut raw = Vec::new();
