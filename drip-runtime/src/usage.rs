@@ -4,9 +4,10 @@
 //! without waiting, spooled before it is sent, retried with one idempotency
 //! key, so it is stored exactly once.
 
-use crate::delivery::{Envelope, UsageRecord};
+use crate::delivery::Envelope;
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
+use crate::model::TrackUsage;
 use crate::model::idempotency;
 
 /// Longest idempotency key accepted, in bytes.
@@ -55,7 +56,7 @@ pub fn track_usage(customer: &str, meter: &str, quantity: f64) -> Result<()> {
 #[derive(Debug, Clone, PartialEq)]
 #[must_use = "a Usage records nothing until `.track()` is called"]
 pub struct Usage {
-    record: UsageRecord,
+    record: TrackUsage,
 }
 
 impl Usage {
@@ -72,13 +73,8 @@ impl Usage {
         crate::client::prepare::required("usageType", meter)?;
         crate::client::prepare::quantity("quantity", quantity)?;
         Ok(Usage {
-            record: UsageRecord {
-                customer_id: customer.to_owned(),
-                meter: meter.to_owned(),
-                quantity,
-                metadata: Metadata::new(),
-                idempotency_key: idempotency::new_key("usage"),
-            },
+            record: TrackUsage::new(customer, meter, quantity)
+                .idempotency_key(idempotency::new_key("usage")),
         })
     }
 
@@ -100,7 +96,7 @@ impl Usage {
                 reason: format!("must be at most {MAX_KEY_LEN} bytes, got {}", key.len()),
             });
         }
-        self.record.idempotency_key = key;
+        self.record.idempotency_key = Some(key);
         Ok(self)
     }
 
@@ -115,7 +111,7 @@ impl Usage {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn metadata(mut self, metadata: Metadata) -> Usage {
-        self.record.metadata = metadata;
+        self.record.metadata = Some(metadata);
         self
     }
 
@@ -127,7 +123,7 @@ impl Usage {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn key(&self) -> &str {
-        &self.record.idempotency_key
+        self.record.idempotency_key.as_deref().unwrap_or_default()
     }
 
     /// Queues the record without waiting (or hands it to a test's capture).
@@ -234,13 +230,11 @@ impl UsageTemplate {
         }
         let (meter, quantity) = (self.meter.clone(), self.quantity);
         let submission = crate::delivery::Submission::deferred(1, move || {
-            Envelope::Usage(UsageRecord {
-                customer_id: customer,
-                meter,
-                quantity,
-                metadata: metadata(),
-                idempotency_key: key,
-            })
+            Envelope::Usage(
+                TrackUsage::new(customer, meter, quantity)
+                    .idempotency_key(key)
+                    .metadata(metadata()),
+            )
         });
         match crate::runtime::current() {
             Some(runtime) => runtime.send(submission, None),

@@ -13,7 +13,7 @@
 mod charge_send;
 
 use super::backoff;
-use super::envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord, parent_depths};
+use super::envelope::{Envelope, Start, parent_depths};
 use super::event_wire::{self, EventJson};
 use super::report::Counters;
 use super::run_ids::RunIds;
@@ -21,7 +21,8 @@ use super::spool::DeadLetters;
 use crate::Error;
 use crate::client::{Client, RetryPolicy, fallback};
 use crate::config::Config;
-use crate::model::{EndRun, Event, RecordBody, StartRun, Timing, TrackUsage};
+use crate::model::{Event, RecordRun, TrackUsage};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -144,20 +145,21 @@ impl Dispatcher {
     ) {
         // 1. Stream-run starts: together, but a nested run's parent first
         //    (its request names the parent's server id).
-        let starts: Vec<(usize, &StreamStart)> = envelopes
+        let starts: Vec<(usize, Start<'_>)> = envelopes
             .iter()
             .enumerate()
-            .filter_map(|(i, env)| match env {
-                Envelope::StreamStart(start) => Some((i, start)),
-                _ => None,
-            })
+            .filter_map(|(i, env)| Some((i, Start::of(env)?)))
             .collect();
         let depths = parent_depths(&starts.iter().map(|&(_, s)| s).collect::<Vec<_>>());
         for depth in 0..=depths.iter().copied().max().unwrap_or(0) {
             let mut jobs: Vec<Job> = Vec::new();
-            for (&(i, start), _) in starts.iter().zip(&depths).filter(|(_, d)| **d == depth) {
-                let (me, p, start) = (self.clone(), progress.clone(), start.clone());
-                jobs.push(Box::pin(async move { me.start_run(i, start, &p).await }));
+            for (&(i, _), _) in starts.iter().zip(&depths).filter(|(_, d)| **d == depth) {
+                let (me, p, envs) = (self.clone(), progress.clone(), envelopes.clone());
+                jobs.push(Box::pin(async move {
+                    if let Some(start) = Start::of(&envs[i]) {
+                        me.start_run(i, start, &p).await
+                    }
+                }));
             }
             run_all(jobs).await;
         }
@@ -170,22 +172,29 @@ impl Dispatcher {
         let mut run_slot: HashMap<&str, usize> = HashMap::new();
         for (i, env) in envelopes.iter().enumerate() {
             match env {
-                Envelope::Run(_) => {
+                Envelope::Run { .. } => {
                     // The run is read in place: a whole run can be thousands of events.
                     let (me, p, envs) = (self.clone(), progress.clone(), envelopes.clone());
                     jobs.push(Box::pin(async move {
-                        if let Envelope::Run(run) = &envs[i] {
-                            me.record_run(i, run, &p).await;
+                        if let Envelope::Run {
+                            run,
+                            parent_external_run_id,
+                        } = &envs[i]
+                        {
+                            me.record_run(i, run, parent_external_run_id.as_deref(), &p)
+                                .await;
                         }
                     }));
                 }
-                Envelope::Usage(usage) => {
-                    let (me, p, usage) = (self.clone(), progress.clone(), usage.clone());
-                    jobs.push(Box::pin(async move { me.track_usage(i, usage, &p).await }));
-                }
-                Envelope::Charge(charge) => {
-                    let (me, p, charge) = (self.clone(), progress.clone(), charge.clone());
-                    jobs.push(Box::pin(async move { me.charge(i, charge, &p).await }));
+                Envelope::Usage(_) | Envelope::Charge(_) => {
+                    let (me, p, envs) = (self.clone(), progress.clone(), envelopes.clone());
+                    jobs.push(Box::pin(async move {
+                        match &envs[i] {
+                            Envelope::Usage(usage) => me.track_usage(i, usage, &p).await,
+                            Envelope::Charge(charge) => me.charge(i, charge, &p).await,
+                            _ => {}
+                        }
+                    }));
                 }
                 Envelope::StreamEvents {
                     external_run_id,
@@ -197,7 +206,7 @@ impl Dispatcher {
                     });
                     per_run[slot].1.extend((0..events.len()).map(|j| (i, j)));
                 }
-                Envelope::StreamStart(_) | Envelope::StreamEnd(_) => {}
+                Envelope::StreamStart { .. } | Envelope::StreamEnd { .. } => {}
             }
         }
         for (ext, events) in per_run {
@@ -216,9 +225,9 @@ impl Dispatcher {
         // 3. Stream-run ends.
         let mut jobs: Vec<Job> = Vec::new();
         for (i, env) in envelopes.iter().enumerate() {
-            if let Envelope::StreamEnd(end) = env {
-                let (me, p, end) = (self.clone(), progress.clone(), end.clone());
-                jobs.push(Box::pin(async move { me.end_run(i, end, &p).await }));
+            if let Envelope::StreamEnd { .. } = env {
+                let (me, p, envs) = (self.clone(), progress.clone(), envelopes.clone());
+                jobs.push(Box::pin(async move { me.end_run(i, &envs[i], &p).await }));
             }
         }
         run_all(jobs).await;
@@ -285,98 +294,87 @@ impl Dispatcher {
         self.dead.write(envelope, error);
     }
 
-    async fn start_run(&self, index: usize, start: StreamStart, progress: &Progress) {
-        let ext = start.external_run_id.clone();
+    async fn start_run(&self, index: usize, start: Start<'_>, progress: &Progress) {
+        let ext = start.external_run_id();
         // Started already (a replayed start), or refused (and dead-lettered) already.
-        if self.runs.get(&ext).is_some() || self.runs.is_refused(&ext) {
+        if self.runs.get(ext).is_some() || self.runs.is_refused(ext) {
             return progress.settle(index, 1);
         }
         let result = self
             .retrying(0, || async {
-                let workflow_id = self.client.resolve_workflow_id(&start.workflow).await?;
-                let mut req = StartRun::new(start.customer_id.clone(), workflow_id)
-                    .external_run_id(ext.clone())
-                    .idempotency_key(format!("start:{ext}"));
-                req.correlation_id = start.correlation_id.clone();
+                let mut req = start.run.clone();
+                req.workflow_id = self.client.resolve_workflow_id(start.workflow).await?;
                 req.parent_run_id = start
                     .parent_external_run_id
-                    .as_deref()
                     .and_then(|parent| self.runs.get(parent));
-                if !start.metadata.is_empty() {
-                    req.metadata = Some(start.metadata.clone());
-                }
                 self.client.start_run(req).await
             })
             .await;
         match result {
-            Ok(started) => self.runs.started(&ext, &started.id),
+            Ok(started) => self.runs.started(ext, &started.id),
             Err(e) => {
-                self.runs.refuse(&ext);
-                self.reject(&Envelope::StreamStart(start), &e);
+                self.runs.refuse(ext);
+                self.reject(
+                    &Envelope::stream_start(
+                        start.run.clone(),
+                        start.workflow,
+                        start.parent_external_run_id.map(str::to_owned),
+                    ),
+                    &e,
+                );
             }
         }
         progress.settle(index, 1);
     }
 
-    async fn end_run(&self, index: usize, end: StreamEnd, progress: &Progress) {
-        let Some(run_id) = self.runs.wait_for(&end.external_run_id).await else {
-            self.reject(&Envelope::StreamEnd(end), &unknown_run());
+    async fn end_run(&self, index: usize, envelope: &Envelope, progress: &Progress) {
+        let Envelope::StreamEnd {
+            external_run_id: ext,
+            end,
+        } = envelope
+        else {
+            return progress.settle(index, 1);
+        };
+        let Some(run_id) = self.runs.wait_for(ext).await else {
+            self.reject(envelope, &unknown_run());
             return progress.settle(index, 1);
         };
         let result = self
-            .retrying(0, || {
-                let mut req =
-                    EndRun::new(end.status).idempotency_key(format!("end:{}", end.external_run_id));
-                req.error_code = end.error_code.clone();
-                req.error_message = end.error_message.clone();
-                self.client.end_run(&run_id, req)
-            })
+            .retrying(0, || self.client.end_run(&run_id, end.clone()))
             .await;
         match result {
             // 409: already ended by an earlier attempt.
-            Ok(_) => self.runs.ended(&end.external_run_id),
-            Err(e) if e.status() == Some(409) || self.stored_despite(&e) => {
-                self.runs.ended(&end.external_run_id)
-            }
-            Err(e) => self.reject(&Envelope::StreamEnd(end), &e),
+            Ok(_) => self.runs.ended(ext),
+            Err(e) if e.status() == Some(409) || self.stored_despite(&e) => self.runs.ended(ext),
+            Err(e) => self.reject(envelope, &e),
         }
         progress.settle(index, 1);
     }
 
-    async fn record_run(&self, index: usize, run: &FinishedRun, progress: &Progress) {
+    async fn record_run(
+        &self,
+        index: usize,
+        run: &RecordRun,
+        parent_external_run_id: Option<&str>,
+        progress: &Progress,
+    ) {
         let n = run.events.len() as u64;
-        let key = format!("rec:{}", run.external_run_id);
         // Known when the parent is a stream run (its start went first); a
-        // record-mode parent is recorded after its children.
-        let parent = run
-            .parent_external_run_id
-            .as_deref()
-            .and_then(|parent| self.runs.get(parent));
-        let timing = run
-            .started_at
-            .zip(run.ended_at)
-            .map(|(started, ended)| Timing::of(started, ended));
-        // Borrowed from the segment: the run's events are not copied, and
-        // they passed the privacy hook when the transport took them.
-        let body = RecordBody {
-            customer_id: &run.customer_id,
-            workflow: &run.workflow,
-            events: &run.events,
-            status: run.status,
-            error_message: run.error_message.as_deref(),
-            error_code: run.error_code.as_deref(),
-            external_run_id: Some(&run.external_run_id),
-            correlation_id: run.correlation_id.as_deref(),
-            parent_run_id: parent.as_deref(),
-            started_at: timing.as_ref().map(|t| t.started_at.as_str()),
-            ended_at: timing.as_ref().map(|t| t.ended_at.as_str()),
-            duration_ms: timing.as_ref().and_then(|t| t.duration_ms),
-            metadata: (!run.metadata.is_empty()).then_some(&run.metadata),
-            idempotency_key: Some(&key),
+        // record-mode parent is recorded after its children. Otherwise the
+        // run is sent from the segment as it is: its events are not copied,
+        // and they passed the privacy hook when the transport took them.
+        let body = match parent_external_run_id.and_then(|parent| self.runs.get(parent)) {
+            Some(parent) => {
+                let mut nested = run.clone();
+                nested.parent_run_id = Some(parent);
+                Cow::Owned(nested)
+            }
+            None => Cow::Borrowed(run),
         };
         let result = self
             .retrying(n, || self.client.record_endpoint(&body))
             .await;
+        let rejected = || Envelope::record(run.clone(), parent_external_run_id.map(str::to_owned));
         match result {
             Ok(Some(recorded)) => {
                 // A replayed run the server already has may report neither
@@ -392,12 +390,12 @@ impl Dispatcher {
             Ok(None) => {
                 tracing::debug!(target: "drip", "/runs/record missing (404); recording through the fallback");
                 if let Err(e) = self.record_in_steps(&body).await {
-                    self.reject(&Envelope::Run(run.clone()), &e);
+                    self.reject(&rejected(), &e);
                 }
             }
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, n),
             Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, n),
-            Err(e) => self.reject(&Envelope::Run(run.clone()), &e),
+            Err(e) => self.reject(&rejected(), &e),
         }
         progress.settle(index, 1);
     }
@@ -405,10 +403,10 @@ impl Dispatcher {
     /// The drip-api.md §2.13 fallback, each step retried on its own: a step
     /// that fails is retried without resending the steps already stored.
     /// Counts the events; an error means nothing of the run was counted.
-    async fn record_in_steps(&self, body: &RecordBody<'_>) -> Result<(), Error> {
+    async fn record_in_steps(&self, body: &RecordRun) -> Result<(), Error> {
         let n = body.events.len() as u64;
         let workflow_id = self
-            .retrying(0, || self.client.resolve_workflow_id(body.workflow))
+            .retrying(0, || self.client.resolve_workflow_id(&body.workflow))
             .await?;
         let start = fallback::start(body, &workflow_id);
         let started = self
@@ -441,33 +439,22 @@ impl Dispatcher {
             Err(e) if e.status() == Some(409) || self.stored_despite(&e) => Ok(()),
             Err(e) => {
                 // The events are stored and counted; only the end is missing.
-                tracing::warn!(target: "drip", error = %e, run = body.external_run_id.unwrap_or_default(), "the Drip API refused to end a run recorded through the fallback");
+                tracing::warn!(target: "drip", error = %e, run = body.external_run_id.as_deref().unwrap_or_default(), "the Drip API refused to end a run recorded through the fallback");
                 Ok(())
             }
         }
     }
 
-    async fn track_usage(&self, index: usize, usage: UsageRecord, progress: &Progress) {
+    async fn track_usage(&self, index: usize, usage: &TrackUsage, progress: &Progress) {
         let result = self
-            .retrying(1, || {
-                let mut req = TrackUsage::new(
-                    usage.customer_id.clone(),
-                    usage.meter.clone(),
-                    usage.quantity,
-                )
-                .idempotency_key(usage.idempotency_key.clone());
-                if !usage.metadata.is_empty() {
-                    req = req.metadata(usage.metadata.clone());
-                }
-                self.client.track_usage(req)
-            })
+            .retrying(1, || self.client.track_usage(usage.clone()))
             .await;
         match result {
             Ok(tracked) if tracked.is_duplicate => Counters::add(&self.counters.duplicates, 1),
             Ok(_) => Counters::add(&self.counters.sent, 1),
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, 1),
             Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, 1),
-            Err(e) => self.reject(&Envelope::Usage(usage), &e),
+            Err(e) => self.reject(&Envelope::Usage(usage.clone()), &e),
         }
         progress.settle(index, 1);
     }

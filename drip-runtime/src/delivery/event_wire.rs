@@ -17,23 +17,30 @@ use std::io::Write;
 /// read back from a spool pass here again without change.
 pub(crate) fn prepare(envelope: &mut Envelope) {
     use crate::client::prepare;
-    let sanitize = |metadata: &mut crate::Metadata| {
-        let taken = std::mem::take(metadata);
-        *metadata = prepare::metadata(Some(taken)).unwrap_or_default();
+    let sanitize = |metadata: &mut Option<crate::Metadata>| {
+        *metadata = prepare::metadata(metadata.take()).filter(|m| !m.is_empty());
     };
     match envelope {
         Envelope::StreamEvents { events, .. } => {
             events.iter_mut().for_each(prepare::event_in_place)
         }
-        Envelope::Run(run) => {
+        Envelope::Run { run, .. } => {
             run.events.iter_mut().for_each(prepare::event_in_place);
             sanitize(&mut run.metadata);
             run.error_message = prepare::text(run.error_message.take());
         }
-        Envelope::StreamStart(start) => sanitize(&mut start.metadata),
-        Envelope::StreamEnd(end) => end.error_message = prepare::text(end.error_message.take()),
-        Envelope::Usage(usage) | Envelope::Charge(usage) => sanitize(&mut usage.metadata),
+        Envelope::StreamStart { run, .. } => sanitize(&mut run.metadata),
+        Envelope::StreamEnd { end, .. } => {
+            sanitize(&mut end.metadata);
+            end.error_message = prepare::text(end.error_message.take());
+        }
+        Envelope::Usage(usage) => {
+            sanitize(&mut usage.metadata);
+            usage.description = prepare::text(usage.description.take());
+        }
+        Envelope::Charge(charge) => sanitize(&mut charge.metadata),
     }
+    envelope.fill_keys();
 }
 
 /// Why the server would refuse `event` on its own (the client's checks), if it would.

@@ -75,9 +75,7 @@ mod submission;
 mod submit;
 mod transport;
 
-pub(crate) use envelope::{
-    ChargeRecord, Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord,
-};
+pub(crate) use envelope::{Envelope, end_run};
 pub(crate) use linger::Lingering;
 pub use report::{FlushReport, Stats};
 pub(crate) use submission::Submission;

@@ -51,27 +51,47 @@ fn remember_dropped_stream(external_run_id: &str) {
 /// The first envelope-level identifier field that breaks the rule.
 fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierRefusal)> {
     let fields: &[(&'static str, Option<&str>)] = match envelope {
-        Envelope::Run(run) => &[
+        Envelope::Run {
+            run,
+            parent_external_run_id,
+        } => &[
             ("customerId", Some(run.customer_id.as_str())),
             ("workflow", Some(run.workflow.as_str())),
-            ("externalRunId", Some(run.external_run_id.as_str())),
-            ("parentRunId", run.parent_external_run_id.as_deref()),
+            (
+                "externalRunId",
+                Some(run.external_run_id.as_deref().unwrap_or_default()),
+            ),
+            ("parentRunId", parent_external_run_id.as_deref()),
             ("correlationId", run.correlation_id.as_deref()),
         ],
-        Envelope::StreamStart(start) => &[
-            ("customerId", Some(start.customer_id.as_str())),
-            ("workflow", Some(start.workflow.as_str())),
-            ("externalRunId", Some(start.external_run_id.as_str())),
-            ("parentRunId", start.parent_external_run_id.as_deref()),
-            ("correlationId", start.correlation_id.as_deref()),
+        Envelope::StreamStart {
+            run,
+            workflow,
+            parent_external_run_id,
+        } => &[
+            ("customerId", Some(run.customer_id.as_str())),
+            ("workflow", Some(workflow.as_str())),
+            (
+                "externalRunId",
+                Some(run.external_run_id.as_deref().unwrap_or_default()),
+            ),
+            ("parentRunId", parent_external_run_id.as_deref()),
+            ("correlationId", run.correlation_id.as_deref()),
         ],
         Envelope::StreamEvents {
             external_run_id, ..
         } => &[("externalRunId", Some(external_run_id.as_str()))],
-        Envelope::StreamEnd(end) => &[("externalRunId", Some(end.external_run_id.as_str()))],
-        Envelope::Usage(usage) | Envelope::Charge(usage) => &[
+        Envelope::StreamEnd {
+            external_run_id, ..
+        } => &[("externalRunId", Some(external_run_id.as_str()))],
+        Envelope::Usage(usage) => &[
             ("customerId", Some(usage.customer_id.as_str())),
             ("meter", Some(usage.meter.as_str())),
+            ("units", usage.units.as_deref()),
+        ],
+        Envelope::Charge(charge) => &[
+            ("customerId", Some(charge.customer_id.as_str())),
+            ("meter", Some(charge.meter.as_str())),
         ],
     };
     first_broken(fields)
@@ -140,7 +160,9 @@ pub(crate) fn screen_envelope(envelope: &mut Envelope) -> (u64, bool) {
         Envelope::StreamEvents {
             external_run_id, ..
         } => stream_was_dropped(external_run_id, false),
-        Envelope::StreamEnd(end) => stream_was_dropped(&end.external_run_id, true),
+        Envelope::StreamEnd {
+            external_run_id, ..
+        } => stream_was_dropped(external_run_id, true),
         _ => false,
     };
     if follows_dropped_start {
@@ -148,14 +170,15 @@ pub(crate) fn screen_envelope(envelope: &mut Envelope) -> (u64, bool) {
         return (envelope.items(), false);
     }
     let removed = match envelope {
-        Envelope::Run(run) => remove_bad_events(&mut run.events),
+        Envelope::Run { run, .. } => remove_bad_events(&mut run.events),
         Envelope::StreamEvents { events, .. } => remove_bad_events(events),
         _ => 0,
     };
     if let Some((field, value, refusal)) = first_refusal(envelope) {
         count_and_log(field, value, refusal);
-        if let Envelope::StreamStart(start) = &*envelope {
-            remember_dropped_stream(&start.external_run_id);
+        if let (Envelope::StreamStart { .. }, Some(ext)) = (&*envelope, envelope.external_run_id())
+        {
+            remember_dropped_stream(ext);
         }
         return (removed + envelope.items(), false);
     }
@@ -166,8 +189,8 @@ pub(crate) fn screen_envelope(envelope: &mut Envelope) -> (u64, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delivery::{StreamEnd, StreamStart};
-    use crate::model::RunStatus;
+    use crate::delivery::envelope::end_run;
+    use crate::model::{RunStatus, StartRun};
 
     fn batch(run: &str, types: &[&str]) -> Envelope {
         Envelope::StreamEvents {
@@ -189,24 +212,19 @@ mod tests {
 
     #[test]
     fn a_stream_whose_start_is_dropped_is_dropped_whole() {
-        let mut start = Envelope::StreamStart(StreamStart {
-            customer_id: "jane@example.com".into(),
-            workflow: "wf".into(),
-            external_run_id: "run_dropped_start".into(),
-            parent_external_run_id: None,
-            correlation_id: None,
-            metadata: Default::default(),
-        });
+        let mut start = Envelope::stream_start(
+            StartRun::new("jane@example.com", "").external_run_id("run_dropped_start"),
+            "wf",
+            None,
+        );
         assert_eq!(screen_envelope(&mut start), (0, false));
         let mut events = batch("run_dropped_start", &["tool.call", "agent.plan"]);
         assert_eq!(screen_envelope(&mut events), (2, false));
         let end = || {
-            Envelope::StreamEnd(StreamEnd {
-                external_run_id: "run_dropped_start".into(),
-                status: RunStatus::Completed,
-                error_code: None,
-                error_message: None,
-            })
+            Envelope::stream_end(
+                "run_dropped_start",
+                end_run(RunStatus::Completed, None, None),
+            )
         };
         assert_eq!(screen_envelope(&mut end()), (0, false));
         // The end forgot the stream: a later run reusing the id is not affected.

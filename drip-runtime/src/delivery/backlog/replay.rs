@@ -59,9 +59,8 @@ impl Backlog {
         if !starts.is_empty() {
             self.dispatcher
                 .runs()
-                .expect_replayed(starts.iter().map(|s| s.external_run_id.as_str()));
+                .expect_replayed(starts.iter().filter_map(Envelope::external_run_id));
             // One segment: its delivery sends parents before nested runs.
-            let mut starts: Vec<_> = starts.into_iter().map(Envelope::StreamStart).collect();
             // Read from inherited segments: sanitised like them.
             starts.iter_mut().for_each(event_wire::prepare);
             let memory_bytes = starts.iter().map(estimated_bytes).sum();
