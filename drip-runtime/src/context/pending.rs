@@ -95,6 +95,9 @@ impl PendingEvent {
                     metadata.insert("error_type", kind.into_owned());
                 }
                 merge_user_metadata(metadata, call.site, values);
+                // Its name, literals and status were checked at compile time,
+                // its run-time values and error text just above.
+                event.built_clean = crate::model::BuiltClean(true);
                 event
             }
         }

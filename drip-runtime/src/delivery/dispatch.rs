@@ -164,12 +164,13 @@ impl Dispatcher {
             run_all(jobs).await;
         }
 
-        // 2. Record-mode runs, usage, and event batches (grouped per run).
+        // 2. Record-mode runs, usage, and event batches.
         let mut jobs: Vec<Job> = Vec::new();
         // Events are referred to as (envelope, event) positions, cloned only
-        // into the request body.
-        let mut per_run: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
-        let mut run_slot: HashMap<&str, usize> = HashMap::new();
+        // into the request body. Each event names its run, so one request
+        // carries events of many runs: a segment of short runs is sent in
+        // requests of `batch_size`, not one (or more) per run.
+        let mut positions: Vec<(usize, usize)> = Vec::new();
         for (i, env) in envelopes.iter().enumerate() {
             match env {
                 Envelope::Run { .. } => {
@@ -196,29 +197,18 @@ impl Dispatcher {
                         }
                     }));
                 }
-                Envelope::StreamEvents {
-                    external_run_id,
-                    events,
-                } => {
-                    let slot = *run_slot.entry(external_run_id.as_str()).or_insert_with(|| {
-                        per_run.push((external_run_id.clone(), Vec::new()));
-                        per_run.len() - 1
-                    });
-                    per_run[slot].1.extend((0..events.len()).map(|j| (i, j)));
+                Envelope::StreamEvents { events, .. } => {
+                    positions.extend((0..events.len()).map(|j| (i, j)));
                 }
                 Envelope::StreamStart { .. } | Envelope::StreamEnd { .. } => {}
             }
         }
-        for (ext, events) in per_run {
-            let mut events = events.into_iter().peekable();
-            while events.peek().is_some() {
-                let chunk: Vec<(usize, usize)> = events.by_ref().take(self.batch_size).collect();
-                let (me, p, ext) = (self.clone(), progress.clone(), ext.clone());
-                let (envelopes, wire) = (envelopes.clone(), wire.clone());
-                jobs.push(Box::pin(async move {
-                    me.emit_chunk(ext, envelopes, wire, chunk, p).await
-                }));
-            }
+        for chunk in positions.chunks(self.batch_size.max(1)) {
+            let (me, p, chunk) = (self.clone(), progress.clone(), chunk.to_vec());
+            let (envelopes, wire) = (envelopes.clone(), wire.clone());
+            jobs.push(Box::pin(async move {
+                me.emit_chunk(envelopes, wire, chunk, p).await
+            }));
         }
         run_all(jobs).await;
 
@@ -459,12 +449,12 @@ impl Dispatcher {
         progress.settle(index, 1);
     }
 
-    /// One `/run-events/batch` request. A permanent refusal of a batch of
-    /// several events is bisected, so one poisoned event cannot hold up the
-    /// others: only the event the server refuses on its own is dead-lettered.
+    /// One `/run-events/batch` request, its events of any runs. A
+    /// permanent refusal of a batch of several events is bisected, so one
+    /// poisoned event cannot hold up the others: only the event the server
+    /// refuses on its own is dead-lettered.
     fn emit_chunk(
         self: Arc<Self>,
-        ext: String,
         envelopes: Arc<Vec<Envelope>>,
         wire: Arc<Vec<Option<EventJson>>>,
         chunk: Vec<(usize, usize)>,
@@ -476,30 +466,43 @@ impl Dispatcher {
                     progress.settle(*i, 1);
                 }
             };
-            let event_at = |&(i, j): &(usize, usize)| -> Option<&Event> {
+            let event_at = |&(i, j): &(usize, usize)| -> Option<(&str, &Event)> {
                 match envelopes.get(i) {
-                    Some(Envelope::StreamEvents { events, .. }) => events.get(j),
+                    Some(Envelope::StreamEvents {
+                        external_run_id,
+                        events,
+                    }) => Some((external_run_id.as_str(), events.get(j)?)),
                     _ => None,
                 }
             };
-            let Some(run_id) = self.runs.wait_for(&ext).await else {
-                let error = unknown_run();
-                for event in chunk.iter().filter_map(event_at) {
-                    self.reject(&one_event(&ext, event), &error);
+            // The server id of each run in the chunk; events of a run whose
+            // start was refused or is missing are dead-lettered.
+            let mut run_ids: HashMap<&str, Option<String>> = HashMap::new();
+            for (ext, _) in chunk.iter().filter_map(event_at) {
+                if !run_ids.contains_key(ext) {
+                    let id = self.runs.wait_for(ext).await;
+                    run_ids.insert(ext, id);
                 }
-                return settle_all(&chunk);
-            };
-            // What the server would refuse on its own is dead-lettered here.
+            }
             let mut chunk = chunk;
-            chunk.retain(|at| match event_at(at).map(event_wire::refusal) {
-                Some(Some(error)) => {
-                    if let Some(event) = event_at(at) {
-                        self.reject(&one_event(&ext, event), &error);
-                    }
+            chunk.retain(|at| {
+                let Some((ext, event)) = event_at(at) else {
                     progress.settle(at.0, 1);
-                    false
+                    return false;
+                };
+                let refusal = match run_ids.get(ext) {
+                    Some(Some(_)) => event_wire::refusal(event),
+                    _ => Some(unknown_run()),
+                };
+                match refusal {
+                    // What the server would refuse on its own is dead-lettered here.
+                    Some(error) => {
+                        self.reject(&one_event(ext, event), &error);
+                        progress.settle(at.0, 1);
+                        false
+                    }
+                    None => true,
                 }
-                _ => true,
             });
             if chunk.is_empty() {
                 return;
@@ -510,10 +513,11 @@ impl Dispatcher {
                 |&(i, j): &(usize, usize)| -> Option<&[u8]> { wire.get(i)?.as_ref()?.event(j) };
             let body: bytes::Bytes = event_wire::BodyWriter::default()
                 .batch(
-                    &run_id,
-                    chunk
-                        .iter()
-                        .filter_map(|at| Some((event_at(at)?, json_at(at)))),
+                    chunk.iter().filter_map(|at| {
+                        let (ext, event) = event_at(at)?;
+                        let run_id = run_ids.get(ext)?.as_deref()?;
+                        Some((run_id, event, json_at(at)))
+                    }),
                     chunk.len(),
                 )
                 .into();
@@ -523,7 +527,7 @@ impl Dispatcher {
             match result {
                 Ok(answer) if answer.events.len() == chunk.len() => {
                     let events = chunk.iter().filter_map(event_at);
-                    for (event, outcome) in events.zip(&answer.events) {
+                    for ((ext, event), outcome) in events.zip(&answer.events) {
                         if outcome.skipped {
                             let error = Error::Api {
                                 status: 400,
@@ -533,7 +537,7 @@ impl Dispatcher {
                                     .clone()
                                     .unwrap_or_else(|| "skipped by the server".into()),
                             };
-                            self.reject(&one_event(&ext, event), &error);
+                            self.reject(&one_event(ext, event), &error);
                         } else if outcome.is_duplicate {
                             Counters::add(&self.counters.duplicates, 1);
                         } else {
@@ -562,14 +566,12 @@ impl Dispatcher {
                     let mut left = chunk;
                     let right = left.split_off(left.len() / 2);
                     let a = self.clone().emit_chunk(
-                        ext.clone(),
                         envelopes.clone(),
                         wire.clone(),
                         left,
                         progress.clone(),
                     );
                     let b = self.clone().emit_chunk(
-                        ext,
                         envelopes.clone(),
                         wire.clone(),
                         right,
@@ -578,8 +580,8 @@ impl Dispatcher {
                     run_all(vec![a, b]).await;
                 }
                 Err(e) => {
-                    for event in chunk.iter().filter_map(event_at) {
-                        self.reject(&one_event(&ext, event), &e);
+                    for (ext, event) in chunk.iter().filter_map(event_at) {
+                        self.reject(&one_event(ext, event), &e);
                     }
                     settle_all(&chunk);
                 }

@@ -21,11 +21,15 @@ pub(crate) fn prepare(envelope: &mut Envelope) {
         *metadata = prepare::metadata(metadata.take()).filter(|m| !m.is_empty());
     };
     match envelope {
-        Envelope::StreamEvents { events, .. } => {
-            events.iter_mut().for_each(prepare::event_in_place)
-        }
+        Envelope::StreamEvents { events, .. } => events
+            .iter_mut()
+            .filter(|e| !e.is_built_clean())
+            .for_each(prepare::event_in_place),
         Envelope::Run { run, .. } => {
-            run.events.iter_mut().for_each(prepare::event_in_place);
+            run.events
+                .iter_mut()
+                .filter(|e| !e.is_built_clean())
+                .for_each(prepare::event_in_place);
             sanitize(&mut run.metadata);
             run.error_message = prepare::text(run.error_message.take());
         }
@@ -45,6 +49,10 @@ pub(crate) fn prepare(envelope: &mut Envelope) {
 
 /// Why the server would refuse `event` on its own (the client's checks), if it would.
 pub(crate) fn refusal(event: &Event) -> Option<Error> {
+    if event.is_built_clean() {
+        // A tool call: constant type and units, one call, a fresh key.
+        return None;
+    }
     crate::client::prepare::check_event(event).err()
 }
 
@@ -116,23 +124,29 @@ pub(crate) struct BodyWriter {
 
 impl BodyWriter {
     /// `{"events":[{"runId":<run_id>, …event}, …]}`, the body the typed call
-    /// would serialise for the same events. Each event comes as its JSON
-    /// (from the spool line) when known, else as the event itself.
+    /// would serialise for the same events, each event given with its run's
+    /// server id. Each event comes as its JSON (from the spool line) when
+    /// known, else as the event itself.
     pub(crate) fn batch<'a>(
         &mut self,
-        run_id: &str,
-        events: impl IntoIterator<Item = (&'a Event, Option<&'a [u8]>)>,
+        events: impl IntoIterator<Item = (&'a str, &'a Event, Option<&'a [u8]>)>,
         expected: usize,
     ) -> Vec<u8> {
-        let mut run_field = Vec::with_capacity(run_id.len() + 12);
-        run_field.extend_from_slice(b"{\"runId\":");
-        // Writing JSON into a Vec cannot fail for a string.
-        let _ = serde_json::to_writer(&mut run_field, run_id);
-        let mut body = Vec::with_capacity(16 + expected * (run_field.len() + 320));
+        // `{"runId":"…"`, made again only when the run changes.
+        let mut run_field = Vec::with_capacity(48);
+        let mut run_of_field: Option<&str> = None;
+        let mut body = Vec::with_capacity(16 + expected * 360);
         body.extend_from_slice(b"{\"events\":[");
-        for (i, (event, json)) in events.into_iter().enumerate() {
+        for (i, (run_id, event, json)) in events.into_iter().enumerate() {
             if i > 0 {
                 body.push(b',');
+            }
+            if run_of_field != Some(run_id) {
+                run_field.clear();
+                run_field.extend_from_slice(b"{\"runId\":");
+                // Writing JSON into a Vec cannot fail for a string.
+                let _ = serde_json::to_writer(&mut run_field, run_id);
+                run_of_field = Some(run_id);
             }
             let json = match json {
                 Some(json) if json.len() >= 2 && json[0] == b'{' => json,
@@ -182,19 +196,21 @@ mod tests {
         let back: Envelope = serde_json::from_slice(json.line()).unwrap();
         assert_eq!(back, env, "the hand-written line is the spool format");
         // The first event from its spooled JSON, the second serialised afresh.
+        // Events of two runs in one body, each naming its own.
         let body = BodyWriter::default().batch(
-            "run_\"x\"",
-            [(&events[0], json.event(0)), (&events[1], None)],
+            [
+                ("run_\"x\"", &events[0], json.event(0)),
+                ("run_y", &events[1], None),
+            ],
             events.len(),
         );
         let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let expected: Vec<serde_json::Value> = events
             .iter()
-            .map(|e| {
+            .zip(["run_\"x\"", "run_y"])
+            .map(|(e, run)| {
                 let mut v = serde_json::to_value(e).unwrap();
-                v.as_object_mut()
-                    .unwrap()
-                    .insert("runId".into(), "run_\"x\"".into());
+                v.as_object_mut().unwrap().insert("runId".into(), run.into());
                 v
             })
             .collect();

@@ -97,6 +97,15 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
     first_broken(fields)
 }
 
+/// [`event_refusal`], unless the event is a tool call built from its site,
+/// whose identifiers are constants.
+fn event_refusal_unless_clean(event: &Event) -> Option<(&'static str, &str, IdentifierRefusal)> {
+    if event.is_built_clean() {
+        return None;
+    }
+    event_refusal(event)
+}
+
 /// The first identifier field of `event` that breaks the rule.
 fn event_refusal(event: &Event) -> Option<(&'static str, &str, IdentifierRefusal)> {
     first_broken(&[
@@ -122,7 +131,7 @@ fn first_broken<'a>(
 /// Removes the events whose identifiers break the rule; how many.
 fn remove_bad_events(events: &mut Vec<Event>) -> u64 {
     let before = events.len();
-    events.retain(|event| match event_refusal(event) {
+    events.retain(|event| match event_refusal_unless_clean(event) {
         Some((field, value, refusal)) => {
             count_and_log(field, value, refusal);
             false

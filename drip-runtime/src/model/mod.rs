@@ -56,6 +56,7 @@ pub use entitlement_plan::{
 };
 pub(crate) use event::tool_call_metadata;
 pub use event::{Event, ToolStatus};
+pub(crate) use event::BuiltClean;
 pub use execution_event::{
     EventOutcome, EventTrace, ExecutionEvent, ExecutionEventList, ListExecutionEvents,
 };
