@@ -210,7 +210,9 @@ mod tests {
             .zip(["run_\"x\"", "run_y"])
             .map(|(e, run)| {
                 let mut v = serde_json::to_value(e).unwrap();
-                v.as_object_mut().unwrap().insert("runId".into(), run.into());
+                v.as_object_mut()
+                    .unwrap()
+                    .insert("runId".into(), run.into());
                 v
             })
             .collect();

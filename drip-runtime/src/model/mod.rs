@@ -54,9 +54,9 @@ pub use entitlement_plan::{
     EntitlementRule, EntitlementRuleList, LimitPeriod, LimitType, UpdateEntitlementPlan,
     UpdateEntitlementRule,
 };
+pub(crate) use event::BuiltClean;
 pub(crate) use event::tool_call_metadata;
 pub use event::{Event, ToolStatus};
-pub(crate) use event::BuiltClean;
 pub use execution_event::{
     EventOutcome, EventTrace, ExecutionEvent, ExecutionEventList, ListExecutionEvents,
 };

@@ -72,7 +72,7 @@ impl Backlog {
                 file: None,
                 envelopes: Some(Held {
                     envelopes: starts,
-                    wire: Vec::new(),
+                    ..Held::default()
                 }),
                 memory_bytes,
                 spooled_items: 0,
@@ -93,10 +93,11 @@ impl Backlog {
         }
     }
 
-    /// Reads a segment back from disk; counts what cannot be read as dropped.
-    pub(super) fn read_back(&mut self, segment: &Sealed) -> Option<Vec<Envelope>> {
+    /// Reads a segment back from disk, after its first `kept` lines (held
+    /// in memory); counts what cannot be read as dropped.
+    pub(super) fn read_back(&mut self, segment: &Sealed, kept: usize) -> Option<Vec<Envelope>> {
         let file = segment.file.as_ref()?;
-        match file.read() {
+        match file.read_after(kept) {
             Ok(contents) => {
                 self.report_damage(&contents, file.path());
                 let mut envelopes = contents.envelopes;

@@ -271,15 +271,16 @@ impl SegmentFile {
         self.created_ms
     }
 
-    /// Reads every envelope back, skipping (and reporting) corrupt lines and a
-    /// torn last line.
-    pub(crate) fn read(&self) -> io::Result<SegmentContents> {
-        Ok(parse_lines(&self.read_raw()?))
+    /// Reads the envelopes back after the first `skip` lines (the ones a
+    /// writer kept in memory, not parsed again), skipping (and reporting)
+    /// corrupt lines and a torn last line.
+    pub(crate) fn read_after(&self, skip: usize) -> io::Result<SegmentContents> {
+        Ok(parse_lines_after(&self.read_raw()?, skip))
     }
 
     /// Billable items in the segment and its stream-run starts, found
     /// without building the other envelopes (several times faster than
-    /// [`SegmentFile::read`]), for segments an earlier process left.
+    /// [`SegmentFile::read_after`]), for segments an earlier process left.
     pub(crate) fn scan(&self) -> io::Result<Scan> {
         Ok(scan(&self.read_raw()?))
     }
@@ -336,11 +337,22 @@ impl SegmentFile {
     }
 }
 
+#[cfg(test)]
 fn parse_lines(raw: &[u8]) -> SegmentContents {
+    parse_lines_after(raw, 0)
+}
+
+fn parse_lines_after(raw: &[u8], mut skip: usize) -> SegmentContents {
     let mut contents = SegmentContents::default();
-    contents.torn_tail = for_each_line(raw, |line| match Envelope::from_line(line) {
-        Ok(env) => contents.envelopes.push(env),
-        Err(_) => contents.corrupt_lines += 1,
+    contents.torn_tail = for_each_line(raw, |line| {
+        if skip > 0 {
+            skip -= 1;
+            return;
+        }
+        match Envelope::from_line(line) {
+            Ok(env) => contents.envelopes.push(env),
+            Err(_) => contents.corrupt_lines += 1,
+        }
     });
     contents
 }
@@ -526,5 +538,9 @@ mod tests {
         assert_eq!(c.envelopes.len(), 2);
         assert_eq!(c.corrupt_lines, 1);
         assert!(c.torn_tail);
+        // Lines held in memory are skipped, not parsed.
+        let after = parse_lines_after(raw.as_bytes(), 2);
+        assert_eq!(after.envelopes.len(), 1);
+        assert_eq!(after.corrupt_lines, 0);
     }
 }
