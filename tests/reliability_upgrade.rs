@@ -74,17 +74,16 @@ fn a_spool_of_the_previous_format_replays_exactly_once() {
 
     let runs = emulator.runs();
     assert_eq!(runs.len(), 2, "{runs:?}");
-    let stream = runs
-        .iter()
-        .find(|r| r.external_run_id.as_deref() == Some("xrun_up_stream"))
-        .expect("the stream run");
+    let run = |ext: &str| {
+        runs.iter()
+            .find(|r| r.external_run_id.as_deref() == Some(ext))
+            .unwrap_or_else(|| panic!("run {ext} is missing: {runs:?}"))
+    };
+    let stream = run("xrun_up_stream");
     assert_eq!(stream.status, "COMPLETED");
     assert_eq!(stream.correlation_id.as_deref(), Some("corr_up"));
     assert_eq!(stream.workflow_slug, "upgrade-streamer");
-    let record = runs
-        .iter()
-        .find(|r| r.external_run_id.as_deref() == Some("xrun_up_record"))
-        .expect("the record-mode run");
+    let record = run("xrun_up_record");
     assert_eq!(record.status, "FAILED");
     assert_eq!(record.error_code.as_deref(), Some("Timeout"));
     assert_eq!(record.parent_run_id.as_deref(), Some(stream.id.as_str()));

@@ -21,8 +21,9 @@ enum Line {
     Charge(UsageRecord),
 }
 
+/// What a run's start and a whole run both carried.
 #[derive(Deserialize)]
-struct FinishedRun {
+struct RunIdentity {
     customer_id: String,
     workflow: String,
     external_run_id: String,
@@ -30,6 +31,12 @@ struct FinishedRun {
     parent_external_run_id: Option<String>,
     #[serde(default)]
     correlation_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FinishedRun {
+    #[serde(flatten)]
+    id: RunIdentity,
     status: RunStatus,
     #[serde(default)]
     error_code: Option<String>,
@@ -46,13 +53,8 @@ struct FinishedRun {
 
 #[derive(Deserialize)]
 struct StreamStart {
-    customer_id: String,
-    workflow: String,
-    external_run_id: String,
-    #[serde(default)]
-    parent_external_run_id: Option<String>,
-    #[serde(default)]
-    correlation_id: Option<String>,
+    #[serde(flatten)]
+    id: RunIdentity,
     #[serde(default)]
     metadata: Metadata,
 }
@@ -85,23 +87,24 @@ fn non_empty(metadata: Metadata) -> Option<Metadata> {
 pub(super) fn read(line: &[u8]) -> Option<Envelope> {
     Some(match serde_json::from_slice::<Line>(line).ok()? {
         Line::Run(old) => {
-            let mut run = RecordRun::new(old.customer_id, old.workflow, old.status)
+            let mut run = RecordRun::new(old.id.customer_id, old.id.workflow, old.status)
                 .events(old.events)
-                .external_run_id(old.external_run_id);
-            run.correlation_id = old.correlation_id;
+                .external_run_id(old.id.external_run_id);
+            run.correlation_id = old.id.correlation_id;
             run.error_code = old.error_code;
             run.error_message = old.error_message;
             run.metadata = non_empty(old.metadata);
             if let (Some(started), Some(ended)) = (old.started_at, old.ended_at) {
                 run = run.timing(started, ended);
             }
-            Envelope::record(run, old.parent_external_run_id)
+            Envelope::record(run, old.id.parent_external_run_id)
         }
         Line::StreamStart(old) => {
-            let mut run = StartRun::new(old.customer_id, "").external_run_id(old.external_run_id);
-            run.correlation_id = old.correlation_id;
+            let id = old.id;
+            let mut run = StartRun::new(id.customer_id, "").external_run_id(id.external_run_id);
+            run.correlation_id = id.correlation_id;
             run.metadata = non_empty(old.metadata);
-            Envelope::stream_start(run, old.workflow, old.parent_external_run_id)
+            Envelope::stream_start(run, id.workflow, id.parent_external_run_id)
         }
         Line::StreamEnd(old) => Envelope::stream_end(
             old.external_run_id,
