@@ -140,7 +140,7 @@ impl Usage {
             return;
         }
         match crate::runtime::current() {
-            Some(runtime) => runtime.send(Envelope::Usage(self.record), None),
+            Some(runtime) => runtime.send(Envelope::usage(self.record), None),
             // Stopped between the on/off check and here: counted as dropped.
             None => crate::runtime::orphan(1),
         }
@@ -230,7 +230,7 @@ impl UsageTemplate {
         }
         let (meter, quantity) = (self.meter.clone(), self.quantity);
         let submission = crate::delivery::Submission::deferred(1, move || {
-            Envelope::Usage(
+            Envelope::usage(
                 TrackUsage::new(customer, meter, quantity)
                     .idempotency_key(key)
                     .metadata(metadata()),

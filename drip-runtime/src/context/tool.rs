@@ -199,13 +199,13 @@ impl Active {
                 }
                 merge_user_metadata(&mut metadata, self.site, self.values);
                 let envelope = if usage.charge {
-                    Envelope::Charge(
+                    Envelope::charge(
                         Charge::new(usage.customer_id, usage.meter, 1.0)
                             .idempotency_key(idempotency::new_key("charge"))
                             .metadata(metadata),
                     )
                 } else {
-                    Envelope::Usage(
+                    Envelope::usage(
                         TrackUsage::new(usage.customer_id, usage.meter, 1.0)
                             .idempotency_key(idempotency::new_key("usage"))
                             .metadata(metadata),

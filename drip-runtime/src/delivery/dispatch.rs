@@ -187,12 +187,12 @@ impl Dispatcher {
                         }
                     }));
                 }
-                Envelope::Usage(_) | Envelope::Charge(_) => {
+                Envelope::Usage { .. } | Envelope::Charge { .. } => {
                     let (me, p, envs) = (self.clone(), progress.clone(), envelopes.clone());
                     jobs.push(Box::pin(async move {
                         match &envs[i] {
-                            Envelope::Usage(usage) => me.track_usage(i, usage, &p).await,
-                            Envelope::Charge(charge) => me.charge(i, charge, &p).await,
+                            Envelope::Usage { usage, .. } => me.track_usage(i, usage, &p).await,
+                            Envelope::Charge { charge, .. } => me.charge(i, charge, &p).await,
                             _ => {}
                         }
                     }));
@@ -444,7 +444,7 @@ impl Dispatcher {
             Ok(_) => Counters::add(&self.counters.sent, 1),
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, 1),
             Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, 1),
-            Err(e) => self.reject(&Envelope::Usage(usage.clone()), &e),
+            Err(e) => self.reject(&Envelope::usage(usage.clone()), &e),
         }
         progress.settle(index, 1);
     }

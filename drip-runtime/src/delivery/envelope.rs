@@ -55,11 +55,11 @@ pub(crate) enum Envelope {
     },
     /// `POST /usage/internal`, its idempotency key set.
     #[serde(rename = "track_usage")]
-    Usage(TrackUsage),
+    Usage { usage: TrackUsage },
     /// `POST /usage`: a charge (a `StreamMeter` flush, a metered tool), its
     /// key fixed before the first attempt.
     #[serde(rename = "record_charge")]
-    Charge(Charge),
+    Charge { charge: Charge },
 }
 
 impl Envelope {
@@ -77,6 +77,16 @@ impl Envelope {
         };
         envelope.fill_keys();
         envelope
+    }
+
+    /// A usage record (its idempotency key set).
+    pub(crate) fn usage(usage: TrackUsage) -> Self {
+        Envelope::Usage { usage }
+    }
+
+    /// A charge (its idempotency key set).
+    pub(crate) fn charge(charge: Charge) -> Self {
+        Envelope::Charge { charge }
     }
 
     /// The start of a stream run of `workflow` (a slug); `run` holds the
@@ -142,7 +152,7 @@ impl Envelope {
         match self {
             Envelope::Run { run, .. } => run.events.len() as u64,
             Envelope::StreamEvents { events, .. } => events.len() as u64,
-            Envelope::Usage(_) | Envelope::Charge(_) => 1,
+            Envelope::Usage { .. } | Envelope::Charge { .. } => 1,
             Envelope::StreamStart { .. } | Envelope::StreamEnd { .. } => 0,
         }
     }
@@ -158,7 +168,7 @@ impl Envelope {
             | Envelope::StreamEnd {
                 external_run_id, ..
             } => Some(external_run_id),
-            Envelope::Usage(_) | Envelope::Charge(_) => None,
+            Envelope::Usage { .. } | Envelope::Charge { .. } => None,
         }
     }
 }
@@ -286,8 +296,8 @@ mod tests {
                 None,
             ),
             Envelope::stream_end("r", end_run(RunStatus::Completed, None, None)),
-            Envelope::Usage(TrackUsage::new("cus_1", "calls", 2.0).idempotency_key("k")),
-            Envelope::Charge(Charge::new("cus_1", "calls", 2.0).idempotency_key("k")),
+            Envelope::usage(TrackUsage::new("cus_1", "calls", 2.0).idempotency_key("k")),
+            Envelope::charge(Charge::new("cus_1", "calls", 2.0).idempotency_key("k")),
         ] {
             let line = serde_json::to_vec(&env).unwrap();
             assert_eq!(Envelope::from_line(&line).unwrap(), env);

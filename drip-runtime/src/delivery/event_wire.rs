@@ -38,11 +38,11 @@ pub(crate) fn prepare(envelope: &mut Envelope) {
             sanitize(&mut end.metadata);
             end.error_message = prepare::text(end.error_message.take());
         }
-        Envelope::Usage(usage) => {
+        Envelope::Usage { usage, .. } => {
             sanitize(&mut usage.metadata);
             usage.description = prepare::text(usage.description.take());
         }
-        Envelope::Charge(charge) => sanitize(&mut charge.metadata),
+        Envelope::Charge { charge, .. } => sanitize(&mut charge.metadata),
     }
     envelope.fill_keys();
 }

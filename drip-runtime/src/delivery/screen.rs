@@ -84,12 +84,12 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
         Envelope::StreamEnd {
             external_run_id, ..
         } => &[("externalRunId", Some(external_run_id.as_str()))],
-        Envelope::Usage(usage) => &[
+        Envelope::Usage { usage, .. } => &[
             ("customerId", Some(usage.customer_id.as_str())),
             ("meter", Some(usage.meter.as_str())),
             ("units", usage.units.as_deref()),
         ],
-        Envelope::Charge(charge) => &[
+        Envelope::Charge { charge, .. } => &[
             ("customerId", Some(charge.customer_id.as_str())),
             ("meter", Some(charge.meter.as_str())),
         ],

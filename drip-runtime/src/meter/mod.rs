@@ -294,7 +294,7 @@ impl Inner {
         // The key is fixed here, before the envelope is spooled and first sent.
         let idempotency_key = crate::model::idempotency::new_key("stream");
         runtime.send(
-            Envelope::Charge(
+            Envelope::charge(
                 crate::model::Charge::new(self.customer_id.clone(), self.meter.clone(), quantity)
                     .idempotency_key(idempotency_key.clone())
                     .metadata(self.metadata.clone()),

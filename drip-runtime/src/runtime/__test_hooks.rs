@@ -57,7 +57,7 @@ pub fn submit_stream_end(external_run_id: &str, status: RunStatus) {
 
 /// A usage record.
 pub fn submit_usage(customer_id: &str, meter: &str, quantity: f64, idempotency_key: &str) {
-    submit(Envelope::Usage(
+    submit(Envelope::usage(
         TrackUsage::new(customer_id, meter, quantity).idempotency_key(idempotency_key),
     ));
 }

@@ -135,14 +135,14 @@ impl CaptureStore {
                     log.runs.push(run);
                 }
             }
-            Envelope::Usage(usage) => log.usage_of(
+            Envelope::Usage { usage } => log.usage_of(
                 usage.customer_id,
                 usage.meter,
                 usage.quantity,
                 usage.metadata,
                 usage.idempotency_key,
             ),
-            Envelope::Charge(charge) => log.usage_of(
+            Envelope::Charge { charge } => log.usage_of(
                 charge.customer_id,
                 charge.meter,
                 charge.quantity,

@@ -14,7 +14,7 @@ impl Dispatcher {
             Ok(charged) if charged.is_duplicate => Counters::add(&self.counters.duplicates, 1),
             Ok(_) => Counters::add(&self.counters.sent, 1),
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, 1),
-            Err(e) => self.reject(&Envelope::Charge(charge.clone()), &e),
+            Err(e) => self.reject(&Envelope::charge(charge.clone()), &e),
         }
         progress.settle(index, 1);
     }

@@ -114,13 +114,13 @@ pub(super) fn read(line: &[u8]) -> Option<Envelope> {
             let mut usage = TrackUsage::new(old.customer_id, old.meter, old.quantity)
                 .idempotency_key(old.idempotency_key);
             usage.metadata = non_empty(old.metadata);
-            Envelope::Usage(usage)
+            Envelope::usage(usage)
         }
         Line::Charge(old) => {
             let mut charge = Charge::new(old.customer_id, old.meter, old.quantity)
                 .idempotency_key(old.idempotency_key);
             charge.metadata = non_empty(old.metadata);
-            Envelope::Charge(charge)
+            Envelope::charge(charge)
         }
     })
 }
@@ -155,11 +155,11 @@ mod tests {
         let usage =
             r#"{"usage":{"customer_id":"cus_1","meter":"m","quantity":2.0,"idempotency_key":"k"}}"#;
         assert!(
-            matches!(read(usage.as_bytes()), Some(Envelope::Usage(u)) if u.idempotency_key.as_deref() == Some("k"))
+            matches!(read(usage.as_bytes()), Some(Envelope::Usage { usage: u }) if u.idempotency_key.as_deref() == Some("k"))
         );
         let charge = r#"{"charge":{"customer_id":"cus_1","meter":"m","quantity":2.0,"idempotency_key":"c"}}"#;
         assert!(
-            matches!(read(charge.as_bytes()), Some(Envelope::Charge(c)) if c.idempotency_key.as_deref() == Some("c"))
+            matches!(read(charge.as_bytes()), Some(Envelope::Charge { charge: c }) if c.idempotency_key.as_deref() == Some("c"))
         );
         assert!(read(b"{\"run\":{}}").is_none());
     }

@@ -494,8 +494,8 @@ mod tests {
                 events: events(5),
             },
             Envelope::stream_end("run_2", end_run(RunStatus::Completed, None, None)),
-            Envelope::Usage(TrackUsage::new("cus_1", "calls", 2.0).idempotency_key("k")),
-            Envelope::Charge(Charge::new("cus_1", "calls", 2.0).idempotency_key("c")),
+            Envelope::usage(TrackUsage::new("cus_1", "calls", 2.0).idempotency_key("k")),
+            Envelope::charge(Charge::new("cus_1", "calls", 2.0).idempotency_key("c")),
         ];
         let mut raw = Vec::new();
         for envelope in &envelopes {
