@@ -4,9 +4,10 @@
 //! without waiting, spooled before it is sent, retried with one idempotency
 //! key, so it is stored exactly once.
 
-use crate::delivery::{Envelope, UsageRecord};
+use crate::delivery::Envelope;
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
+use crate::model::TrackUsage;
 use crate::model::idempotency;
 
 /// Longest idempotency key accepted, in bytes.
@@ -71,7 +72,10 @@ pub fn track_usage_external(external_customer: &str, meter: &str, quantity: f64)
 #[derive(Debug, Clone, PartialEq)]
 #[must_use = "a Usage records nothing until `.track()` is called"]
 pub struct Usage {
-    record: UsageRecord,
+    record: TrackUsage,
+    /// The application's id for the customer, when `record`'s is left
+    /// empty for delivery to resolve.
+    external_customer: Option<String>,
 }
 
 impl Usage {
@@ -99,14 +103,9 @@ impl Usage {
         crate::client::prepare::required("usageType", meter)?;
         crate::client::prepare::quantity("quantity", quantity)?;
         Ok(Usage {
-            record: UsageRecord {
-                customer_id,
-                meter: meter.to_owned(),
-                quantity,
-                metadata: Metadata::new(),
-                idempotency_key: idempotency::new_key("usage"),
-                external_customer,
-            },
+            record: TrackUsage::new(customer_id, meter, quantity)
+                .idempotency_key(idempotency::new_key("usage")),
+            external_customer,
         })
     }
 
@@ -152,7 +151,7 @@ impl Usage {
                 reason: format!("must be at most {MAX_KEY_LEN} bytes, got {}", key.len()),
             });
         }
-        self.record.idempotency_key = key;
+        self.record.idempotency_key = Some(key);
         Ok(self)
     }
 
@@ -167,7 +166,7 @@ impl Usage {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn metadata(mut self, metadata: Metadata) -> Usage {
-        self.record.metadata = metadata;
+        self.record.metadata = Some(metadata);
         self
     }
 
@@ -179,7 +178,7 @@ impl Usage {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn key(&self) -> &str {
-        &self.record.idempotency_key
+        self.record.idempotency_key.as_deref().unwrap_or_default()
     }
 
     /// Queues the record without waiting (or hands it to a test's capture).
@@ -196,7 +195,10 @@ impl Usage {
             return;
         }
         match crate::runtime::current() {
-            Some(runtime) => runtime.send(Envelope::Usage(self.record), None),
+            Some(runtime) => runtime.send(
+                Envelope::usage(self.record).for_external_customer(self.external_customer),
+                None,
+            ),
             // Stopped between the on/off check and here: counted as dropped.
             None => crate::runtime::orphan(1),
         }
@@ -286,14 +288,11 @@ impl UsageTemplate {
         }
         let (meter, quantity) = (self.meter.clone(), self.quantity);
         let submission = crate::delivery::Submission::deferred(1, move || {
-            Envelope::Usage(UsageRecord {
-                customer_id: customer,
-                meter,
-                quantity,
-                metadata: metadata(),
-                idempotency_key: key,
-                external_customer: None,
-            })
+            Envelope::usage(
+                TrackUsage::new(customer, meter, quantity)
+                    .idempotency_key(key)
+                    .metadata(metadata()),
+            )
         });
         match crate::runtime::current() {
             Some(runtime) => runtime.send(submission, None),

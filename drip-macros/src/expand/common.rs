@@ -192,6 +192,7 @@ impl Wrapper<'_> {
             .iter()
             .filter(|a| matches!(a.style, AttrStyle::Inner(_)));
         let track = self.manifest_tracking();
+        let register = register_manifest_keys(&self.private, &self.metadata.manifest_keys());
         let body = match shape {
             Shape::Async => {
                 let edge = return_edge(&sig.output);
@@ -216,7 +217,7 @@ impl Wrapper<'_> {
         // The body keeps the user's braces: the item's span stays the user's
         // own, so lints such as `dead_code` still report the function.
         block.brace_token.surround(&mut function, |tokens| {
-            tokens.extend(quote!(#(#inner)* #track #body));
+            tokens.extend(quote!(#(#inner)* #track #register #body));
         });
         function
     }
@@ -329,10 +330,10 @@ impl Wrapper<'_> {
     }
 }
 
-/// Tells the run-time sanitiser, once per site, about manifest-allowed keys in
-/// a `drip::metadata!` map: it checks such maps again and does not read the
-/// user's manifest itself. (Tool and run sites need not: the runtime trusts
-/// the keys generated code passes and applies only the value rules.)
+/// Tells the run-time sanitiser, once per site, about manifest-allowed keys of
+/// a `drip::metadata!` map or a tool or run site: the runtime's boundary
+/// applies the key rules to such metadata again (with run-time values among
+/// it) and does not read the user's manifest itself.
 pub(crate) fn register_manifest_keys(private: &TokenStream, keys: &[&str]) -> Option<TokenStream> {
     if keys.is_empty() {
         return None;

@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
-use crate::model::{Event, RecordBody, RunStatus};
+use crate::model::{Event, RecordRun, RunStatus};
 use crate::privacy::Sanitizer;
 
 /// Refuses an empty (or blank) required string.
@@ -107,13 +107,13 @@ pub(crate) fn check_event(event: &Event) -> Result<()> {
 }
 
 /// Checks a `/runs/record` body before it is sent.
-pub(crate) fn check_record(run: &RecordBody<'_>) -> Result<()> {
-    required("customerId", run.customer_id)?;
-    required("workflow", run.workflow)?;
-    identifier("externalRunId", run.external_run_id)?;
-    identifier("correlationId", run.correlation_id)?;
-    identifier("parentRunId", run.parent_run_id)?;
-    for event in run.events {
+pub(crate) fn check_record(run: &RecordRun) -> Result<()> {
+    required("customerId", &run.customer_id)?;
+    required("workflow", &run.workflow)?;
+    identifier("externalRunId", run.external_run_id.as_deref())?;
+    identifier("correlationId", run.correlation_id.as_deref())?;
+    identifier("parentRunId", run.parent_run_id.as_deref())?;
+    for event in &run.events {
         check_event(event)?;
     }
     terminal("a recorded run", run.status)

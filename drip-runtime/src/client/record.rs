@@ -4,9 +4,7 @@ use super::Client;
 use super::http::Request;
 use super::prepare;
 use crate::error::Result;
-use crate::model::{
-    RecordBody, RecordRun, RecordRunResult, RecordedEvents, RecordedRun, RunEnded, RunStatus,
-};
+use crate::model::{RecordRun, RecordRunResult, RecordedEvents, RecordedRun, RunEnded, RunStatus};
 use reqwest::Method;
 use std::time::Instant;
 
@@ -39,7 +37,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn record_run(&self, mut run: RecordRun) -> Result<RecordRunResult> {
-        prepare::check_record(&RecordBody::from(&run))?;
+        prepare::check_record(&run)?;
         let started = Instant::now();
         run.events = std::mem::take(&mut run.events)
             .into_iter()
@@ -51,7 +49,7 @@ impl Client {
         if run.external_run_id.as_deref().is_none_or(str::is_empty) {
             run.external_run_id = Some(crate::model::idempotency::new_key("xrun"));
         }
-        let req = self.record_request(&RecordBody::from(&run))?;
+        let req = self.record_request(&run)?;
         let external = run.external_run_id.clone();
         let reply = self.inner().send(&req).await?;
         let recorded = if reply.status != 404 {
@@ -70,22 +68,19 @@ impl Client {
     /// endpoint is missing (404): the caller then records the run step by
     /// step with [`fallback`], retrying each step on its own so that a
     /// failed step does not resend the ones already stored.
-    pub(crate) async fn record_endpoint(
-        &self,
-        body: &RecordBody<'_>,
-    ) -> Result<Option<RecordRunResult>> {
-        prepare::check_record(body)?;
-        let req = self.record_request(body)?;
+    pub(crate) async fn record_endpoint(&self, run: &RecordRun) -> Result<Option<RecordRunResult>> {
+        prepare::check_record(run)?;
+        let req = self.record_request(run)?;
         let reply = self.inner().send(&req).await?;
         if reply.status == 404 {
             return Ok(None);
         }
         let recorded: RecordRunResult = reply.decode(req.route)?;
-        super::run_index::remember(body.external_run_id, &recorded.run.id);
+        super::run_index::remember(run.external_run_id.as_deref(), &recorded.run.id);
         Ok(Some(recorded))
     }
 
-    fn record_request(&self, body: &RecordBody<'_>) -> Result<Request> {
+    fn record_request(&self, body: &RecordRun) -> Result<Request> {
         let url = self.endpoint(&["runs", "record"])?;
         Request::new("POST /runs/record", Method::POST, url).json(body)
     }
@@ -95,20 +90,20 @@ impl Client {
         run: RecordRun,
         started: Instant,
     ) -> Result<RecordRunResult> {
-        let body = RecordBody::from(&run);
+        let body = &run;
         let workflow_id = self.resolve_workflow_id(&run.workflow).await?;
-        let started_run = self.start_run(fallback::start(&body, &workflow_id)).await?;
+        let started_run = self.start_run(fallback::start(body, &workflow_id)).await?;
 
         let mut events = RecordedEvents::default();
         if !run.events.is_empty() {
             let stored = self
-                .emit_events_batch(&started_run.id, fallback::events(&body))
+                .emit_events_batch(&started_run.id, fallback::events(body))
                 .await?;
             events.created = stored.created;
             events.duplicates = stored.duplicates;
         }
 
-        let end = fallback::end(&body);
+        let end = fallback::end(body);
         let ended = match self.end_run(&started_run.id, end).await {
             Ok(ended) => ended,
             // Already ended: an earlier attempt's PATCH was committed but its
@@ -167,26 +162,26 @@ impl Client {
 /// (even one rebuilt by the caller without an idempotency key) is recognised
 /// step by step.
 pub(crate) mod fallback {
-    use crate::model::{EndRun, Event, RecordBody, StartRun};
+    use crate::model::{EndRun, Event, RecordRun, StartRun};
 
-    fn external_run_id<'a>(body: &RecordBody<'a>) -> &'a str {
-        body.external_run_id.unwrap_or_default()
+    fn external_run_id(body: &RecordRun) -> &str {
+        body.external_run_id.as_deref().unwrap_or_default()
     }
 
     /// `POST /runs`.
-    pub(crate) fn start(body: &RecordBody<'_>, workflow_id: &str) -> StartRun {
+    pub(crate) fn start(body: &RecordRun, workflow_id: &str) -> StartRun {
         let ext = external_run_id(body);
-        let mut start = StartRun::new(body.customer_id, workflow_id)
+        let mut start = StartRun::new(body.customer_id.as_str(), workflow_id)
             .external_run_id(ext)
             .idempotency_key(format!("{ext}:start"));
-        start.correlation_id = body.correlation_id.map(str::to_owned);
-        start.parent_run_id = body.parent_run_id.map(str::to_owned);
-        start.metadata = body.metadata.cloned();
+        start.correlation_id = body.correlation_id.clone();
+        start.parent_run_id = body.parent_run_id.clone();
+        start.metadata = body.metadata.clone();
         start
     }
 
     /// `POST /run-events/batch`: keys `{externalRunId}:{eventType}:{index}`.
-    pub(crate) fn events(body: &RecordBody<'_>) -> Vec<Event> {
+    pub(crate) fn events(body: &RecordRun) -> Vec<Event> {
         let ext = external_run_id(body);
         body.events
             .iter()
@@ -201,11 +196,11 @@ pub(crate) mod fallback {
     }
 
     /// `PATCH /runs/{id}`. Metadata is not resent, as in the official fallback.
-    pub(crate) fn end(body: &RecordBody<'_>) -> EndRun {
+    pub(crate) fn end(body: &RecordRun) -> EndRun {
         let mut end =
             EndRun::new(body.status).idempotency_key(format!("{}:end", external_run_id(body)));
-        end.error_message = body.error_message.map(str::to_owned);
-        end.error_code = body.error_code.map(str::to_owned);
+        end.error_message = body.error_message.clone();
+        end.error_code = body.error_code.clone();
         end
     }
 }

@@ -87,12 +87,18 @@ impl PendingEvent {
                     },
                     |extra| *extra,
                 );
+                // Only what the macro checked at compile time (name, literal
+                // metadata, status, the error's type name): the boundary may
+                // skip it. Run-time values or error text make it an ordinary
+                // event, which the boundary checks in full, once.
+                let compile_time_only = error_message.is_none() && values.is_none();
                 event.description = error_message;
                 let metadata = event.metadata_mut();
                 if let Some(kind) = error_type {
                     metadata.insert("error_type", kind.into_owned());
                 }
                 merge_user_metadata(metadata, call.site, values);
+                event.built_clean = crate::model::BuiltClean(compile_time_only);
                 event
             }
         }

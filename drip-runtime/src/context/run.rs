@@ -5,9 +5,9 @@ use super::pending::{PendingEvent, RuntimeValues};
 use super::site::{Outcome, RunSite};
 use super::warn_once::{WarnOnce, warn_once};
 use crate::clock::{self, Tick};
-use crate::delivery::{Envelope, FinishedRun, Lingering, StreamEnd, StreamStart, Submission};
+use crate::delivery::{Envelope, Lingering, Submission, end_run};
 use crate::metadata::{Metadata, Value};
-use crate::model::{RunStatus, idempotency, time};
+use crate::model::{RecordRun, RunStatus, StartRun, idempotency, time};
 use crate::runtime::Runtime;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -184,28 +184,22 @@ impl RunState {
                 let pending = std::mem::take(&mut buf.events);
                 let metadata = self.metadata(&buf.values);
                 buf.phase = Phase::Ended;
-                let run = FinishedRun {
-                    customer_id: self.customer_id.clone(),
-                    workflow: self.site.workflow.to_owned(),
-                    external_run_id: self.external_run_id.clone(),
-                    parent_external_run_id: self.parent_external_run_id.clone(),
-                    correlation_id: self.correlation_id.clone(),
-                    status,
-                    error_code,
-                    error_message,
-                    metadata,
-                    events: Vec::new(),
-                    // The end from the monotonic clock, so the duration the
-                    // server stores is the one measured here.
-                    started_at: Some(self.started.wall),
-                    ended_at: Some(self.started.wall + duration),
-                    external_customer: self.external_customer.clone(),
-                };
+                let mut run = RecordRun::new(self.customer_id.clone(), self.site.workflow, status);
+                run.external_run_id = Some(self.external_run_id.clone());
+                run.correlation_id = self.correlation_id.clone();
+                run.error_code = error_code;
+                run.error_message = error_message;
+                run.metadata = Some(metadata);
+                let parent = self.parent_external_run_id.clone();
+                let external_customer = self.external_customer.clone();
                 let anchor = self.started;
                 let submission = Submission::deferred(pending.len() as u64, move || {
-                    let mut run = run;
+                    let mut run = run
+                        // The end from the monotonic clock, so the duration
+                        // the server stores is the one measured here.
+                        .timing(anchor.wall, anchor.wall + duration);
                     run.events = anchor.build(pending);
-                    Envelope::Run(run)
+                    Envelope::record(run, parent).for_external_customer(external_customer)
                 });
                 self.runtime.send(submission, Some(duration));
             }
@@ -213,13 +207,11 @@ impl RunState {
                 self.announce(&mut buf);
                 buf.phase = Phase::Ended;
                 self.flush(&mut buf);
-                let end = StreamEnd {
-                    external_run_id: self.external_run_id.clone(),
-                    status,
-                    error_code,
-                    error_message,
-                };
-                self.runtime.send(Envelope::StreamEnd(end), Some(duration));
+                let end = Envelope::stream_end(
+                    self.external_run_id.clone(),
+                    end_run(status, error_code, error_message),
+                );
+                self.runtime.send(end, Some(duration));
             }
         }
     }
@@ -243,16 +235,17 @@ impl RunState {
                 announced: true,
                 flush_every,
             };
-            let start = StreamStart {
-                customer_id: self.customer_id.clone(),
-                workflow: self.site.workflow.to_owned(),
-                external_run_id: self.external_run_id.clone(),
-                parent_external_run_id: self.parent_external_run_id.clone(),
-                correlation_id: self.correlation_id.clone(),
-                metadata: self.metadata(&buf.values),
-                external_customer: self.external_customer.clone(),
-            };
-            self.runtime.send(Envelope::StreamStart(start), None);
+            let mut start = StartRun::new(self.customer_id.clone(), "")
+                .external_run_id(self.external_run_id.clone());
+            start.correlation_id = self.correlation_id.clone();
+            start.metadata = Some(self.metadata(&buf.values));
+            let start = Envelope::stream_start(
+                start,
+                self.site.workflow,
+                self.parent_external_run_id.clone(),
+            )
+            .for_external_customer(self.external_customer.clone());
+            self.runtime.send(start, None);
         }
     }
 

@@ -6,9 +6,9 @@ use super::run::RunState;
 use super::site::{Outcome, ToolSite};
 use super::warn_once::{WarnOnce, already_warned, warn_once};
 use crate::clock::{self, Tick};
-use crate::delivery::{Envelope, UsageRecord};
+use crate::delivery::Envelope;
 use crate::metadata::Value;
-use crate::model::{ToolStatus, idempotency, tool_call_metadata};
+use crate::model::{Charge, ToolStatus, TrackUsage, idempotency, tool_call_metadata};
 use crate::runtime::Runtime;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -198,22 +198,18 @@ impl Active {
                     metadata.insert("error_type", kind.into_owned());
                 }
                 merge_user_metadata(&mut metadata, self.site, self.values);
-                let record = UsageRecord {
-                    customer_id: usage.customer_id,
-                    meter: usage.meter.to_owned(),
-                    quantity: 1.0,
-                    metadata,
-                    idempotency_key: idempotency::new_key(if usage.charge {
-                        "charge"
-                    } else {
-                        "usage"
-                    }),
-                    external_customer: None,
-                };
                 let envelope = if usage.charge {
-                    Envelope::Charge(record)
+                    Envelope::charge(
+                        Charge::new(usage.customer_id, usage.meter, 1.0)
+                            .idempotency_key(idempotency::new_key("charge"))
+                            .metadata(metadata),
+                    )
                 } else {
-                    Envelope::Usage(record)
+                    Envelope::usage(
+                        TrackUsage::new(usage.customer_id, usage.meter, 1.0)
+                            .idempotency_key(idempotency::new_key("usage"))
+                            .metadata(metadata),
+                    )
                 };
                 usage.runtime.send(envelope, None);
             }

@@ -16,7 +16,7 @@ mod charge_send;
 mod customers;
 
 use super::backoff;
-use super::envelope::{Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord, parent_depths};
+use super::envelope::{Envelope, Start, parent_depths};
 use super::event_wire::{self, EventJson};
 use super::report::Counters;
 use super::run_ids::RunIds;
@@ -24,7 +24,8 @@ use super::spool::DeadLetters;
 use crate::Error;
 use crate::client::{Client, RetryPolicy, fallback};
 use crate::config::Config;
-use crate::model::{EndRun, Event, RecordBody, StartRun, Timing, TrackUsage};
+use crate::model::{Event, RecordRun, TrackUsage};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -85,8 +86,6 @@ pub(crate) struct Dispatcher {
     counters: Arc<Counters>,
     dead: DeadLetters,
     runs: RunIds,
-    /// External customer ids and what they resolved to.
-    customers: customers::Customers,
     batch_size: usize,
     permits: Semaphore,
     max_backoff: Duration,
@@ -98,6 +97,8 @@ pub(crate) struct Dispatcher {
     /// What the key-refused marker says (see `spool::key_refused_owner`).
     refused_owner: String,
     key_refused_marked: AtomicBool,
+    /// External customer ids and what they resolved to.
+    customers: customers::Customers,
 }
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -122,7 +123,6 @@ impl Dispatcher {
             counters,
             dead,
             runs,
-            customers: customers::Customers::default(),
             batch_size: config.batch_size,
             permits: Semaphore::new(config.usage_concurrency),
             max_backoff: config.max_backoff,
@@ -133,6 +133,7 @@ impl Dispatcher {
                 config.api_key.as_deref().unwrap_or_default(),
             ),
             key_refused_marked: AtomicBool::new(false),
+            customers: customers::Customers::default(),
         })
     }
 
@@ -151,81 +152,78 @@ impl Dispatcher {
     ) {
         // 1. Stream-run starts: together, but a nested run's parent first
         //    (its request names the parent's server id).
-        let starts: Vec<(usize, &StreamStart)> = envelopes
+        let starts: Vec<(usize, Start<'_>)> = envelopes
             .iter()
             .enumerate()
-            .filter_map(|(i, env)| match env {
-                Envelope::StreamStart(start) => Some((i, start)),
-                _ => None,
-            })
+            .filter_map(|(i, env)| Some((i, Start::of(env)?)))
             .collect();
         let depths = parent_depths(&starts.iter().map(|&(_, s)| s).collect::<Vec<_>>());
         for depth in 0..=depths.iter().copied().max().unwrap_or(0) {
             let mut jobs: Vec<Job> = Vec::new();
-            for (&(i, start), _) in starts.iter().zip(&depths).filter(|(_, d)| **d == depth) {
-                let (me, p, start) = (self.clone(), progress.clone(), start.clone());
-                jobs.push(Box::pin(async move { me.start_run(i, start, &p).await }));
+            for (&(i, _), _) in starts.iter().zip(&depths).filter(|(_, d)| **d == depth) {
+                let (me, p, envs) = (self.clone(), progress.clone(), envelopes.clone());
+                jobs.push(Box::pin(async move {
+                    if let Some(start) = Start::of(&envs[i]) {
+                        me.start_run(i, start, &p).await
+                    }
+                }));
             }
             run_all(jobs).await;
         }
 
-        // 2. Record-mode runs, usage, and event batches (grouped per run).
+        // 2. Record-mode runs, usage, and event batches.
         let mut jobs: Vec<Job> = Vec::new();
         // Events are referred to as (envelope, event) positions, cloned only
-        // into the request body.
-        let mut per_run: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
-        let mut run_slot: HashMap<&str, usize> = HashMap::new();
+        // into the request body. Each event names its run, so one request
+        // carries events of many runs: a segment of short runs is sent in
+        // requests of `batch_size`, not one (or more) per run.
+        let mut positions: Vec<(usize, usize)> = Vec::new();
         for (i, env) in envelopes.iter().enumerate() {
             match env {
-                Envelope::Run(_) => {
+                Envelope::Run { .. } => {
                     // The run is read in place: a whole run can be thousands of events.
                     let (me, p, envs) = (self.clone(), progress.clone(), envelopes.clone());
                     jobs.push(Box::pin(async move {
-                        if let Envelope::Run(run) = &envs[i] {
-                            me.record_run(i, run, &p).await;
+                        if let Envelope::Run { run, .. } = &envs[i] {
+                            me.record_run(i, run, &envs[i], &p).await;
                         }
                     }));
                 }
-                Envelope::Usage(usage) => {
-                    let (me, p, usage) = (self.clone(), progress.clone(), usage.clone());
-                    jobs.push(Box::pin(async move { me.track_usage(i, usage, &p).await }));
+                Envelope::Usage { .. } | Envelope::Charge { .. } => {
+                    let (me, p, envs) = (self.clone(), progress.clone(), envelopes.clone());
+                    jobs.push(Box::pin(async move {
+                        match &envs[i] {
+                            Envelope::Usage { usage, .. } => {
+                                me.track_usage(i, usage, &envs[i], &p).await
+                            }
+                            Envelope::Charge { charge, .. } => {
+                                me.charge(i, charge, &envs[i], &p).await
+                            }
+                            _ => {}
+                        }
+                    }));
                 }
-                Envelope::Charge(charge) => {
-                    let (me, p, charge) = (self.clone(), progress.clone(), charge.clone());
-                    jobs.push(Box::pin(async move { me.charge(i, charge, &p).await }));
+                Envelope::StreamEvents { events, .. } => {
+                    positions.extend((0..events.len()).map(|j| (i, j)));
                 }
-                Envelope::StreamEvents {
-                    external_run_id,
-                    events,
-                } => {
-                    let slot = *run_slot.entry(external_run_id.as_str()).or_insert_with(|| {
-                        per_run.push((external_run_id.clone(), Vec::new()));
-                        per_run.len() - 1
-                    });
-                    per_run[slot].1.extend((0..events.len()).map(|j| (i, j)));
-                }
-                Envelope::StreamStart(_) | Envelope::StreamEnd(_) => {}
+                Envelope::StreamStart { .. } | Envelope::StreamEnd { .. } => {}
             }
         }
-        for (ext, events) in per_run {
-            let mut events = events.into_iter().peekable();
-            while events.peek().is_some() {
-                let chunk: Vec<(usize, usize)> = events.by_ref().take(self.batch_size).collect();
-                let (me, p, ext) = (self.clone(), progress.clone(), ext.clone());
-                let (envelopes, wire) = (envelopes.clone(), wire.clone());
-                jobs.push(Box::pin(async move {
-                    me.emit_chunk(ext, envelopes, wire, chunk, p).await
-                }));
-            }
+        for chunk in positions.chunks(self.batch_size.max(1)) {
+            let (me, p, chunk) = (self.clone(), progress.clone(), chunk.to_vec());
+            let (envelopes, wire) = (envelopes.clone(), wire.clone());
+            jobs.push(Box::pin(async move {
+                me.emit_chunk(envelopes, wire, chunk, p).await
+            }));
         }
         run_all(jobs).await;
 
         // 3. Stream-run ends.
         let mut jobs: Vec<Job> = Vec::new();
         for (i, env) in envelopes.iter().enumerate() {
-            if let Envelope::StreamEnd(end) = env {
-                let (me, p, end) = (self.clone(), progress.clone(), end.clone());
-                jobs.push(Box::pin(async move { me.end_run(i, end, &p).await }));
+            if let Envelope::StreamEnd { .. } = env {
+                let (me, p, envs) = (self.clone(), progress.clone(), envelopes.clone());
+                jobs.push(Box::pin(async move { me.end_run(i, &envs[i], &p).await }));
             }
         }
         run_all(jobs).await;
@@ -292,111 +290,106 @@ impl Dispatcher {
         self.dead.write(envelope, error);
     }
 
-    async fn start_run(&self, index: usize, start: StreamStart, progress: &Progress) {
-        let ext = start.external_run_id.clone();
+    async fn start_run(&self, index: usize, start: Start<'_>, progress: &Progress) {
+        let ext = start.external_run_id();
         // Started already (a replayed start), or refused (and dead-lettered) already.
-        if self.runs.get(&ext).is_some() || self.runs.is_refused(&ext) {
+        if self.runs.get(ext).is_some() || self.runs.is_refused(ext) {
             return progress.settle(index, 1);
         }
-        let customer = start.external_customer.as_deref();
         let Some(customer) = self
-            .customer_for(&start.customer_id, customer, || {
-                Envelope::StreamStart(start.clone())
+            .customer_for(&start.run.customer_id, start.external_customer, || {
+                start.envelope.clone()
             })
             .await
         else {
-            self.runs.refuse(&ext);
+            self.runs.refuse(ext);
             return progress.settle(index, 1);
         };
         let result = self
             .retrying(0, || async {
-                let workflow_id = self.client.resolve_workflow_id(&start.workflow).await?;
-                let mut req = StartRun::new(customer.clone().into_owned(), workflow_id)
-                    .external_run_id(ext.clone())
-                    .idempotency_key(format!("start:{ext}"));
-                req.correlation_id = start.correlation_id.clone();
+                let mut req = start.run.clone();
+                req.customer_id = customer.clone().into_owned();
+                req.workflow_id = self.client.resolve_workflow_id(start.workflow).await?;
                 req.parent_run_id = start
                     .parent_external_run_id
-                    .as_deref()
                     .and_then(|parent| self.runs.get(parent));
-                if !start.metadata.is_empty() {
-                    req.metadata = Some(start.metadata.clone());
-                }
                 self.client.start_run(req).await
             })
             .await;
         match result {
-            Ok(started) => self.runs.started(&ext, &started.id),
+            Ok(started) => self.runs.started(ext, &started.id),
             Err(e) => {
-                self.runs.refuse(&ext);
-                self.reject(&Envelope::StreamStart(start), &e);
+                self.runs.refuse(ext);
+                self.reject(start.envelope, &e);
             }
         }
         progress.settle(index, 1);
     }
 
-    async fn end_run(&self, index: usize, end: StreamEnd, progress: &Progress) {
-        let Some(run_id) = self.runs.wait_for(&end.external_run_id).await else {
-            self.reject(&Envelope::StreamEnd(end), &unknown_run());
+    async fn end_run(&self, index: usize, envelope: &Envelope, progress: &Progress) {
+        let Envelope::StreamEnd {
+            external_run_id: ext,
+            end,
+        } = envelope
+        else {
+            return progress.settle(index, 1);
+        };
+        let Some(run_id) = self.runs.wait_for(ext).await else {
+            self.reject(envelope, &unknown_run());
             return progress.settle(index, 1);
         };
         let result = self
-            .retrying(0, || {
-                let mut req =
-                    EndRun::new(end.status).idempotency_key(format!("end:{}", end.external_run_id));
-                req.error_code = end.error_code.clone();
-                req.error_message = end.error_message.clone();
-                self.client.end_run(&run_id, req)
-            })
+            .retrying(0, || self.client.end_run(&run_id, end.clone()))
             .await;
         match result {
             // 409: already ended by an earlier attempt.
-            Ok(_) => self.runs.ended(&end.external_run_id),
-            Err(e) if e.status() == Some(409) || self.stored_despite(&e) => {
-                self.runs.ended(&end.external_run_id)
-            }
-            Err(e) => self.reject(&Envelope::StreamEnd(end), &e),
+            Ok(_) => self.runs.ended(ext),
+            Err(e) if e.status() == Some(409) || self.stored_despite(&e) => self.runs.ended(ext),
+            Err(e) => self.reject(envelope, &e),
         }
         progress.settle(index, 1);
     }
 
-    async fn record_run(&self, index: usize, run: &FinishedRun, progress: &Progress) {
+    /// `envelope` is the one holding `run`, for the dead letters.
+    async fn record_run(
+        &self,
+        index: usize,
+        run: &RecordRun,
+        envelope: &Envelope,
+        progress: &Progress,
+    ) {
         let n = run.events.len() as u64;
-        let customer = run.external_customer.as_deref();
         let Some(customer) = self
-            .customer_for(&run.customer_id, customer, || Envelope::Run(run.clone()))
+            .customer_for(&run.customer_id, envelope.external_customer(), || {
+                envelope.clone()
+            })
             .await
         else {
             return progress.settle(index, 1);
         };
-        let key = format!("rec:{}", run.external_run_id);
+        let Envelope::Run {
+            parent_external_run_id,
+            ..
+        } = envelope
+        else {
+            return progress.settle(index, 1);
+        };
         // Known when the parent is a stream run (its start went first); a
-        // record-mode parent is recorded after its children.
-        let parent = run
-            .parent_external_run_id
+        // record-mode parent is recorded after its children. Otherwise the
+        // run is sent from the segment as it is: its events are not copied,
+        // and they passed the privacy hook when the transport took them.
+        let parent = parent_external_run_id
             .as_deref()
             .and_then(|parent| self.runs.get(parent));
-        let timing = run
-            .started_at
-            .zip(run.ended_at)
-            .map(|(started, ended)| Timing::of(started, ended));
-        // Borrowed from the segment: the run's events are not copied, and
-        // they passed the privacy hook when the transport took them.
-        let body = RecordBody {
-            customer_id: &customer,
-            workflow: &run.workflow,
-            events: &run.events,
-            status: run.status,
-            error_message: run.error_message.as_deref(),
-            error_code: run.error_code.as_deref(),
-            external_run_id: Some(&run.external_run_id),
-            correlation_id: run.correlation_id.as_deref(),
-            parent_run_id: parent.as_deref(),
-            started_at: timing.as_ref().map(|t| t.started_at.as_str()),
-            ended_at: timing.as_ref().map(|t| t.ended_at.as_str()),
-            duration_ms: timing.as_ref().and_then(|t| t.duration_ms),
-            metadata: (!run.metadata.is_empty()).then_some(&run.metadata),
-            idempotency_key: Some(&key),
+        let body = if parent.is_none() && customer == run.customer_id {
+            Cow::Borrowed(run)
+        } else {
+            let mut changed = run.clone();
+            changed.customer_id = customer.into_owned();
+            if parent.is_some() {
+                changed.parent_run_id = parent;
+            }
+            Cow::Owned(changed)
         };
         let result = self
             .retrying(n, || self.client.record_endpoint(&body))
@@ -416,12 +409,12 @@ impl Dispatcher {
             Ok(None) => {
                 tracing::debug!(target: "drip", "/runs/record missing (404); recording through the fallback");
                 if let Err(e) = self.record_in_steps(&body).await {
-                    self.reject(&Envelope::Run(run.clone()), &e);
+                    self.reject(envelope, &e);
                 }
             }
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, n),
             Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, n),
-            Err(e) => self.reject(&Envelope::Run(run.clone()), &e),
+            Err(e) => self.reject(envelope, &e),
         }
         progress.settle(index, 1);
     }
@@ -429,10 +422,10 @@ impl Dispatcher {
     /// The drip-api.md §2.13 fallback, each step retried on its own: a step
     /// that fails is retried without resending the steps already stored.
     /// Counts the events; an error means nothing of the run was counted.
-    async fn record_in_steps(&self, body: &RecordBody<'_>) -> Result<(), Error> {
+    async fn record_in_steps(&self, body: &RecordRun) -> Result<(), Error> {
         let n = body.events.len() as u64;
         let workflow_id = self
-            .retrying(0, || self.client.resolve_workflow_id(body.workflow))
+            .retrying(0, || self.client.resolve_workflow_id(&body.workflow))
             .await?;
         let start = fallback::start(body, &workflow_id);
         let started = self
@@ -465,17 +458,22 @@ impl Dispatcher {
             Err(e) if e.status() == Some(409) || self.stored_despite(&e) => Ok(()),
             Err(e) => {
                 // The events are stored and counted; only the end is missing.
-                tracing::warn!(target: "drip", error = %e, run = body.external_run_id.unwrap_or_default(), "the Drip API refused to end a run recorded through the fallback");
+                tracing::warn!(target: "drip", error = %e, run = body.external_run_id.as_deref().unwrap_or_default(), "the Drip API refused to end a run recorded through the fallback");
                 Ok(())
             }
         }
     }
 
-    async fn track_usage(&self, index: usize, usage: UsageRecord, progress: &Progress) {
-        let customer = usage.external_customer.as_deref();
+    async fn track_usage(
+        &self,
+        index: usize,
+        usage: &TrackUsage,
+        envelope: &Envelope,
+        progress: &Progress,
+    ) {
         let Some(customer) = self
-            .customer_for(&usage.customer_id, customer, || {
-                Envelope::Usage(usage.clone())
+            .customer_for(&usage.customer_id, envelope.external_customer(), || {
+                envelope.clone()
             })
             .await
         else {
@@ -483,15 +481,8 @@ impl Dispatcher {
         };
         let result = self
             .retrying(1, || {
-                let mut req = TrackUsage::new(
-                    customer.clone().into_owned(),
-                    usage.meter.clone(),
-                    usage.quantity,
-                )
-                .idempotency_key(usage.idempotency_key.clone());
-                if !usage.metadata.is_empty() {
-                    req = req.metadata(usage.metadata.clone());
-                }
+                let mut req = usage.clone();
+                req.customer_id = customer.clone().into_owned();
                 self.client.track_usage(req)
             })
             .await;
@@ -500,17 +491,17 @@ impl Dispatcher {
             Ok(_) => Counters::add(&self.counters.sent, 1),
             Err(e) if e.status() == Some(409) => Counters::add(&self.counters.duplicates, 1),
             Err(e) if self.stored_despite(&e) => Counters::add(&self.counters.sent, 1),
-            Err(e) => self.reject(&Envelope::Usage(usage), &e),
+            Err(e) => self.reject(envelope, &e),
         }
         progress.settle(index, 1);
     }
 
-    /// One `/run-events/batch` request. A permanent refusal of a batch of
-    /// several events is bisected, so one poisoned event cannot hold up the
-    /// others: only the event the server refuses on its own is dead-lettered.
+    /// One `/run-events/batch` request, its events of any runs. A
+    /// permanent refusal of a batch of several events is bisected, so one
+    /// poisoned event cannot hold up the others: only the event the server
+    /// refuses on its own is dead-lettered.
     fn emit_chunk(
         self: Arc<Self>,
-        ext: String,
         envelopes: Arc<Vec<Envelope>>,
         wire: Arc<Vec<Option<EventJson>>>,
         chunk: Vec<(usize, usize)>,
@@ -522,30 +513,43 @@ impl Dispatcher {
                     progress.settle(*i, 1);
                 }
             };
-            let event_at = |&(i, j): &(usize, usize)| -> Option<&Event> {
+            let event_at = |&(i, j): &(usize, usize)| -> Option<(&str, &Event)> {
                 match envelopes.get(i) {
-                    Some(Envelope::StreamEvents { events, .. }) => events.get(j),
+                    Some(Envelope::StreamEvents {
+                        external_run_id,
+                        events,
+                    }) => Some((external_run_id.as_str(), events.get(j)?)),
                     _ => None,
                 }
             };
-            let Some(run_id) = self.runs.wait_for(&ext).await else {
-                let error = unknown_run();
-                for event in chunk.iter().filter_map(event_at) {
-                    self.reject(&one_event(&ext, event), &error);
+            // The server id of each run in the chunk; events of a run whose
+            // start was refused or is missing are dead-lettered.
+            let mut run_ids: HashMap<&str, Option<String>> = HashMap::new();
+            for (ext, _) in chunk.iter().filter_map(event_at) {
+                if !run_ids.contains_key(ext) {
+                    let id = self.runs.wait_for(ext).await;
+                    run_ids.insert(ext, id);
                 }
-                return settle_all(&chunk);
-            };
-            // What the server would refuse on its own is dead-lettered here.
+            }
             let mut chunk = chunk;
-            chunk.retain(|at| match event_at(at).map(event_wire::refusal) {
-                Some(Some(error)) => {
-                    if let Some(event) = event_at(at) {
-                        self.reject(&one_event(&ext, event), &error);
-                    }
+            chunk.retain(|at| {
+                let Some((ext, event)) = event_at(at) else {
                     progress.settle(at.0, 1);
-                    false
+                    return false;
+                };
+                let refusal = match run_ids.get(ext) {
+                    Some(Some(_)) => event_wire::refusal(event),
+                    _ => Some(unknown_run()),
+                };
+                match refusal {
+                    // What the server would refuse on its own is dead-lettered here.
+                    Some(error) => {
+                        self.reject(&one_event(ext, event), &error);
+                        progress.settle(at.0, 1);
+                        false
+                    }
+                    None => true,
                 }
-                _ => true,
             });
             if chunk.is_empty() {
                 return;
@@ -556,10 +560,11 @@ impl Dispatcher {
                 |&(i, j): &(usize, usize)| -> Option<&[u8]> { wire.get(i)?.as_ref()?.event(j) };
             let body: bytes::Bytes = event_wire::BodyWriter::default()
                 .batch(
-                    &run_id,
-                    chunk
-                        .iter()
-                        .filter_map(|at| Some((event_at(at)?, json_at(at)))),
+                    chunk.iter().filter_map(|at| {
+                        let (ext, event) = event_at(at)?;
+                        let run_id = run_ids.get(ext)?.as_deref()?;
+                        Some((run_id, event, json_at(at)))
+                    }),
                     chunk.len(),
                 )
                 .into();
@@ -569,7 +574,7 @@ impl Dispatcher {
             match result {
                 Ok(answer) if answer.events.len() == chunk.len() => {
                     let events = chunk.iter().filter_map(event_at);
-                    for (event, outcome) in events.zip(&answer.events) {
+                    for ((ext, event), outcome) in events.zip(&answer.events) {
                         if outcome.skipped {
                             let error = Error::Api {
                                 status: 400,
@@ -579,7 +584,7 @@ impl Dispatcher {
                                     .clone()
                                     .unwrap_or_else(|| "skipped by the server".into()),
                             };
-                            self.reject(&one_event(&ext, event), &error);
+                            self.reject(&one_event(ext, event), &error);
                         } else if outcome.is_duplicate {
                             Counters::add(&self.counters.duplicates, 1);
                         } else {
@@ -608,14 +613,12 @@ impl Dispatcher {
                     let mut left = chunk;
                     let right = left.split_off(left.len() / 2);
                     let a = self.clone().emit_chunk(
-                        ext.clone(),
                         envelopes.clone(),
                         wire.clone(),
                         left,
                         progress.clone(),
                     );
                     let b = self.clone().emit_chunk(
-                        ext,
                         envelopes.clone(),
                         wire.clone(),
                         right,
@@ -624,8 +627,8 @@ impl Dispatcher {
                     run_all(vec![a, b]).await;
                 }
                 Err(e) => {
-                    for event in chunk.iter().filter_map(event_at) {
-                        self.reject(&one_event(&ext, event), &e);
+                    for (ext, event) in chunk.iter().filter_map(event_at) {
+                        self.reject(&one_event(ext, event), &e);
                     }
                     settle_all(&chunk);
                 }

@@ -1,24 +1,53 @@
-//! What the run context hands to delivery. Plain data, independent of the
-//! client's request types, so capture and delivery evolve separately.
+//! What the run context hands to delivery: the client's own request types
+//! ([`RecordRun`], [`StartRun`], [`Event`], [`EndRun`], [`TrackUsage`],
+//! [`Charge`]), one per wire concept, with beside them only what the spool
+//! needs and the wire does not carry yet (a stream run's workflow slug still
+//! to resolve, the parent's client-made run id still to map to the server's).
 //!
-//! Envelopes are also the spool's record format (one JSON line each), so every
-//! idempotency key, `externalRunId` and timestamp made at capture survives a
-//! restart unchanged.
+//! Envelopes are also the spool's record format (one JSON line each, the
+//! request type serialised as the wire body), so every idempotency key,
+//! `externalRunId` and timestamp made at capture survives a restart
+//! unchanged. Lines of the earlier format are read by `legacy`.
 
-use crate::metadata::Metadata;
-use crate::model::{Event, RunStatus};
+mod legacy;
+
+use crate::model::{Charge, EndRun, Event, RecordRun, RunStatus, StartRun, TrackUsage};
 use serde::{Deserialize, Serialize};
-use std::time::SystemTime;
 
 /// A unit of work for the transport.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-// Externally tagged: reading a spool line back needs no buffering.
+// Externally tagged: reading a spool line back needs no buffering. The tags
+// differ from the earlier format's (`legacy`) wherever the body changed.
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Envelope {
-    /// A record-mode run, sent whole as one `POST /runs/record`.
-    Run(FinishedRun),
-    /// Stream mode: `POST /runs` (workflow slug resolved to an id by the transport).
-    StreamStart(StreamStart),
+    /// A record-mode run, sent whole as one `POST /runs/record`; its
+    /// `externalRunId`, timing and idempotency key are set.
+    #[serde(rename = "record_run")]
+    Run {
+        run: RecordRun,
+        /// The parent run's client-made id: sent as the parent's server id
+        /// when the parent is a stream run already started.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent_external_run_id: Option<String>,
+        /// The application's own id for the customer, resolved to Drip's id
+        /// (the request's `customerId`, empty until then) on the transport thread.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        external_customer: Option<String>,
+    },
+    /// Stream mode: `POST /runs`. `run.workflow_id` and `run.parent_run_id`
+    /// are filled when it is sent (from `workflow` and the parent's server id).
+    #[serde(rename = "start_run")]
+    StreamStart {
+        run: StartRun,
+        /// The workflow slug, resolved to an id once per process.
+        workflow: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent_external_run_id: Option<String>,
+        /// The application's own id for the customer, resolved to Drip's id
+        /// (the request's `customerId`, empty until then) on the transport thread.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        external_customer: Option<String>,
+    },
     /// Stream mode: events of a started run, batched to `/run-events/batch`.
     StreamEvents {
         /// The run's client-made id (the transport maps it to the server's id).
@@ -26,161 +55,282 @@ pub(crate) enum Envelope {
         /// Events, keys and timestamps already fixed.
         events: Vec<Event>,
     },
-    /// Stream mode: `PATCH /runs/{id}`.
-    StreamEnd(StreamEnd),
-    /// `POST /usage/internal`.
-    Usage(UsageRecord),
-    /// `POST /usage`: a charge (a `StreamMeter` flush), its key fixed before the first attempt.
-    Charge(ChargeRecord),
+    /// Stream mode: `PATCH /runs/{id}` of the run with this client-made id.
+    #[serde(rename = "end_run")]
+    StreamEnd {
+        external_run_id: String,
+        end: EndRun,
+    },
+    /// `POST /usage/internal`, its idempotency key set.
+    #[serde(rename = "track_usage")]
+    Usage {
+        usage: TrackUsage,
+        /// The application's own id for the customer, resolved to Drip's id
+        /// (the request's `customerId`, empty until then) on the transport thread.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        external_customer: Option<String>,
+    },
+    /// `POST /usage`: a charge (a `StreamMeter` flush, a metered tool), its
+    /// key fixed before the first attempt.
+    #[serde(rename = "record_charge")]
+    Charge {
+        charge: Charge,
+        /// The application's own id for the customer, resolved to Drip's id
+        /// (the request's `customerId`, empty until then) on the transport thread.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        external_customer: Option<String>,
+    },
 }
 
 impl Envelope {
-    /// Billable items inside: events and usage records. Reports count these.
-    pub(crate) fn items(&self) -> u64 {
-        match self {
-            Envelope::Run(run) => run.events.len() as u64,
-            Envelope::StreamEvents { events, .. } => events.len() as u64,
-            Envelope::Usage(_) | Envelope::Charge(_) => 1,
-            Envelope::StreamStart(_) | Envelope::StreamEnd(_) => 0,
-        }
+    /// Reads one spool line, in this format or the earlier one.
+    pub(crate) fn from_line(line: &[u8]) -> serde_json::Result<Envelope> {
+        serde_json::from_slice::<Envelope>(line).or_else(|e| legacy::read(line).ok_or(e))
     }
-}
 
-/// A whole record-mode run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct FinishedRun {
-    pub customer_id: String,
-    pub workflow: String,
-    pub external_run_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_external_run_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub correlation_id: Option<String>,
-    pub status: RunStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
-    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
-    pub metadata: Metadata,
-    pub events: Vec<Event>,
-    /// Wall-clock start and end, fixed when the run started and ended, so a
-    /// run replayed from the spool still reports its own duration. Absent in
-    /// spools written before they existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<SystemTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<SystemTime>,
-    /// The application's own id for the customer, resolved to Drip's id
-    /// (`customer_id`, empty until then) on the transport thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_customer: Option<String>,
-}
+    /// A record-mode run of `run` (its `externalRunId` set), nested in the
+    /// run `parent_external_run_id` if any.
+    pub(crate) fn record(run: RecordRun, parent_external_run_id: Option<String>) -> Self {
+        let mut envelope = Envelope::Run {
+            run,
+            parent_external_run_id,
+            external_customer: None,
+        };
+        envelope.fill_keys();
+        envelope
+    }
 
-impl FinishedRun {
-    /// A completed run with `events` and nothing else set.
-    #[cfg(any(test, feature = "test-util"))]
-    pub(crate) fn new(
-        customer_id: &str,
-        workflow: &str,
-        external_run_id: &str,
-        events: Vec<Event>,
-    ) -> Self {
-        FinishedRun {
-            customer_id: customer_id.into(),
-            workflow: workflow.into(),
-            external_run_id: external_run_id.into(),
-            parent_external_run_id: None,
-            correlation_id: None,
-            status: RunStatus::Completed,
-            error_code: None,
-            error_message: None,
-            metadata: Metadata::new(),
-            events,
-            started_at: None,
-            ended_at: None,
+    /// A usage record (its idempotency key set).
+    pub(crate) fn usage(usage: TrackUsage) -> Self {
+        Envelope::Usage {
+            usage,
             external_customer: None,
         }
     }
+
+    /// A charge (its idempotency key set).
+    pub(crate) fn charge(charge: Charge) -> Self {
+        Envelope::Charge {
+            charge,
+            external_customer: None,
+        }
+    }
+
+    /// The start of a stream run of `workflow` (a slug); `run` holds the
+    /// rest of the `POST /runs` body, its `externalRunId` set.
+    pub(crate) fn stream_start(
+        run: StartRun,
+        workflow: impl Into<String>,
+        parent_external_run_id: Option<String>,
+    ) -> Self {
+        let mut envelope = Envelope::StreamStart {
+            run,
+            workflow: workflow.into(),
+            parent_external_run_id,
+            external_customer: None,
+        };
+        envelope.fill_keys();
+        envelope
+    }
+
+    /// The end of the stream run `external_run_id`.
+    pub(crate) fn stream_end(external_run_id: impl Into<String>, end: EndRun) -> Self {
+        let mut envelope = Envelope::StreamEnd {
+            external_run_id: external_run_id.into(),
+            end,
+        };
+        envelope.fill_keys();
+        envelope
+    }
+
+    /// The same work for the customer the application knows as
+    /// `external_customer` (the request's `customerId` left empty): resolved
+    /// to Drip's id on the transport thread. Kinds without a customer are
+    /// returned unchanged.
+    #[must_use]
+    pub(crate) fn for_external_customer(mut self, external: Option<String>) -> Self {
+        if let Some(slot) = self.external_customer_mut() {
+            *slot = external;
+        }
+        self
+    }
+
+    /// The application's id of the customer this work is for, when Drip's
+    /// id is still to be resolved.
+    pub(crate) fn external_customer(&self) -> Option<&str> {
+        match self {
+            Envelope::Run {
+                external_customer, ..
+            }
+            | Envelope::StreamStart {
+                external_customer, ..
+            }
+            | Envelope::Usage {
+                external_customer, ..
+            }
+            | Envelope::Charge {
+                external_customer, ..
+            } => external_customer.as_deref(),
+            Envelope::StreamEvents { .. } | Envelope::StreamEnd { .. } => None,
+        }
+    }
+
+    fn external_customer_mut(&mut self) -> Option<&mut Option<String>> {
+        match self {
+            Envelope::Run {
+                external_customer, ..
+            }
+            | Envelope::StreamStart {
+                external_customer, ..
+            }
+            | Envelope::Usage {
+                external_customer, ..
+            }
+            | Envelope::Charge {
+                external_customer, ..
+            } => Some(external_customer),
+            Envelope::StreamEvents { .. } | Envelope::StreamEnd { .. } => None,
+        }
+    }
+
+    /// Gives a run's start, end and record their idempotency keys where
+    /// missing: derived from the run's client-made id, so that every
+    /// attempt and every replay of the same run carries the same key.
+    pub(crate) fn fill_keys(&mut self) {
+        let (key, prefix, ext) = match self {
+            Envelope::Run { run, .. } => (
+                &mut run.idempotency_key,
+                "rec",
+                run.external_run_id.as_deref(),
+            ),
+            Envelope::StreamStart { run, .. } => (
+                &mut run.idempotency_key,
+                "start",
+                run.external_run_id.as_deref(),
+            ),
+            Envelope::StreamEnd {
+                external_run_id,
+                end,
+            } => (
+                &mut end.idempotency_key,
+                "end",
+                Some(external_run_id.as_str()),
+            ),
+            _ => return,
+        };
+        if key.as_deref().is_none_or(|k| k.trim().is_empty())
+            && let Some(ext) = ext
+        {
+            *key = Some(format!("{prefix}:{ext}"));
+        }
+    }
+
+    /// Billable items inside: events and usage records. Reports count these.
+    pub(crate) fn items(&self) -> u64 {
+        match self {
+            Envelope::Run { run, .. } => run.events.len() as u64,
+            Envelope::StreamEvents { events, .. } => events.len() as u64,
+            Envelope::Usage { .. } | Envelope::Charge { .. } => 1,
+            Envelope::StreamStart { .. } | Envelope::StreamEnd { .. } => 0,
+        }
+    }
+
+    /// The client-made id of the run this envelope belongs to, if any.
+    pub(crate) fn external_run_id(&self) -> Option<&str> {
+        match self {
+            Envelope::Run { run, .. } => run.external_run_id.as_deref(),
+            Envelope::StreamStart { run, .. } => run.external_run_id.as_deref(),
+            Envelope::StreamEvents {
+                external_run_id, ..
+            }
+            | Envelope::StreamEnd {
+                external_run_id, ..
+            } => Some(external_run_id),
+            Envelope::Usage { .. } | Envelope::Charge { .. } => None,
+        }
+    }
+}
+
+/// A stream run's start as the transport sends it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Start<'a> {
+    pub run: &'a StartRun,
+    pub workflow: &'a str,
+    pub parent_external_run_id: Option<&'a str>,
+    pub external_customer: Option<&'a str>,
+    /// The whole envelope, for the dead letters.
+    pub envelope: &'a Envelope,
+}
+
+impl<'a> Start<'a> {
+    /// The start inside `envelope`, if it is one.
+    pub(crate) fn of(envelope: &'a Envelope) -> Option<Self> {
+        match envelope {
+            Envelope::StreamStart {
+                run,
+                workflow,
+                parent_external_run_id,
+                external_customer,
+            } => Some(Start {
+                run,
+                workflow,
+                parent_external_run_id: parent_external_run_id.as_deref(),
+                external_customer: external_customer.as_deref(),
+                envelope,
+            }),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn external_run_id(&self) -> &'a str {
+        self.run.external_run_id.as_deref().unwrap_or_default()
+    }
+}
+
+/// A run that ended with `status`, `error_code` and `error_message`, as
+/// `PATCH /runs/{id}` carries it.
+pub(crate) fn end_run(
+    status: RunStatus,
+    error_code: Option<String>,
+    error_message: Option<String>,
+) -> EndRun {
+    let mut end = EndRun::new(status);
+    end.error_code = error_code;
+    end.error_message = error_message;
+    end
 }
 
 /// For each stream-run start, how many of its ancestors are among `starts`:
 /// starting them in rising order starts every parent before its children,
 /// so a child's request can name its parent's server id.
-pub(crate) fn parent_depths(starts: &[&StreamStart]) -> Vec<usize> {
+pub(crate) fn parent_depths(starts: &[Start<'_>]) -> Vec<usize> {
     let index: std::collections::HashMap<&str, usize> = starts
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.external_run_id.as_str(), i))
+        .map(|(i, s)| (s.external_run_id(), i))
         .collect();
     starts
         .iter()
         .map(|start| {
             let mut depth = 0;
-            let mut parent = start.parent_external_run_id.as_deref();
+            let mut parent = start.parent_external_run_id;
             // Bounded: a cycle (which runs cannot make) ends at `starts.len()`.
             while let Some(&j) = parent.and_then(|p| index.get(p)) {
                 if depth == starts.len() {
                     break;
                 }
                 depth += 1;
-                parent = starts[j].parent_external_run_id.as_deref();
+                parent = starts[j].parent_external_run_id;
             }
             depth
         })
         .collect()
 }
 
-/// Start of a stream-mode run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct StreamStart {
-    pub customer_id: String,
-    pub workflow: String,
-    pub external_run_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_external_run_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub correlation_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
-    pub metadata: Metadata,
-    /// The application's own id for the customer, resolved to Drip's id
-    /// (`customer_id`, empty until then) on the transport thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_customer: Option<String>,
-}
-
-/// End of a stream-mode run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct StreamEnd {
-    pub external_run_id: String,
-    pub status: RunStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<String>,
-}
-
-/// One usage record (`trackUsage`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct UsageRecord {
-    pub customer_id: String,
-    pub meter: String,
-    pub quantity: f64,
-    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
-    pub metadata: Metadata,
-    pub idempotency_key: String,
-    /// The application's own id for the customer, resolved to Drip's id
-    /// (`customer_id`, empty until then) on the transport thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_customer: Option<String>,
-}
-
-/// One charge (`POST /usage`), same shape as a usage record.
-pub(crate) type ChargeRecord = UsageRecord;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metadata::Metadata;
 
     #[test]
     fn envelopes_survive_the_spool_format_unchanged() {
@@ -190,7 +340,7 @@ mod tests {
             events: vec![event.clone()],
         };
         let line = serde_json::to_string(&env).unwrap();
-        let back: Envelope = serde_json::from_str(&line).unwrap();
+        let back = Envelope::from_line(line.as_bytes()).unwrap();
         assert_eq!(back, env);
         let Envelope::StreamEvents { events, .. } = back else {
             panic!("kind changed")
@@ -200,25 +350,50 @@ mod tests {
     }
 
     #[test]
-    fn a_run_spooled_before_timing_existed_still_reads_back() {
-        let line = r#"{"run":{"customer_id":"cus_1","workflow":"w","external_run_id":"run_1","status":"COMPLETED","events":[]}}"#;
-        let Envelope::Run(run) = serde_json::from_str(line).unwrap() else {
-            panic!("kind changed")
-        };
-        assert_eq!(run.started_at, None);
-        assert_eq!(run.ended_at, None);
+    fn the_spooled_request_is_the_wire_body() {
+        let started =
+            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
+        let run = RecordRun::new("cus_1", "w", RunStatus::Failed)
+            .external_run_id("run_1")
+            .error_code("Timeout")
+            .timing(started, started + std::time::Duration::from_millis(50))
+            .metadata(
+                [("region", crate::metadata::Value::from("eu"))]
+                    .into_iter()
+                    .collect::<Metadata>(),
+            );
+        let env = Envelope::record(run.clone(), Some("run_0".into()));
+        let line = serde_json::to_value(&env).unwrap();
+        let keyed = run.idempotency_key("rec:run_1");
+        assert_eq!(
+            line["record_run"]["run"],
+            serde_json::to_value(&keyed).unwrap()
+        );
+        assert_eq!(line["record_run"]["run"]["durationMs"], 50);
+        assert_eq!(line["record_run"]["parent_external_run_id"], "run_0");
+        let back = Envelope::from_line(line.to_string().as_bytes()).unwrap();
+        assert_eq!(back, env);
+        for env in [
+            Envelope::stream_start(
+                StartRun::new("cus_1", "").external_run_id("r"),
+                "agent",
+                None,
+            ),
+            Envelope::stream_end("r", end_run(RunStatus::Completed, None, None)),
+            Envelope::usage(TrackUsage::new("cus_1", "calls", 2.0).idempotency_key("k")),
+            Envelope::charge(Charge::new("cus_1", "calls", 2.0).idempotency_key("k")),
+        ] {
+            let line = serde_json::to_vec(&env).unwrap();
+            assert_eq!(Envelope::from_line(&line).unwrap(), env);
+        }
     }
 
-    fn start(run: &str, parent: Option<&str>) -> StreamStart {
-        StreamStart {
-            customer_id: "cus_1".into(),
-            workflow: "agent".into(),
-            external_run_id: run.into(),
-            parent_external_run_id: parent.map(Into::into),
-            correlation_id: None,
-            metadata: Metadata::new(),
-            external_customer: None,
-        }
+    fn start(run: &str, parent: Option<&str>) -> Envelope {
+        Envelope::stream_start(
+            StartRun::new("cus_1", "").external_run_id(run),
+            "agent",
+            parent.map(Into::into),
+        )
     }
 
     #[test]
@@ -230,46 +405,34 @@ mod tests {
             start("orphan", Some("gone")),
             start("root", None),
         ];
-        let refs: Vec<&StreamStart> = starts.iter().collect();
+        let refs: Vec<Start<'_>> = starts.iter().filter_map(Start::of).collect();
         assert_eq!(parent_depths(&refs), [2, 0, 1, 0, 0]);
         // A cycle (which runs cannot make) still ends, with every run given a depth.
         let cycle = [start("a", Some("b")), start("b", Some("a"))];
-        assert_eq!(parent_depths(&cycle.iter().collect::<Vec<_>>()).len(), 2);
+        let refs: Vec<Start<'_>> = cycle.iter().filter_map(Start::of).collect();
+        assert_eq!(parent_depths(&refs).len(), 2);
     }
 
     #[test]
-    fn an_external_customer_survives_the_spool_format_and_older_lines_have_none() {
-        let run = FinishedRun {
-            customer_id: String::new(),
-            external_customer: Some("user_8841".into()),
-            ..FinishedRun::new("", "w", "run_1", Vec::new())
-        };
-        let env = Envelope::Run(run);
+    fn an_external_customer_survives_the_spool_format_and_other_lines_have_none() {
+        let env = Envelope::record(
+            RecordRun::new("", "w", RunStatus::Completed).external_run_id("run_1"),
+            None,
+        )
+        .for_external_customer(Some("user_8841".into()));
         let line = serde_json::to_string(&env).unwrap();
         assert!(
             line.contains(r#""external_customer":"user_8841""#),
             "{line}"
         );
-        let back: Envelope = serde_json::from_str(&line).unwrap();
+        let back = Envelope::from_line(line.as_bytes()).unwrap();
         assert_eq!(back, env);
-        let older =
-            r#"{"usage":{"customer_id":"cus_1","meter":"m","quantity":1.0,"idempotency_key":"k"}}"#;
-        let Envelope::Usage(usage) = serde_json::from_str(older).unwrap() else {
-            panic!("kind changed")
-        };
-        assert_eq!(usage.external_customer, None);
-    }
-
-    #[test]
-    fn run_timing_survives_the_spool_format() {
-        let started = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
-        let run = FinishedRun {
-            started_at: Some(started),
-            ended_at: Some(started + std::time::Duration::from_millis(50)),
-            ..FinishedRun::new("cus_1", "w", "run_1", Vec::new())
-        };
-        let env = Envelope::Run(run);
-        let back: Envelope = serde_json::from_str(&serde_json::to_string(&env).unwrap()).unwrap();
-        assert_eq!(back, env);
+        assert_eq!(back.external_customer(), Some("user_8841"));
+        let plain = Envelope::usage(TrackUsage::new("cus_1", "m", 1.0).idempotency_key("k"));
+        let line = serde_json::to_vec(&plain).unwrap();
+        assert_eq!(
+            Envelope::from_line(&line).unwrap().external_customer(),
+            None
+        );
     }
 }

@@ -18,28 +18,43 @@ use std::io::Write;
 /// read back from a spool pass here again without change.
 pub(crate) fn prepare(envelope: &mut Envelope, privacy: &Sanitizer) {
     use crate::client::prepare;
-    let sanitize = |metadata: &mut crate::Metadata| {
-        let taken = std::mem::take(metadata);
-        *metadata = prepare::metadata(privacy, Some(taken)).unwrap_or_default();
+    let sanitize = |metadata: &mut Option<crate::Metadata>| {
+        *metadata = prepare::metadata(privacy, metadata.take());
     };
     let event = |event: &mut Event| prepare::event_in_place(privacy, event);
     match envelope {
-        Envelope::StreamEvents { events, .. } => events.iter_mut().for_each(event),
-        Envelope::Run(run) => {
-            run.events.iter_mut().for_each(event);
+        Envelope::StreamEvents { events, .. } => events
+            .iter_mut()
+            .filter(|e| !e.is_built_clean())
+            .for_each(event),
+        Envelope::Run { run, .. } => {
+            run.events
+                .iter_mut()
+                .filter(|e| !e.is_built_clean())
+                .for_each(event);
             sanitize(&mut run.metadata);
             run.error_message = prepare::text(privacy, run.error_message.take());
         }
-        Envelope::StreamStart(start) => sanitize(&mut start.metadata),
-        Envelope::StreamEnd(end) => {
-            end.error_message = prepare::text(privacy, end.error_message.take())
+        Envelope::StreamStart { run, .. } => sanitize(&mut run.metadata),
+        Envelope::StreamEnd { end, .. } => {
+            sanitize(&mut end.metadata);
+            end.error_message = prepare::text(privacy, end.error_message.take());
         }
-        Envelope::Usage(usage) | Envelope::Charge(usage) => sanitize(&mut usage.metadata),
+        Envelope::Usage { usage, .. } => {
+            sanitize(&mut usage.metadata);
+            usage.description = prepare::text(privacy, usage.description.take());
+        }
+        Envelope::Charge { charge, .. } => sanitize(&mut charge.metadata),
     }
+    envelope.fill_keys();
 }
 
 /// Why the server would refuse `event` on its own (the client's checks), if it would.
 pub(crate) fn refusal(event: &Event) -> Option<Error> {
+    if event.is_built_clean() {
+        // A tool call: constant type and units, one call, a fresh key.
+        return None;
+    }
     crate::client::prepare::check_event(event).err()
 }
 
@@ -111,23 +126,29 @@ pub(crate) struct BodyWriter {
 
 impl BodyWriter {
     /// `{"events":[{"runId":<run_id>, …event}, …]}`, the body the typed call
-    /// would serialise for the same events. Each event comes as its JSON
-    /// (from the spool line) when known, else as the event itself.
+    /// would serialise for the same events, each event given with its run's
+    /// server id. Each event comes as its JSON (from the spool line) when
+    /// known, else as the event itself.
     pub(crate) fn batch<'a>(
         &mut self,
-        run_id: &str,
-        events: impl IntoIterator<Item = (&'a Event, Option<&'a [u8]>)>,
+        events: impl IntoIterator<Item = (&'a str, &'a Event, Option<&'a [u8]>)>,
         expected: usize,
     ) -> Vec<u8> {
-        let mut run_field = Vec::with_capacity(run_id.len() + 12);
-        run_field.extend_from_slice(b"{\"runId\":");
-        // Writing JSON into a Vec cannot fail for a string.
-        let _ = serde_json::to_writer(&mut run_field, run_id);
-        let mut body = Vec::with_capacity(16 + expected * (run_field.len() + 320));
+        // `{"runId":"…"`, made again only when the run changes.
+        let mut run_field = Vec::with_capacity(48);
+        let mut run_of_field: Option<&str> = None;
+        let mut body = Vec::with_capacity(16 + expected * 360);
         body.extend_from_slice(b"{\"events\":[");
-        for (i, (event, json)) in events.into_iter().enumerate() {
+        for (i, (run_id, event, json)) in events.into_iter().enumerate() {
             if i > 0 {
                 body.push(b',');
+            }
+            if run_of_field != Some(run_id) {
+                run_field.clear();
+                run_field.extend_from_slice(b"{\"runId\":");
+                // Writing JSON into a Vec cannot fail for a string.
+                let _ = serde_json::to_writer(&mut run_field, run_id);
+                run_of_field = Some(run_id);
             }
             let json = match json {
                 Some(json) if json.len() >= 2 && json[0] == b'{' => json,
@@ -177,19 +198,23 @@ mod tests {
         let back: Envelope = serde_json::from_slice(json.line()).unwrap();
         assert_eq!(back, env, "the hand-written line is the spool format");
         // The first event from its spooled JSON, the second serialised afresh.
+        // Events of two runs in one body, each naming its own.
         let body = BodyWriter::default().batch(
-            "run_\"x\"",
-            [(&events[0], json.event(0)), (&events[1], None)],
+            [
+                ("run_\"x\"", &events[0], json.event(0)),
+                ("run_y", &events[1], None),
+            ],
             events.len(),
         );
         let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let expected: Vec<serde_json::Value> = events
             .iter()
-            .map(|e| {
+            .zip(["run_\"x\"", "run_y"])
+            .map(|(e, run)| {
                 let mut v = serde_json::to_value(e).unwrap();
                 v.as_object_mut()
                     .unwrap()
-                    .insert("runId".into(), "run_\"x\"".into());
+                    .insert("runId".into(), run.into());
                 v
             })
             .collect();

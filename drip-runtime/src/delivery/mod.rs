@@ -56,7 +56,11 @@
 //!   `linger`), so for those the window a crash can lose is two `linger`s.
 //! * Memory: the queue holds at most `queue_capacity` envelopes and 131,072
 //!   billable items; segments are sealed at 2 MiB; 2 MiB of spool lines are
-//!   kept in memory for sending, the rest read back one segment at a time.
+//!   kept in memory for sending, the rest read back one segment at a time
+//!   (a segment that outgrew the budget keeps what it held, and only the
+//!   lines after those are read back and parsed).
+//! * Event batches are sent in requests of `batch_size` events of any runs
+//!   (each event names its run), so short runs share requests.
 //!
 //! The pipeline is owned by a [`Runtime`](crate::runtime::Runtime), which
 //! starts and stops it; see [`crate::runtime`].
@@ -75,9 +79,7 @@ mod submission;
 mod submit;
 mod transport;
 
-pub(crate) use envelope::{
-    ChargeRecord, Envelope, FinishedRun, StreamEnd, StreamStart, UsageRecord,
-};
+pub(crate) use envelope::{Envelope, end_run};
 pub(crate) use linger::Lingering;
 pub use report::{FlushReport, Stats};
 pub(crate) use submission::Submission;

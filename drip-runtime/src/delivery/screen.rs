@@ -51,30 +51,59 @@ fn remember_dropped_stream(external_run_id: &str) {
 /// The first envelope-level identifier field that breaks the rule.
 fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierRefusal)> {
     let fields: &[(&'static str, Option<&str>)] = match envelope {
-        Envelope::Run(run) => &[
-            customer_field(&run.customer_id, &run.external_customer),
-            ("externalCustomerId", run.external_customer.as_deref()),
+        Envelope::Run {
+            run,
+            parent_external_run_id,
+            external_customer,
+        } => &[
+            customer_field(&run.customer_id, external_customer),
+            ("externalCustomerId", external_customer.as_deref()),
             ("workflow", Some(run.workflow.as_str())),
-            ("externalRunId", Some(run.external_run_id.as_str())),
-            ("parentRunId", run.parent_external_run_id.as_deref()),
+            (
+                "externalRunId",
+                Some(run.external_run_id.as_deref().unwrap_or_default()),
+            ),
+            ("parentRunId", parent_external_run_id.as_deref()),
             ("correlationId", run.correlation_id.as_deref()),
         ],
-        Envelope::StreamStart(start) => &[
-            customer_field(&start.customer_id, &start.external_customer),
-            ("externalCustomerId", start.external_customer.as_deref()),
-            ("workflow", Some(start.workflow.as_str())),
-            ("externalRunId", Some(start.external_run_id.as_str())),
-            ("parentRunId", start.parent_external_run_id.as_deref()),
-            ("correlationId", start.correlation_id.as_deref()),
+        Envelope::StreamStart {
+            run,
+            workflow,
+            parent_external_run_id,
+            external_customer,
+        } => &[
+            customer_field(&run.customer_id, external_customer),
+            ("externalCustomerId", external_customer.as_deref()),
+            ("workflow", Some(workflow.as_str())),
+            (
+                "externalRunId",
+                Some(run.external_run_id.as_deref().unwrap_or_default()),
+            ),
+            ("parentRunId", parent_external_run_id.as_deref()),
+            ("correlationId", run.correlation_id.as_deref()),
         ],
         Envelope::StreamEvents {
             external_run_id, ..
         } => &[("externalRunId", Some(external_run_id.as_str()))],
-        Envelope::StreamEnd(end) => &[("externalRunId", Some(end.external_run_id.as_str()))],
-        Envelope::Usage(usage) | Envelope::Charge(usage) => &[
-            customer_field(&usage.customer_id, &usage.external_customer),
-            ("externalCustomerId", usage.external_customer.as_deref()),
+        Envelope::StreamEnd {
+            external_run_id, ..
+        } => &[("externalRunId", Some(external_run_id.as_str()))],
+        Envelope::Usage {
+            usage,
+            external_customer,
+        } => &[
+            customer_field(&usage.customer_id, external_customer),
+            ("externalCustomerId", external_customer.as_deref()),
             ("meter", Some(usage.meter.as_str())),
+            ("units", usage.units.as_deref()),
+        ],
+        Envelope::Charge {
+            charge,
+            external_customer,
+        } => &[
+            customer_field(&charge.customer_id, external_customer),
+            ("externalCustomerId", external_customer.as_deref()),
+            ("meter", Some(charge.meter.as_str())),
         ],
     };
     first_broken(fields)
@@ -88,6 +117,15 @@ fn customer_field<'a>(
 ) -> (&'static str, Option<&'a str>) {
     let unresolved = customer_id.is_empty() && external.is_some();
     ("customerId", (!unresolved).then_some(customer_id))
+}
+
+/// [`event_refusal`], unless the event is a tool call built from its site,
+/// whose identifiers are constants.
+fn event_refusal_unless_clean(event: &Event) -> Option<(&'static str, &str, IdentifierRefusal)> {
+    if event.is_built_clean() {
+        return None;
+    }
+    event_refusal(event)
 }
 
 /// The first identifier field of `event` that breaks the rule.
@@ -115,7 +153,7 @@ fn first_broken<'a>(
 /// Removes the events whose identifiers break the rule; how many.
 fn remove_bad_events(events: &mut Vec<Event>, privacy: &Sanitizer) -> u64 {
     let before = events.len();
-    events.retain(|event| match event_refusal(event) {
+    events.retain(|event| match event_refusal_unless_clean(event) {
         Some((field, value, refusal)) => {
             count_and_log(privacy, field, value, refusal);
             false
@@ -153,7 +191,9 @@ pub(crate) fn screen_envelope(envelope: &mut Envelope, privacy: &Sanitizer) -> (
         Envelope::StreamEvents {
             external_run_id, ..
         } => stream_was_dropped(external_run_id, false),
-        Envelope::StreamEnd(end) => stream_was_dropped(&end.external_run_id, true),
+        Envelope::StreamEnd {
+            external_run_id, ..
+        } => stream_was_dropped(external_run_id, true),
         _ => false,
     };
     if follows_dropped_start {
@@ -161,14 +201,15 @@ pub(crate) fn screen_envelope(envelope: &mut Envelope, privacy: &Sanitizer) -> (
         return (envelope.items(), false);
     }
     let removed = match envelope {
-        Envelope::Run(run) => remove_bad_events(&mut run.events, privacy),
+        Envelope::Run { run, .. } => remove_bad_events(&mut run.events, privacy),
         Envelope::StreamEvents { events, .. } => remove_bad_events(events, privacy),
         _ => 0,
     };
     if let Some((field, value, refusal)) = first_refusal(envelope) {
         count_and_log(privacy, field, value, refusal);
-        if let Envelope::StreamStart(start) = &*envelope {
-            remember_dropped_stream(&start.external_run_id);
+        if let (Envelope::StreamStart { .. }, Some(ext)) = (&*envelope, envelope.external_run_id())
+        {
+            remember_dropped_stream(ext);
         }
         return (removed + envelope.items(), false);
     }
@@ -179,8 +220,8 @@ pub(crate) fn screen_envelope(envelope: &mut Envelope, privacy: &Sanitizer) -> (
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delivery::{StreamEnd, StreamStart};
-    use crate::model::RunStatus;
+    use crate::delivery::envelope::end_run;
+    use crate::model::{RunStatus, StartRun, TrackUsage};
 
     fn screen(envelope: &mut Envelope) -> (u64, bool) {
         screen_envelope(envelope, &Sanitizer::new())
@@ -206,25 +247,19 @@ mod tests {
 
     #[test]
     fn a_stream_whose_start_is_dropped_is_dropped_whole() {
-        let mut start = Envelope::StreamStart(StreamStart {
-            customer_id: "jane@example.com".into(),
-            workflow: "wf".into(),
-            external_run_id: "run_dropped_start".into(),
-            parent_external_run_id: None,
-            correlation_id: None,
-            metadata: Default::default(),
-            external_customer: None,
-        });
+        let mut start = Envelope::stream_start(
+            StartRun::new("jane@example.com", "").external_run_id("run_dropped_start"),
+            "wf",
+            None,
+        );
         assert_eq!(screen(&mut start), (0, false));
         let mut events = batch("run_dropped_start", &["tool.call", "agent.plan"]);
         assert_eq!(screen(&mut events), (2, false));
         let end = || {
-            Envelope::StreamEnd(StreamEnd {
-                external_run_id: "run_dropped_start".into(),
-                status: RunStatus::Completed,
-                error_code: None,
-                error_message: None,
-            })
+            Envelope::stream_end(
+                "run_dropped_start",
+                end_run(RunStatus::Completed, None, None),
+            )
         };
         assert_eq!(screen(&mut end()), (0, false));
         // The end forgot the stream: a later run reusing the id is not affected.
@@ -234,21 +269,13 @@ mod tests {
     #[test]
     fn an_external_customer_id_is_screened_and_an_unresolved_customer_id_is_not() {
         let usage = |external: &str| {
-            Envelope::Usage(crate::delivery::UsageRecord {
-                customer_id: String::new(),
-                meter: "calls".into(),
-                quantity: 1.0,
-                metadata: Default::default(),
-                idempotency_key: "k".into(),
-                external_customer: Some(external.into()),
-            })
+            Envelope::usage(TrackUsage::new("", "calls", 1.0).idempotency_key("k"))
+                .for_external_customer(Some(external.into()))
         };
         assert_eq!(screen(&mut usage("user_8841")), (0, true));
         assert_eq!(screen(&mut usage("jane@example.com")), (1, false));
         let mut no_customer = usage("user_1");
-        if let Envelope::Usage(u) = &mut no_customer {
-            u.external_customer = None;
-        }
+        no_customer = no_customer.for_external_customer(None);
         assert_eq!(screen(&mut no_customer), (1, false));
     }
 }

@@ -119,16 +119,11 @@ impl From<Envelope> for Submission {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delivery::StreamEnd;
+    use crate::delivery::end_run;
     use crate::model::RunStatus;
 
     fn end() -> Envelope {
-        Envelope::StreamEnd(StreamEnd {
-            external_run_id: "run_1".into(),
-            status: RunStatus::Completed,
-            error_code: None,
-            error_message: None,
-        })
+        Envelope::stream_end("run_1", end_run(RunStatus::Completed, None, None))
     }
 
     #[test]

@@ -37,7 +37,7 @@
 mod shards;
 mod ticker;
 
-use crate::delivery::{ChargeRecord, Envelope};
+use crate::delivery::Envelope;
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
 use crate::runtime::{FlushBeforeStop, Runtime};
@@ -295,14 +295,11 @@ impl Inner {
         // The key is fixed here, before the envelope is spooled and first sent.
         let idempotency_key = crate::model::idempotency::new_key("stream");
         runtime.send(
-            Envelope::Charge(ChargeRecord {
-                customer_id: self.customer_id.clone(),
-                meter: self.meter.clone(),
-                quantity,
-                metadata: self.metadata.clone(),
-                idempotency_key: idempotency_key.clone(),
-                external_customer: None,
-            }),
+            Envelope::charge(
+                crate::model::Charge::new(self.customer_id.clone(), self.meter.clone(), quantity)
+                    .idempotency_key(idempotency_key.clone())
+                    .metadata(self.metadata.clone()),
+            ),
             None,
         );
         Ok(Some(Flushed {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(json["idempotencyKey"], "order-7");
 /// assert!(json.get("metadata").is_none());
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 #[must_use]

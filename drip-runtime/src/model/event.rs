@@ -85,6 +85,22 @@ pub struct Event {
     pub idempotency_key: String,
     /// RFC 3339, made once at creation.
     pub timestamp: String,
+    /// Built already sanitised (a tool call from its compile-time-checked
+    /// site): the pipeline's boundary need not scan it again.
+    #[serde(skip)]
+    pub(crate) built_clean: BuiltClean,
+}
+
+/// Whether an [`Event`] was built already sanitised. Not part of what the
+/// event is: every two of them compare equal, and it is never serialised
+/// (an event read back from a spool is checked again).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct BuiltClean(pub(crate) bool);
+
+impl PartialEq for BuiltClean {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Event {
@@ -113,6 +129,7 @@ impl Event {
             metadata: None,
             idempotency_key: idempotency::new_key("evt"),
             timestamp,
+            built_clean: BuiltClean(false),
         }
     }
 
@@ -194,6 +211,11 @@ impl Event {
         self.quantity = Some(quantity);
         self.units = Some(units.into());
         self
+    }
+
+    /// Whether the event was built already sanitised (see [`BuiltClean`]).
+    pub(crate) fn is_built_clean(&self) -> bool {
+        self.built_clean.0
     }
 
     /// The metadata map, created empty if absent.

@@ -54,6 +54,7 @@ pub use entitlement_plan::{
     EntitlementRule, EntitlementRuleList, LimitPeriod, LimitType, UpdateEntitlementPlan,
     UpdateEntitlementRule,
 };
+pub(crate) use event::BuiltClean;
 pub(crate) use event::tool_call_metadata;
 pub use event::{Event, ToolStatus};
 pub use execution_event::{
@@ -62,7 +63,6 @@ pub use execution_event::{
 pub use health::Health;
 pub use meter::{Meter, MeterList};
 pub use portal_session::{CreatePortalSession, PortalSession, PortalSessionRevoked};
-pub(crate) use record::{RecordBody, Timing};
 pub use record::{RecordRun, RecordRunResult, RecordedEvents, RecordedRun};
 pub use run::{EndRun, RunDetails, RunEnded, RunStarted, RunTotals, StartRun};
 pub use run_id::{AsRunId, EXTERNAL_RUN_ID_PREFIX, ExternalRunId, RunId};

@@ -5,7 +5,8 @@ use crate::metadata::Metadata;
 use serde::{Deserialize, Serialize};
 
 /// Body of `POST /runs/record`. Events keep their own `idempotencyKey` and
-/// `timestamp`.
+/// `timestamp`. This one type is the body wherever it goes: the client
+/// serialises it, and the delivery pipeline spools and sends it as it is.
 ///
 /// ```
 /// use drip_runtime::model::{Event, RecordRun, RunStatus};
@@ -16,7 +17,8 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(json["workflow"], "research-agent");
 /// assert!(json["events"][0]["idempotencyKey"].is_string());
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecordRun {
     /// Drip customer id.
@@ -28,116 +30,50 @@ pub struct RecordRun {
     /// Terminal status.
     pub status: RunStatus,
     /// Error text; redacted before sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// Error code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Your run id; made once per call when absent so that retries and the
     /// fallback's event keys are stable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_run_id: Option<String>,
     /// Correlation id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     /// The parent run's id (nested agent runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_run_id: Option<String>,
     /// RFC 3339 start, measured by the caller. Not in the hosted API's
     /// documented body (servers that do not know it ignore it); the emulator
     /// uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     /// RFC 3339 end, measured by the caller (see `started_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
     /// Duration measured by the caller (see `started_at`); without it the
     /// server's own figure is the time of the record call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
     /// Metadata; sanitised before sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     /// Made once per call when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
 }
 
-/// The wire shape of [`RecordRun`], borrowed. It is the one definition of
-/// the `/runs/record` body: `RecordRun` serialises through it, and the
-/// delivery thread sends the runs it keeps for retries through it without
-/// copying their events.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct RecordBody<'a> {
-    pub customer_id: &'a str,
-    pub workflow: &'a str,
-    pub events: &'a [Event],
-    pub status: RunStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub external_run_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub correlation_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_run_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<&'a Metadata>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub idempotency_key: Option<&'a str>,
-}
-
-impl<'a> From<&'a RecordRun> for RecordBody<'a> {
-    fn from(run: &'a RecordRun) -> Self {
-        RecordBody {
-            customer_id: &run.customer_id,
-            workflow: &run.workflow,
-            events: &run.events,
-            status: run.status,
-            error_message: run.error_message.as_deref(),
-            error_code: run.error_code.as_deref(),
-            external_run_id: run.external_run_id.as_deref(),
-            correlation_id: run.correlation_id.as_deref(),
-            parent_run_id: run.parent_run_id.as_deref(),
-            started_at: run.started_at.as_deref(),
-            ended_at: run.ended_at.as_deref(),
-            duration_ms: run.duration_ms,
-            metadata: run.metadata.as_ref(),
-            idempotency_key: run.idempotency_key.as_deref(),
-        }
-    }
-}
-
-impl From<&RecordBody<'_>> for RecordRun {
-    fn from(body: &RecordBody<'_>) -> Self {
-        let owned = |s: Option<&str>| s.map(str::to_owned);
-        RecordRun {
-            customer_id: body.customer_id.to_owned(),
-            workflow: body.workflow.to_owned(),
-            events: body.events.to_vec(),
-            status: body.status,
-            error_message: owned(body.error_message),
-            error_code: owned(body.error_code),
-            external_run_id: owned(body.external_run_id),
-            correlation_id: owned(body.correlation_id),
-            parent_run_id: owned(body.parent_run_id),
-            started_at: owned(body.started_at),
-            ended_at: owned(body.ended_at),
-            duration_ms: body.duration_ms,
-            metadata: body.metadata.cloned(),
-            idempotency_key: owned(body.idempotency_key),
-        }
-    }
-}
-
 /// A run's start and end as the record body carries them.
-pub(crate) struct Timing {
+struct Timing {
     pub started_at: String,
     pub ended_at: String,
     pub duration_ms: Option<u64>,
 }
 
 impl Timing {
-    pub(crate) fn of(started: std::time::SystemTime, ended: std::time::SystemTime) -> Self {
+    fn of(started: std::time::SystemTime, ended: std::time::SystemTime) -> Self {
         Timing {
             started_at: super::time::rfc3339(started),
             ended_at: super::time::rfc3339(ended),
@@ -146,12 +82,6 @@ impl Timing {
                 .ok()
                 .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         }
-    }
-}
-
-impl Serialize for RecordRun {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        RecordBody::from(self).serialize(serializer)
     }
 }
 

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(json["workflowId"], "wf_1");
 /// assert!(json.get("parentRunId").is_none());
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartRun {
@@ -131,7 +131,7 @@ pub struct RunStarted {
 /// let json = serde_json::to_value(&e).unwrap();
 /// assert_eq!(json["status"], "FAILED");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EndRun {

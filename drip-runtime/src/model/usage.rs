@@ -28,7 +28,7 @@ pub enum UsageMode {
 /// assert!(json.get("description").is_none()); // omitted, not null
 /// assert!(json.get("mode").is_none()); // chooses the path, not a body field
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TrackUsage {

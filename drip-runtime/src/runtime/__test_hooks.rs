@@ -3,18 +3,16 @@
 //! record, …), for the delivery tests and benches that need wire shapes the
 //! attributes do not produce on demand. Not public API.
 
-use crate::delivery::{Envelope, FinishedRun, StreamEnd, StreamStart, Submission, UsageRecord};
+use crate::delivery::{Envelope, Submission, end_run};
 use crate::metadata::Metadata;
-use crate::model::{Event, RunStatus};
+use crate::model::{Event, RecordRun, RunStatus, StartRun, TrackUsage};
 
 /// A record-mode run with `events`.
 pub fn submit_run(customer_id: &str, workflow: &str, external_run_id: &str, events: Vec<Event>) {
-    submit(Envelope::Run(FinishedRun::new(
-        customer_id,
-        workflow,
-        external_run_id,
-        events,
-    )));
+    let run = RecordRun::new(customer_id, workflow, RunStatus::Completed)
+        .external_run_id(external_run_id)
+        .events(events);
+    submit(Envelope::record(run, None));
 }
 
 /// A record-mode run that failed with `error_message`, with run metadata.
@@ -26,25 +24,19 @@ pub fn submit_failed_run(
     error_message: &str,
     metadata: Metadata,
 ) {
-    let mut run = FinishedRun::new(customer_id, workflow, external_run_id, events);
-    run.status = RunStatus::Failed;
-    run.error_code = Some("HostileError".into());
-    run.error_message = Some(error_message.into());
-    run.metadata = metadata;
-    submit(Envelope::Run(run));
+    let run = RecordRun::new(customer_id, workflow, RunStatus::Failed)
+        .external_run_id(external_run_id)
+        .events(events)
+        .error_code("HostileError")
+        .error_message(error_message)
+        .metadata(metadata);
+    submit(Envelope::record(run, None));
 }
 
 /// Stream mode: the start of a run.
 pub fn submit_stream_start(customer_id: &str, workflow: &str, external_run_id: &str) {
-    submit(Envelope::StreamStart(StreamStart {
-        customer_id: customer_id.into(),
-        workflow: workflow.into(),
-        external_run_id: external_run_id.into(),
-        parent_external_run_id: None,
-        correlation_id: None,
-        metadata: Metadata::new(),
-        external_customer: None,
-    }));
+    let start = StartRun::new(customer_id, "").external_run_id(external_run_id);
+    submit(Envelope::stream_start(start, workflow, None));
 }
 
 /// Stream mode: events of a started run.
@@ -57,24 +49,17 @@ pub fn submit_stream_events(external_run_id: impl Into<String>, events: Vec<Even
 
 /// Stream mode: the end of a run.
 pub fn submit_stream_end(external_run_id: &str, status: RunStatus) {
-    submit(Envelope::StreamEnd(StreamEnd {
-        external_run_id: external_run_id.into(),
-        status,
-        error_code: None,
-        error_message: None,
-    }));
+    submit(Envelope::stream_end(
+        external_run_id,
+        end_run(status, None, None),
+    ));
 }
 
 /// A usage record.
 pub fn submit_usage(customer_id: &str, meter: &str, quantity: f64, idempotency_key: &str) {
-    submit(Envelope::Usage(UsageRecord {
-        customer_id: customer_id.into(),
-        meter: meter.into(),
-        quantity,
-        metadata: Metadata::new(),
-        idempotency_key: idempotency_key.into(),
-        external_customer: None,
-    }));
+    submit(Envelope::usage(
+        TrackUsage::new(customer_id, meter, quantity).idempotency_key(idempotency_key),
+    ));
 }
 
 fn submit(work: impl Into<Submission>) {

@@ -27,6 +27,32 @@ pub(crate) struct CaptureLog {
     open_streams: HashMap<String, CapturedRun>,
 }
 
+impl CaptureLog {
+    /// A usage record or a charge, as the test sees both.
+    fn usage_of(
+        &mut self,
+        customer_id: String,
+        meter: String,
+        quantity: f64,
+        metadata: Option<crate::Metadata>,
+        idempotency_key: Option<String>,
+        external_customer: Option<String>,
+    ) {
+        self.deliveries.push(Delivery::Usage {
+            customer_id: customer_id.clone(),
+            meter: meter.clone(),
+        });
+        self.usage.push(CapturedUsage {
+            customer_id,
+            meter,
+            quantity,
+            metadata: metadata.unwrap_or_default(),
+            idempotency_key: idempotency_key.unwrap_or_default(),
+            external_customer,
+        });
+    }
+}
+
 impl CaptureStore {
     pub(crate) fn log(&self) -> MutexGuard<'_, CaptureLog> {
         self.log.lock().unwrap_or_else(PoisonError::into_inner)
@@ -36,9 +62,14 @@ impl CaptureStore {
         let mut log = self.log();
         let log = &mut *log;
         match env {
-            Envelope::Run(run) => {
+            Envelope::Run {
+                run,
+                parent_external_run_id,
+                external_customer,
+            } => {
+                let external_run_id = run.external_run_id.unwrap_or_default();
                 log.deliveries.push(Delivery::Record {
-                    external_run_id: run.external_run_id.clone(),
+                    external_run_id: external_run_id.clone(),
                     events: run.events.len(),
                 });
                 log.runs.push(CapturedRun {
@@ -48,35 +79,41 @@ impl CaptureStore {
                     error_code: run.error_code,
                     error_message: run.error_message,
                     duration: duration.unwrap_or_default(),
-                    metadata: run.metadata,
+                    metadata: run.metadata.unwrap_or_default(),
                     events: run.events,
-                    external_run_id: run.external_run_id,
-                    parent_external_run_id: run.parent_external_run_id,
+                    external_run_id,
+                    parent_external_run_id,
                     correlation_id: run.correlation_id,
                     stream: false,
-                    external_customer: run.external_customer,
+                    external_customer,
                 });
             }
-            Envelope::StreamStart(start) => {
+            Envelope::StreamStart {
+                run: start,
+                workflow,
+                parent_external_run_id,
+                external_customer,
+            } => {
+                let external_run_id = start.external_run_id.unwrap_or_default();
                 log.deliveries.push(Delivery::StreamStart {
-                    external_run_id: start.external_run_id.clone(),
+                    external_run_id: external_run_id.clone(),
                 });
                 log.open_streams.insert(
-                    start.external_run_id.clone(),
+                    external_run_id.clone(),
                     CapturedRun {
-                        workflow: start.workflow,
+                        workflow,
                         customer_id: start.customer_id,
                         status: crate::model::RunStatus::Running,
                         error_code: None,
                         error_message: None,
                         duration: Duration::ZERO,
-                        metadata: start.metadata,
+                        metadata: start.metadata.unwrap_or_default(),
                         events: Vec::new(),
-                        external_run_id: start.external_run_id,
-                        parent_external_run_id: start.parent_external_run_id,
+                        external_run_id,
+                        parent_external_run_id,
                         correlation_id: start.correlation_id,
                         stream: true,
-                        external_customer: start.external_customer,
+                        external_customer,
                     },
                 );
             }
@@ -92,12 +129,15 @@ impl CaptureStore {
                     run.events.extend(events);
                 }
             }
-            Envelope::StreamEnd(end) => {
+            Envelope::StreamEnd {
+                external_run_id,
+                end,
+            } => {
                 log.deliveries.push(Delivery::StreamEnd {
-                    external_run_id: end.external_run_id.clone(),
+                    external_run_id: external_run_id.clone(),
                     status: end.status,
                 });
-                if let Some(mut run) = log.open_streams.remove(&end.external_run_id) {
+                if let Some(mut run) = log.open_streams.remove(&external_run_id) {
                     run.status = end.status;
                     run.error_code = end.error_code;
                     run.error_message = end.error_message;
@@ -105,20 +145,28 @@ impl CaptureStore {
                     log.runs.push(run);
                 }
             }
-            Envelope::Usage(usage) | Envelope::Charge(usage) => {
-                log.deliveries.push(Delivery::Usage {
-                    customer_id: usage.customer_id.clone(),
-                    meter: usage.meter.clone(),
-                });
-                log.usage.push(CapturedUsage {
-                    customer_id: usage.customer_id,
-                    meter: usage.meter,
-                    quantity: usage.quantity,
-                    metadata: usage.metadata,
-                    idempotency_key: usage.idempotency_key,
-                    external_customer: usage.external_customer,
-                });
-            }
+            Envelope::Usage {
+                usage,
+                external_customer,
+            } => log.usage_of(
+                usage.customer_id,
+                usage.meter,
+                usage.quantity,
+                usage.metadata,
+                usage.idempotency_key,
+                external_customer,
+            ),
+            Envelope::Charge {
+                charge,
+                external_customer,
+            } => log.usage_of(
+                charge.customer_id,
+                charge.meter,
+                charge.quantity,
+                charge.metadata,
+                charge.idempotency_key,
+                external_customer,
+            ),
         }
     }
 

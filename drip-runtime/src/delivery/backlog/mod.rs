@@ -39,10 +39,23 @@ fn estimated_bytes(envelope: &Envelope) -> usize {
 
 /// Envelopes of a segment kept in memory, with the spool lines of its event
 /// batches (`wire[i]` for `envelopes[i]`; empty when read back from disk).
-#[derive(Default)]
 struct Held {
     envelopes: Vec<Envelope>,
     wire: Vec<Option<EventJson>>,
+    /// Whether these are all the segment's envelopes. A segment that outgrew
+    /// the memory budget keeps the ones it held; only the lines after them
+    /// are read back from disk at its turn.
+    complete: bool,
+}
+
+impl Default for Held {
+    fn default() -> Self {
+        Held {
+            envelopes: Vec::new(),
+            wire: Vec::new(),
+            complete: true,
+        }
+    }
 }
 
 /// The segment being written.
@@ -255,18 +268,15 @@ impl Backlog {
                 // The envelope, and the line kept for the request body.
                 let bytes = line_bytes + json.as_ref().map_or(0, |j| j.line().len());
                 match &mut active.envelopes {
-                    Some(held) if self.in_memory + bytes <= self.memory_cap => {
+                    Some(held) if held.complete && self.in_memory + bytes <= self.memory_cap => {
                         held.envelopes.push(envelope);
                         held.wire.push(json);
                         self.in_memory += bytes;
                         active.memory_bytes += bytes;
                     }
-                    Some(_) => {
-                        // Over the memory budget: this segment is read back from disk.
-                        self.in_memory -= active.memory_bytes;
-                        active.memory_bytes = 0;
-                        active.envelopes = None;
-                    }
+                    // Over the memory budget: the rest of this segment is
+                    // read back from disk.
+                    Some(held) => held.complete = false,
                     None => {}
                 }
             }
@@ -328,8 +338,11 @@ impl Backlog {
                 counters
                     .spooled
                     .fetch_sub(counted - unflushed, Ordering::Relaxed);
-                if active.envelopes.is_none() {
+                if !active.envelopes.as_ref().is_some_and(|held| held.complete) {
                     counters.drop_items(active.items, "spool write failed");
+                    if active.envelopes.is_some() {
+                        self.in_memory -= active.memory_bytes;
+                    }
                     return;
                 }
                 // Still in memory: deliver it from there.
@@ -374,19 +387,29 @@ impl Backlog {
             return;
         }
         while let Some(mut segment) = self.sealed.pop_front() {
-            let Held { envelopes, wire } = match segment.envelopes.take() {
+            let Held {
+                mut envelopes,
+                wire,
+                complete,
+            } = match segment.envelopes.take() {
                 Some(held) => {
                     self.in_memory -= segment.memory_bytes;
                     held
                 }
-                None => match self.read_back(&segment) {
-                    Some(envelopes) => Held {
-                        envelopes,
-                        wire: Vec::new(),
-                    },
-                    None => continue,
+                None => Held {
+                    complete: false,
+                    ..Held::default()
                 },
             };
+            if !complete {
+                match self.read_back(&segment, envelopes.len()) {
+                    Some(rest) => envelopes.extend(rest),
+                    None if envelopes.is_empty() => continue,
+                    // Unreadable now: what was kept is delivered, the rest
+                    // was counted as dropped.
+                    None => {}
+                }
+            }
             let wire = Arc::new(wire);
             // Keep later segments' envelopes in memory only within budget.
             self.trim_memory();

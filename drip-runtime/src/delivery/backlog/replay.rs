@@ -59,9 +59,8 @@ impl Backlog {
         if !starts.is_empty() {
             self.dispatcher
                 .runs()
-                .expect_replayed(starts.iter().map(|s| s.external_run_id.as_str()));
+                .expect_replayed(starts.iter().filter_map(Envelope::external_run_id));
             // One segment: its delivery sends parents before nested runs.
-            let mut starts: Vec<_> = starts.into_iter().map(Envelope::StreamStart).collect();
             // Read from inherited segments: sanitised like them.
             let privacy = &self.shared.counters.privacy;
             starts
@@ -76,7 +75,7 @@ impl Backlog {
                 file: None,
                 envelopes: Some(Held {
                     envelopes: starts,
-                    wire: Vec::new(),
+                    ..Held::default()
                 }),
                 memory_bytes,
                 spooled_items: 0,
@@ -97,10 +96,11 @@ impl Backlog {
         }
     }
 
-    /// Reads a segment back from disk; counts what cannot be read as dropped.
-    pub(super) fn read_back(&mut self, segment: &Sealed) -> Option<Vec<Envelope>> {
+    /// Reads a segment back from disk, after its first `kept` lines (held
+    /// in memory); counts what cannot be read as dropped.
+    pub(super) fn read_back(&mut self, segment: &Sealed, kept: usize) -> Option<Vec<Envelope>> {
         let file = segment.file.as_ref()?;
-        match file.read() {
+        match file.read_after(kept) {
             Ok(contents) => {
                 self.report_damage(&contents, file.path());
                 let mut envelopes = contents.envelopes;

@@ -2,7 +2,7 @@
 //! [`SegmentFile`] until everything in it is acknowledged.
 
 use super::{Spool, created_ms_from_name, io_error};
-use crate::delivery::envelope::{Envelope, StreamStart};
+use crate::delivery::envelope::Envelope;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -271,15 +271,16 @@ impl SegmentFile {
         self.created_ms
     }
 
-    /// Reads every envelope back, skipping (and reporting) corrupt lines and a
-    /// torn last line.
-    pub(crate) fn read(&self) -> io::Result<SegmentContents> {
-        Ok(parse_lines(&self.read_raw()?))
+    /// Reads the envelopes back after the first `skip` lines (the ones a
+    /// writer kept in memory, not parsed again), skipping (and reporting)
+    /// corrupt lines and a torn last line.
+    pub(crate) fn read_after(&self, skip: usize) -> io::Result<SegmentContents> {
+        Ok(parse_lines_after(&self.read_raw()?, skip))
     }
 
     /// Billable items in the segment and its stream-run starts, found
     /// without building the other envelopes (several times faster than
-    /// [`SegmentFile::read`]), for segments an earlier process left.
+    /// [`SegmentFile::read_after`]), for segments an earlier process left.
     pub(crate) fn scan(&self) -> io::Result<Scan> {
         Ok(scan(&self.read_raw()?))
     }
@@ -336,13 +337,23 @@ impl SegmentFile {
     }
 }
 
+#[cfg(test)]
 fn parse_lines(raw: &[u8]) -> SegmentContents {
+    parse_lines_after(raw, 0)
+}
+
+fn parse_lines_after(raw: &[u8], mut skip: usize) -> SegmentContents {
     let mut contents = SegmentContents::default();
-    contents.torn_tail =
-        for_each_line(raw, |line| match serde_json::from_slice::<Envelope>(line) {
+    contents.torn_tail = for_each_line(raw, |line| {
+        if skip > 0 {
+            skip -= 1;
+            return;
+        }
+        match Envelope::from_line(line) {
             Ok(env) => contents.envelopes.push(env),
             Err(_) => contents.corrupt_lines += 1,
-        });
+        }
+    });
     contents
 }
 
@@ -368,8 +379,8 @@ fn for_each_line(raw: &[u8], mut f: impl FnMut(&[u8])) -> bool {
 pub(crate) struct Scan {
     /// What [`Envelope::items`] would count, summed over the lines.
     pub items: u64,
-    /// The stream-run starts, in file order.
-    pub starts: Vec<StreamStart>,
+    /// The stream-run starts (`Envelope::StreamStart`), in file order.
+    pub starts: Vec<Envelope>,
 }
 
 /// Reads each line for its item count (skipping over the JSON rather than
@@ -377,24 +388,41 @@ pub(crate) struct Scan {
 fn scan(raw: &[u8]) -> Scan {
     let mut scan = Scan::default();
     for_each_line(raw, |line| match serde_json::from_slice::<Skim>(line) {
+        Ok(Skim::RecordRun(c)) => scan.items += c.run.events.0,
         Ok(Skim::Run(c) | Skim::StreamEvents(c)) => scan.items += c.events.0,
-        Ok(Skim::Usage(_) | Skim::Charge(_)) => scan.items += 1,
-        Ok(Skim::StreamStart(start)) => scan.starts.push(start),
-        Ok(Skim::StreamEnd(_)) | Err(_) => {}
+        Ok(Skim::TrackUsage(_) | Skim::RecordCharge(_) | Skim::Usage(_) | Skim::Charge(_)) => {
+            scan.items += 1
+        }
+        // Starts are few and small: read whole.
+        Ok(Skim::StartRun(_) | Skim::StreamStart(_)) => {
+            scan.starts.extend(Envelope::from_line(line).ok())
+        }
+        Ok(Skim::EndRun(_) | Skim::StreamEnd(_)) | Err(_) => {}
     });
     scan
 }
 
-/// An envelope line read for its item count and starts (same tags as [`Envelope`]).
+/// An envelope line read for its item count and starts: the tags of
+/// [`Envelope`], then those of the earlier format (`envelope::legacy`).
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Skim {
-    Run(EventCount),
-    StreamStart(StreamStart),
+    RecordRun(RecordCount),
+    StartRun(serde::de::IgnoredAny),
     StreamEvents(EventCount),
+    EndRun(serde::de::IgnoredAny),
+    TrackUsage(serde::de::IgnoredAny),
+    RecordCharge(serde::de::IgnoredAny),
+    Run(EventCount),
+    StreamStart(serde::de::IgnoredAny),
     StreamEnd(serde::de::IgnoredAny),
     Usage(serde::de::IgnoredAny),
     Charge(serde::de::IgnoredAny),
+}
+
+#[derive(serde::Deserialize)]
+struct RecordCount {
+    run: EventCount,
 }
 
 #[derive(serde::Deserialize)]
@@ -448,75 +476,71 @@ mod tests {
 
     #[test]
     fn scanning_agrees_with_reading() {
-        use crate::delivery::envelope::{FinishedRun, StreamEnd, UsageRecord};
-        use crate::metadata::Metadata;
-        use crate::model::{Event, RunStatus};
+        use crate::delivery::envelope::end_run;
+        use crate::model::{Charge, Event, RecordRun, RunStatus, StartRun, TrackUsage};
         let events = |n: usize| (0..n).map(|_| Event::plan("step")).collect::<Vec<_>>();
+        let run = RecordRun::new("cus_1", "agent", RunStatus::Completed)
+            .external_run_id("run_1")
+            .events(events(3));
         let envelopes = [
-            Envelope::Run(FinishedRun::new("cus_1", "agent", "run_1", events(3))),
-            Envelope::StreamStart(StreamStart {
-                customer_id: "cus_1".into(),
-                workflow: "agent".into(),
-                external_run_id: "run_2".into(),
-                parent_external_run_id: None,
-                correlation_id: None,
-                metadata: Metadata::new(),
-                external_customer: None,
-            }),
+            Envelope::record(run, None),
+            Envelope::stream_start(
+                StartRun::new("cus_1", "").external_run_id("run_2"),
+                "agent",
+                None,
+            ),
             Envelope::StreamEvents {
                 external_run_id: "run_2".into(),
                 events: events(5),
             },
-            Envelope::StreamEnd(StreamEnd {
-                external_run_id: "run_2".into(),
-                status: RunStatus::Completed,
-                error_code: None,
-                error_message: None,
-            }),
-            Envelope::Usage(UsageRecord {
-                customer_id: "cus_1".into(),
-                meter: "calls".into(),
-                quantity: 2.0,
-                metadata: Metadata::new(),
-                idempotency_key: "k".into(),
-                external_customer: None,
-            }),
+            Envelope::stream_end("run_2", end_run(RunStatus::Completed, None, None)),
+            Envelope::usage(TrackUsage::new("cus_1", "calls", 2.0).idempotency_key("k")),
+            Envelope::charge(Charge::new("cus_1", "calls", 2.0).idempotency_key("c")),
         ];
         let mut raw = Vec::new();
         for envelope in &envelopes {
             serde_json::to_writer(&mut raw, envelope).unwrap();
             raw.push(b'\n');
         }
+        // The earlier format's lines count the same.
+        raw.extend_from_slice(concat!(
+            r#"{"run":{"customer_id":"cus_1","workflow":"w","external_run_id":"run_3","status":"COMPLETED","events":[{"eventType":"agent.plan","idempotencyKey":"evt_1","timestamp":"2026-12-04T15:14:30.694Z"}]}}"#,
+            "\n",
+            r#"{"stream_start":{"customer_id":"cus_1","workflow":"w","external_run_id":"run_4"}}"#,
+            "\n",
+            r#"{"usage":{"customer_id":"cus_1","meter":"m","quantity":1.0,"idempotency_key":"u"}}"#,
+            "\n",
+        ).as_bytes());
         raw.extend_from_slice(b"{not json}\n{\"stream_events\":{\"exte");
         let read = parse_lines(&raw).envelopes;
+        assert_eq!(read.len(), envelopes.len() + 3);
         let items: u64 = read.iter().map(Envelope::items).sum();
-        assert_eq!(items, 3 + 5 + 1);
+        assert_eq!(items, 3 + 5 + 1 + 1 + 1 + 1);
         let scanned = scan(&raw);
         assert_eq!(scanned.items, items);
         let starts: Vec<_> = read
             .into_iter()
-            .filter_map(|e| match e {
-                Envelope::StreamStart(s) => Some(s),
-                _ => None,
-            })
+            .filter(|e| matches!(e, Envelope::StreamStart { .. }))
             .collect();
+        assert_eq!(starts.len(), 2);
         assert_eq!(scanned.starts, starts);
     }
 
     #[test]
     fn torn_and_corrupt_lines_are_skipped_and_reported() {
-        let good =
-            serde_json::to_string(&Envelope::StreamEnd(crate::delivery::envelope::StreamEnd {
-                external_run_id: "r".into(),
-                status: crate::model::RunStatus::Completed,
-                error_code: None,
-                error_message: None,
-            }))
-            .unwrap();
+        let good = serde_json::to_string(&Envelope::stream_end(
+            "r",
+            crate::delivery::envelope::end_run(crate::model::RunStatus::Completed, None, None),
+        ))
+        .unwrap();
         let raw = format!("{good}\n{{not json\n{good}\n{{\"kind\":\"us");
         let c = parse_lines(raw.as_bytes());
         assert_eq!(c.envelopes.len(), 2);
         assert_eq!(c.corrupt_lines, 1);
         assert!(c.torn_tail);
+        // Lines held in memory are skipped, not parsed.
+        let after = parse_lines_after(raw.as_bytes(), 2);
+        assert_eq!(after.envelopes.len(), 1);
+        assert_eq!(after.corrupt_lines, 0);
     }
 }

@@ -1,0 +1,116 @@
+//! A spool written by the previous drip (one struct per envelope kind, before
+//! the envelopes held the client's request types) replays after an upgrade:
+//! every kind, exactly once, with the keys, ids, parents and timing it was
+//! written with.
+//!
+//! The segments below are written by hand in that format, as the previous
+//! `serde` derive serialised it.
+
+use drip::config::Config;
+use drip::runtime;
+use drip_emulator::Emulator;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One segment of the previous format: a stream run nested in nothing, a
+/// record-mode run nested in it (started 2023-11-14T22:13:20Z, 1.5 s long),
+/// a usage record and a charge.
+const PREVIOUS_FORMAT: &str = concat!(
+    r#"{"stream_start":{"customer_id":"cus_up","workflow":"upgrade-streamer","external_run_id":"xrun_up_stream","correlation_id":"corr_up","metadata":{"region":"eu"}}}"#,
+    "\n",
+    r#"{"stream_events":{"external_run_id":"xrun_up_stream","events":[{"eventType":"tool.call","quantity":1.0,"units":"calls","metadata":{"tool_name":"search","duration_ms":1.5,"status":"ok"},"idempotencyKey":"evt_up_1","timestamp":"2026-12-04T15:14:30.694Z"},{"eventType":"llm.call","quantity":12.0,"units":"tokens","metadata":{"model":"gpt-4o"},"idempotencyKey":"evt_up_2","timestamp":"2026-12-04T15:14:30.695Z"}]}}"#,
+    "\n",
+    r#"{"run":{"customer_id":"cus_up","workflow":"upgrade-recorder","external_run_id":"xrun_up_record","parent_external_run_id":"xrun_up_stream","status":"FAILED","error_code":"Timeout","error_message":"upstream timed out","metadata":{"region":"eu"},"events":[{"eventType":"agent.plan","description":"plan","idempotencyKey":"evt_up_3","timestamp":"2026-12-04T15:14:30.696Z"}],"started_at":{"secs_since_epoch":1700000000,"nanos_since_epoch":0},"ended_at":{"secs_since_epoch":1700000001,"nanos_since_epoch":500000000}}}"#,
+    "\n",
+    r#"{"stream_end":{"external_run_id":"xrun_up_stream","status":"COMPLETED"}}"#,
+    "\n",
+    r#"{"usage":{"customer_id":"cus_up","meter":"api-calls","quantity":2.0,"metadata":{"region":"eu"},"idempotency_key":"usage_up_1"}}"#,
+    "\n",
+    r#"{"charge":{"customer_id":"cus_up","meter":"tokens","quantity":3.0,"idempotency_key":"stream_up_1"}}"#,
+    "\n",
+);
+
+fn spool_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("drip-upgrade-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn config(emulator: &drip_emulator::EmulatorHandle, spool: &PathBuf) -> Config {
+    Config::new(emulator.secret_key())
+        .base_url(emulator.base_url())
+        .spool_dir(spool)
+        .linger(Duration::from_millis(5))
+}
+
+#[test]
+fn a_spool_of_the_previous_format_replays_exactly_once() {
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    emulator.fund_balance("cus_up", 100.0);
+    let spool = spool_dir();
+    let dir = config(&emulator, &spool).effective_spool_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("seg-0000000000001-0000000000aaaa-00000000.jsonl"),
+        PREVIOUS_FORMAT,
+    )
+    .unwrap();
+    // The same work again, as a crash between sending and deleting leaves
+    // it: recognised by its keys, stored once.
+    std::fs::write(
+        dir.join("seg-0000000000002-0000000000aaaa-00000000.jsonl"),
+        PREVIOUS_FORMAT,
+    )
+    .unwrap();
+
+    let report = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
+    assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
+    // Each segment: three events, one usage record, one charge.
+    assert_eq!(report.sent + report.duplicates, 10, "{report:?}");
+    assert_eq!(
+        report.sent, 5,
+        "the second copy is all duplicates: {report:?}"
+    );
+
+    let runs = emulator.runs();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let run = |ext: &str| {
+        runs.iter()
+            .find(|r| r.external_run_id.as_deref() == Some(ext))
+            .unwrap_or_else(|| panic!("run {ext} is missing: {runs:?}"))
+    };
+    let stream = run("xrun_up_stream");
+    assert_eq!(stream.status, "COMPLETED");
+    assert_eq!(stream.correlation_id.as_deref(), Some("corr_up"));
+    assert_eq!(stream.workflow_slug, "upgrade-streamer");
+    let record = run("xrun_up_record");
+    assert_eq!(record.status, "FAILED");
+    assert_eq!(record.error_code.as_deref(), Some("Timeout"));
+    assert_eq!(record.parent_run_id.as_deref(), Some(stream.id.as_str()));
+    assert_eq!(record.duration_ms, Some(1_500), "timing as written");
+    assert_eq!(record.started_at, "2023-11-14T22:13:20.000Z");
+
+    let mut keys: Vec<_> = emulator
+        .events()
+        .into_iter()
+        .filter_map(|e| e.idempotency_key)
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["evt_up_1", "evt_up_2", "evt_up_3"]);
+    let usage: Vec<_> = emulator
+        .usage()
+        .into_iter()
+        .filter_map(|u| u.idempotency_key)
+        .collect();
+    assert!(usage.contains(&"usage_up_1".to_owned()), "{usage:?}");
+    let charges = emulator.charges();
+    assert_eq!(charges.len(), 1, "{charges:?}");
+    assert_eq!(charges[0].idempotency_key.as_deref(), Some("stream_up_1"));
+    assert_eq!(charges[0].quantity, 3.0);
+
+    // Nothing is left to replay.
+    let again = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
+    assert_eq!(again.sent + again.duplicates, 0, "{again:?}");
+    assert_eq!(emulator.events().len(), 3);
+    let _ = std::fs::remove_dir_all(&spool);
+}
