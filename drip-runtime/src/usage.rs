@@ -8,6 +8,7 @@ use crate::delivery::{Envelope, UsageRecord};
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
 use crate::model::idempotency;
+use std::sync::Arc;
 
 /// Longest idempotency key accepted, in bytes.
 const MAX_KEY_LEN: usize = 256;
@@ -174,8 +175,31 @@ impl Usage {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageTemplate {
-    meter: String,
+    // Shared: a record per unit of work copies the template, not the text.
+    meter: Arc<str>,
     quantity: f64,
+}
+
+/// One record of a [`UsageTemplate`] whose customer and key are known only
+/// where it is made: on the transport thread, with the run it rides on
+/// ([`ScopedRun::end_and_track`](crate::ScopedRun::end_and_track)).
+pub(crate) struct UsageDraft {
+    meter: Arc<str>,
+    quantity: f64,
+    metadata: Box<dyn FnOnce() -> Metadata + Send>,
+}
+
+impl UsageDraft {
+    /// The record for `customer_id` under `idempotency_key`.
+    pub(crate) fn into_record(self, customer_id: String, idempotency_key: String) -> UsageRecord {
+        UsageRecord {
+            customer_id,
+            meter: self.meter.to_string(),
+            quantity: self.quantity,
+            metadata: (self.metadata)(),
+            idempotency_key,
+        }
+    }
 }
 
 impl UsageTemplate {
@@ -190,7 +214,7 @@ impl UsageTemplate {
         crate::client::prepare::required("usageType", meter)?;
         crate::client::prepare::quantity("quantity", quantity)?;
         Ok(UsageTemplate {
-            meter: meter.to_owned(),
+            meter: Arc::from(meter),
             quantity,
         })
     }
@@ -232,20 +256,23 @@ impl UsageTemplate {
         {
             return;
         }
-        let (meter, quantity) = (self.meter.clone(), self.quantity);
+        let draft = self.draft(metadata);
         let submission = crate::delivery::Submission::deferred(1, move || {
-            Envelope::Usage(UsageRecord {
-                customer_id: customer,
-                meter,
-                quantity,
-                metadata: metadata(),
-                idempotency_key: key,
-            })
+            Envelope::Usage(draft.into_record(customer, key))
         });
         match crate::runtime::current() {
             Some(runtime) => runtime.send(submission, None),
             // Stopped between the on/off check and here: counted as dropped.
             None => crate::runtime::orphan(1),
+        }
+    }
+
+    /// One record, its metadata made later by `metadata`.
+    pub(crate) fn draft(&self, metadata: impl FnOnce() -> Metadata + Send + 'static) -> UsageDraft {
+        UsageDraft {
+            meter: Arc::clone(&self.meter),
+            quantity: self.quantity,
+            metadata: Box::new(metadata),
         }
     }
 

@@ -5,14 +5,18 @@ use super::pending::{PendingEvent, RuntimeValues};
 use super::site::{Outcome, RunSite};
 use super::warn_once::{WarnOnce, warn_once};
 use crate::clock::{self, Tick};
-use crate::delivery::{Envelope, FinishedRun, Lingering, StreamEnd, StreamStart, Submission};
+use crate::delivery::{
+    Envelope, FinishedRun, Lingering, MakeEnvelope, StreamEnd, StreamStart, Submission,
+};
 use crate::metadata::{Metadata, Value};
-use crate::model::{RunStatus, idempotency, time};
+use crate::model::idempotency::Reserved;
+use crate::model::{RunStatus, time};
 use crate::runtime::Runtime;
+use crate::usage::UsageDraft;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, Weak};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, TryLockError, Weak};
+use std::time::{Duration, SystemTime};
 
 /// A streaming run whose pipeline sweeps lingering buffers (see
 /// `delivery::linger`) hands its events over in chunks of this many, and
@@ -27,18 +31,31 @@ pub(crate) const STREAM_CHUNK: usize = 256;
 const UNSWEPT_STREAM_EVERY: usize = 1;
 const UNSWEPT_OVERFLOW_EVERY: usize = 100;
 
-/// Event slots a run reserves when it starts.
+/// Event slots a run reserves with its first event: most runs record a
+/// handful, so this skips the first regrowths, and a run that records none
+/// (a request that called no tool) allocates none.
 const EVENTS_RESERVED: usize = 16;
 
+/// Prefix of a run's `externalRunId`.
+const RUN_ID_PREFIX: &str = "xrun";
+/// Prefix of the key of a usage record tracked with a run's end. Its number
+/// is the run's, so the key is fixed when the run starts.
+const USAGE_KEY_PREFIX: &str = "usage";
+
 /// Shared state of one run, reachable from every task it runs in.
+///
+/// A record-mode run hands this very state to delivery when it ends (see
+/// [`MakeEnvelope`]): its id's text, its metadata and its wire events are
+/// made there, on the transport thread, not on the caller's.
 pub(crate) struct RunState {
     pub(crate) site: &'static RunSite,
     pub(crate) customer_id: String,
-    pub(crate) external_run_id: String,
-    pub(crate) parent_external_run_id: Option<String>,
+    /// The run's place in the key sequence, taken when it starts; its
+    /// `externalRunId` is made from it when first needed.
+    number: Reserved,
+    external_run_id: OnceLock<String>,
+    parent: Option<Reserved>,
     pub(crate) correlation_id: Option<String>,
-    /// Where everything the run records goes; fixed when it starts.
-    pub(crate) runtime: Runtime,
     /// `drip.run` (target `drip::run`, DEBUG), entered wherever the run's code
     /// executes; disabled, and free, when no subscriber wants it.
     pub(crate) span: tracing::Span,
@@ -54,9 +71,29 @@ pub(crate) struct RunState {
 }
 
 struct Buffer {
+    /// Where everything the run records goes; fixed when it starts, let go
+    /// when it ends: a finished run waiting in the queue does not keep its
+    /// runtime alive (dropping a runtime's last handle drains it there).
+    runtime: Option<Runtime>,
+    /// Values whose keys the macros checked at compile time.
     values: RuntimeValues,
+    /// Values given through the public API ([`ScopedRun::metadata`](super::ScopedRun::metadata)):
+    /// their keys pass the key rules when the metadata is made.
+    open_values: RuntimeValues,
     events: Vec<PendingEvent>,
     phase: Phase,
+    /// How a record-mode run ended, kept for delivery to make its record.
+    ended: Option<Ending>,
+    /// A usage record tracked with the run's end, for the run's customer.
+    usage: Option<UsageDraft>,
+}
+
+/// The facts of a run's end.
+struct Ending {
+    status: RunStatus,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    duration: Duration,
 }
 
 #[derive(Clone, Copy)]
@@ -74,7 +111,7 @@ impl RunState {
         site: &'static RunSite,
         customer_id: String,
         correlation_id: Option<String>,
-        parent: Option<Arc<RunState>>,
+        parent: Option<Reserved>,
         runtime: Runtime,
         me: Weak<RunState>,
     ) -> Self {
@@ -92,10 +129,10 @@ impl RunState {
             span: tracing::debug_span!(target: "drip::run", "drip.run", workflow = site.workflow),
             site,
             customer_id,
-            external_run_id: idempotency::new_key("xrun"),
-            parent_external_run_id: parent.map(|p| p.external_run_id.clone()),
+            number: Reserved::next(),
+            external_run_id: OnceLock::new(),
+            parent,
             correlation_id,
-            runtime,
             started: Anchor {
                 at: clock::now(),
                 wall: SystemTime::now(),
@@ -103,10 +140,13 @@ impl RunState {
             panicked: AtomicBool::new(false),
             begun: AtomicBool::new(false),
             buffer: Mutex::new(Buffer {
+                runtime: Some(runtime),
                 values: Vec::new(),
-                // Most runs record a handful of events: skip the first regrowths.
-                events: Vec::with_capacity(EVENTS_RESERVED),
+                open_values: Vec::new(),
+                events: Vec::new(),
                 phase,
+                ended: None,
+                usage: None,
             }),
             me,
         }
@@ -114,6 +154,18 @@ impl RunState {
 
     fn lock(&self) -> MutexGuard<'_, Buffer> {
         self.buffer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The run's client-made id, `xrun_…`: made the first time it is asked
+    /// for, the same text every time.
+    pub(crate) fn external_run_id(&self) -> &str {
+        self.external_run_id
+            .get_or_init(|| self.number.key(RUN_ID_PREFIX))
+    }
+
+    /// The enclosing run's id, if the run was started inside another.
+    pub(crate) fn parent_external_run_id(&self) -> Option<String> {
+        self.parent.map(|p| p.key(RUN_ID_PREFIX))
     }
 
     /// The run's code starts executing: a stream-mode run announces itself.
@@ -144,6 +196,9 @@ impl RunState {
                 );
             }
             Phase::Recording { limit } => {
+                if buf.events.capacity() == 0 {
+                    buf.events.reserve_exact(EVENTS_RESERVED);
+                }
                 buf.events.push(event);
                 if buf.events.len() >= limit {
                     buf.phase = Phase::Streaming {
@@ -169,52 +224,86 @@ impl RunState {
         self.lock().values.push((key, value));
     }
 
+    /// Adds a metadata value whose key is checked when the metadata is made.
+    pub(crate) fn add_open_value(&self, key: &'static str, value: Value) {
+        self.lock().open_values.push((key, value));
+    }
+
+    /// Tracks `usage` for the run's customer when the run ends.
+    fn track_at_end(&self, usage: UsageDraft) {
+        self.lock().usage = Some(usage);
+    }
+
+    /// The runtime the run records into; `None` once it has ended.
+    pub(crate) fn runtime(&self) -> Option<Runtime> {
+        self.lock().runtime.clone()
+    }
+
+    /// Hands the usage record tracked with the run's end over; it is made
+    /// where the pipeline takes it, for the run's customer, keyed with the
+    /// run's number.
+    fn send_usage(self: &Arc<Self>, runtime: &Runtime, usage: UsageDraft) {
+        let run = Arc::clone(self);
+        runtime.send(
+            Submission::deferred(1, move || {
+                let key = run.number.key(USAGE_KEY_PREFIX);
+                Envelope::Usage(usage.into_record(run.customer_id.clone(), key))
+            }),
+            None,
+        );
+    }
+
     /// Ends the run and hands it to the sink. Only the first call counts.
-    fn end(&self, status: RunStatus, error_code: Option<String>, error_message: Option<String>) {
+    fn end(
+        self: Arc<Self>,
+        status: RunStatus,
+        error_code: Option<String>,
+        error_message: Option<String>,
+    ) {
         let mut buf = self.lock();
         let duration = self.started.at.elapsed();
         let error_message = error_message.map(|m| crate::privacy::redact_text(&m));
         match buf.phase {
             Phase::Ended => {}
             Phase::Recording { .. } => {
-                let pending = std::mem::take(&mut buf.events);
-                let metadata = self.metadata(&buf.values);
                 buf.phase = Phase::Ended;
-                let run = FinishedRun {
-                    customer_id: self.customer_id.clone(),
-                    workflow: self.site.workflow.to_owned(),
-                    external_run_id: self.external_run_id.clone(),
-                    parent_external_run_id: self.parent_external_run_id.clone(),
-                    correlation_id: self.correlation_id.clone(),
+                buf.ended = Some(Ending {
                     status,
                     error_code,
                     error_message,
-                    metadata,
-                    events: Vec::new(),
-                    // The end from the monotonic clock, so the duration the
-                    // server stores is the one measured here.
-                    started_at: Some(self.started.wall),
-                    ended_at: Some(self.started.wall + duration),
-                };
-                let anchor = self.started;
-                let submission = Submission::deferred(pending.len() as u64, move || {
-                    let mut run = run;
-                    run.events = anchor.build(pending);
-                    Envelope::Run(run)
+                    duration,
                 });
-                self.runtime.send(submission, Some(duration));
+                let items = buf.events.len() as u64;
+                let usage = buf.usage.take();
+                let Some(runtime) = buf.runtime.take() else {
+                    return;
+                };
+                // Unlocked first: a test's capture makes the record at once.
+                drop(buf);
+                if let Some(usage) = usage {
+                    self.send_usage(&runtime, usage);
+                }
+                runtime.send(Submission::shared(items, self), Some(duration));
             }
             Phase::Streaming { .. } => {
                 self.announce(&mut buf);
                 buf.phase = Phase::Ended;
                 self.flush(&mut buf);
                 let end = StreamEnd {
-                    external_run_id: self.external_run_id.clone(),
+                    external_run_id: self.external_run_id().to_owned(),
                     status,
                     error_code,
                     error_message,
                 };
-                self.runtime.send(Envelope::StreamEnd(end), Some(duration));
+                let usage = buf.usage.take();
+                let Some(runtime) = buf.runtime.take() else {
+                    return;
+                };
+                runtime.send(Envelope::StreamEnd(end), Some(duration));
+                drop(buf);
+                if let Some(usage) = usage {
+                    self.send_usage(&runtime, usage);
+                }
             }
         }
     }
@@ -228,8 +317,11 @@ impl RunState {
             flush_every,
         } = buf.phase
         {
+            let Some(runtime) = buf.runtime.clone() else {
+                return;
+            };
             let me: Weak<dyn Lingering> = self.me.clone();
-            let flush_every = if self.runtime.linger_with(me) {
+            let flush_every = if runtime.linger_with(me) {
                 STREAM_CHUNK
             } else {
                 flush_every
@@ -241,12 +333,12 @@ impl RunState {
             let start = StreamStart {
                 customer_id: self.customer_id.clone(),
                 workflow: self.site.workflow.to_owned(),
-                external_run_id: self.external_run_id.clone(),
-                parent_external_run_id: self.parent_external_run_id.clone(),
+                external_run_id: self.external_run_id().to_owned(),
+                parent_external_run_id: self.parent_external_run_id(),
                 correlation_id: self.correlation_id.clone(),
-                metadata: self.metadata(&buf.values),
+                metadata: self.metadata(&buf.values, &buf.open_values),
             };
-            self.runtime.send(Envelope::StreamStart(start), None);
+            runtime.send(Envelope::StreamStart(start), None);
         }
     }
 
@@ -255,6 +347,9 @@ impl RunState {
         if buf.events.is_empty() {
             return;
         }
+        let Some(runtime) = buf.runtime.clone() else {
+            return;
+        };
         // The next batch gets a buffer the size of this one (up to a chunk),
         // not one regrown from empty: a busy run keeps full chunks, a slow
         // one handed over by the sweep keeps a small buffer.
@@ -265,18 +360,18 @@ impl RunState {
             _ => Vec::new(),
         };
         let pending = std::mem::replace(&mut buf.events, next);
-        let external_run_id = self.external_run_id.clone();
+        let external_run_id = self.external_run_id().to_owned();
         let anchor = self.started;
         let submission =
             Submission::deferred(pending.len() as u64, move || Envelope::StreamEvents {
                 external_run_id,
                 events: anchor.build(pending),
             });
-        self.runtime.send(submission, None);
+        runtime.send(submission, None);
     }
 
     /// The run's metadata: the site's literals, then its sanitised run-time values.
-    fn metadata(&self, values: &RuntimeValues) -> Metadata {
+    fn metadata(&self, values: &RuntimeValues, open_values: &RuntimeValues) -> Metadata {
         let mut metadata: Metadata = self
             .site
             .metadata
@@ -289,11 +384,57 @@ impl RunState {
                 metadata.insert(*key, value);
             }
         }
+        if !open_values.is_empty() {
+            let open: Metadata = open_values.iter().cloned().collect();
+            for (key, value) in crate::privacy::sanitize_metadata(open) {
+                metadata.insert(key, value);
+            }
+        }
         metadata
     }
 
     pub(crate) fn workflow(&self) -> &'static str {
         self.site.workflow
+    }
+}
+
+impl MakeEnvelope for RunState {
+    /// The record of a record-mode run that has ended, made where the
+    /// pipeline takes it: ids, metadata and wire events.
+    fn make_envelope(&self) -> Envelope {
+        let mut buf = self.lock();
+        let pending = std::mem::take(&mut buf.events);
+        let values = std::mem::take(&mut buf.values);
+        let open_values = std::mem::take(&mut buf.open_values);
+        let ended = buf.ended.take();
+        drop(buf);
+        let Ending {
+            status,
+            error_code,
+            error_message,
+            duration,
+        } = ended.unwrap_or(Ending {
+            status: RunStatus::Cancelled,
+            error_code: None,
+            error_message: None,
+            duration: Duration::ZERO,
+        });
+        Envelope::Run(FinishedRun {
+            customer_id: self.customer_id.clone(),
+            workflow: self.site.workflow.to_owned(),
+            external_run_id: self.external_run_id().to_owned(),
+            parent_external_run_id: self.parent_external_run_id(),
+            correlation_id: self.correlation_id.clone(),
+            status,
+            error_code,
+            error_message,
+            metadata: self.metadata(&values, &open_values),
+            events: self.started.build(pending),
+            // The end from the monotonic clock, so the duration the server
+            // stores is the one measured here.
+            started_at: Some(self.started.wall),
+            ended_at: Some(self.started.wall + duration),
+        })
     }
 }
 
@@ -367,7 +508,7 @@ impl std::fmt::Debug for RunState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunState")
             .field("workflow", &self.site.workflow)
-            .field("external_run_id", &self.external_run_id)
+            .field("external_run_id", &self.external_run_id())
             .finish_non_exhaustive()
     }
 }
@@ -409,6 +550,22 @@ impl RunGuard {
     pub fn metadata(&mut self, key: &'static str, value: impl Into<Value>) {
         if let Some(state) = &self.state {
             state.add_value(key, value.into());
+        }
+    }
+
+    /// Adds a metadata value whose key passes the key rules when the run's
+    /// metadata is made (a refused key is dropped and counted, like any).
+    pub(crate) fn open_metadata(&mut self, key: &'static str, value: Value) {
+        if let Some(state) = &self.state {
+            state.add_open_value(key, value);
+        }
+    }
+
+    /// Tracks `usage` for the run's customer when the run ends, in the same
+    /// hand-over (record mode).
+    pub(crate) fn track_at_end(&mut self, usage: UsageDraft) {
+        if let Some(state) = &self.state {
+            state.track_at_end(usage);
         }
     }
 
@@ -469,11 +626,10 @@ impl RunGuard {
         if let Some(state) = self.state.take() {
             match outcome {
                 Outcome::Ok => state.end(RunStatus::Completed, None, None),
-                Outcome::Err { kind, message } => state.end(
-                    RunStatus::Failed,
-                    Some(kind.into_owned()),
-                    message.filter(|_| state.site.error_message),
-                ),
+                Outcome::Err { kind, message } => {
+                    let message = message.filter(|_| state.site.error_message);
+                    state.end(RunStatus::Failed, Some(kind.into_owned()), message)
+                }
             }
         }
     }
@@ -505,14 +661,17 @@ pub(crate) fn run_enter(
         return RunGuard::inactive();
     }
     let parent = current::current();
-    let runtime = match &parent {
-        Some(p) => p.runtime.clone(),
+    // The parent's runtime; a parent that has already ended (a task that
+    // outlived it) has let its runtime go.
+    let runtime = match parent.as_ref().and_then(|p| p.runtime()) {
+        Some(rt) => rt,
         None => match crate::runtime::current() {
             Some(rt) => rt,
             // Stopped between the caller's on/off check and here.
             None => return RunGuard::inactive(),
         },
     };
+    let parent = parent.map(|p| p.number);
     RunGuard {
         state: Some(Arc::new_cyclic(|me| {
             RunState::new(

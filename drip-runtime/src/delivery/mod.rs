@@ -80,7 +80,7 @@ pub(crate) use envelope::{
 };
 pub(crate) use linger::Lingering;
 pub use report::{FlushReport, Stats};
-pub(crate) use submission::Submission;
+pub(crate) use submission::{MakeEnvelope, Submission};
 
 use crate::config::Config;
 use linger::Lingerers;
