@@ -12,9 +12,12 @@
 //! run or disabled. (That these paths do not allocate is a test,
 //! `tests/overhead_alloc.rs`, not a benchmark.)
 
+#[path = "support/cpu_clock.rs"]
+mod cpu_clock;
 #[path = "support/sink.rs"]
 mod sink;
 
+use cpu_clock::{cpu, wall};
 use criterion::{Criterion, criterion_group, criterion_main};
 use drip::{Config, OverflowPolicy};
 use std::hint::black_box;
@@ -73,37 +76,6 @@ async fn run_of_ten() {
     for i in 0..10 {
         black_box(tool(i).await);
     }
-}
-
-/// The wall time `f` takes.
-fn wall(f: &mut dyn FnMut()) -> Duration {
-    let start = Instant::now();
-    f();
-    start.elapsed()
-}
-
-/// The CPU time `f` takes on this thread.
-fn cpu(f: &mut dyn FnMut()) -> Duration {
-    let before = thread_cpu();
-    f();
-    thread_cpu().saturating_sub(before)
-}
-
-/// CPU time this thread has run.
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec for the call's duration.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(
-        u64::try_from(ts.tv_sec).unwrap_or(0),
-        u32::try_from(ts.tv_nsec).unwrap_or(0),
-    )
 }
 
 /// Times only the calls, in chunks of at most `CALLS_PER_RUN`.

@@ -180,9 +180,9 @@ pub struct UsageTemplate {
     quantity: f64,
 }
 
-/// One record of a [`UsageTemplate`] whose customer and key are known only
-/// where it is made: on the transport thread, with the run it rides on
-/// ([`ScopedRun::end_and_track`](crate::ScopedRun::end_and_track)).
+/// One record of a [`UsageTemplate`] tracked with a run's end
+/// ([`ScopedRun::end_and_track`](crate::ScopedRun::end_and_track)): its
+/// customer and key come from the run, and it is made on the transport thread.
 pub(crate) struct UsageDraft {
     meter: Arc<str>,
     quantity: f64,

@@ -18,6 +18,16 @@ fn number_of(key: &str) -> &str {
     key.split_once('_').map_or(key, |(_, n)| n)
 }
 
+/// The numbers of `keys`, each of which must be there and carry `prefix`.
+fn numbers<'a>(prefix: &str, keys: impl Iterator<Item = Option<&'a str>>) -> HashSet<String> {
+    keys.map(|key| {
+        let key = key.expect("a key");
+        assert!(key.starts_with(prefix), "{key}");
+        number_of(key).to_owned()
+    })
+    .collect()
+}
+
 #[test]
 fn runs_and_the_usage_riding_on_them_arrive_once_each_through_shutdown() {
     let emulator = Emulator::builder().start_blocking().expect("emulator");
@@ -61,22 +71,8 @@ fn runs_and_the_usage_riding_on_them_arrive_once_each_through_shutdown() {
     let usage = emulator.usage();
     assert_eq!(usage.len(), RUNS, "one usage record per run, stored once");
 
-    let run_numbers: HashSet<String> = runs
-        .iter()
-        .map(|r| {
-            let id = r.external_run_id.as_deref().expect("externalRunId");
-            assert!(id.starts_with("xrun_"), "{id}");
-            number_of(id).to_owned()
-        })
-        .collect();
-    let usage_numbers: HashSet<String> = usage
-        .iter()
-        .map(|u| {
-            let key = u.idempotency_key.as_deref().expect("key");
-            assert!(key.starts_with("usage_"), "{key}");
-            number_of(key).to_owned()
-        })
-        .collect();
+    let run_numbers = numbers("xrun_", runs.iter().map(|r| r.external_run_id.as_deref()));
+    let usage_numbers = numbers("usage_", usage.iter().map(|u| u.idempotency_key.as_deref()));
     assert_eq!(run_numbers.len(), RUNS);
     assert_eq!(
         run_numbers, usage_numbers,

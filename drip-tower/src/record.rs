@@ -1,10 +1,10 @@
 //! What one request leaves behind: its run, its usage record.
 //!
 //! The request's path pays for opening the run (so the handler's tool calls
-//! attach to it), a few plain values, and one hand-over of the run — with
-//! its usage record, when billed — to the delivery queue. The request's
-//! facts are run metadata; they, the run's record and the usage record are
-//! made and screened on the transport thread.
+//! attach to it), a few plain values, and handing the finished run — and,
+//! when billed, its usage record — to the delivery queue, a few words each.
+//! The request's facts are run metadata; they, the run's record and the
+//! usage record are made and screened on the transport thread.
 
 use crate::billable::Finished;
 use crate::layer::Config;

@@ -31,9 +31,7 @@ pub(crate) const STREAM_CHUNK: usize = 256;
 const UNSWEPT_STREAM_EVERY: usize = 1;
 const UNSWEPT_OVERFLOW_EVERY: usize = 100;
 
-/// Event slots a run reserves with its first event: most runs record a
-/// handful, so this skips the first regrowths, and a run that records none
-/// (a request that called no tool) allocates none.
+/// Event slots a run reserves when it starts.
 const EVENTS_RESERVED: usize = 16;
 
 /// Prefix of a run's `externalRunId`.
@@ -143,7 +141,8 @@ impl RunState {
                 runtime: Some(runtime),
                 values: Vec::new(),
                 open_values: Vec::new(),
-                events: Vec::new(),
+                // Most runs record a handful of events: skip the first regrowths.
+                events: Vec::with_capacity(EVENTS_RESERVED),
                 phase,
                 ended: None,
                 usage: None,
@@ -169,8 +168,13 @@ impl RunState {
     }
 
     /// The run's code starts executing: a stream-mode run announces itself.
+    /// Called on every poll of the run's future: a plain load once begun,
+    /// nothing at all in record mode.
     pub(crate) fn begin(&self) {
-        if !self.begun.swap(true, Ordering::Relaxed) && self.site.stream {
+        if self.site.stream
+            && !self.begun.load(Ordering::Relaxed)
+            && !self.begun.swap(true, Ordering::Relaxed)
+        {
             let mut buf = self.lock();
             self.announce(&mut buf);
         }
@@ -196,9 +200,6 @@ impl RunState {
                 );
             }
             Phase::Recording { limit } => {
-                if buf.events.capacity() == 0 {
-                    buf.events.reserve_exact(EVENTS_RESERVED);
-                }
                 buf.events.push(event);
                 if buf.events.len() >= limit {
                     buf.phase = Phase::Streaming {
@@ -561,8 +562,7 @@ impl RunGuard {
         }
     }
 
-    /// Tracks `usage` for the run's customer when the run ends, in the same
-    /// hand-over (record mode).
+    /// Tracks `usage` for the run's customer when the run ends.
     pub(crate) fn track_at_end(&mut self, usage: UsageDraft) {
         if let Some(state) = &self.state {
             state.track_at_end(usage);

@@ -326,7 +326,7 @@ impl ScopedRun {
     }
 
     /// Ends the run with `end` and tracks one record of `usage` for the
-    /// run's customer, both in one hand-over to delivery. The record's
+    /// run's customer, handed to delivery beside the run. The record's
     /// idempotency key was fixed when the run started, so whatever retries
     /// the unit of work cannot bill it twice; its metadata are made by
     /// `metadata` off the caller's thread, and pass the privacy rules there.
