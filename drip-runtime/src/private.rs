@@ -227,7 +227,12 @@ pub fn run_enter(
     if !enabled() {
         return RunGuard::inactive();
     }
-    crate::context::run_enter(site, customer.into(), correlation_id)
+    crate::context::run_enter(
+        site,
+        customer.into(),
+        correlation_id,
+        crate::context::Reserve::AtStart,
+    )
 }
 
 /// Values a measure key (`_tokens`, `_count`, `_ms`, `_bytes` …) accepts:

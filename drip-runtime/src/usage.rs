@@ -180,23 +180,26 @@ pub struct UsageTemplate {
     quantity: f64,
 }
 
-/// One record of a [`UsageTemplate`] tracked with a run's end
-/// ([`ScopedRun::end_and_track`](crate::ScopedRun::end_and_track)): its
-/// customer and key come from the run, and it is made on the transport thread.
+/// The meter and quantity of one record of a [`UsageTemplate`], taken on
+/// the caller's thread; the record is made where the pipeline takes it.
 pub(crate) struct UsageDraft {
     meter: Arc<str>,
     quantity: f64,
-    metadata: Box<dyn FnOnce() -> Metadata + Send>,
 }
 
 impl UsageDraft {
     /// The record for `customer_id` under `idempotency_key`.
-    pub(crate) fn into_record(self, customer_id: String, idempotency_key: String) -> UsageRecord {
+    pub(crate) fn into_record(
+        self,
+        customer_id: String,
+        idempotency_key: String,
+        metadata: Metadata,
+    ) -> UsageRecord {
         UsageRecord {
             customer_id,
             meter: self.meter.to_string(),
             quantity: self.quantity,
-            metadata: (self.metadata)(),
+            metadata,
             idempotency_key,
         }
     }
@@ -256,9 +259,9 @@ impl UsageTemplate {
         {
             return;
         }
-        let draft = self.draft(metadata);
+        let draft = self.draft();
         let submission = crate::delivery::Submission::deferred(1, move || {
-            Envelope::Usage(draft.into_record(customer, key))
+            Envelope::Usage(draft.into_record(customer, key, metadata()))
         });
         match crate::runtime::current() {
             Some(runtime) => runtime.send(submission, None),
@@ -267,12 +270,11 @@ impl UsageTemplate {
         }
     }
 
-    /// One record, its metadata made later by `metadata`.
-    pub(crate) fn draft(&self, metadata: impl FnOnce() -> Metadata + Send + 'static) -> UsageDraft {
+    /// One record's meter and quantity.
+    pub(crate) fn draft(&self) -> UsageDraft {
         UsageDraft {
             meter: Arc::clone(&self.meter),
             quantity: self.quantity,
-            metadata: Box::new(metadata),
         }
     }
 

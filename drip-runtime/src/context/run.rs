@@ -12,7 +12,6 @@ use crate::metadata::{Metadata, Value};
 use crate::model::idempotency::Reserved;
 use crate::model::{RunStatus, time};
 use crate::runtime::Runtime;
-use crate::usage::UsageDraft;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, TryLockError, Weak};
@@ -31,8 +30,19 @@ pub(crate) const STREAM_CHUNK: usize = 256;
 const UNSWEPT_STREAM_EVERY: usize = 1;
 const UNSWEPT_OVERFLOW_EVERY: usize = 100;
 
-/// Event slots a run reserves when it starts.
+/// Event slots a run reserves: most runs record a handful, so this skips
+/// the first regrowths.
 const EVENTS_RESERVED: usize = 16;
+
+/// When a run reserves its event slots.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reserve {
+    /// When it starts (`#[drip::run]`: agents record events).
+    AtStart,
+    /// With its first event: runs an integration opens per unit of work
+    /// (an HTTP request) often record none, and then allocate none.
+    AtFirstEvent,
+}
 
 /// Prefix of a run's `externalRunId`.
 const RUN_ID_PREFIX: &str = "xrun";
@@ -82,8 +92,6 @@ struct Buffer {
     phase: Phase,
     /// How a record-mode run ended, kept for delivery to make its record.
     ended: Option<Ending>,
-    /// A usage record tracked with the run's end, for the run's customer.
-    usage: Option<UsageDraft>,
 }
 
 /// The facts of a run's end.
@@ -111,6 +119,7 @@ impl RunState {
         correlation_id: Option<String>,
         parent: Option<Reserved>,
         runtime: Runtime,
+        reserve: Reserve,
         me: Weak<RunState>,
     ) -> Self {
         let phase = if site.stream {
@@ -141,11 +150,12 @@ impl RunState {
                 runtime: Some(runtime),
                 values: Vec::new(),
                 open_values: Vec::new(),
-                // Most runs record a handful of events: skip the first regrowths.
-                events: Vec::with_capacity(EVENTS_RESERVED),
+                events: match reserve {
+                    Reserve::AtStart => Vec::with_capacity(EVENTS_RESERVED),
+                    Reserve::AtFirstEvent => Vec::new(),
+                },
                 phase,
                 ended: None,
-                usage: None,
             }),
             me,
         }
@@ -200,6 +210,9 @@ impl RunState {
                 );
             }
             Phase::Recording { limit } => {
+                if buf.events.capacity() == 0 {
+                    buf.events.reserve_exact(EVENTS_RESERVED);
+                }
                 buf.events.push(event);
                 if buf.events.len() >= limit {
                     buf.phase = Phase::Streaming {
@@ -230,28 +243,15 @@ impl RunState {
         self.lock().open_values.push((key, value));
     }
 
-    /// Tracks `usage` for the run's customer when the run ends.
-    fn track_at_end(&self, usage: UsageDraft) {
-        self.lock().usage = Some(usage);
-    }
-
     /// The runtime the run records into; `None` once it has ended.
     pub(crate) fn runtime(&self) -> Option<Runtime> {
         self.lock().runtime.clone()
     }
 
-    /// Hands the usage record tracked with the run's end over; it is made
-    /// where the pipeline takes it, for the run's customer, keyed with the
-    /// run's number.
-    fn send_usage(self: &Arc<Self>, runtime: &Runtime, usage: UsageDraft) {
-        let run = Arc::clone(self);
-        runtime.send(
-            Submission::deferred(1, move || {
-                let key = run.number.key(USAGE_KEY_PREFIX);
-                Envelope::Usage(usage.into_record(run.customer_id.clone(), key))
-            }),
-            None,
-        );
+    /// The key of a usage record tracked with the run's end: its number is
+    /// the run's, so it is fixed when the run starts.
+    pub(crate) fn usage_key(&self) -> String {
+        self.number.key(USAGE_KEY_PREFIX)
     }
 
     /// Ends the run and hands it to the sink. Only the first call counts.
@@ -275,15 +275,11 @@ impl RunState {
                     duration,
                 });
                 let items = buf.events.len() as u64;
-                let usage = buf.usage.take();
                 let Some(runtime) = buf.runtime.take() else {
                     return;
                 };
                 // Unlocked first: a test's capture makes the record at once.
                 drop(buf);
-                if let Some(usage) = usage {
-                    self.send_usage(&runtime, usage);
-                }
                 runtime.send(Submission::shared(items, self), Some(duration));
             }
             Phase::Streaming { .. } => {
@@ -296,14 +292,8 @@ impl RunState {
                     error_code,
                     error_message,
                 };
-                let usage = buf.usage.take();
-                let Some(runtime) = buf.runtime.take() else {
-                    return;
-                };
-                runtime.send(Envelope::StreamEnd(end), Some(duration));
-                drop(buf);
-                if let Some(usage) = usage {
-                    self.send_usage(&runtime, usage);
+                if let Some(runtime) = buf.runtime.take() {
+                    runtime.send(Envelope::StreamEnd(end), Some(duration));
                 }
             }
         }
@@ -562,10 +552,24 @@ impl RunGuard {
         }
     }
 
-    /// Tracks `usage` for the run's customer when the run ends.
-    pub(crate) fn track_at_end(&mut self, usage: UsageDraft) {
-        if let Some(state) = &self.state {
-            state.track_at_end(usage);
+    /// Ends the run like [`finish`](RunGuard::finish) (`None`: like a
+    /// drop), then hands `then` to the run's runtime as one deferred
+    /// submission of `items` billable items, made from the run where the
+    /// pipeline takes it. An inactive run hands nothing over.
+    pub(crate) fn finish_then(
+        mut self,
+        outcome: Option<Outcome>,
+        items: u64,
+        then: impl FnOnce(&RunState) -> Envelope + Send + 'static,
+    ) {
+        let Some(state) = self.state.take() else {
+            return;
+        };
+        // Taken first: the run lets its runtime go when it ends.
+        let runtime = state.runtime();
+        end_with(Arc::clone(&state), outcome);
+        if let Some(runtime) = runtime {
+            runtime.send(Submission::deferred(items, move || then(&state)), None);
         }
     }
 
@@ -624,13 +628,7 @@ impl RunGuard {
     /// ```
     pub fn finish(mut self, outcome: Outcome) {
         if let Some(state) = self.state.take() {
-            match outcome {
-                Outcome::Ok => state.end(RunStatus::Completed, None, None),
-                Outcome::Err { kind, message } => {
-                    let message = message.filter(|_| state.site.error_message);
-                    state.end(RunStatus::Failed, Some(kind.into_owned()), message)
-                }
-            }
+            end_with(state, Some(outcome));
         }
     }
 }
@@ -638,12 +636,25 @@ impl RunGuard {
 impl Drop for RunGuard {
     fn drop(&mut self) {
         if let Some(state) = self.state.take() {
-            if std::thread::panicking() || state.has_panicked() {
-                state.end(RunStatus::Failed, Some("panic".to_owned()), None);
-            } else {
-                state.end(RunStatus::Cancelled, None, None);
-            }
+            end_with(state, None);
         }
+    }
+}
+
+/// Ends a run with the call's outcome; `None` (dropped without one): `CANCELLED`,
+/// or `FAILED` with error code `panic` if a panic is unwinding (or unwound
+/// through the run's future).
+fn end_with(state: Arc<RunState>, outcome: Option<Outcome>) {
+    match outcome {
+        Some(Outcome::Ok) => state.end(RunStatus::Completed, None, None),
+        Some(Outcome::Err { kind, message }) => {
+            let message = message.filter(|_| state.site.error_message);
+            state.end(RunStatus::Failed, Some(kind.into_owned()), message)
+        }
+        None if std::thread::panicking() || state.has_panicked() => {
+            state.end(RunStatus::Failed, Some("panic".to_owned()), None)
+        }
+        None => state.end(RunStatus::Cancelled, None, None),
     }
 }
 
@@ -652,6 +663,7 @@ pub(crate) fn run_enter(
     site: &'static RunSite,
     customer_id: String,
     correlation_id: Option<String>,
+    reserve: Reserve,
 ) -> RunGuard {
     if customer_id.trim().is_empty() {
         warn_once(
@@ -680,6 +692,7 @@ pub(crate) fn run_enter(
                 correlation_id,
                 parent,
                 runtime,
+                reserve,
                 me.clone(),
             )
         })),

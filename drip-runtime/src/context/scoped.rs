@@ -10,8 +10,9 @@
 //! instrumented future attach to the run, a dropped run ends `CANCELLED`,
 //! and a panic unwinding through it ends it `FAILED` with code `panic`.
 
-use super::run::RunGuard;
+use super::run::{Reserve, RunGuard};
 use super::site::{LiteralValue, Outcome, RunSite};
+use crate::delivery::Envelope;
 use crate::error::{Error, Result};
 use crate::metadata::{Metadata, Value};
 use crate::usage::UsageTemplate;
@@ -213,7 +214,12 @@ impl RunTemplate {
         correlation_id: impl FnOnce() -> Option<String>,
     ) -> ScopedRun {
         let guard = if super::enabled() {
-            super::run::run_enter(self.site, customer.into(), correlation_id())
+            super::run::run_enter(
+                self.site,
+                customer.into(),
+                correlation_id(),
+                Reserve::AtFirstEvent,
+            )
         } else {
             RunGuard::inactive()
         };
@@ -239,6 +245,21 @@ pub enum RunEnd {
     },
     /// `CANCELLED`.
     Cancelled,
+}
+
+impl RunEnd {
+    /// The outcome a run guard ends with; `None`: ended as a drop would
+    /// (`CANCELLED`, or `FAILED` with code `panic` while a panic unwinds).
+    fn outcome(self) -> Option<Outcome> {
+        match self {
+            RunEnd::Completed => Some(Outcome::Ok),
+            RunEnd::Failed { code } => Some(Outcome::Err {
+                kind: code.into(),
+                message: None,
+            }),
+            RunEnd::Cancelled => None,
+        }
+    }
 }
 
 /// A run opened by [`RunTemplate::start`]: code run through
@@ -347,15 +368,16 @@ impl ScopedRun {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn end_and_track(
-        mut self,
+        self,
         end: RunEnd,
         usage: &UsageTemplate,
         metadata: impl FnOnce() -> Metadata + Send + 'static,
     ) {
-        if self.guard.is_active() {
-            self.guard.track_at_end(usage.draft(metadata));
-        }
-        self.end(end);
+        let draft = usage.draft();
+        self.guard.finish_then(end.outcome(), 1, move |run| {
+            let record = draft.into_record(run.customer_id.clone(), run.usage_key(), metadata());
+            Envelope::Usage(record)
+        });
     }
 
     /// Ends the run with `end` and hands it to delivery.
@@ -367,13 +389,9 @@ impl ScopedRun {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn end(self, end: RunEnd) {
-        match end {
-            RunEnd::Completed => self.guard.finish(Outcome::Ok),
-            RunEnd::Failed { code } => self.guard.finish(Outcome::Err {
-                kind: code.into(),
-                message: None,
-            }),
-            RunEnd::Cancelled => drop(self.guard),
+        match end.outcome() {
+            Some(outcome) => self.guard.finish(outcome),
+            None => drop(self.guard),
         }
     }
 }
