@@ -56,14 +56,6 @@ impl Pipeline {
         match self.enqueue(envelope) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(envelope)) => self.overflow(envelope),
-            // Shutting down, the transport closes the queue and then drains
-            // it; work it hands itself while draining (a usage record that
-            // rode on a run) goes to the overflow segment, which it takes next.
-            Err(mpsc::error::TrySendError::Closed(envelope))
-                if super::transport::is_this_thread() =>
-            {
-                self.spill(envelope)
-            }
             Err(mpsc::error::TrySendError::Closed(envelope)) => self.orphan(envelope.items()),
         }
     }
