@@ -268,7 +268,12 @@ pub fn run_enter(
     if !enabled() {
         return RunGuard::inactive();
     }
-    crate::context::run_enter(site, customer.into(), correlation_id)
+    crate::context::run_enter(
+        site,
+        customer.into(),
+        correlation_id,
+        crate::context::Reserve::AtStart,
+    )
 }
 
 /// Opens a run for the customer the application knows as `external`
@@ -291,7 +296,12 @@ pub fn run_enter_external(
     if !enabled() {
         return RunGuard::inactive();
     }
-    crate::context::run_enter_external(site, external.into(), correlation_id)
+    crate::context::run_enter_external(
+        site,
+        external.into(),
+        correlation_id,
+        crate::context::Reserve::AtStart,
+    )
 }
 
 /// Values a measure key (`_tokens`, `_count`, `_ms`, `_bytes` …) accepts:

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::metadata::Metadata;
 use crate::model::TrackUsage;
 use crate::model::idempotency;
+use std::sync::Arc;
 
 /// Longest idempotency key accepted, in bytes.
 const MAX_KEY_LEN: usize = 256;
@@ -228,8 +229,30 @@ impl Usage {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageTemplate {
-    meter: String,
+    // Shared: a record per unit of work copies the template, not the text.
+    meter: Arc<str>,
     quantity: f64,
+}
+
+/// The meter and quantity of one record of a [`UsageTemplate`], taken on
+/// the caller's thread; the record is made where the pipeline takes it.
+pub(crate) struct UsageDraft {
+    meter: Arc<str>,
+    quantity: f64,
+}
+
+impl UsageDraft {
+    /// The record for `customer_id` under `idempotency_key`.
+    pub(crate) fn into_record(
+        self,
+        customer_id: String,
+        idempotency_key: String,
+        metadata: Metadata,
+    ) -> TrackUsage {
+        TrackUsage::new(customer_id, self.meter.to_string(), self.quantity)
+            .idempotency_key(idempotency_key)
+            .metadata(metadata)
+    }
 }
 
 impl UsageTemplate {
@@ -244,7 +267,7 @@ impl UsageTemplate {
         crate::client::prepare::required("usageType", meter)?;
         crate::client::prepare::quantity("quantity", quantity)?;
         Ok(UsageTemplate {
-            meter: meter.to_owned(),
+            meter: Arc::from(meter),
             quantity,
         })
     }
@@ -286,18 +309,22 @@ impl UsageTemplate {
         {
             return;
         }
-        let (meter, quantity) = (self.meter.clone(), self.quantity);
+        let draft = self.draft();
         let submission = crate::delivery::Submission::deferred(1, move || {
-            Envelope::usage(
-                TrackUsage::new(customer, meter, quantity)
-                    .idempotency_key(key)
-                    .metadata(metadata()),
-            )
+            Envelope::usage(draft.into_record(customer, key, metadata()))
         });
         match crate::runtime::current() {
             Some(runtime) => runtime.send(submission, None),
             // Stopped between the on/off check and here: counted as dropped.
             None => crate::runtime::orphan(1),
+        }
+    }
+
+    /// One record's meter and quantity.
+    pub(crate) fn draft(&self) -> UsageDraft {
+        UsageDraft {
+            meter: Arc::clone(&self.meter),
+            quantity: self.quantity,
         }
     }
 

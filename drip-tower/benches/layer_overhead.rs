@@ -16,6 +16,10 @@
 //!   their records to the emulator — the rate a process sustains, bounded by
 //!   the HTTP requests the Drip API needs per request (a run, a usage record).
 
+#[path = "../../benches/support/cpu_clock.rs"]
+mod cpu_clock;
+
+use cpu_clock::{cpu, wall};
 use criterion::{Criterion, criterion_group, criterion_main};
 use drip_tower::{CustomerFrom, DripLayer};
 use std::convert::Infallible;
@@ -53,38 +57,6 @@ where
         let _ = std::hint::black_box(ready.call(request()).await);
     }
     start.elapsed()
-}
-
-/// CPU time this thread has run: what the requests' own thread spent,
-/// whatever else the machine's cores were busy with.
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec for the call's duration.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(
-        u64::try_from(ts.tv_sec).unwrap_or(0),
-        u32::try_from(ts.tv_nsec).unwrap_or(0),
-    )
-}
-
-/// The wall time `f` takes.
-fn wall(f: &mut dyn FnMut()) -> Duration {
-    let start = Instant::now();
-    f();
-    start.elapsed()
-}
-
-/// The CPU time `f` takes on this thread.
-fn cpu(f: &mut dyn FnMut()) -> Duration {
-    let before = thread_cpu();
-    f();
-    thread_cpu().saturating_sub(before)
 }
 
 fn overhead(c: &mut Criterion) {

@@ -73,7 +73,7 @@ impl<B: Body> Body for ResponseBody<B> {
         };
         let mut inner = this.inner;
         let polled = match pending.scope() {
-            Some(run) => run.enter_sync(|| inner.as_mut().poll_frame(cx)),
+            Some(run) => run.in_scope(|| inner.as_mut().poll_frame(cx)),
             None => inner.as_mut().poll_frame(cx),
         };
         let ending = match &polled {

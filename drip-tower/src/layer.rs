@@ -5,8 +5,9 @@ use crate::body::ResponseBody;
 use crate::customer::CustomerFrom;
 use crate::record::{Ending, Pending, Recording};
 use crate::sites::Sites;
-use drip_runtime::{Error, UsageTemplate};
+use drip_runtime::{Error, RunTemplate, UsageTemplate};
 use http::request::Parts;
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ pub(crate) struct Config {
     /// The meter and quantity of each billed request's usage record.
     pub(crate) usage: UsageTemplate,
     pub(crate) billable: Billable,
-    /// Where the requests' runs start: per route, as `#[drip::run]` sites.
+    /// Where the requests' runs start: a template per route.
     pub(crate) sites: Sites,
     pub(crate) recording: Recording,
     route: Option<Arc<RouteOf>>,
@@ -52,7 +53,7 @@ impl std::fmt::Debug for DripLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DripLayer")
             .field("meter", &self.config.usage.meter())
-            .field("workflow", &self.config.sites.bare.workflow)
+            .field("workflow", &self.config.sites.bare.workflow())
             .finish_non_exhaustive()
     }
 }
@@ -161,13 +162,13 @@ impl DripLayerBuilder {
     /// ```
     pub fn build(self) -> Result<DripLayer, Error> {
         let usage = UsageTemplate::new(&self.meter, self.quantity)?;
-        let workflow = drip_runtime::RunTemplate::new(&self.workflow)?.workflow();
+        let template = RunTemplate::new(&self.workflow)?;
         Ok(DripLayer {
             config: Arc::new(Config {
                 customer: self.customer,
                 usage,
                 billable: self.billable,
-                sites: Sites::new(workflow),
+                sites: Sites::new(template),
                 recording: self.recording,
                 route: self.route,
             }),
@@ -176,20 +177,20 @@ impl DripLayerBuilder {
 }
 
 impl Config {
-    fn route_of(&self, parts: &Parts) -> Option<String> {
+    fn route_of<'p>(&self, parts: &'p Parts) -> Option<Cow<'p, str>> {
         if let Some(f) = &self.route {
-            return f(parts);
+            return f(parts).map(Cow::Owned);
         }
         #[cfg(feature = "axum")]
         if let Some(m) = parts.extensions.get::<axum::extract::MatchedPath>() {
-            return Some(m.as_str().to_owned());
+            return Some(Cow::Borrowed(m.as_str()));
         }
         // A gRPC path names the method (`/package.Service/Method`), never an id.
         let grpc = parts
             .headers
             .get(http::header::CONTENT_TYPE)
             .is_some_and(|t| t.as_bytes().starts_with(b"application/grpc"));
-        grpc.then(|| parts.uri.path().to_owned())
+        grpc.then(|| Cow::Borrowed(parts.uri.path()))
     }
 }
 
@@ -234,7 +235,7 @@ where
     }
 
     fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
-        if !drip_runtime::private::enabled() {
+        if !self.config.sites.bare.is_enabled() {
             return ResponseFuture::plain(self.inner.call(req), None);
         }
         let request_bytes = req.body().size_hint().exact();
@@ -249,9 +250,10 @@ where
             Arc::clone(&self.config),
             customer,
             parts.method.clone(),
-            route,
+            route.as_deref(),
             request_bytes,
         );
+        drop(route);
         let req = http::Request::from_parts(parts, body);
         match pending.scope() {
             Some(run) => {

@@ -1,17 +1,17 @@
 //! What one request leaves behind: its run, its usage record.
 //!
 //! The request's path pays for opening the run (so the handler's tool calls
-//! attach to it), a few plain values, and handing the run and the usage
-//! record to the delivery queue. The request's facts are run metadata, whose
-//! keys are fixed here and whose values pass only the value rules; the usage
-//! record's metadata is screened on the transport thread.
+//! attach to it), a few plain values, and handing the finished run — and,
+//! when billed, its usage record — to the delivery queue, a few words each.
+//! The request's facts are run metadata; they, the run's record and the
+//! usage record are made and screened on the transport thread.
 
 use crate::billable::Finished;
 use crate::layer::Config;
 use crate::sites::SiteOf;
-use drip_runtime::Metadata;
-use drip_runtime::private::{Outcome, RunGuard};
+use drip_runtime::{Metadata, RunEnd, ScopedRun};
 use http::{Method, StatusCode};
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -64,13 +64,11 @@ impl Ending {
 /// client went away, or the handler panicked).
 pub(crate) struct Pending {
     config: Arc<Config>,
-    run: Option<RunGuard>,
-    customer: String,
-    /// The usage record's key, fixed now: however often the record is
-    /// retried or replayed it is stored once.
-    key: String,
+    /// The request's run. Its usage record's key is fixed when it starts:
+    /// however often the record is retried or replayed it is stored once.
+    run: Option<ScopedRun>,
     method: Method,
-    route: Option<String>,
+    route: Option<Cow<'static, str>>,
     started: Instant,
     request_bytes: Option<u64>,
     /// Set when the response's head is made.
@@ -88,28 +86,25 @@ impl Pending {
         config: Arc<Config>,
         customer: String,
         method: Method,
-        route: Option<String>,
+        route: Option<&str>,
         request_bytes: Option<u64>,
     ) -> Pending {
-        let run = match config.sites.of(&method, &route) {
-            SiteOf::Described(site) => {
-                drip_runtime::private::run_enter(site, customer.as_str(), None)
-            }
-            SiteOf::Bare(site) => {
-                let mut run = drip_runtime::private::run_enter(site, customer.as_str(), None);
+        let site = config.sites.of(&method, route);
+        let route = site.route(route);
+        let run = match site {
+            SiteOf::Described(template, _) => template.start(customer),
+            SiteOf::Bare(template) => {
+                let mut run = template.start(customer);
                 run.metadata("method", method.as_str());
                 if let Some(route) = &route {
-                    run.metadata("route", route.as_str());
+                    run.metadata("route", route.as_ref());
                 }
                 run
             }
         };
-        let key = config.usage.new_key();
         Pending {
             config,
             run: Some(run),
-            customer,
-            key,
             method,
             route,
             started: Instant::now(),
@@ -123,7 +118,7 @@ impl Pending {
 
     /// The run the request's own code (handler, response body) runs in:
     /// the request's run with [`Recording::Run`], when it records anything.
-    pub(crate) fn scope(&self) -> Option<&RunGuard> {
+    pub(crate) fn scope(&self) -> Option<&ScopedRun> {
         (self.config.recording == Recording::Run)
             .then_some(self.run.as_ref())
             .flatten()
@@ -195,20 +190,22 @@ impl Pending {
         if let Some(code) = self.grpc_error() {
             run.metadata("error_code", code);
         }
-        if billed {
-            self.bill(ending, response_bytes);
-        }
-        match ending {
+        let end = match ending {
             Ending::Completed => match status {
-                _ if self.grpc_error().is_some() => run.finish(failed("grpc_error")),
-                Some(s) if s.is_server_error() => run.finish(failed("http_server_error")),
-                Some(s) if s.is_client_error() => run.finish(failed("http_client_error")),
-                _ => run.finish(Outcome::Ok),
+                _ if self.grpc_error().is_some() => failed("grpc_error"),
+                Some(s) if s.is_server_error() => failed("http_server_error"),
+                Some(s) if s.is_client_error() => failed("http_client_error"),
+                _ => RunEnd::Completed,
             },
-            Ending::BodyFailed => run.finish(failed("http_body_error")),
-            // Dropped: `CANCELLED`, or `FAILED` with code `panic` while a
-            // panic unwinds.
-            Ending::Disconnected | Ending::Cancelled | Ending::Panicked => drop(run),
+            Ending::BodyFailed => failed("http_body_error"),
+            // `CANCELLED`, or `FAILED` with code `panic` while a panic unwinds.
+            Ending::Disconnected | Ending::Cancelled | Ending::Panicked => RunEnd::Cancelled,
+        };
+        if billed {
+            let metadata = self.usage_metadata(ending, response_bytes);
+            run.end_and_track(end, &self.config.usage, metadata);
+        } else {
+            run.end(end);
         }
     }
 
@@ -217,43 +214,43 @@ impl Pending {
         self.grpc_status.filter(|&c| c != 0).map(grpc_code_name)
     }
 
-    /// Queues the usage record, describing the request: its method, route
-    /// template, status, how it ended, its latency and its body sizes —
-    /// never the path, query, headers or bodies. The record and its metadata
-    /// are built, and screened, on the transport thread.
-    fn bill(&mut self, ending: Ending, response_bytes: Option<u64>) {
+    /// What makes the usage record's metadata, describing the request: its
+    /// method, route template, status, how it ended, its latency and its
+    /// body sizes — never the path, query, headers or bodies. Made, and
+    /// screened, on the transport thread.
+    fn usage_metadata(
+        &mut self,
+        ending: Ending,
+        response_bytes: Option<u64>,
+    ) -> impl FnOnce() -> Metadata + Send + 'static {
         let method = self.method.clone();
         let route = self.route.take();
         let status = self.status;
         let grpc_error = self.grpc_error();
         let request_bytes = self.request_bytes;
         let duration_ms = self.started.elapsed().as_millis() as u64;
-        self.config.usage.track(
-            std::mem::take(&mut self.customer),
-            std::mem::take(&mut self.key),
-            move || {
-                let mut m = Metadata::new();
-                m.insert("method", method.as_str());
-                if let Some(route) = route {
-                    m.insert("route", route);
-                }
-                if let Some(status) = status {
-                    m.insert("status_code", u64::from(status.as_u16()));
-                }
-                if let Some(code) = grpc_error {
-                    m.insert("error_code", code);
-                }
-                m.insert("status", ending.as_str());
-                m.insert("duration_ms", duration_ms);
-                if let Some(n) = request_bytes {
-                    m.insert("request_bytes", n);
-                }
-                if let Some(n) = response_bytes {
-                    m.insert("response_bytes", n);
-                }
-                m
-            },
-        );
+        move || {
+            let mut m = Metadata::new();
+            m.insert("method", method.as_str());
+            if let Some(route) = route {
+                m.insert("route", route.into_owned());
+            }
+            if let Some(status) = status {
+                m.insert("status_code", u64::from(status.as_u16()));
+            }
+            if let Some(code) = grpc_error {
+                m.insert("error_code", code);
+            }
+            m.insert("status", ending.as_str());
+            m.insert("duration_ms", duration_ms);
+            if let Some(n) = request_bytes {
+                m.insert("request_bytes", n);
+            }
+            if let Some(n) = response_bytes {
+                m.insert("response_bytes", n);
+            }
+            m
+        }
     }
 }
 
@@ -285,11 +282,8 @@ fn grpc_code_name(code: u32) -> &'static str {
         .unwrap_or("UNKNOWN")
 }
 
-fn failed(code: &'static str) -> Outcome {
-    Outcome::Err {
-        kind: code.into(),
-        message: None,
-    }
+fn failed(code: &'static str) -> RunEnd {
+    RunEnd::Failed { code }
 }
 
 impl Drop for Pending {

@@ -98,15 +98,15 @@ pub fn llm_call(model: &str, tokens: u64) {
 /// the quantity is the total.
 ///
 /// ```
-/// use drip_runtime::{LlmUsage, private::{run_enter, Outcome, RunSite}};
-/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+/// use drip_runtime::LlmUsage;
 /// let cap = drip_runtime::testing::capture();
-/// let run = run_enter(&SITE, "cus_1", None);
-/// run.enter_sync(|| drip_runtime::llm_call_with("claude-sonnet", LlmUsage::new(900, 100)));
-/// run.finish(Outcome::Ok);
+/// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+/// run.in_scope(|| drip_runtime::llm_call_with("claude-sonnet", LlmUsage::new(900, 100)));
+/// run.end(drip_runtime::RunEnd::Completed);
 /// let event = &cap.runs()[0].events[0];
 /// assert_eq!(event.quantity, Some(1_000.0));
 /// assert_eq!(event.metadata.as_ref().unwrap().get("input_tokens"), Some(&900.into()));
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 pub fn llm_call_with(model: &str, usage: LlmUsage) {
     if !super::enabled() {
@@ -150,15 +150,15 @@ pub fn plan(description: &str) {
 /// Records an `agent.execute` step with metadata in the current run.
 ///
 /// ```
-/// use drip_runtime::{Metadata, private::{run_enter, Outcome, RunSite}};
-/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+/// use drip_runtime::Metadata;
 /// let cap = drip_runtime::testing::capture();
-/// let run = run_enter(&SITE, "cus_1", None);
+/// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
 /// let mut m = Metadata::new();
 /// m.insert("action_count", 2);
-/// run.enter_sync(|| drip_runtime::execute("apply edits", m));
-/// run.finish(Outcome::Ok);
+/// run.in_scope(|| drip_runtime::execute("apply edits", m));
+/// run.end(drip_runtime::RunEnd::Completed);
 /// assert_eq!(cap.runs()[0].events[0].event_type, "agent.execute");
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 pub fn execute(description: &str, metadata: Metadata) {
     if !super::enabled() {
@@ -171,15 +171,15 @@ pub fn execute(description: &str, metadata: Metadata) {
 /// goes on; its status comes from how it returns).
 ///
 /// ```
-/// use drip_runtime::{Metadata, private::{run_enter, Outcome, RunSite}};
-/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+/// use drip_runtime::Metadata;
 /// let cap = drip_runtime::testing::capture();
-/// let run = run_enter(&SITE, "cus_1", None);
+/// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
 /// let mut m = Metadata::new();
 /// m.insert("retry_count", 3);
-/// run.enter_sync(|| drip_runtime::error_event("search provider unavailable", m));
-/// run.finish(Outcome::Ok);
+/// run.in_scope(|| drip_runtime::error_event("search provider unavailable", m));
+/// run.end(drip_runtime::RunEnd::Completed);
 /// assert_eq!(cap.runs()[0].events[0].event_type, "error");
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 pub fn error_event(description: &str, metadata: Metadata) {
     if !super::enabled() {

@@ -140,19 +140,17 @@ impl Drop for PanicWatch<'_> {
 ///
 /// ```
 /// use drip_runtime::InCurrentRun;
-/// use drip_runtime::private::{run_enter, Outcome, RunSite};
-/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
 ///
 /// # tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap().block_on(async {
 /// let cap = drip_runtime::testing::capture();
-/// let run = run_enter(&SITE, "cus_1", None);
+/// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
 /// run.instrument(async {
 ///     let task = async { drip_runtime::plan("sub-task") }.in_current_run();
 ///     tokio::spawn(task).await.unwrap();
 /// }).await;
-/// run.finish(Outcome::Ok);
+/// run.end(drip_runtime::RunEnd::Completed);
 /// assert_eq!(cap.runs()[0].events.len(), 1);
-/// # });
+/// # Ok::<(), drip_runtime::Error>(()) }).unwrap();
 /// ```
 pub trait InCurrentRun: Future + Sized {
     /// Wraps `self` so it runs under the run current at this call.
@@ -171,21 +169,18 @@ impl<F: Future> InCurrentRun for F {}
 /// Must be called from within a tokio runtime, like `tokio::spawn`.
 ///
 /// ```
-/// use drip_runtime::private::{run_enter, Outcome, RunSite};
-/// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
-///
 /// # tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap().block_on(async {
 /// let cap = drip_runtime::testing::capture();
-/// let run = run_enter(&SITE, "cus_1", None);
+/// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
 /// run.instrument(async {
 ///     let a = drip_runtime::spawn(async { drip_runtime::llm_call("gpt-4o", 10) });
 ///     let b = drip_runtime::spawn(async { drip_runtime::llm_call("gpt-4o", 20) });
 ///     a.await.unwrap();
 ///     b.await.unwrap();
 /// }).await;
-/// run.finish(Outcome::Ok);
+/// run.end(drip_runtime::RunEnd::Completed);
 /// assert_eq!(cap.runs()[0].events.len(), 2);
-/// # });
+/// # Ok::<(), drip_runtime::Error>(()) }).unwrap();
 /// ```
 pub fn spawn<F>(fut: F) -> tokio::task::JoinHandle<F::Output>
 where
@@ -234,7 +229,7 @@ impl RunInfo {
     /// assert!(drip_runtime::current_run().map(|r| r.external_run_id()).is_none());
     /// ```
     pub fn external_run_id(&self) -> crate::model::ExternalRunId {
-        crate::model::ExternalRunId::new(self.run.external_run_id.as_str())
+        crate::model::ExternalRunId::new(self.run.external_run_id())
     }
 
     /// The server's id of this run, for [`Client::get_run`](crate::Client::get_run)
@@ -264,8 +259,7 @@ impl RunInfo {
     /// ```
     pub fn parent_external_run_id(&self) -> Option<crate::model::ExternalRunId> {
         self.run
-            .parent_external_run_id
-            .as_deref()
+            .parent_external_run_id()
             .map(crate::model::ExternalRunId::new)
     }
 
@@ -333,16 +327,14 @@ impl RunInfo {
     /// Wraps `fut` so it runs under this run wherever it is polled.
     ///
     /// ```
-    /// use drip_runtime::private::{run_enter, Outcome, RunSite};
-    /// static SITE: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let cap = drip_runtime::testing::capture();
-    /// let run = run_enter(&SITE, "cus_1", None);
-    /// let info = run.enter_sync(drip_runtime::current_run).unwrap();
+    /// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+    /// let info = run.in_scope(drip_runtime::current_run).unwrap();
     /// info.instrument(async { drip_runtime::plan("resume later") }).await;
-    /// run.finish(Outcome::Ok);
+    /// run.end(drip_runtime::RunEnd::Completed);
     /// assert_eq!(cap.runs()[0].event_types(), ["agent.plan"]);
-    /// # });
+    /// # Ok::<(), drip_runtime::Error>(()) }).unwrap();
     /// ```
     pub fn instrument<F: Future>(&self, fut: F) -> InRun<F> {
         InRun::carrying(Carried::Run(Arc::clone(&self.run)), fut)

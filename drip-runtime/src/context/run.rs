@@ -5,14 +5,15 @@ use super::pending::{PendingEvent, RuntimeValues};
 use super::site::{Outcome, RunSite};
 use super::warn_once::{WarnOnce, warn_once};
 use crate::clock::{self, Tick};
-use crate::delivery::{Envelope, Lingering, Submission, end_run};
+use crate::delivery::{Envelope, Lingering, MakeEnvelope, Submission, end_run};
 use crate::metadata::{Metadata, Value};
-use crate::model::{RecordRun, RunStatus, StartRun, idempotency, time};
+use crate::model::idempotency::Reserved;
+use crate::model::{RecordRun, RunStatus, StartRun, time};
 use crate::runtime::Runtime;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, Weak};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, TryLockError, Weak};
+use std::time::{Duration, SystemTime};
 
 /// A streaming run whose pipeline sweeps lingering buffers (see
 /// `delivery::linger`) hands its events over in chunks of this many, and
@@ -27,21 +28,43 @@ pub(crate) const STREAM_CHUNK: usize = 256;
 const UNSWEPT_STREAM_EVERY: usize = 1;
 const UNSWEPT_OVERFLOW_EVERY: usize = 100;
 
-/// Event slots a run reserves when it starts.
+/// Event slots a run reserves: most runs record a handful, so this skips
+/// the first regrowths.
 const EVENTS_RESERVED: usize = 16;
 
+/// When a run reserves its event slots.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reserve {
+    /// When it starts (`#[drip::run]`: agents record events).
+    AtStart,
+    /// With its first event: runs an integration opens per unit of work
+    /// (an HTTP request) often record none, and then allocate none.
+    AtFirstEvent,
+}
+
+/// Prefix of a run's `externalRunId`.
+const RUN_ID_PREFIX: &str = "xrun";
+/// Prefix of the key of a usage record tracked with a run's end. Its number
+/// is the run's, so the key is fixed when the run starts.
+const USAGE_KEY_PREFIX: &str = "usage";
+
 /// Shared state of one run, reachable from every task it runs in.
+///
+/// A record-mode run hands this very state to delivery when it ends (see
+/// [`MakeEnvelope`]): its id's text, its metadata and its wire events are
+/// made there, on the transport thread, not on the caller's.
 pub(crate) struct RunState {
     pub(crate) site: &'static RunSite,
     pub(crate) customer_id: String,
     /// `external_customer = …`: the application's id, resolved to Drip's
     /// (`customer_id`, empty until then) by delivery, off the caller's path.
     pub(crate) external_customer: Option<String>,
-    pub(crate) external_run_id: String,
-    pub(crate) parent_external_run_id: Option<String>,
+    /// The run's place in the key sequence, taken when it starts; its
+    /// `externalRunId` is made from it when first needed.
+    number: Reserved,
+    external_run_id: OnceLock<String>,
+    parent: Option<Reserved>,
     pub(crate) correlation_id: Option<String>,
-    /// Where everything the run records goes; fixed when it starts.
-    pub(crate) runtime: Runtime,
     /// `drip.run` (target `drip::run`, DEBUG), entered wherever the run's code
     /// executes; disabled, and free, when no subscriber wants it.
     pub(crate) span: tracing::Span,
@@ -57,9 +80,27 @@ pub(crate) struct RunState {
 }
 
 struct Buffer {
+    /// Where everything the run records goes; fixed when it starts, let go
+    /// when it ends: a finished run waiting in the queue does not keep its
+    /// runtime alive (dropping a runtime's last handle drains it there).
+    runtime: Option<Runtime>,
+    /// Values whose keys the macros checked at compile time.
     values: RuntimeValues,
+    /// Values given through the public API ([`ScopedRun::metadata`](super::ScopedRun::metadata)):
+    /// their keys pass the key rules when the metadata is made.
+    open_values: RuntimeValues,
     events: Vec<PendingEvent>,
     phase: Phase,
+    /// How a record-mode run ended, kept for delivery to make its record.
+    ended: Option<Ending>,
+}
+
+/// The facts of a run's end.
+struct Ending {
+    status: RunStatus,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    duration: Duration,
 }
 
 #[derive(Clone, Copy)]
@@ -78,8 +119,9 @@ impl RunState {
         customer_id: String,
         external_customer: Option<String>,
         correlation_id: Option<String>,
-        parent: Option<Arc<RunState>>,
+        parent: Option<Reserved>,
         runtime: Runtime,
+        reserve: Reserve,
         me: Weak<RunState>,
     ) -> Self {
         let phase = if site.stream {
@@ -97,10 +139,10 @@ impl RunState {
             site,
             customer_id,
             external_customer,
-            external_run_id: idempotency::new_key("xrun"),
-            parent_external_run_id: parent.map(|p| p.external_run_id.clone()),
+            number: Reserved::next(),
+            external_run_id: OnceLock::new(),
+            parent,
             correlation_id,
-            runtime,
             started: Anchor {
                 at: clock::now(),
                 wall: SystemTime::now(),
@@ -108,10 +150,15 @@ impl RunState {
             panicked: AtomicBool::new(false),
             begun: AtomicBool::new(false),
             buffer: Mutex::new(Buffer {
+                runtime: Some(runtime),
                 values: Vec::new(),
-                // Most runs record a handful of events: skip the first regrowths.
-                events: Vec::with_capacity(EVENTS_RESERVED),
+                open_values: Vec::new(),
+                events: match reserve {
+                    Reserve::AtStart => Vec::with_capacity(EVENTS_RESERVED),
+                    Reserve::AtFirstEvent => Vec::new(),
+                },
                 phase,
+                ended: None,
             }),
             me,
         }
@@ -121,9 +168,26 @@ impl RunState {
         self.buffer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The run's client-made id, `xrun_…`: made the first time it is asked
+    /// for, the same text every time.
+    pub(crate) fn external_run_id(&self) -> &str {
+        self.external_run_id
+            .get_or_init(|| self.number.key(RUN_ID_PREFIX))
+    }
+
+    /// The enclosing run's id, if the run was started inside another.
+    pub(crate) fn parent_external_run_id(&self) -> Option<String> {
+        self.parent.map(|p| p.key(RUN_ID_PREFIX))
+    }
+
     /// The run's code starts executing: a stream-mode run announces itself.
+    /// Called on every poll of the run's future: a plain load once begun,
+    /// nothing at all in record mode.
     pub(crate) fn begin(&self) {
-        if !self.begun.swap(true, Ordering::Relaxed) && self.site.stream {
+        if self.site.stream
+            && !self.begun.load(Ordering::Relaxed)
+            && !self.begun.swap(true, Ordering::Relaxed)
+        {
             let mut buf = self.lock();
             self.announce(&mut buf);
         }
@@ -149,6 +213,9 @@ impl RunState {
                 );
             }
             Phase::Recording { limit } => {
+                if buf.events.capacity() == 0 {
+                    buf.events.reserve_exact(EVENTS_RESERVED);
+                }
                 buf.events.push(event);
                 if buf.events.len() >= limit {
                     buf.phase = Phase::Streaming {
@@ -174,44 +241,60 @@ impl RunState {
         self.lock().values.push((key, value));
     }
 
+    /// Adds a metadata value whose key is checked when the metadata is made.
+    pub(crate) fn add_open_value(&self, key: &'static str, value: Value) {
+        self.lock().open_values.push((key, value));
+    }
+
+    /// The runtime the run records into; `None` once it has ended.
+    pub(crate) fn runtime(&self) -> Option<Runtime> {
+        self.lock().runtime.clone()
+    }
+
+    /// The key of a usage record tracked with the run's end: its number is
+    /// the run's, so it is fixed when the run starts.
+    pub(crate) fn usage_key(&self) -> String {
+        self.number.key(USAGE_KEY_PREFIX)
+    }
+
     /// Ends the run and hands it to the sink. Only the first call counts.
-    fn end(&self, status: RunStatus, error_code: Option<String>, error_message: Option<String>) {
+    fn end(
+        self: Arc<Self>,
+        status: RunStatus,
+        error_code: Option<String>,
+        error_message: Option<String>,
+    ) {
         let mut buf = self.lock();
         let duration = self.started.at.elapsed();
         match buf.phase {
             Phase::Ended => {}
             Phase::Recording { .. } => {
-                let pending = std::mem::take(&mut buf.events);
-                let metadata = self.metadata(&buf.values);
                 buf.phase = Phase::Ended;
-                let mut run = RecordRun::new(self.customer_id.clone(), self.site.workflow, status);
-                run.external_run_id = Some(self.external_run_id.clone());
-                run.correlation_id = self.correlation_id.clone();
-                run.error_code = error_code;
-                run.error_message = error_message;
-                run.metadata = Some(metadata);
-                let parent = self.parent_external_run_id.clone();
-                let external_customer = self.external_customer.clone();
-                let anchor = self.started;
-                let submission = Submission::deferred(pending.len() as u64, move || {
-                    let mut run = run
-                        // The end from the monotonic clock, so the duration
-                        // the server stores is the one measured here.
-                        .timing(anchor.wall, anchor.wall + duration);
-                    run.events = anchor.build(pending);
-                    Envelope::record(run, parent).for_external_customer(external_customer)
+                buf.ended = Some(Ending {
+                    status,
+                    error_code,
+                    error_message,
+                    duration,
                 });
-                self.runtime.send(submission, Some(duration));
+                let items = buf.events.len() as u64;
+                let Some(runtime) = buf.runtime.take() else {
+                    return;
+                };
+                // Unlocked first: a test's capture makes the record at once.
+                drop(buf);
+                runtime.send(Submission::shared(items, self), Some(duration));
             }
             Phase::Streaming { .. } => {
                 self.announce(&mut buf);
                 buf.phase = Phase::Ended;
                 self.flush(&mut buf);
                 let end = Envelope::stream_end(
-                    self.external_run_id.clone(),
+                    self.external_run_id(),
                     end_run(status, error_code, error_message),
                 );
-                self.runtime.send(end, Some(duration));
+                if let Some(runtime) = buf.runtime.take() {
+                    runtime.send(end, Some(duration));
+                }
             }
         }
     }
@@ -225,8 +308,11 @@ impl RunState {
             flush_every,
         } = buf.phase
         {
+            let Some(runtime) = buf.runtime.clone() else {
+                return;
+            };
             let me: Weak<dyn Lingering> = self.me.clone();
-            let flush_every = if self.runtime.linger_with(me) {
+            let flush_every = if runtime.linger_with(me) {
                 STREAM_CHUNK
             } else {
                 flush_every
@@ -235,17 +321,14 @@ impl RunState {
                 announced: true,
                 flush_every,
             };
-            let mut start = StartRun::new(self.customer_id.clone(), "")
-                .external_run_id(self.external_run_id.clone());
+            let mut start =
+                StartRun::new(self.customer_id.clone(), "").external_run_id(self.external_run_id());
             start.correlation_id = self.correlation_id.clone();
-            start.metadata = Some(self.metadata(&buf.values));
-            let start = Envelope::stream_start(
-                start,
-                self.site.workflow,
-                self.parent_external_run_id.clone(),
-            )
-            .for_external_customer(self.external_customer.clone());
-            self.runtime.send(start, None);
+            start.metadata = Some(self.metadata(&buf.values, &buf.open_values));
+            let start =
+                Envelope::stream_start(start, self.site.workflow, self.parent_external_run_id())
+                    .for_external_customer(self.external_customer.clone());
+            runtime.send(start, None);
         }
     }
 
@@ -254,6 +337,9 @@ impl RunState {
         if buf.events.is_empty() {
             return;
         }
+        let Some(runtime) = buf.runtime.clone() else {
+            return;
+        };
         // The next batch gets a buffer the size of this one (up to a chunk),
         // not one regrown from empty: a busy run keeps full chunks, a slow
         // one handed over by the sweep keeps a small buffer.
@@ -264,26 +350,28 @@ impl RunState {
             _ => Vec::new(),
         };
         let pending = std::mem::replace(&mut buf.events, next);
-        let external_run_id = self.external_run_id.clone();
+        let external_run_id = self.external_run_id().to_owned();
         let anchor = self.started;
         let submission =
             Submission::deferred(pending.len() as u64, move || Envelope::StreamEvents {
                 external_run_id,
                 events: anchor.build(pending),
             });
-        self.runtime.send(submission, None);
+        runtime.send(submission, None);
     }
 
     /// The run's metadata: the site's literals, then its run-time values
-    /// (sanitised with the envelope, at the boundary).
-    fn metadata(&self, values: &RuntimeValues) -> Metadata {
+    /// (those given as metadata of a `ScopedRun` last). Nothing is checked
+    /// here: the map crosses the runtime's sanitising boundary, key and value
+    /// rules, with the envelope, once.
+    fn metadata(&self, values: &RuntimeValues, open_values: &RuntimeValues) -> Metadata {
         let mut metadata: Metadata = self
             .site
             .metadata
             .iter()
             .map(|(k, v)| (*k, Value::from(*v)))
             .collect();
-        for (key, value) in values {
+        for (key, value) in values.iter().chain(open_values) {
             metadata.insert(*key, value.clone());
         }
         metadata
@@ -291,6 +379,42 @@ impl RunState {
 
     pub(crate) fn workflow(&self) -> &'static str {
         self.site.workflow
+    }
+}
+
+impl MakeEnvelope for RunState {
+    /// The record of a record-mode run that has ended, made where the
+    /// pipeline takes it: ids, metadata and wire events.
+    fn make_envelope(&self) -> Envelope {
+        let mut buf = self.lock();
+        let pending = std::mem::take(&mut buf.events);
+        let values = std::mem::take(&mut buf.values);
+        let open_values = std::mem::take(&mut buf.open_values);
+        let ended = buf.ended.take();
+        drop(buf);
+        let Ending {
+            status,
+            error_code,
+            error_message,
+            duration,
+        } = ended.unwrap_or(Ending {
+            status: RunStatus::Cancelled,
+            error_code: None,
+            error_message: None,
+            duration: Duration::ZERO,
+        });
+        let mut run = RecordRun::new(self.customer_id.clone(), self.site.workflow, status)
+            .external_run_id(self.external_run_id())
+            // The end from the monotonic clock, so the duration the server
+            // stores is the one measured here.
+            .timing(self.started.wall, self.started.wall + duration);
+        run.correlation_id = self.correlation_id.clone();
+        run.error_code = error_code;
+        run.error_message = error_message;
+        run.metadata = Some(self.metadata(&values, &open_values));
+        run.events = self.started.build(pending);
+        Envelope::record(run, self.parent_external_run_id())
+            .for_external_customer(self.external_customer.clone())
     }
 }
 
@@ -364,7 +488,7 @@ impl std::fmt::Debug for RunState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunState")
             .field("workflow", &self.site.workflow)
-            .field("external_run_id", &self.external_run_id)
+            .field("external_run_id", &self.external_run_id())
             .finish_non_exhaustive()
     }
 }
@@ -406,6 +530,35 @@ impl RunGuard {
     pub fn metadata(&mut self, key: &'static str, value: impl Into<Value>) {
         if let Some(state) = &self.state {
             state.add_value(key, value.into());
+        }
+    }
+
+    /// Adds a metadata value whose key passes the key rules when the run's
+    /// metadata is made (a refused key is dropped and counted, like any).
+    pub(crate) fn open_metadata(&mut self, key: &'static str, value: Value) {
+        if let Some(state) = &self.state {
+            state.add_open_value(key, value);
+        }
+    }
+
+    /// Ends the run like [`finish`](RunGuard::finish) (`None`: like a
+    /// drop), then hands `then` to the run's runtime as one deferred
+    /// submission of `items` billable items, made from the run where the
+    /// pipeline takes it. An inactive run hands nothing over.
+    pub(crate) fn finish_then(
+        mut self,
+        outcome: Option<Outcome>,
+        items: u64,
+        then: impl FnOnce(&RunState) -> Envelope + Send + 'static,
+    ) {
+        let Some(state) = self.state.take() else {
+            return;
+        };
+        // Taken first: the run lets its runtime go when it ends.
+        let runtime = state.runtime();
+        end_with(Arc::clone(&state), outcome);
+        if let Some(runtime) = runtime {
+            runtime.send(Submission::deferred(items, move || then(&state)), None);
         }
     }
 
@@ -464,14 +617,7 @@ impl RunGuard {
     /// ```
     pub fn finish(mut self, outcome: Outcome) {
         if let Some(state) = self.state.take() {
-            match outcome {
-                Outcome::Ok => state.end(RunStatus::Completed, None, None),
-                Outcome::Err { kind, message } => state.end(
-                    RunStatus::Failed,
-                    Some(kind.into_owned()),
-                    message.filter(|_| state.site.error_message),
-                ),
-            }
+            end_with(state, Some(outcome));
         }
     }
 }
@@ -479,12 +625,25 @@ impl RunGuard {
 impl Drop for RunGuard {
     fn drop(&mut self) {
         if let Some(state) = self.state.take() {
-            if std::thread::panicking() || state.has_panicked() {
-                state.end(RunStatus::Failed, Some("panic".to_owned()), None);
-            } else {
-                state.end(RunStatus::Cancelled, None, None);
-            }
+            end_with(state, None);
         }
+    }
+}
+
+/// Ends a run with the call's outcome; `None` (dropped without one): `CANCELLED`,
+/// or `FAILED` with error code `panic` if a panic is unwinding (or unwound
+/// through the run's future).
+fn end_with(state: Arc<RunState>, outcome: Option<Outcome>) {
+    match outcome {
+        Some(Outcome::Ok) => state.end(RunStatus::Completed, None, None),
+        Some(Outcome::Err { kind, message }) => {
+            let message = message.filter(|_| state.site.error_message);
+            state.end(RunStatus::Failed, Some(kind.into_owned()), message)
+        }
+        None if std::thread::panicking() || state.has_panicked() => {
+            state.end(RunStatus::Failed, Some("panic".to_owned()), None)
+        }
+        None => state.end(RunStatus::Cancelled, None, None),
     }
 }
 
@@ -493,8 +652,9 @@ pub(crate) fn run_enter(
     site: &'static RunSite,
     customer_id: String,
     correlation_id: Option<String>,
+    reserve: Reserve,
 ) -> RunGuard {
-    open(site, customer_id, None, correlation_id)
+    open(site, customer_id, None, correlation_id, reserve)
 }
 
 /// Opens a run for the customer the application knows as `external`
@@ -504,8 +664,9 @@ pub(crate) fn run_enter_external(
     site: &'static RunSite,
     external: String,
     correlation_id: Option<String>,
+    reserve: Reserve,
 ) -> RunGuard {
-    open(site, String::new(), Some(external), correlation_id)
+    open(site, String::new(), Some(external), correlation_id, reserve)
 }
 
 fn open(
@@ -513,6 +674,7 @@ fn open(
     customer_id: String,
     external_customer: Option<String>,
     correlation_id: Option<String>,
+    reserve: Reserve,
 ) -> RunGuard {
     let customer = external_customer.as_deref().unwrap_or(&customer_id);
     if customer.trim().is_empty() {
@@ -523,14 +685,17 @@ fn open(
         return RunGuard::inactive();
     }
     let parent = current::current();
-    let runtime = match &parent {
-        Some(p) => p.runtime.clone(),
+    // The parent's runtime; a parent that has already ended (a task that
+    // outlived it) has let its runtime go.
+    let runtime = match parent.as_ref().and_then(|p| p.runtime()) {
+        Some(rt) => rt,
         None => match crate::runtime::current() {
             Some(rt) => rt,
             // Stopped between the caller's on/off check and here.
             None => return RunGuard::inactive(),
         },
     };
+    let parent = parent.map(|p| p.number);
     RunGuard {
         state: Some(Arc::new_cyclic(|me| {
             RunState::new(
@@ -540,6 +705,7 @@ fn open(
                 correlation_id,
                 parent,
                 runtime,
+                reserve,
                 me.clone(),
             )
         })),

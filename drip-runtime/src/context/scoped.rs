@@ -1,14 +1,21 @@
 //! Runs opened by an integration around a future, rather than by
 //! `#[drip_runtime::run]`: [`RunTemplate`], [`ScopedRun`], [`RunEnd`].
 //!
+//! A template is what the attribute's static site is: the workflow, record
+//! or stream mode, and literal metadata checked once, when the template is
+//! made — so starting a run costs what the attribute's does.
+//!
 //! Built on the same [`RunGuard`] the attribute expands to, so everything
 //! `#[drip_runtime::run]` guarantees holds here: tool calls and LLM calls in the
 //! instrumented future attach to the run, a dropped run ends `CANCELLED`,
 //! and a panic unwinding through it ends it `FAILED` with code `panic`.
 
-use super::run::RunGuard;
-use super::site::{Outcome, RunSite};
+use super::run::{Reserve, RunGuard};
+use super::site::{LiteralValue, Outcome, RunSite};
+use crate::delivery::Envelope;
 use crate::error::{Error, Result};
+use crate::metadata::{Metadata, Value};
+use crate::usage::UsageTemplate;
 use std::future::Future;
 
 /// Longest workflow slug accepted, in bytes.
@@ -54,15 +61,88 @@ impl RunTemplate {
                 reason: format!("must be at most {MAX_WORKFLOW_LEN} bytes"),
             });
         }
-        // A run's state refers to its site for its whole life, as the
-        // attribute's static sites are; one small leak per template.
-        let site: &'static RunSite = Box::leak(Box::new(RunSite {
+        Ok(RunTemplate::leak(RunSite {
             workflow: Box::leak(workflow.to_owned().into_boxed_str()),
             stream: false,
             metadata: &[],
             error_message: false,
+        }))
+    }
+
+    /// A run's state refers to its site for its whole life, as the
+    /// attribute's static sites are: one small leak per template.
+    fn leak(site: RunSite) -> RunTemplate {
+        RunTemplate {
+            site: Box::leak(Box::new(site)),
+        }
+    }
+
+    /// The same template in stream mode: each run is started on the server
+    /// when it starts, its events are sent in batches as they happen and it
+    /// is ended when it ends (`#[drip::run(stream)]`), instead of being sent
+    /// whole at its end. For long runs whose progress should show while they
+    /// go on.
+    ///
+    /// ```
+    /// use drip_runtime::testing::Delivery;
+    /// let capture = drip_runtime::testing::capture();
+    /// let jobs = drip_runtime::RunTemplate::new("nightly-import")?.streaming();
+    /// jobs.start("cus_1").end(drip_runtime::RunEnd::Completed);
+    /// let d = capture.deliveries();
+    /// assert!(matches!(d[0], Delivery::StreamStart { .. }));
+    /// assert!(matches!(d[1], Delivery::StreamEnd { .. }));
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn streaming(&self) -> RunTemplate {
+        RunTemplate::leak(RunSite {
+            stream: true,
+            ..*self.site
+        })
+    }
+
+    /// The same template with `metadata` on every run it starts, added to
+    /// what it already carries. The metadata pass the privacy rules here,
+    /// once (a refused key or value is dropped and counted in
+    /// `stats().privacy`), not on every run — make such templates at
+    /// start-up, or keep them per route as `drip-tower` does: each is kept
+    /// for the life of the process.
+    ///
+    /// ```
+    /// let capture = drip_runtime::testing::capture();
+    /// let mut m = drip_runtime::Metadata::new();
+    /// m.insert("route", "/v1/search");
+    /// m.insert("method", "GET");
+    /// m.insert("user_email", "alice@example.com");
+    /// let search = drip_runtime::RunTemplate::new("http-api")?.with_metadata(m);
+    /// search.start("cus_1").end(drip_runtime::RunEnd::Completed);
+    /// let run = &capture.runs()[0];
+    /// assert_eq!(run.metadata.get("route"), Some(&"/v1/search".into()));
+    /// assert_eq!(run.metadata.get("user_email"), None);
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn with_metadata(&self, metadata: Metadata) -> RunTemplate {
+        let screened = crate::privacy::sanitize_metadata(metadata);
+        let mut literals: Vec<(&'static str, LiteralValue)> = self
+            .site
+            .metadata
+            .iter()
+            .filter(|(key, _)| screened.get(key).is_none())
+            .copied()
+            .collect();
+        literals.extend(screened.into_iter().map(|(key, value)| {
+            let key: &'static str = Box::leak(key.into_boxed_str());
+            let value = match value {
+                Value::Str(s) => LiteralValue::Str(Box::leak(s.into_boxed_str())),
+                Value::Int(i) => LiteralValue::Int(i),
+                Value::Float(f) => LiteralValue::Float(f),
+                Value::Bool(b) => LiteralValue::Bool(b),
+            };
+            (key, value)
         }));
-        Ok(RunTemplate { site })
+        RunTemplate::leak(RunSite {
+            metadata: Box::leak(literals.into_boxed_slice()),
+            ..*self.site
+        })
     }
 
     /// The workflow slug.
@@ -75,8 +155,26 @@ impl RunTemplate {
         self.site.workflow
     }
 
+    /// Whether a run started now would record anything: one relaxed atomic
+    /// load, so an integration can skip gathering a run's facts while the
+    /// SDK is disabled.
+    ///
+    /// ```
+    /// let template = drip_runtime::RunTemplate::new("search-api")?;
+    /// let _capture = drip_runtime::testing::capture();
+    /// assert!(template.is_enabled());
+    /// let _off = drip_runtime::testing::disabled();
+    /// assert!(!template.is_enabled());
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    #[inline]
+    pub fn is_enabled(&self) -> bool {
+        super::enabled()
+    }
+
     /// Opens a run for `customer`. Inactive (records nothing, costs nothing
-    /// more) when the SDK is disabled or `customer` is blank.
+    /// more) when the SDK is disabled or `customer` is blank. Started inside
+    /// another run, it is that run's child.
     ///
     /// ```
     /// let capture = drip_runtime::testing::capture();
@@ -86,8 +184,35 @@ impl RunTemplate {
     /// assert_eq!(capture.runs()[0].customer_id, "cus_1");
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
-    pub fn start(&self, customer: &str) -> ScopedRun {
-        self.open(|site| super::run::run_enter(site, customer.to_owned(), None))
+    pub fn start(&self, customer: impl Into<String>) -> ScopedRun {
+        self.open(|site| super::run::run_enter(site, customer.into(), None, Reserve::AtFirstEvent))
+    }
+
+    /// Opens a run for `customer` carrying `correlation_id` (yours to join
+    /// the run with your own logs or traces, e.g. a request id; it passes
+    /// the identifier rule before it is sent), like
+    /// `#[drip::run(correlation_id = …)]`.
+    ///
+    /// ```
+    /// let capture = drip_runtime::testing::capture();
+    /// let triage = drip_runtime::RunTemplate::new("triage")?;
+    /// triage.start_correlated("cus_1", "req-17").end(drip_runtime::RunEnd::Completed);
+    /// assert_eq!(capture.runs()[0].correlation_id.as_deref(), Some("req-17"));
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn start_correlated(
+        &self,
+        customer: impl Into<String>,
+        correlation_id: impl Into<String>,
+    ) -> ScopedRun {
+        self.open(|site| {
+            super::run::run_enter(
+                site,
+                customer.into(),
+                Some(correlation_id.into()),
+                Reserve::AtFirstEvent,
+            )
+        })
     }
 
     /// A run opened by `enter` when the SDK is enabled, else an inactive one.
@@ -116,7 +241,14 @@ impl RunTemplate {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn start_external(&self, external_customer: &str) -> ScopedRun {
-        self.open(|site| super::run::run_enter_external(site, external_customer.to_owned(), None))
+        self.open(|site| {
+            super::run::run_enter_external(
+                site,
+                external_customer.to_owned(),
+                None,
+                Reserve::AtFirstEvent,
+            )
+        })
     }
 }
 
@@ -138,6 +270,21 @@ pub enum RunEnd {
     },
     /// `CANCELLED`.
     Cancelled,
+}
+
+impl RunEnd {
+    /// The outcome a run guard ends with; `None`: ended as a drop would
+    /// (`CANCELLED`, or `FAILED` with code `panic` while a panic unwinds).
+    fn outcome(self) -> Option<Outcome> {
+        match self {
+            RunEnd::Completed => Some(Outcome::Ok),
+            RunEnd::Failed { code } => Some(Outcome::Err {
+                kind: code.into(),
+                message: None,
+            }),
+            RunEnd::Cancelled => None,
+        }
+    }
 }
 
 /// A run opened by [`RunTemplate::start`]: code run through
@@ -173,6 +320,27 @@ impl ScopedRun {
         self.guard.is_active()
     }
 
+    /// Adds `key = value` to the run's metadata. The key passes the key
+    /// rules and the value the value rules when the metadata is made, off
+    /// the caller's thread (a refused one is dropped and counted in
+    /// `stats().privacy`). Add them before the run's code starts: a
+    /// stream-mode run sends its metadata when it starts.
+    ///
+    /// ```
+    /// let capture = drip_runtime::testing::capture();
+    /// let mut run = drip_runtime::RunTemplate::new("http-api")?.start("cus_1");
+    /// run.metadata("status_code", 200);
+    /// run.metadata("prompt", "tell me a secret");
+    /// run.end(drip_runtime::RunEnd::Completed);
+    /// let m = &capture.runs()[0].metadata;
+    /// assert_eq!(m.get("status_code"), Some(&200.into()));
+    /// assert_eq!(m.get("prompt"), None);
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn metadata(&mut self, key: &'static str, value: impl Into<Value>) {
+        self.guard.open_metadata(key, value.into());
+    }
+
     /// Runs `fut` with this run as the current run, on every poll, on any thread.
     ///
     /// ```
@@ -203,6 +371,40 @@ impl ScopedRun {
         self.guard.enter_sync(f)
     }
 
+    /// Ends the run with `end` and tracks one record of `usage` for the
+    /// run's customer, handed to delivery beside the run. The record's
+    /// idempotency key was fixed when the run started, so whatever retries
+    /// the unit of work cannot bill it twice; its metadata are made by
+    /// `metadata` off the caller's thread, and pass the privacy rules there.
+    /// An inactive run tracks nothing.
+    ///
+    /// ```
+    /// let capture = drip_runtime::testing::capture();
+    /// let api_calls = drip_runtime::UsageTemplate::new("api-calls", 1.0)?;
+    /// let run = drip_runtime::RunTemplate::new("http-api")?.start("cus_1");
+    /// run.end_and_track(drip_runtime::RunEnd::Completed, &api_calls, || {
+    ///     let mut m = drip_runtime::Metadata::new();
+    ///     m.insert("status_code", 200);
+    ///     m
+    /// });
+    /// let usage = &capture.usage()[0];
+    /// assert_eq!((usage.customer_id.as_str(), usage.meter.as_str()), ("cus_1", "api-calls"));
+    /// assert_eq!(capture.runs().len(), 1);
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn end_and_track(
+        self,
+        end: RunEnd,
+        usage: &UsageTemplate,
+        metadata: impl FnOnce() -> Metadata + Send + 'static,
+    ) {
+        let draft = usage.draft();
+        self.guard.finish_then(end.outcome(), 1, move |run| {
+            let record = draft.into_record(run.customer_id.clone(), run.usage_key(), metadata());
+            Envelope::usage(record).for_external_customer(run.external_customer.clone())
+        });
+    }
+
     /// Ends the run with `end` and hands it to delivery.
     ///
     /// ```
@@ -212,13 +414,9 @@ impl ScopedRun {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn end(self, end: RunEnd) {
-        match end {
-            RunEnd::Completed => self.guard.finish(Outcome::Ok),
-            RunEnd::Failed { code } => self.guard.finish(Outcome::Err {
-                kind: code.into(),
-                message: None,
-            }),
-            RunEnd::Cancelled => drop(self.guard),
+        match end.outcome() {
+            Some(outcome) => self.guard.finish(outcome),
+            None => drop(self.guard),
         }
     }
 }

@@ -21,17 +21,17 @@ use std::sync::Arc;
 /// `finish`, it records `cancelled` (or `panicked` while a panic unwinds).
 ///
 /// ```
-/// use drip_runtime::private::{run_enter, tool_enter, Outcome, RunSite, ToolSite};
-/// static RUN: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+/// use drip_runtime::private::{tool_enter, Outcome, ToolSite};
 /// static TOOL: ToolSite = ToolSite { name: "web-search", metadata: &[], meter: None, error_message: false };
 ///
 /// let cap = drip_runtime::testing::capture();
-/// let run = run_enter(&RUN, "cus_1", None);
-/// run.enter_sync(|| tool_enter(&TOOL).finish(Outcome::Ok));
-/// run.finish(Outcome::Ok);
+/// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+/// run.in_scope(|| tool_enter(&TOOL).finish(Outcome::Ok));
+/// run.end(drip_runtime::RunEnd::Completed);
 /// let event = &cap.runs()[0].events[0];
 /// assert_eq!(event.event_type, "tool.call");
 /// assert_eq!(event.metadata.as_ref().unwrap().get("status"), Some(&"ok".into()));
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct ToolCall {
@@ -98,19 +98,19 @@ impl ToolCall {
     /// passes the run-time value rules when the event is built).
     ///
     /// ```
-    /// use drip_runtime::private::{run_enter, tool_enter, Outcome, RunSite, ToolSite};
-    /// static RUN: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// use drip_runtime::private::{tool_enter, Outcome, ToolSite};
     /// static TOOL: ToolSite = ToolSite { name: "t", metadata: &[], meter: None, error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// let run = run_enter(&RUN, "cus_1", None);
-    /// run.enter_sync(|| {
+    /// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+    /// run.in_scope(|| {
     ///     let mut call = tool_enter(&TOOL);
     ///     call.metadata("document_count", 3);
     ///     call.finish(Outcome::Ok);
     /// });
-    /// run.finish(Outcome::Ok);
+    /// run.end(drip_runtime::RunEnd::Completed);
     /// let m = cap.runs()[0].events[0].metadata.clone().unwrap();
     /// assert_eq!(m.get("document_count"), Some(&3.into()));
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn metadata(&mut self, key: &'static str, value: impl Into<Value>) {
         if let Some(active) = &mut self.active {
@@ -125,16 +125,16 @@ impl ToolCall {
     /// error's kind (its redacted message only with `error_message`).
     ///
     /// ```
-    /// use drip_runtime::private::{run_enter, tool_enter, Outcome, RunSite, ToolSite};
-    /// static RUN: RunSite = RunSite { workflow: "w", stream: false, metadata: &[], error_message: false };
+    /// use drip_runtime::private::{tool_enter, Outcome, ToolSite};
     /// static TOOL: ToolSite = ToolSite { name: "t", metadata: &[], meter: None, error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// let run = run_enter(&RUN, "cus_1", None);
-    /// run.enter_sync(|| tool_enter(&TOOL).finish(Outcome::Err { kind: "IoError".into(), message: None }));
-    /// run.finish(Outcome::Ok);
+    /// let run = drip_runtime::RunTemplate::new("w")?.start("cus_1");
+    /// run.in_scope(|| tool_enter(&TOOL).finish(Outcome::Err { kind: "IoError".into(), message: None }));
+    /// run.end(drip_runtime::RunEnd::Completed);
     /// let m = cap.runs()[0].events[0].metadata.clone().unwrap();
     /// assert_eq!(m.get("status"), Some(&"error".into()));
     /// assert_eq!(m.get("error_type"), Some(&"IoError".into()));
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     #[inline]
     pub fn finish(mut self, outcome: Outcome) {

@@ -82,7 +82,7 @@ mod transport;
 pub(crate) use envelope::{Envelope, end_run};
 pub(crate) use linger::Lingering;
 pub use report::{FlushReport, Stats};
-pub(crate) use submission::Submission;
+pub(crate) use submission::{MakeEnvelope, Submission};
 
 use crate::config::Config;
 use crate::privacy::Sanitizer;

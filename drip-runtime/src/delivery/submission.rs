@@ -11,25 +11,38 @@
 use super::Envelope;
 use super::report::Counters;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+/// Shared state that makes its envelope when the pipeline takes it: a
+/// finished record-mode run hands itself over (one reference count, no
+/// allocation) instead of a boxed closure over copies of its parts.
+pub(crate) trait MakeEnvelope: Send + Sync {
+    /// The envelope; called once, when the submission is taken.
+    fn make_envelope(&self) -> Envelope;
+}
 
 /// An envelope, or the work that makes one.
-// One enum, not a struct around one: a submission stays the size of an
-// envelope, which every submit moves into the queue.
-// (The queue held envelopes by value before; boxing the ready one would add
-// an allocation to every submit to save queue slots.)
-#[allow(clippy::large_enum_variant)]
+///
+/// Every variant is a few words: a submission is moved by value into a
+/// queue slot on the caller's path, so a ready envelope (hundreds of bytes)
+/// sits behind a box, while the common hand-overs — a run's deferred work,
+/// a finished record-mode run — carry only a pointer.
 pub(crate) enum Submission {
-    Ready(Envelope),
+    Ready(Box<Envelope>),
     Deferred {
         items: u64,
         make: Box<dyn FnOnce() -> Envelope + Send>,
+    },
+    Shared {
+        items: u64,
+        work: Arc<dyn MakeEnvelope>,
     },
 }
 
 impl Submission {
     /// An envelope that is already built.
     pub(crate) fn ready(envelope: Envelope) -> Self {
-        Submission::Ready(envelope)
+        Submission::Ready(Box::new(envelope))
     }
 
     /// An envelope of `items` billable items, built by `make` when the
@@ -40,6 +53,12 @@ impl Submission {
             items,
             make: Box::new(make),
         }
+    }
+
+    /// An envelope of `items` billable items, made by `work` when the
+    /// pipeline takes it (like [`deferred`](Submission::deferred)).
+    pub(crate) fn shared(items: u64, work: Arc<dyn MakeEnvelope>) -> Self {
+        Submission::Shared { items, work }
     }
 
     /// Taken from the queue by the transport: its items no longer count
@@ -55,7 +74,7 @@ impl Submission {
     pub(crate) fn items(&self) -> u64 {
         match self {
             Submission::Ready(envelope) => envelope.items(),
-            Submission::Deferred { items, .. } => *items,
+            Submission::Deferred { items, .. } | Submission::Shared { items, .. } => *items,
         }
     }
 
@@ -65,12 +84,18 @@ impl Submission {
     /// capture shows what would be spooled); a panic while building goes on
     /// unwinding (the test should see it).
     pub(crate) fn build(self, privacy: &crate::privacy::Sanitizer) -> Envelope {
-        let mut envelope = match self {
-            Submission::Ready(envelope) => envelope,
-            Submission::Deferred { make, .. } => make(),
-        };
+        let mut envelope = self.make();
         super::event_wire::prepare(&mut envelope, privacy);
         envelope
+    }
+
+    /// The envelope as made, not yet across the boundary.
+    fn make(self) -> Envelope {
+        match self {
+            Submission::Ready(envelope) => *envelope,
+            Submission::Deferred { make, .. } => make(),
+            Submission::Shared { work, .. } => work.make_envelope(),
+        }
     }
 
     /// The envelope, built now if it was deferred, and made ready for the
@@ -83,11 +108,12 @@ impl Submission {
     /// transport thread, and with it the delivery of everything after.
     pub(crate) fn into_envelope(self, counters: &Counters) -> Option<Envelope> {
         let mut envelope = match self {
-            Submission::Ready(envelope) => envelope,
-            Submission::Deferred { items, make } => {
-                // The closure owns everything it touches and is gone after
-                // the call, so nothing half-updated can be observed.
-                catch_unwind(AssertUnwindSafe(make))
+            Submission::Ready(envelope) => *envelope,
+            // The work belongs to a run that has ended, and is gone after
+            // the call: nothing reads what a panic left half-updated.
+            work => {
+                let items = work.items();
+                catch_unwind(AssertUnwindSafe(|| work.make()))
                     .inspect_err(|_| {
                         counters.drop_items(items, "building a run's events panicked (a drip bug)")
                     })
@@ -105,7 +131,7 @@ impl std::fmt::Debug for Submission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Submission")
             .field("items", &self.items())
-            .field("deferred", &matches!(self, Submission::Deferred { .. }))
+            .field("deferred", &!matches!(self, Submission::Ready(_)))
             .finish()
     }
 }
@@ -149,6 +175,37 @@ mod tests {
         let next = Submission::deferred(2, end);
         assert_eq!(next.into_envelope(&counters), Some(end()));
         assert_eq!(counters.report().dropped, 5);
+    }
+
+    struct Made(Envelope);
+    impl MakeEnvelope for Made {
+        fn make_envelope(&self) -> Envelope {
+            self.0.clone()
+        }
+    }
+    struct Broken;
+    impl MakeEnvelope for Broken {
+        fn make_envelope(&self) -> Envelope {
+            panic!("bug while building")
+        }
+    }
+
+    #[test]
+    fn shared_work_is_made_when_taken_and_a_panic_counts_its_items() {
+        let counters = Counters::default();
+        let sub = Submission::shared(4, Arc::new(Made(end())));
+        assert_eq!(sub.items(), 4);
+        assert_eq!(sub.into_envelope(&counters), Some(end()));
+        assert_eq!(
+            Submission::shared(3, Arc::new(Broken)).into_envelope(&counters),
+            None
+        );
+        assert_eq!(counters.report().dropped, 3);
+    }
+
+    #[test]
+    fn a_submission_is_a_few_words() {
+        assert!(std::mem::size_of::<Submission>() <= 32);
     }
 
     #[test]

@@ -157,13 +157,13 @@ impl Capture {
     ///
     /// ```
     /// use drip_runtime::testing::Delivery;
-    /// # use drip_runtime::private::{run_enter, Outcome, RunSite};
-    /// static SITE: RunSite = RunSite { workflow: "w", stream: true, metadata: &[], error_message: false };
     /// let cap = drip_runtime::testing::capture();
-    /// run_enter(&SITE, "cus_1", None).finish(Outcome::Ok);
+    /// let streamed = drip_runtime::RunTemplate::new("w")?.streaming();
+    /// streamed.start("cus_1").end(drip_runtime::RunEnd::Completed);
     /// let d = cap.deliveries();
     /// assert!(matches!(d[0], Delivery::StreamStart { .. }));
     /// assert!(matches!(d[1], Delivery::StreamEnd { .. }));
+    /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.store.log().deliveries.clone()
@@ -222,14 +222,14 @@ pub struct Disabled {
 /// A finished run as a capture saw it.
 ///
 /// ```
-/// # use drip_runtime::private::{run_enter, Outcome, RunSite};
-/// # static SITE: RunSite = RunSite { workflow: "triage", stream: false, metadata: &[], error_message: false };
 /// let cap = drip_runtime::testing::capture();
-/// run_enter(&SITE, "cus_1", Some("req-17".into())).finish(Outcome::Ok);
+/// let triage = drip_runtime::RunTemplate::new("triage")?;
+/// triage.start_correlated("cus_1", "req-17").end(drip_runtime::RunEnd::Completed);
 /// let run = &cap.runs()[0];
 /// assert_eq!(run.correlation_id.as_deref(), Some("req-17"));
 /// assert!(run.external_run_id.starts_with("xrun_"));
 /// assert!(!run.stream);
+/// # Ok::<(), drip_runtime::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
