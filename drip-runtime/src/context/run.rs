@@ -116,8 +116,8 @@ enum Phase {
 impl RunState {
     fn new(
         site: &'static RunSite,
-        customer_id: String,
-        external_customer: Option<String>,
+        // Drip's id, or empty with the application's id to resolve.
+        (customer_id, external_customer): (String, Option<String>),
         correlation_id: Option<String>,
         parent: Option<Reserved>,
         runtime: Runtime,
@@ -700,8 +700,7 @@ fn open(
         state: Some(Arc::new_cyclic(|me| {
             RunState::new(
                 site,
-                customer_id,
-                external_customer,
+                (customer_id, external_customer),
                 correlation_id,
                 parent,
                 runtime,
