@@ -88,8 +88,11 @@ fn concurrent_requests_of_one_customer_share_one_check_and_decisions_are_cached(
             .build()
             .expect("client");
         emulator.faults().latency(Duration::from_millis(100));
+        // Long enough that a loaded machine cannot turn the one slow check
+        // into a timeout (the gate would then fail open without it).
         let gate = EntitlementLayer::builder(client, "reports", customer())
             .ttl(Duration::from_secs(600))
+            .timeout(Duration::from_secs(30))
             .build()
             .expect("gate");
         let app = Router::new()
