@@ -184,9 +184,7 @@ impl Dispatcher {
                     // The run is read in place: a whole run can be thousands of events.
                     let (me, p, envs) = (self.clone(), progress.clone(), envelopes.clone());
                     jobs.push(Box::pin(async move {
-                        if let Envelope::Run { run, .. } = &envs[i] {
-                            me.record_run(i, run, &envs[i], &p).await;
-                        }
+                        me.record_run(i, &envs[i], &p).await;
                     }));
                 }
                 Envelope::Usage { .. } | Envelope::Charge { .. } => {
@@ -297,9 +295,7 @@ impl Dispatcher {
             return progress.settle(index, 1);
         }
         let Some(customer) = self
-            .customer_for(&start.run.customer_id, start.external_customer, || {
-                start.envelope.clone()
-            })
+            .customer_for(&start.run.customer_id, start.envelope)
             .await
         else {
             self.runs.refuse(ext);
@@ -350,28 +346,17 @@ impl Dispatcher {
         progress.settle(index, 1);
     }
 
-    /// `envelope` is the one holding `run`, for the dead letters.
-    async fn record_run(
-        &self,
-        index: usize,
-        run: &RecordRun,
-        envelope: &Envelope,
-        progress: &Progress,
-    ) {
-        let n = run.events.len() as u64;
-        let Some(customer) = self
-            .customer_for(&run.customer_id, envelope.external_customer(), || {
-                envelope.clone()
-            })
-            .await
-        else {
-            return progress.settle(index, 1);
-        };
+    async fn record_run(&self, index: usize, envelope: &Envelope, progress: &Progress) {
         let Envelope::Run {
+            run,
             parent_external_run_id,
             ..
         } = envelope
         else {
+            return progress.settle(index, 1);
+        };
+        let n = run.events.len() as u64;
+        let Some(customer) = self.customer_for(&run.customer_id, envelope).await else {
             return progress.settle(index, 1);
         };
         // Known when the parent is a stream run (its start went first); a
@@ -471,12 +456,7 @@ impl Dispatcher {
         envelope: &Envelope,
         progress: &Progress,
     ) {
-        let Some(customer) = self
-            .customer_for(&usage.customer_id, envelope.external_customer(), || {
-                envelope.clone()
-            })
-            .await
-        else {
+        let Some(customer) = self.customer_for(&usage.customer_id, envelope).await else {
             return progress.settle(index, 1);
         };
         let result = self

@@ -257,8 +257,7 @@ pub(crate) struct Start<'a> {
     pub run: &'a StartRun,
     pub workflow: &'a str,
     pub parent_external_run_id: Option<&'a str>,
-    pub external_customer: Option<&'a str>,
-    /// The whole envelope, for the dead letters.
+    /// The whole envelope: its customer reference, and for the dead letters.
     pub envelope: &'a Envelope,
 }
 
@@ -270,12 +269,11 @@ impl<'a> Start<'a> {
                 run,
                 workflow,
                 parent_external_run_id,
-                external_customer,
+                ..
             } => Some(Start {
                 run,
                 workflow,
                 parent_external_run_id: parent_external_run_id.as_deref(),
-                external_customer: external_customer.as_deref(),
                 envelope,
             }),
             _ => None,

@@ -14,12 +14,7 @@ impl Dispatcher {
         envelope: &Envelope,
         progress: &Progress,
     ) {
-        let Some(customer) = self
-            .customer_for(&charge.customer_id, envelope.external_customer(), || {
-                envelope.clone()
-            })
-            .await
-        else {
+        let Some(customer) = self.customer_for(&charge.customer_id, envelope).await else {
             return progress.settle(index, 1);
         };
         let result = self

@@ -84,16 +84,19 @@ impl Customers {
 }
 
 impl Dispatcher {
-    /// Drip's customer id for a piece of work: `customer_id` as it is, or,
-    /// when it is empty and `external` is set, that id resolved. `None` when
-    /// the resolution was refused: the work (`envelope()`) is dead-lettered.
+    /// Drip's customer id for the work in `envelope`: `customer_id` (its
+    /// request's) as it is, or, when it is empty and the envelope names an
+    /// external id, that id resolved. `None` when the resolution was
+    /// refused: the envelope is dead-lettered.
     pub(super) async fn customer_for<'a>(
         &self,
         customer_id: &'a str,
-        external: Option<&str>,
-        envelope: impl FnOnce() -> Envelope,
+        envelope: &Envelope,
     ) -> Option<Cow<'a, str>> {
-        let Some(external) = external.filter(|_| customer_id.is_empty()) else {
+        let Some(external) = envelope
+            .external_customer()
+            .filter(|_| customer_id.is_empty())
+        else {
             return Some(Cow::Borrowed(customer_id));
         };
         let slot = self.customers.slot(external);
@@ -107,7 +110,7 @@ impl Dispatcher {
                         "the Drip API would not get or create the customer for this external customer id: {reason}"
                     ),
                 };
-                self.reject(&envelope(), &error);
+                self.reject(envelope, &error);
                 None
             }
         }
