@@ -11,6 +11,7 @@
 
 mod legacy;
 
+use super::event_wire::EventJson;
 use crate::model::{Charge, EndRun, Event, RecordRun, RunStatus, StartRun, TrackUsage};
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +56,15 @@ pub(crate) enum Envelope {
         /// Events, keys and timestamps already fixed.
         events: Vec<Event>,
     },
+    /// Stream mode: an event batch as its spool line, as the backlog keeps
+    /// it and dispatch sends it (`StreamEvents` once written, or read back
+    /// from a segment). Spooled as its line, never through serde.
+    #[serde(skip)]
+    StreamWire {
+        /// The run's client-made id (also in the line).
+        external_run_id: String,
+        json: EventJson,
+    },
     /// Stream mode: `PATCH /runs/{id}` of the run with this client-made id.
     #[serde(rename = "end_run")]
     StreamEnd {
@@ -86,6 +96,55 @@ impl Envelope {
     /// Reads one spool line, in this format or the earlier one.
     pub(crate) fn from_line(line: &[u8]) -> serde_json::Result<Envelope> {
         serde_json::from_slice::<Envelope>(line).or_else(|e| legacy::read(line).ok_or(e))
+    }
+
+    /// Reads one spool line as the backlog keeps it: an event batch of this
+    /// format by a scan of its spans (`StreamWire`), anything else as
+    /// [`from_line`](Self::from_line) does.
+    pub(crate) fn read_line(line: &[u8]) -> serde_json::Result<Envelope> {
+        match EventJson::scan(line) {
+            Some((external_run_id, json)) => Ok(Envelope::StreamWire {
+                external_run_id,
+                json,
+            }),
+            None => Self::from_line(line),
+        }
+    }
+
+    /// The same work with an event batch made into its spool line
+    /// (`StreamWire`), written in `scratch` first; other kinds unchanged.
+    pub(crate) fn into_wire(self, scratch: &mut Vec<u8>) -> Envelope {
+        match EventJson::of_in(&self, scratch) {
+            Some(json) => {
+                let Envelope::StreamEvents {
+                    external_run_id, ..
+                } = self
+                else {
+                    return self;
+                };
+                Envelope::StreamWire {
+                    external_run_id,
+                    json,
+                }
+            }
+            None => self,
+        }
+    }
+
+    /// The same work with an event batch kept as bytes made typed
+    /// (`StreamEvents`; an event that does not parse is left out), for the
+    /// rare paths that need typed events (a dead letter, a test's capture).
+    pub(crate) fn into_typed(self) -> Envelope {
+        match self {
+            Envelope::StreamWire {
+                external_run_id,
+                json,
+            } => Envelope::StreamEvents {
+                external_run_id,
+                events: json.all_typed(),
+            },
+            other => other,
+        }
     }
 
     /// A record-mode run of `run` (its `externalRunId` set), nested in the
@@ -171,7 +230,9 @@ impl Envelope {
             | Envelope::Charge {
                 external_customer, ..
             } => external_customer.as_deref(),
-            Envelope::StreamEvents { .. } | Envelope::StreamEnd { .. } => None,
+            Envelope::StreamEvents { .. }
+            | Envelope::StreamWire { .. }
+            | Envelope::StreamEnd { .. } => None,
         }
     }
 
@@ -189,7 +250,9 @@ impl Envelope {
             | Envelope::Charge {
                 external_customer, ..
             } => Some(external_customer),
-            Envelope::StreamEvents { .. } | Envelope::StreamEnd { .. } => None,
+            Envelope::StreamEvents { .. }
+            | Envelope::StreamWire { .. }
+            | Envelope::StreamEnd { .. } => None,
         }
     }
 
@@ -230,6 +293,7 @@ impl Envelope {
         match self {
             Envelope::Run { run, .. } => run.events.len() as u64,
             Envelope::StreamEvents { events, .. } => events.len() as u64,
+            Envelope::StreamWire { json, .. } => json.len() as u64,
             Envelope::Usage { .. } | Envelope::Charge { .. } => 1,
             Envelope::StreamStart { .. } | Envelope::StreamEnd { .. } => 0,
         }
@@ -241,6 +305,9 @@ impl Envelope {
             Envelope::Run { run, .. } => run.external_run_id.as_deref(),
             Envelope::StreamStart { run, .. } => run.external_run_id.as_deref(),
             Envelope::StreamEvents {
+                external_run_id, ..
+            }
+            | Envelope::StreamWire {
                 external_run_id, ..
             }
             | Envelope::StreamEnd {

@@ -36,6 +36,9 @@ pub(crate) fn prepare(envelope: &mut Envelope, privacy: &Sanitizer) {
             run.error_message = prepare::text(privacy, run.error_message.take());
         }
         Envelope::StreamStart { run, .. } => sanitize(&mut run.metadata),
+        // Made from a batch that crossed this boundary (or read back from
+        // this process's own segment).
+        Envelope::StreamWire { .. } => {}
         Envelope::StreamEnd { end, .. } => {
             sanitize(&mut end.metadata);
             end.error_message = prepare::text(privacy, end.error_message.take());
@@ -58,15 +61,52 @@ pub(crate) fn refusal(event: &Event) -> Option<Error> {
     crate::client::prepare::check_event(event).err()
 }
 
+/// [`refusal`] of an event of a batch body (parsed, when given as JSON).
+pub(crate) fn refusal_of(event: EventRef<'_>) -> Option<Error> {
+    match event {
+        EventRef::Typed(event) => refusal(event),
+        EventRef::Json(json) => match serde_json::from_slice::<Event>(json) {
+            Ok(event) => refusal(&event),
+            Err(e) => Some(Error::Validation {
+                field: "events",
+                reason: format!("an event of the spool does not read back: {e}"),
+            }),
+        },
+    }
+}
+
+/// The typed event (parsed, when given as JSON; `None` if it does not parse).
+pub(crate) fn typed(event: EventRef<'_>) -> Option<Event> {
+    match event {
+        EventRef::Typed(event) => Some(event.clone()),
+        EventRef::Json(json) => serde_json::from_slice(json).ok(),
+    }
+}
+
 /// The spool line of an event batch, written by hand so that each event's
 /// JSON is known by position: the request body is spliced from these bytes,
-/// and no event is serialised a second time.
-#[derive(Debug)]
+/// and no event is serialised a second time. Once written, a batch stays
+/// these bytes until the wire (`Envelope::StreamWire`): read back from a
+/// segment by a scan of its spans ([`EventJson::scan`]), not a parse into
+/// typed events.
+///
+/// The line is `{"stream_events":{"external_run_id":…,"checked":true,"events":[…]}}`;
+/// `"checked":true` says every event passed the client's checks
+/// ([`refusal`]) when the line was written, so dispatch need not parse them
+/// to check again. Without it (a batch holding an event the server would
+/// refuse, or a line of an earlier drip) each event is checked at dispatch.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct EventJson {
     line: Vec<u8>,
     /// Byte range of each event's object in `line`.
     spans: Vec<(u32, u32)>,
+    checked: bool,
 }
+
+const LINE_HEAD: &[u8] = b"{\"stream_events\":{\"external_run_id\":";
+const CHECKED: &[u8] = b",\"checked\":true";
+const EVENTS: &[u8] = b",\"events\":[";
+const LINE_TAIL: &[u8] = b"]}}";
 
 impl EventJson {
     /// The line (newline included) for a stream event batch; `None` for other envelopes.
@@ -86,11 +126,29 @@ impl EventJson {
         else {
             return None;
         };
-        let line = scratch;
+        let (spans, checked) = Self::write(external_run_id, events, scratch)?;
+        Some(EventJson {
+            line: scratch.clone(),
+            spans,
+            checked,
+        })
+    }
+
+    /// Writes the line of `events` into `line`; the events' spans, and
+    /// whether they all pass the client's checks.
+    pub(crate) fn write(
+        external_run_id: &str,
+        events: &[Event],
+        line: &mut Vec<u8>,
+    ) -> Option<(Vec<(u32, u32)>, bool)> {
+        let checked = events.iter().all(|e| refusal(e).is_none());
         line.clear();
-        line.extend_from_slice(b"{\"stream_events\":{\"external_run_id\":");
+        line.extend_from_slice(LINE_HEAD);
         serde_json::to_writer(&mut *line, external_run_id).ok()?;
-        line.extend_from_slice(b",\"events\":[");
+        if checked {
+            line.extend_from_slice(CHECKED);
+        }
+        line.extend_from_slice(EVENTS);
         let mut spans = Vec::with_capacity(events.len());
         for (j, event) in events.iter().enumerate() {
             if j > 0 {
@@ -100,15 +158,71 @@ impl EventJson {
             serde_json::to_writer(&mut *line, event).ok()?;
             spans.push((start, u32::try_from(line.len()).ok()?));
         }
-        line.extend_from_slice(b"]}}\n");
-        Some(EventJson {
-            line: line.clone(),
-            spans,
-        })
+        line.extend_from_slice(LINE_TAIL);
+        line.push(b'\n');
+        Some((spans, checked))
+    }
+
+    /// Reads a line of this format (without its newline) by its spans: the
+    /// run's client-made id and the batch. `None` for any other line, or
+    /// one this scan cannot vouch for (the caller parses it in full then,
+    /// which reports a corrupt line).
+    pub(crate) fn scan(line: &[u8]) -> Option<(String, EventJson)> {
+        // One pass over the bytes: every span then slices valid UTF-8.
+        std::str::from_utf8(line).ok()?;
+        let rest = line.strip_prefix(LINE_HEAD)?;
+        let id_len = string_len(rest)?;
+        let external_run_id: String = serde_json::from_slice(&rest[..id_len]).ok()?;
+        let mut at = line.len() - rest.len() + id_len;
+        let checked = line[at..].starts_with(CHECKED);
+        if checked {
+            at += CHECKED.len();
+        }
+        if !line[at..].starts_with(EVENTS) {
+            return None;
+        }
+        at += EVENTS.len();
+        let mut spans = Vec::new();
+        if line.get(at) != Some(&b']') {
+            loop {
+                let len = object_len(&line[at..])?;
+                spans.push((u32::try_from(at).ok()?, u32::try_from(at + len).ok()?));
+                at += len;
+                match line.get(at)? {
+                    b',' => at += 1,
+                    b']' => break,
+                    _ => return None,
+                }
+            }
+        }
+        if &line[at..] != LINE_TAIL {
+            return None;
+        }
+        let mut kept = Vec::with_capacity(line.len() + 1);
+        kept.extend_from_slice(line);
+        kept.push(b'\n');
+        Some((
+            external_run_id,
+            EventJson {
+                line: kept,
+                spans,
+                checked,
+            },
+        ))
     }
 
     pub(crate) fn line(&self) -> &[u8] {
         &self.line
+    }
+
+    /// How many events the batch holds.
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether every event passed the client's checks when the line was written.
+    pub(crate) fn is_checked(&self) -> bool {
+        self.checked
     }
 
     /// The `j`th event's JSON object.
@@ -116,6 +230,69 @@ impl EventJson {
         let &(start, end) = self.spans.get(j)?;
         self.line.get(start as usize..end as usize)
     }
+
+    /// The `j`th event, typed: for the rare paths that need one (checking
+    /// an unchecked batch, a dead letter).
+    pub(crate) fn typed(&self, j: usize) -> Option<Event> {
+        serde_json::from_slice(self.event(j)?).ok()
+    }
+
+    /// All events, typed (an event that does not parse is left out).
+    pub(crate) fn all_typed(&self) -> Vec<Event> {
+        (0..self.len()).filter_map(|j| self.typed(j)).collect()
+    }
+}
+
+/// The length of the JSON string token at the start of `s` (quotes included).
+fn string_len(s: &[u8]) -> Option<usize> {
+    if s.first() != Some(&b'"') {
+        return None;
+    }
+    let mut i = 1;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The length of the JSON object at the start of `s`, found by matching its
+/// braces outside strings (its contents are not validated further).
+fn object_len(s: &[u8]) -> Option<usize> {
+    if s.first() != Some(&b'{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'"' => {
+                i += string_len(&s[i..])?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return (s[i] == b'}').then_some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// One event of a batch body: its JSON as spooled, or (a batch not made
+/// into bytes) the typed event.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum EventRef<'a> {
+    Json(&'a [u8]),
+    Typed(&'a Event),
 }
 
 /// Reusable buffers for building batch bodies.
@@ -127,19 +304,18 @@ pub(crate) struct BodyWriter {
 impl BodyWriter {
     /// `{"events":[{"runId":<run_id>, …event}, …]}`, the body the typed call
     /// would serialise for the same events, each event given with its run's
-    /// server id. Each event comes as its JSON (from the spool line) when
-    /// known, else as the event itself.
+    /// server id, spliced from its JSON when known.
     pub(crate) fn batch<'a>(
         &mut self,
-        events: impl IntoIterator<Item = (&'a str, &'a Event, Option<&'a [u8]>)>,
+        events: impl IntoIterator<Item = (&'a str, EventRef<'a>)>,
         expected: usize,
     ) -> Vec<u8> {
         // `{"runId":"…"`, made again only when the run changes.
         let mut run_field = Vec::with_capacity(48);
         let mut run_of_field: Option<&str> = None;
-        let mut body = Vec::with_capacity(16 + expected * 360);
+        let mut body = Vec::with_capacity(16 + expected * 320);
         body.extend_from_slice(b"{\"events\":[");
-        for (i, (run_id, event, json)) in events.into_iter().enumerate() {
+        for (i, (run_id, event)) in events.into_iter().enumerate() {
             if i > 0 {
                 body.push(b',');
             }
@@ -150,9 +326,10 @@ impl BodyWriter {
                 let _ = serde_json::to_writer(&mut run_field, run_id);
                 run_of_field = Some(run_id);
             }
-            let json = match json {
-                Some(json) if json.len() >= 2 && json[0] == b'{' => json,
-                _ => {
+            let json = match event {
+                EventRef::Json(json) if json.len() >= 2 && json[0] == b'{' => json,
+                EventRef::Json(_) => b"{}".as_slice(),
+                EventRef::Typed(event) => {
                     self.scratch.clear();
                     if serde_json::to_writer(&mut self.scratch, event).is_err() {
                         // Unreachable for these types; an empty object keeps the body valid.
@@ -201,8 +378,8 @@ mod tests {
         // Events of two runs in one body, each naming its own.
         let body = BodyWriter::default().batch(
             [
-                ("run_\"x\"", &events[0], json.event(0)),
-                ("run_y", &events[1], None),
+                ("run_\"x\"", EventRef::Json(json.event(0).unwrap())),
+                ("run_y", EventRef::Typed(&events[1])),
             ],
             events.len(),
         );

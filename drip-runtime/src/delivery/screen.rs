@@ -84,6 +84,9 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
         ],
         Envelope::StreamEvents {
             external_run_id, ..
+        }
+        | Envelope::StreamWire {
+            external_run_id, ..
         } => &[("externalRunId", Some(external_run_id.as_str()))],
         Envelope::StreamEnd {
             external_run_id, ..

@@ -61,7 +61,7 @@ impl CaptureStore {
     fn accept(&self, env: Envelope, duration: Option<Duration>) {
         let mut log = self.log();
         let log = &mut *log;
-        match env {
+        match env.into_typed() {
             Envelope::Run {
                 run,
                 parent_external_run_id,
@@ -129,6 +129,8 @@ impl CaptureStore {
                     run.events.extend(events);
                 }
             }
+            // Made typed above.
+            Envelope::StreamWire { .. } => {}
             Envelope::StreamEnd {
                 external_run_id,
                 end,
