@@ -352,11 +352,9 @@ impl RunState {
         let pending = std::mem::replace(&mut buf.events, next);
         let external_run_id = self.external_run_id().to_owned();
         let anchor = self.started;
-        let submission =
-            Submission::deferred(pending.len() as u64, move || Envelope::StreamEvents {
-                external_run_id,
-                events: anchor.build(pending),
-            });
+        let submission = Submission::deferred(pending.len() as u64, move || {
+            super::pending::stream_batch(external_run_id, pending, |at| anchor.wall_of(at))
+        });
         runtime.send(submission, None);
     }
 
@@ -449,7 +447,12 @@ struct Anchor {
 impl Anchor {
     /// RFC 3339 time of `at`.
     fn timestamp_of(self, at: Tick) -> String {
-        time::rfc3339(self.wall + at.saturating_duration_since(self.at))
+        time::rfc3339(self.wall_of(at))
+    }
+
+    /// Wall-clock time of `at`.
+    fn wall_of(self, at: Tick) -> SystemTime {
+        self.wall + at.saturating_duration_since(self.at)
     }
 
     /// Wire events from buffered ones. Runs where the submission is taken:

@@ -243,6 +243,58 @@ impl EventJson {
     }
 }
 
+/// Writes an event batch's spool line one event at a time, for events
+/// written straight into bytes that all pass the client's checks (tool
+/// calls made of their compile-time-checked parts): the batch never exists
+/// as typed events.
+pub(crate) struct LineWriter {
+    line: Vec<u8>,
+    spans: Vec<(u32, u32)>,
+    /// A span past `u32::MAX` bytes: no line.
+    too_long: bool,
+}
+
+impl LineWriter {
+    /// A line for `events` events of the run `external_run_id`.
+    pub(crate) fn checked(external_run_id: &str, events: usize) -> Self {
+        let mut line = Vec::with_capacity(96 + events * 288);
+        line.extend_from_slice(LINE_HEAD);
+        // Writing JSON into a Vec cannot fail for a string.
+        let _ = serde_json::to_writer(&mut line, external_run_id);
+        line.extend_from_slice(CHECKED);
+        line.extend_from_slice(EVENTS);
+        LineWriter {
+            line,
+            spans: Vec::with_capacity(events),
+            too_long: false,
+        }
+    }
+
+    /// Appends one event, whose JSON object `write` writes.
+    pub(crate) fn event(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        if !self.spans.is_empty() {
+            self.line.push(b',');
+        }
+        let start = self.line.len();
+        write(&mut self.line);
+        match (u32::try_from(start), u32::try_from(self.line.len())) {
+            (Ok(start), Ok(end)) => self.spans.push((start, end)),
+            _ => self.too_long = true,
+        }
+    }
+
+    /// The batch; `None` if it outgrew what a line can index.
+    pub(crate) fn finish(mut self) -> Option<EventJson> {
+        self.line.extend_from_slice(LINE_TAIL);
+        self.line.push(b'\n');
+        (!self.too_long).then_some(EventJson {
+            line: self.line,
+            spans: self.spans,
+            checked: true,
+        })
+    }
+}
+
 /// The length of the JSON string token at the start of `s` (quotes included).
 fn string_len(s: &[u8]) -> Option<usize> {
     if s.first() != Some(&b'"') {
@@ -442,5 +494,76 @@ mod tests {
         let mut blank = Event::plan("x");
         blank.event_type = " ".into();
         assert!(refusal(&blank).is_some());
+    }
+
+    fn batch_line(events: Vec<Event>) -> EventJson {
+        EventJson::of(&Envelope::StreamEvents {
+            external_run_id: "run_\"1\"\\é".into(),
+            events,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_line_reads_back_by_its_spans_as_written() {
+        let mut odd = Event::plan("braces } { and ] [ \" \\\" in text");
+        odd.metadata = Some(
+            [("note", crate::metadata::Value::from("}]\"{["))]
+                .into_iter()
+                .collect::<Metadata>(),
+        );
+        for events in [vec![], vec![Event::llm_call("gpt-4o", 3), odd]] {
+            let json = batch_line(events.clone());
+            let bare = json.line().strip_suffix(b"\n").unwrap();
+            let (id, read) = EventJson::scan(bare).unwrap();
+            assert_eq!(id, "run_\"1\"\\é");
+            assert_eq!(read, json);
+            assert_eq!(read.all_typed(), events);
+            assert!(read.is_checked());
+        }
+    }
+
+    #[test]
+    fn a_batch_the_server_would_refuse_is_written_unchecked() {
+        let mut bad = Event::llm_call("gpt-4o", 1);
+        bad.quantity = Some(-1.0);
+        let json = batch_line(vec![Event::plan("fine"), bad]);
+        assert!(!json.is_checked());
+        let bare = json.line().strip_suffix(b"\n").unwrap();
+        let (_, read) = EventJson::scan(bare).unwrap();
+        assert!(!read.is_checked());
+        assert!(refusal_of(EventRef::Json(read.event(1).unwrap())).is_some());
+        assert!(refusal_of(EventRef::Json(read.event(0).unwrap())).is_none());
+    }
+
+    #[test]
+    fn hostile_lines_are_left_to_the_full_parse() {
+        let json = batch_line(vec![Event::plan("a"), Event::plan("b")]);
+        let bare = json.line().strip_suffix(b"\n").unwrap();
+        let mut cases: Vec<Vec<u8>> = (0..bare.len()).map(|n| bare[..n].to_vec()).collect();
+        let text = String::from_utf8(bare.to_vec()).unwrap();
+        for (from, to) in [
+            ("},{", "}{"),
+            ("},{", "},]"),
+            ("]}}", "]}"),
+            ("]}}", "]}}x"),
+            ("\"events\":[", "\"events\":"),
+            ("\"events\":[", "\"evts\":["),
+            ("\"external_run_id\":\"", "\"external_run_id\":"),
+            ("{\"eventType", "[\"eventType"),
+        ] {
+            cases.push(text.replacen(from, to, 1).into_bytes());
+        }
+        let mut invalid_utf8 = bare.to_vec();
+        invalid_utf8[bare.len() / 2] = 0xff;
+        cases.push(invalid_utf8);
+        cases.push(br#"{"record_run":{"run":{}}}"#.to_vec());
+        for case in cases {
+            assert!(
+                EventJson::scan(&case).is_none(),
+                "{}",
+                String::from_utf8_lossy(&case)
+            );
+        }
     }
 }

@@ -193,6 +193,9 @@ pub(crate) fn screen_envelope(envelope: &mut Envelope, privacy: &Sanitizer) -> (
     let follows_dropped_start = match &*envelope {
         Envelope::StreamEvents {
             external_run_id, ..
+        }
+        | Envelope::StreamWire {
+            external_run_id, ..
         } => stream_was_dropped(external_run_id, false),
         Envelope::StreamEnd {
             external_run_id, ..

@@ -42,6 +42,13 @@ impl Reserved {
     pub(crate) fn key(self, prefix: &str) -> String {
         format!("{prefix}_{:016x}{:x}", process_nonce(), self.0)
     }
+
+    /// [`key`](Self::key) written into `out`, with no allocation.
+    pub(crate) fn write_key(self, prefix: &str, out: &mut Vec<u8>) {
+        use std::io::Write;
+        // Writing into a Vec cannot fail.
+        let _ = write!(out, "{prefix}_{:016x}{:x}", process_nonce(), self.0);
+    }
 }
 
 #[cfg(test)]

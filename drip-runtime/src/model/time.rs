@@ -4,6 +4,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Formats `t` as RFC 3339 UTC with milliseconds, e.g. `2026-11-29T06:20:05.123Z`.
 pub fn rfc3339(t: SystemTime) -> String {
+    let mut out = Vec::with_capacity(24);
+    write_rfc3339(t, &mut out);
+    // Only ASCII digits and separators were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`rfc3339`] appended to `out`.
+pub(crate) fn write_rfc3339(t: SystemTime, out: &mut Vec<u8>) {
     let ms = t
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -13,33 +21,37 @@ pub fn rfc3339(t: SystemTime) -> String {
     let (y, m, d) = civil_from_days(days);
     let (hh, mm, ss) = (rem / 3600, (rem % 3600) / 60, rem % 60);
     if !(0..=9999).contains(&y) {
-        return format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{millis:03}Z");
+        use std::io::Write;
+        // Writing into a Vec cannot fail.
+        let _ = write!(
+            out,
+            "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{millis:03}Z"
+        );
+        return;
     }
     // Every run event gets one of these on the transport thread: digits by
-    // hand, one allocation, instead of the formatting machinery.
-    let mut out = String::with_capacity(24);
-    push_digits(&mut out, y, 4);
-    out.push('-');
-    push_digits(&mut out, i64::from(m), 2);
-    out.push('-');
-    push_digits(&mut out, i64::from(d), 2);
-    out.push('T');
-    push_digits(&mut out, hh, 2);
-    out.push(':');
-    push_digits(&mut out, mm, 2);
-    out.push(':');
-    push_digits(&mut out, ss, 2);
-    out.push('.');
-    push_digits(&mut out, millis, 3);
-    out.push('Z');
-    out
+    // hand instead of the formatting machinery.
+    push_digits(out, y, 4);
+    out.push(b'-');
+    push_digits(out, i64::from(m), 2);
+    out.push(b'-');
+    push_digits(out, i64::from(d), 2);
+    out.push(b'T');
+    push_digits(out, hh, 2);
+    out.push(b':');
+    push_digits(out, mm, 2);
+    out.push(b':');
+    push_digits(out, ss, 2);
+    out.push(b'.');
+    push_digits(out, millis, 3);
+    out.push(b'Z');
 }
 
 /// Appends the last `width` decimal digits of `n` (0 ≤ n), zero-padded.
-fn push_digits(out: &mut String, n: i64, width: u32) {
+fn push_digits(out: &mut Vec<u8>, n: i64, width: u32) {
     for place in (0..width).rev() {
         let digit = (n / 10_i64.pow(place)) % 10;
-        out.push(char::from(b'0' + digit as u8));
+        out.push(b'0' + digit as u8);
     }
 }
 
