@@ -132,10 +132,10 @@ pub(crate) fn stream_batch(
 ) -> Envelope {
     if pending.iter().all(PendingEvent::is_clean_tool) {
         let mut line = LineWriter::checked(&external_run_id, pending.len());
-        let mut entries = Vec::new();
+        let mut scratch = Scratch::default();
         for event in &pending {
             if let PendingEvent::Tool(call) = event {
-                line.event(|out| call.write_json(wall_of(call.ended), &mut entries, out));
+                line.event(|out| call.write_json(wall_of(call.ended), &mut scratch, out));
             }
         }
         if let Some(json) = line.finish() {
@@ -163,17 +163,20 @@ enum Entry<'a> {
     Literal(LiteralValue),
 }
 
+/// What writing one tool call after another reuses.
+#[derive(Default)]
+struct Scratch<'a> {
+    entries: Vec<(&'static str, Entry<'a>)>,
+    timestamps: time::TimestampWriter,
+}
+
 impl ToolRecord {
     /// The JSON object of the event [`PendingEvent::into_event`] makes, as
     /// serde writes it (fields in declaration order, metadata keys sorted,
     /// drip's own keys winning over the site's), for a call of
-    /// compile-time-checked parts only; `entries` is scratch space.
-    fn write_json<'a>(
-        &'a self,
-        ended: SystemTime,
-        entries: &mut Vec<(&'static str, Entry<'a>)>,
-        out: &mut Vec<u8>,
-    ) {
+    /// compile-time-checked parts only.
+    fn write_json<'a>(&'a self, ended: SystemTime, scratch: &mut Scratch<'a>, out: &mut Vec<u8>) {
+        let entries = &mut scratch.entries;
         entries.clear();
         entries.extend([
             ("tool_name", Entry::Str(self.site.name)),
@@ -219,7 +222,7 @@ impl ToolRecord {
         out.extend_from_slice(br#"},"idempotencyKey":""#);
         idempotency::Reserved::next().write_key("evt", out);
         out.extend_from_slice(br#"","timestamp":""#);
-        time::write_rfc3339(ended, out);
+        scratch.timestamps.write(ended, out);
         out.extend_from_slice(br#""}"#);
     }
 }
@@ -315,7 +318,7 @@ mod tests {
         };
         for (direct, typed) in make().into_iter().zip(make()) {
             let mut out = Vec::new();
-            direct.write_json(wall, &mut Vec::new(), &mut out);
+            direct.write_json(wall, &mut Scratch::default(), &mut out);
             let parsed: serde_json::Value = serde_json::from_slice(&out).unwrap();
             let key = parsed["idempotencyKey"].as_str().unwrap();
             assert!(key.starts_with("evt_"), "{key}");

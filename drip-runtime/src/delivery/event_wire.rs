@@ -301,42 +301,41 @@ fn string_len(s: &[u8]) -> Option<usize> {
         return None;
     }
     let mut i = 1;
-    while i < s.len() {
-        match s[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
+    loop {
+        i += memchr::memchr2(b'"', b'\\', s.get(i..)?)?;
+        if s[i] == b'"' {
+            return Some(i + 1);
         }
+        i += 2;
     }
-    None
 }
 
 /// The length of the JSON object at the start of `s`, found by matching its
-/// braces outside strings (its contents are not validated further).
+/// braces outside strings (brackets and the rest are not validated: a
+/// damaged event is refused by the server and dead-lettered alone).
 fn object_len(s: &[u8]) -> Option<usize> {
     if s.first() != Some(&b'{') {
         return None;
     }
     let mut depth = 0usize;
     let mut i = 0;
-    while i < s.len() {
+    loop {
+        i += memchr::memchr3(b'"', b'{', b'}', s.get(i..)?)?;
         match s[i] {
             b'"' => {
                 i += string_len(&s[i..])?;
                 continue;
             }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                depth = depth.checked_sub(1)?;
+            b'{' => depth += 1,
+            _ => {
+                depth -= 1;
                 if depth == 0 {
-                    return (s[i] == b'}').then_some(i + 1);
+                    return Some(i + 1);
                 }
             }
-            _ => {}
         }
         i += 1;
     }
-    None
 }
 
 /// One event of a batch body: its JSON as spooled, or (a batch not made

@@ -391,7 +391,7 @@ fn parse_lines_after(raw: &[u8], mut skip: usize, typed: bool) -> SegmentContent
 fn for_each_line(raw: &[u8], mut f: impl FnMut(&[u8])) -> bool {
     let mut rest = raw;
     while !rest.is_empty() {
-        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+        let Some(end) = memchr::memchr(b'\n', rest) else {
             return true;
         };
         let line = &rest[..end];
