@@ -11,9 +11,9 @@
 
 use super::site::{LiteralValue, ToolSite};
 use crate::clock::Tick;
-use crate::delivery::{Envelope, LineWriter};
+use crate::delivery::{Envelope, LineWriter, RunEventsJson};
 use crate::metadata::{Metadata, Value};
-use crate::model::{Event, ToolStatus, idempotency, time};
+use crate::model::{Event, RecordRun, ToolStatus, idempotency, time};
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
@@ -153,6 +153,38 @@ pub(crate) fn stream_batch(
         external_run_id,
         events,
     }
+}
+
+/// A record-mode run's envelope (`run` without its events, nested in the
+/// run `parent_external_run_id` if any) with its buffered events. When all
+/// are tool calls of compile-time-checked parts, they are written straight
+/// into their JSON array (the envelope's `events_json`), as for a streaming
+/// run's batch ([`stream_batch`]); otherwise they are typed events, which
+/// cross the sanitising boundary.
+pub(crate) fn record_envelope(
+    mut run: RecordRun,
+    pending: Vec<PendingEvent>,
+    wall_of: impl Fn(Tick) -> SystemTime,
+    parent_external_run_id: Option<String>,
+) -> Envelope {
+    if pending.is_empty() || !pending.iter().all(PendingEvent::is_clean_tool) {
+        run.events = pending
+            .into_iter()
+            .map(|e| e.into_event(|at| time::rfc3339(wall_of(at))))
+            .collect();
+        return Envelope::record(run, parent_external_run_id);
+    }
+    let mut scratch = Scratch::default();
+    let json = RunEventsJson::write(&pending, pending.len(), |event, out| {
+        if let PendingEvent::Tool(call) = event {
+            call.write_json(wall_of(call.ended), &mut scratch, out);
+        }
+    });
+    let mut envelope = Envelope::record(run, parent_external_run_id);
+    if let Envelope::Run { events_json, .. } = &mut envelope {
+        *events_json = Some(json);
+    }
+    envelope
 }
 
 /// A metadata value of a clean tool call, borrowed.
@@ -371,5 +403,76 @@ mod tests {
         };
         assert_eq!(events.len(), 3);
         assert!(events[0].is_built_clean() && !events[1].is_built_clean());
+    }
+
+    #[test]
+    fn a_record_run_of_clean_calls_keeps_its_events_as_json_and_reads_back() {
+        let wall = |_| UNIX_EPOCH + Duration::from_secs(1_764_000_000);
+        let make = || {
+            crate::model::RecordRun::new("cus_1", "agent", crate::model::RunStatus::Completed)
+                .external_run_id("run_\"r\"")
+                .metadata(
+                    [("events", Value::from("\"events\":[]"))]
+                        .into_iter()
+                        .collect::<Metadata>(),
+                )
+        };
+        let calls = || {
+            vec![
+                PendingEvent::Tool(record(&PLAIN, ToolStatus::Ok, None)),
+                PendingEvent::Tool(record(&LITERALS, ToolStatus::Error, Some("E".into()))),
+            ]
+        };
+        let envelope = record_envelope(make(), calls(), wall, Some("parent".into()))
+            .for_external_customer(Some("user_1".into()));
+        assert_eq!(envelope.items(), 2);
+        let Envelope::Run {
+            run, events_json, ..
+        } = &envelope
+        else {
+            panic!("a run")
+        };
+        assert!(run.events.is_empty() && events_json.is_some());
+
+        // Its spool line reads back to the same envelope, the events still bytes.
+        let mut line = Vec::new();
+        events_json
+            .as_ref()
+            .unwrap()
+            .write_line(&envelope, &mut line)
+            .unwrap();
+        let back = Envelope::read_line(line.strip_suffix(b"\n").unwrap()).unwrap();
+        assert_eq!(back, envelope);
+        // And typed, it is the run the typed path makes (keys aside).
+        let typed = back.into_typed();
+        let Envelope::Run { run: typed_run, .. } = &typed else {
+            panic!("a run")
+        };
+        let full = Envelope::from_line(line.strip_suffix(b"\n").unwrap()).unwrap();
+        assert_eq!(full, typed, "the line parses in full to the same run");
+        assert_eq!(typed_run.events.len(), 2);
+        assert_eq!(
+            typed_run.events[1]
+                .metadata
+                .as_ref()
+                .unwrap()
+                .get("error_type"),
+            Some(&"E".into())
+        );
+        assert_eq!(
+            typed_run.metadata.as_ref().unwrap().get("events"),
+            Some(&"\"events\":[]".into())
+        );
+
+        // Anything but clean tool calls keeps the events typed.
+        let mut mixed = calls();
+        mixed.push(PendingEvent::Ready(Box::new(Event::plan("p"))));
+        let Envelope::Run {
+            run, events_json, ..
+        } = record_envelope(make(), mixed, wall, None)
+        else {
+            panic!("a run")
+        };
+        assert_eq!((run.events.len(), events_json), (3, None));
     }
 }

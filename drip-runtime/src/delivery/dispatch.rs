@@ -352,12 +352,13 @@ impl Dispatcher {
         let Envelope::Run {
             run,
             parent_external_run_id,
+            events_json,
             ..
         } = envelope
         else {
             return progress.settle(index, 1);
         };
-        let n = run.events.len() as u64;
+        let n = envelope.items();
         let Some(customer) = self.customer_for(&run.customer_id, envelope).await else {
             return progress.settle(index, 1);
         };
@@ -378,9 +379,23 @@ impl Dispatcher {
             }
             Cow::Owned(changed)
         };
-        let result = self
-            .retrying(n, || self.client.record_endpoint(&body))
-            .await;
+        let result = match events_json {
+            // Spliced once; each attempt sends these bytes.
+            Some(events) => match record_body(&body, events) {
+                Some(bytes) => {
+                    self.retrying(n, || self.client.record_endpoint_raw(&body, bytes.clone()))
+                        .await
+                }
+                None => Err(Error::Validation {
+                    field: "events",
+                    reason: "a record-mode run whose body cannot be written".into(),
+                }),
+            },
+            None => {
+                self.retrying(n, || self.client.record_endpoint(&body))
+                    .await
+            }
+        };
         match result {
             Ok(Some(recorded)) => {
                 // A replayed run the server already has may report neither
@@ -395,6 +410,10 @@ impl Dispatcher {
             }
             Ok(None) => {
                 tracing::debug!(target: "drip", "/runs/record missing (404); recording through the fallback");
+                let mut body = body.into_owned();
+                if let Some(events) = events_json {
+                    body.events = events.typed();
+                }
                 if let Err(e) = self.record_in_steps(&body).await {
                     self.reject(envelope, &e);
                 }
@@ -653,6 +672,14 @@ impl Drop for KeyRefusal<'_> {
             self.counters.held_by_auth.fetch_sub(1, Ordering::Relaxed);
         }
     }
+}
+
+/// The `/runs/record` body of `run` (whose `events` is empty) with `events` spliced in.
+fn record_body(run: &RecordRun, events: &event_wire::RunEventsJson) -> Option<bytes::Bytes> {
+    let head = serde_json::to_vec(run).ok()?;
+    let mut body = Vec::new();
+    events.splice(&head, &mut body)?;
+    Some(body.into())
 }
 
 /// One event as a batch of its own, typed (for its dead letter).

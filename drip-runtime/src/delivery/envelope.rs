@@ -11,7 +11,7 @@
 
 mod legacy;
 
-use super::event_wire::EventJson;
+use super::event_wire::{EventJson, RunEventsJson};
 use crate::model::{Charge, EndRun, Event, RecordRun, RunStatus, StartRun, TrackUsage};
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +34,11 @@ pub(crate) enum Envelope {
         /// (the request's `customerId`, empty until then) on the transport thread.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         external_customer: Option<String>,
+        /// The run's events as their JSON array, `run.events` then empty:
+        /// tool calls written straight into bytes, spliced into the body and
+        /// the spool line (`event_wire::RunEventsJson`), never through serde.
+        #[serde(skip)]
+        events_json: Option<RunEventsJson>,
     },
     /// Stream mode: `POST /runs`. `run.workflow_id` and `run.parent_run_id`
     /// are filled when it is sent (from `workflow` and the parent's server id).
@@ -99,16 +104,32 @@ impl Envelope {
     }
 
     /// Reads one spool line as the backlog keeps it: an event batch of this
-    /// format by a scan of its spans (`StreamWire`), anything else as
+    /// format by a scan of its spans (`StreamWire`), a record-mode run's
+    /// events kept as their JSON (`events_json`), anything else as
     /// [`from_line`](Self::from_line) does.
     pub(crate) fn read_line(line: &[u8]) -> serde_json::Result<Envelope> {
-        match EventJson::scan(line) {
-            Some((external_run_id, json)) => Ok(Envelope::StreamWire {
+        if let Some((external_run_id, json)) = EventJson::scan(line) {
+            return Ok(Envelope::StreamWire {
                 external_run_id,
                 json,
-            }),
-            None => Self::from_line(line),
+            });
         }
+        if let Some((head, events)) = RunEventsJson::scan(line)
+            && let Ok(Envelope::Run {
+                run,
+                parent_external_run_id,
+                external_customer,
+                ..
+            }) = serde_json::from_slice::<Envelope>(&head)
+        {
+            return Ok(Envelope::Run {
+                run,
+                parent_external_run_id,
+                external_customer,
+                events_json: Some(events),
+            });
+        }
+        Self::from_line(line)
     }
 
     /// The same work with an event batch made into its spool line
@@ -136,6 +157,20 @@ impl Envelope {
     /// rare paths that need typed events (a dead letter, a test's capture).
     pub(crate) fn into_typed(self) -> Envelope {
         match self {
+            Envelope::Run {
+                mut run,
+                parent_external_run_id,
+                external_customer,
+                events_json: Some(json),
+            } => {
+                run.events = json.typed();
+                Envelope::Run {
+                    run,
+                    parent_external_run_id,
+                    external_customer,
+                    events_json: None,
+                }
+            }
             Envelope::StreamWire {
                 external_run_id,
                 json,
@@ -154,6 +189,7 @@ impl Envelope {
             run,
             parent_external_run_id,
             external_customer: None,
+            events_json: None,
         };
         envelope.fill_keys();
         envelope
@@ -291,7 +327,9 @@ impl Envelope {
     /// Billable items inside: events and usage records. Reports count these.
     pub(crate) fn items(&self) -> u64 {
         match self {
-            Envelope::Run { run, .. } => run.events.len() as u64,
+            Envelope::Run {
+                run, events_json, ..
+            } => (run.events.len() + events_json.as_ref().map_or(0, RunEventsJson::len)) as u64,
             Envelope::StreamEvents { events, .. } => events.len() as u64,
             Envelope::StreamWire { json, .. } => json.len() as u64,
             Envelope::Usage { .. } | Envelope::Charge { .. } => 1,

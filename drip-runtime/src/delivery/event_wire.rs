@@ -338,6 +338,122 @@ fn object_len(s: &[u8]) -> Option<usize> {
     }
 }
 
+/// A record-mode run's events as their JSON array, kept beside the run's
+/// request (whose `events` is then empty) from the moment the transport
+/// writes them until the wire: spliced into the `/runs/record` body and the
+/// spool line, read back by a scan. Only events that pass the client's
+/// checks are kept this way (tool calls of compile-time-checked parts); the
+/// line says so with `"checked":true`, and a line without it is parsed in full.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RunEventsJson {
+    /// `[…]`
+    array: Vec<u8>,
+    len: usize,
+}
+
+/// `"events":[]` as an empty `RecordRun` serialises it: always present
+/// (the field is never skipped), and its first occurrence is the field's,
+/// as any quote inside a string value is escaped.
+const EMPTY_EVENTS: &[u8] = b"\"events\":[]";
+const RECORD_HEAD: &[u8] = b"{\"record_run\":{";
+
+impl RunEventsJson {
+    /// Events written by `write`, one call per event into the array.
+    pub(crate) fn write<T>(
+        items: impl IntoIterator<Item = T>,
+        capacity: usize,
+        mut write: impl FnMut(T, &mut Vec<u8>),
+    ) -> Self {
+        let mut array = Vec::with_capacity(2 + capacity * 288);
+        array.push(b'[');
+        let mut len = 0;
+        for item in items {
+            if len > 0 {
+                array.push(b',');
+            }
+            write(item, &mut array);
+            len += 1;
+        }
+        array.push(b']');
+        RunEventsJson { array, len }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The events, typed (an array that does not parse gives none), for
+    /// the rare paths that need them (the step-by-step fallback, a dead
+    /// letter, a test's capture).
+    pub(crate) fn typed(&self) -> Vec<Event> {
+        serde_json::from_slice(&self.array).unwrap_or_default()
+    }
+
+    /// `json` (a serialised run or envelope whose run has no events) with
+    /// these events in its `events`, appended to `out`.
+    pub(crate) fn splice(&self, json: &[u8], out: &mut Vec<u8>) -> Option<()> {
+        let at = memchr::memmem::find(json, EMPTY_EVENTS)?;
+        let array_at = at + EMPTY_EVENTS.len() - 2;
+        out.reserve(json.len() + self.array.len());
+        out.extend_from_slice(&json[..array_at]);
+        out.extend_from_slice(&self.array);
+        out.extend_from_slice(&json[array_at + 2..]);
+        Some(())
+    }
+
+    /// The spool line (newline included) of a record-mode envelope whose
+    /// events are these, written in `line`.
+    pub(crate) fn write_line(&self, envelope: &Envelope, line: &mut Vec<u8>) -> Option<()> {
+        let mut head = serde_json::to_vec(envelope).ok()?;
+        // Marked checked: only events that passed the client's checks are kept this way.
+        let rest = head.strip_prefix(RECORD_HEAD)?.to_vec();
+        head.truncate(RECORD_HEAD.len());
+        head.extend_from_slice(CHECKED.strip_prefix(b",")?);
+        head.push(b',');
+        head.extend_from_slice(&rest);
+        line.clear();
+        self.splice(&head, line)?;
+        line.push(b'\n');
+        Some(())
+    }
+
+    /// A record-mode line written by [`write_line`](Self::write_line)
+    /// (without its newline): the line with its events taken out, for a
+    /// typed parse of the rest, and the events. `None` for any other line.
+    pub(crate) fn scan(line: &[u8]) -> Option<(Vec<u8>, RunEventsJson)> {
+        let rest = line.strip_prefix(RECORD_HEAD)?;
+        rest.strip_prefix(CHECKED.strip_prefix(b",")?)?;
+        std::str::from_utf8(line).ok()?;
+        let field = memchr::memmem::find(line, b"\"events\":[")?;
+        let start = field + b"\"events\":".len();
+        let mut at = start + 1;
+        let mut len = 0;
+        if line.get(at) != Some(&b']') {
+            loop {
+                at += object_len(line.get(at..)?)?;
+                len += 1;
+                match line.get(at)? {
+                    b',' => at += 1,
+                    b']' => break,
+                    _ => return None,
+                }
+            }
+        }
+        let end = at + 1;
+        let mut head = Vec::with_capacity(line.len() - (end - start) + 2);
+        head.extend_from_slice(&line[..start]);
+        head.extend_from_slice(b"[]");
+        head.extend_from_slice(&line[end..]);
+        Some((
+            head,
+            RunEventsJson {
+                array: line[start..end].to_vec(),
+                len,
+            },
+        ))
+    }
+}
+
 /// One event of a batch body: its JSON as spooled, or (a batch not made
 /// into bytes) the typed event.
 #[derive(Debug, Clone, Copy)]

@@ -55,6 +55,7 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
             run,
             parent_external_run_id,
             external_customer,
+            ..
         } => &[
             customer_field(&run.customer_id, external_customer),
             ("externalCustomerId", external_customer.as_deref()),

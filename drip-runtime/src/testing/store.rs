@@ -66,6 +66,7 @@ impl CaptureStore {
                 run,
                 parent_external_run_id,
                 external_customer,
+                ..
             } => {
                 let external_run_id = run.external_run_id.unwrap_or_default();
                 log.deliveries.push(Delivery::Record {

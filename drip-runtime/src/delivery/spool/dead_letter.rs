@@ -45,10 +45,14 @@ impl DeadLetters {
             "the Drip API refused a delivery permanently; it is in the dead-letter file and will not be retried"
         );
         let Some(path) = &self.path else { return };
-        // The events of a batch kept as bytes, written as events.
+        // Events kept as bytes, written as events.
         let typed;
         let envelope = match envelope {
-            Envelope::StreamWire { .. } => {
+            Envelope::StreamWire { .. }
+            | Envelope::Run {
+                events_json: Some(_),
+                ..
+            } => {
                 typed = envelope.clone().into_typed();
                 &typed
             }

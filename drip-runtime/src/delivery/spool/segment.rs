@@ -344,6 +344,12 @@ fn write_line(envelope: &Envelope, line: &mut Vec<u8>) -> io::Result<()> {
     line.clear();
     match envelope {
         Envelope::StreamWire { json, .. } => line.extend_from_slice(json.line()),
+        Envelope::Run {
+            events_json: Some(events),
+            ..
+        } => events
+            .write_line(envelope, line)
+            .ok_or_else(|| io::Error::other("a record-mode run that does not serialise"))?,
         Envelope::StreamEvents {
             external_run_id,
             events,
