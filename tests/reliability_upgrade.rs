@@ -138,7 +138,7 @@ const CURRENT_FORMAT: &str = concat!(
 #[test]
 fn a_spool_from_before_checked_lines_and_one_with_them_replay_exactly_once() {
     let emulator = Emulator::builder().start_blocking().unwrap();
-    let spool = spool_dir().with_extension("current");
+    let spool = std::env::temp_dir().join(format!("drip-upgrade-current-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);
     let dir = config(&emulator, &spool).effective_spool_dir();
     std::fs::create_dir_all(&dir).unwrap();

@@ -378,7 +378,7 @@ mod tests {
         assert_eq!(external_run_id, "run_1");
         assert!(json.is_checked());
         let (id, scanned) =
-            crate::delivery::EventJson::scan(json.line().strip_suffix(b"\n").unwrap())
+            crate::delivery::EventJson::scan(&bytes::Bytes::copy_from_slice(json.line()))
                 .expect("the line reads back");
         assert_eq!((id.as_str(), &scanned), ("run_1", &json));
         let events = json.all_typed();
@@ -441,14 +441,15 @@ mod tests {
             .unwrap()
             .write_line(&envelope, &mut line)
             .unwrap();
-        let back = Envelope::read_line(line.strip_suffix(b"\n").unwrap()).unwrap();
+        let bare = bytes::Bytes::copy_from_slice(line.strip_suffix(b"\n").unwrap());
+        let back = Envelope::read_line(&bare).unwrap();
         assert_eq!(back, envelope);
         // And typed, it is the run the typed path makes (keys aside).
         let typed = back.into_typed();
         let Envelope::Run { run: typed_run, .. } = &typed else {
             panic!("a run")
         };
-        let full = Envelope::from_line(line.strip_suffix(b"\n").unwrap()).unwrap();
+        let full = Envelope::from_line(&bare).unwrap();
         assert_eq!(full, typed, "the line parses in full to the same run");
         assert_eq!(typed_run.events.len(), 2);
         assert_eq!(

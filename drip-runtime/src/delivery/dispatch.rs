@@ -533,23 +533,41 @@ impl Dispatcher {
             };
             // The server id of each run in the chunk; events of a run whose
             // start was refused or is missing are dead-lettered.
-            let mut run_ids: HashMap<&str, Option<String>> = HashMap::new();
-            for (ext, ..) in chunk.iter().filter_map(event_at) {
-                if !run_ids.contains_key(ext) {
-                    let id = self.runs.wait_for(ext).await;
-                    run_ids.insert(ext, id);
+            // Kept by envelope index, ascending as the chunk is: looked up per
+            // event by a binary search, not a hash of the run's id.
+            let mut run_ids: Vec<(usize, Option<String>)> = Vec::new();
+            let mut by_run: HashMap<&str, Option<String>> = HashMap::new();
+            for &(i, _) in &chunk {
+                if run_ids.last().is_some_and(|&(last, _)| last == i) {
+                    continue;
                 }
+                let Some(ext) = envelopes.get(i).and_then(Envelope::external_run_id) else {
+                    continue;
+                };
+                let id = match by_run.get(ext) {
+                    Some(id) => id.clone(),
+                    None => {
+                        let id = self.runs.wait_for(ext).await;
+                        by_run.insert(ext, id.clone());
+                        id
+                    }
+                };
+                run_ids.push((i, id));
             }
+            let run_id_of = |i: usize| -> Option<&str> {
+                let k = run_ids.binary_search_by_key(&i, |&(at, _)| at).ok()?;
+                run_ids[k].1.as_deref()
+            };
             let mut chunk = chunk;
             chunk.retain(|at| {
                 let Some((ext, event, checked)) = event_at(at) else {
                     progress.settle(at.0, 1);
                     return false;
                 };
-                let refusal = match run_ids.get(ext) {
-                    Some(Some(_)) if checked => None,
-                    Some(Some(_)) => event_wire::refusal_of(event),
-                    _ => Some(unknown_run()),
+                let refusal = match run_id_of(at.0) {
+                    Some(_) if checked => None,
+                    Some(_) => event_wire::refusal_of(event),
+                    None => Some(unknown_run()),
                 };
                 match refusal {
                     // What the server would refuse on its own is dead-lettered here.
@@ -569,9 +587,8 @@ impl Dispatcher {
             let body: bytes::Bytes = event_wire::BodyWriter::default()
                 .batch(
                     chunk.iter().filter_map(|at| {
-                        let (ext, event, _) = event_at(at)?;
-                        let run_id = run_ids.get(ext)?.as_deref()?;
-                        Some((run_id, event))
+                        let (_, event, _) = event_at(at)?;
+                        Some((run_id_of(at.0)?, event))
                     }),
                     chunk.len(),
                 )

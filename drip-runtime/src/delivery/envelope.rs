@@ -107,7 +107,7 @@ impl Envelope {
     /// format by a scan of its spans (`StreamWire`), a record-mode run's
     /// events kept as their JSON (`events_json`), anything else as
     /// [`from_line`](Self::from_line) does.
-    pub(crate) fn read_line(line: &[u8]) -> serde_json::Result<Envelope> {
+    pub(crate) fn read_line(line: &bytes::Bytes) -> serde_json::Result<Envelope> {
         if let Some((external_run_id, json)) = EventJson::scan(line) {
             return Ok(Envelope::StreamWire {
                 external_run_id,

@@ -8,6 +8,7 @@ use super::envelope::Envelope;
 use crate::Error;
 use crate::model::Event;
 use crate::privacy::Sanitizer;
+use bytes::Bytes;
 use std::io::Write;
 
 /// The pipeline's sanitising boundary: applies what the client's typed calls
@@ -97,7 +98,8 @@ pub(crate) fn typed(event: EventRef<'_>) -> Option<Event> {
 /// refuse, or a line of an earlier drip) each event is checked at dispatch.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct EventJson {
-    line: Vec<u8>,
+    /// Without its newline; a slice of the whole segment when read back.
+    line: Bytes,
     /// Byte range of each event's object in `line`.
     spans: Vec<(u32, u32)>,
     checked: bool,
@@ -109,7 +111,7 @@ const EVENTS: &[u8] = b",\"events\":[";
 const LINE_TAIL: &[u8] = b"]}}";
 
 impl EventJson {
-    /// The line (newline included) for a stream event batch; `None` for other envelopes.
+    /// The line (without its newline) for a stream event batch; `None` for other envelopes.
     #[cfg(test)]
     pub(crate) fn of(envelope: &Envelope) -> Option<EventJson> {
         Self::of_in(envelope, &mut Vec::new())
@@ -128,7 +130,7 @@ impl EventJson {
         };
         let (spans, checked) = Self::write(external_run_id, events, scratch)?;
         Some(EventJson {
-            line: scratch.clone(),
+            line: Bytes::copy_from_slice(scratch.strip_suffix(b"\n")?),
             spans,
             checked,
         })
@@ -164,10 +166,11 @@ impl EventJson {
     }
 
     /// Reads a line of this format (without its newline) by its spans: the
-    /// run's client-made id and the batch. `None` for any other line, or
-    /// one this scan cannot vouch for (the caller parses it in full then,
-    /// which reports a corrupt line).
-    pub(crate) fn scan(line: &[u8]) -> Option<(String, EventJson)> {
+    /// run's client-made id and the batch, which keeps a reference to
+    /// `bytes` (no copy). `None` for any other line, or one this scan cannot
+    /// vouch for (the caller parses it in full then, which reports a corrupt line).
+    pub(crate) fn scan(bytes: &Bytes) -> Option<(String, EventJson)> {
+        let line: &[u8] = bytes;
         // One pass over the bytes: every span then slices valid UTF-8.
         std::str::from_utf8(line).ok()?;
         let rest = line.strip_prefix(LINE_HEAD)?;
@@ -198,13 +201,10 @@ impl EventJson {
         if &line[at..] != LINE_TAIL {
             return None;
         }
-        let mut kept = Vec::with_capacity(line.len() + 1);
-        kept.extend_from_slice(line);
-        kept.push(b'\n');
         Some((
             external_run_id,
             EventJson {
-                line: kept,
+                line: bytes.clone(),
                 spans,
                 checked,
             },
@@ -286,9 +286,8 @@ impl LineWriter {
     /// The batch; `None` if it outgrew what a line can index.
     pub(crate) fn finish(mut self) -> Option<EventJson> {
         self.line.extend_from_slice(LINE_TAIL);
-        self.line.push(b'\n');
-        (!self.too_long).then_some(EventJson {
-            line: self.line,
+        (!self.too_long).then(|| EventJson {
+            line: self.line.into(),
             spans: self.spans,
             checked: true,
         })
@@ -346,8 +345,8 @@ fn object_len(s: &[u8]) -> Option<usize> {
 /// line says so with `"checked":true`, and a line without it is parsed in full.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RunEventsJson {
-    /// `[…]`
-    array: Vec<u8>,
+    /// `[…]`; a slice of the whole segment when read back.
+    array: Bytes,
     len: usize,
 }
 
@@ -375,7 +374,10 @@ impl RunEventsJson {
             len += 1;
         }
         array.push(b']');
-        RunEventsJson { array, len }
+        RunEventsJson {
+            array: array.into(),
+            len,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -420,7 +422,8 @@ impl RunEventsJson {
     /// A record-mode line written by [`write_line`](Self::write_line)
     /// (without its newline): the line with its events taken out, for a
     /// typed parse of the rest, and the events. `None` for any other line.
-    pub(crate) fn scan(line: &[u8]) -> Option<(Vec<u8>, RunEventsJson)> {
+    pub(crate) fn scan(bytes: &Bytes) -> Option<(Vec<u8>, RunEventsJson)> {
+        let line: &[u8] = bytes;
         let rest = line.strip_prefix(RECORD_HEAD)?;
         rest.strip_prefix(CHECKED.strip_prefix(b",")?)?;
         std::str::from_utf8(line).ok()?;
@@ -447,7 +450,7 @@ impl RunEventsJson {
         Some((
             head,
             RunEventsJson {
-                array: line[start..end].to_vec(),
+                array: bytes.slice(start..end),
                 len,
             },
         ))
@@ -629,8 +632,7 @@ mod tests {
         );
         for events in [vec![], vec![Event::llm_call("gpt-4o", 3), odd]] {
             let json = batch_line(events.clone());
-            let bare = json.line().strip_suffix(b"\n").unwrap();
-            let (id, read) = EventJson::scan(bare).unwrap();
+            let (id, read) = EventJson::scan(&Bytes::copy_from_slice(json.line())).unwrap();
             assert_eq!(id, "run_\"1\"\\é");
             assert_eq!(read, json);
             assert_eq!(read.all_typed(), events);
@@ -644,8 +646,7 @@ mod tests {
         bad.quantity = Some(-1.0);
         let json = batch_line(vec![Event::plan("fine"), bad]);
         assert!(!json.is_checked());
-        let bare = json.line().strip_suffix(b"\n").unwrap();
-        let (_, read) = EventJson::scan(bare).unwrap();
+        let (_, read) = EventJson::scan(&Bytes::copy_from_slice(json.line())).unwrap();
         assert!(!read.is_checked());
         assert!(refusal_of(EventRef::Json(read.event(1).unwrap())).is_some());
         assert!(refusal_of(EventRef::Json(read.event(0).unwrap())).is_none());
@@ -654,7 +655,7 @@ mod tests {
     #[test]
     fn hostile_lines_are_left_to_the_full_parse() {
         let json = batch_line(vec![Event::plan("a"), Event::plan("b")]);
-        let bare = json.line().strip_suffix(b"\n").unwrap();
+        let bare = json.line();
         let mut cases: Vec<Vec<u8>> = (0..bare.len()).map(|n| bare[..n].to_vec()).collect();
         let text = String::from_utf8(bare.to_vec()).unwrap();
         for (from, to) in [
@@ -675,7 +676,7 @@ mod tests {
         cases.push(br#"{"record_run":{"run":{}}}"#.to_vec());
         for case in cases {
             assert!(
-                EventJson::scan(&case).is_none(),
+                EventJson::scan(&Bytes::from(case.clone())).is_none(),
                 "{}",
                 String::from_utf8_lossy(&case)
             );

@@ -255,7 +255,9 @@ impl Backlog {
         // An event batch stays its line from here to the wire.
         let envelope = envelope.into_wire(&mut self.line);
         let appended = match &envelope {
-            Envelope::StreamWire { json, .. } => writer.append_line(&spool, json.line(), items),
+            Envelope::StreamWire { json, .. } => {
+                writer.append_unterminated(&spool, json.line(), items)
+            }
             _ => writer.append(&spool, &envelope),
         };
         match appended {

@@ -83,6 +83,16 @@ impl SegmentWriter {
         result
     }
 
+    /// Appends a line already serialised, without its newline, holding `items` items.
+    pub(crate) fn append_unterminated(
+        &mut self,
+        spool: &Spool,
+        line: &[u8],
+        items: u64,
+    ) -> Result<usize, AppendError> {
+        self.append_parts(spool, line, b"\n", items)
+    }
+
     /// Appends a line already serialised (newline included) holding `items` items.
     pub(crate) fn append_line(
         &mut self,
@@ -90,11 +100,27 @@ impl SegmentWriter {
         line: &[u8],
         items: u64,
     ) -> Result<usize, AppendError> {
-        let n = line.len() as u64;
+        self.append_parts(spool, line, b"", items)
+    }
+
+    /// Appends the line `head` + `tail`; its length.
+    fn append_parts(
+        &mut self,
+        spool: &Spool,
+        head: &[u8],
+        tail: &[u8],
+        items: u64,
+    ) -> Result<usize, AppendError> {
+        let len = head.len() + tail.len();
+        let n = len as u64;
         if !spool.reserve(n) {
             return Err(AppendError::Full);
         }
-        if let Err(e) = self.file.write_all(line) {
+        if let Err(e) = self
+            .file
+            .write_all(head)
+            .and_then(|()| self.file.write_all(tail))
+        {
             spool.release(n);
             return Err(AppendError::Io(e));
         }
@@ -102,7 +128,7 @@ impl SegmentWriter {
         self.items += items;
         self.unflushed += items;
         self.entries += 1;
-        Ok(line.len())
+        Ok(len)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -275,7 +301,7 @@ impl SegmentFile {
     /// corrupt lines and a torn last line. Event batches stay their lines
     /// (`Envelope::StreamWire`) unless `typed`.
     pub(crate) fn read_after(&self, skip: usize, typed: bool) -> io::Result<SegmentContents> {
-        Ok(parse_lines_after(&self.read_raw()?, skip, typed))
+        Ok(parse_lines_after(self.read_raw()?.into(), skip, typed))
     }
 
     /// Billable items in the segment and its stream-run starts, found
@@ -343,7 +369,10 @@ impl SegmentFile {
 fn write_line(envelope: &Envelope, line: &mut Vec<u8>) -> io::Result<()> {
     line.clear();
     match envelope {
-        Envelope::StreamWire { json, .. } => line.extend_from_slice(json.line()),
+        Envelope::StreamWire { json, .. } => {
+            line.extend_from_slice(json.line());
+            line.push(b'\n');
+        }
         Envelope::Run {
             events_json: Some(events),
             ..
@@ -367,14 +396,14 @@ fn write_line(envelope: &Envelope, line: &mut Vec<u8>) -> io::Result<()> {
 
 #[cfg(test)]
 fn parse_lines(raw: &[u8]) -> SegmentContents {
-    parse_lines_after(raw, 0, true)
+    parse_lines_after(bytes::Bytes::copy_from_slice(raw), 0, true)
 }
 
 /// The envelopes after the first `skip` lines: event batches kept as their
 /// lines (`Envelope::read_line`) unless `typed`.
-fn parse_lines_after(raw: &[u8], mut skip: usize, typed: bool) -> SegmentContents {
+fn parse_lines_after(raw: bytes::Bytes, mut skip: usize, typed: bool) -> SegmentContents {
     let mut contents = SegmentContents::default();
-    contents.torn_tail = for_each_line(raw, |line| {
+    contents.torn_tail = for_each_line(&raw, |line| {
         if skip > 0 {
             skip -= 1;
             return;
@@ -382,7 +411,8 @@ fn parse_lines_after(raw: &[u8], mut skip: usize, typed: bool) -> SegmentContent
         let read = if typed {
             Envelope::from_line(line)
         } else {
-            Envelope::read_line(line)
+            // Batches keep a slice of the segment's bytes, not a copy.
+            Envelope::read_line(&raw.slice_ref(line))
         };
         match read {
             Ok(env) => contents.envelopes.push(env),
@@ -574,7 +604,7 @@ mod tests {
         assert_eq!(c.corrupt_lines, 1);
         assert!(c.torn_tail);
         // Lines held in memory are skipped, not parsed.
-        let after = parse_lines_after(raw.as_bytes(), 2, true);
+        let after = parse_lines_after(bytes::Bytes::copy_from_slice(raw.as_bytes()), 2, true);
         assert_eq!(after.envelopes.len(), 1);
         assert_eq!(after.corrupt_lines, 0);
     }
