@@ -91,7 +91,9 @@ pub(crate) fn typed(event: EventRef<'_>) -> Option<Event> {
 /// segment by a scan of its spans ([`EventJson::scan`]), not a parse into
 /// typed events.
 ///
-/// The line is `{"stream_events":{"external_run_id":…,"checked":true,"events":[…]}}`;
+/// The line is `{"stream_events":{"external_run_id":…,"checked":true,"events":[…],"lens":[…]}}`,
+/// `lens` the byte length of each event's object, so that reading a line back
+/// finds the events without scanning their text;
 /// `"checked":true` says every event passed the client's checks
 /// ([`refusal`]) when the line was written, so dispatch need not parse them
 /// to check again. Without it (a batch holding an event the server would
@@ -108,6 +110,9 @@ pub(crate) struct EventJson {
 const LINE_HEAD: &[u8] = b"{\"stream_events\":{\"external_run_id\":";
 const CHECKED: &[u8] = b",\"checked\":true";
 const EVENTS: &[u8] = b",\"events\":[";
+/// Between the events and their lengths, which end the line: a reader
+/// finds each event by the lengths instead of scanning its text.
+const LENS: &[u8] = b"],\"lens\":[";
 const LINE_TAIL: &[u8] = b"]}}";
 
 impl EventJson {
@@ -160,7 +165,7 @@ impl EventJson {
             serde_json::to_writer(&mut *line, event).ok()?;
             spans.push((start, u32::try_from(line.len()).ok()?));
         }
-        line.extend_from_slice(LINE_TAIL);
+        write_lens(&spans, line);
         line.push(b'\n');
         Some((spans, checked))
     }
@@ -185,20 +190,33 @@ impl EventJson {
             return None;
         }
         at += EVENTS.len();
+        // The lengths: digits and commas between the last `],"lens":[` and the tail.
+        let body = line.strip_suffix(LINE_TAIL)?;
+        let lens_at = memchr::memmem::rfind(body, LENS)?;
+        let lens = &body[lens_at + LENS.len()..];
         let mut spans = Vec::new();
-        if line.get(at) != Some(&b']') {
-            loop {
-                let len = object_len(&line[at..])?;
-                spans.push((u32::try_from(at).ok()?, u32::try_from(at + len).ok()?));
-                at += len;
-                match line.get(at)? {
-                    b',' => at += 1,
-                    b']' => break,
-                    _ => return None,
+        if !lens.is_empty() {
+            for len in lens.split(|&b| b == b',') {
+                if len.is_empty() || len.len() > 9 || !len.iter().all(u8::is_ascii_digit) {
+                    return None;
                 }
+                let len = len
+                    .iter()
+                    .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
+                if !spans.is_empty() {
+                    // The separator after the previous event.
+                    (line.get(at) == Some(&b',')).then_some(())?;
+                    at += 1;
+                }
+                let end = at.checked_add(len)?;
+                // Each event an object: a damaged line is parsed in full instead.
+                let object = line.get(at..end)?;
+                (object.len() >= 2 && object[0] == b'{' && object[len - 1] == b'}').then_some(())?;
+                spans.push((u32::try_from(at).ok()?, u32::try_from(end).ok()?));
+                at = end;
             }
         }
-        if &line[at..] != LINE_TAIL {
+        if at != lens_at {
             return None;
         }
         Some((
@@ -285,13 +303,41 @@ impl LineWriter {
 
     /// The batch; `None` if it outgrew what a line can index.
     pub(crate) fn finish(mut self) -> Option<EventJson> {
-        self.line.extend_from_slice(LINE_TAIL);
+        write_lens(&self.spans, &mut self.line);
         (!self.too_long).then(|| EventJson {
             line: self.line.into(),
             spans: self.spans,
             checked: true,
         })
     }
+}
+
+/// Ends a line: the events' array, their lengths, the tail.
+fn write_lens(spans: &[(u32, u32)], line: &mut Vec<u8>) {
+    line.extend_from_slice(LENS);
+    for (j, (start, end)) in spans.iter().enumerate() {
+        if j > 0 {
+            line.push(b',');
+        }
+        push_decimal(line, end - start);
+    }
+    line.extend_from_slice(LINE_TAIL);
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// The length of the JSON string token at the start of `s` (quotes included).
@@ -667,6 +713,11 @@ mod tests {
             ("\"events\":[", "\"evts\":["),
             ("\"external_run_id\":\"", "\"external_run_id\":"),
             ("{\"eventType", "[\"eventType"),
+            ("\"lens\":[", "\"lens\":[1"),
+            ("\"lens\":[", "\"lens\":[,"),
+            ("\"lens\":[", "\"lens\":[x"),
+            ("],\"lens\"", "]"),
+            ("\"agent.plan\"", "\"agent.plan!\""),
         ] {
             cases.push(text.replacen(from, to, 1).into_bytes());
         }
