@@ -12,7 +12,15 @@ use drip::config::Config;
 use drip::runtime;
 use drip_emulator::Emulator;
 use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+
+/// Tests here take turns: `runtime::init` installs the one global runtime.
+static TURN: Mutex<()> = Mutex::new(());
+
+fn turn() -> MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// One segment of the previous format: a stream run nested in nothing, a
 /// record-mode run nested in it (started 2023-11-14T22:13:20Z, 1.5 s long),
@@ -47,6 +55,7 @@ fn config(emulator: &drip_emulator::EmulatorHandle, spool: &PathBuf) -> Config {
 
 #[test]
 fn a_spool_of_the_previous_format_replays_exactly_once() {
+    let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
     emulator.fund_balance("cus_up", 100.0);
     let spool = spool_dir();
@@ -137,6 +146,7 @@ const CURRENT_FORMAT: &str = concat!(
 
 #[test]
 fn a_spool_from_before_checked_lines_and_one_with_them_replay_exactly_once() {
+    let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
     let spool = std::env::temp_dir().join(format!("drip-upgrade-current-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);

@@ -9,10 +9,19 @@ use drip_runtime::model::{Event, ToolStatus};
 use drip_runtime::private::{Outcome, RunSite, ToolSite, run_enter, tool_enter};
 use drip_runtime::runtime::{self, __test_hooks as hooks};
 use std::collections::HashSet;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+
+/// Tests here take turns: `runtime::init` installs the one global runtime.
+static TURN: Mutex<()> = Mutex::new(());
+
+fn turn() -> MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 #[test]
 fn a_failed_fallback_step_is_retried_alone() {
+    let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
     emulator.set_request_logging(false);
     emulator
@@ -86,6 +95,7 @@ static SEARCH: ToolSite = ToolSite {
 /// those bytes, the events arrive intact and once.
 #[test]
 fn runs_of_tool_calls_kept_as_bytes_go_through_the_fallback_intact() {
+    let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
     emulator.set_request_logging(false);
     emulator.faults().record_endpoint(false);
