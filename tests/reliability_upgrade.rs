@@ -4,13 +4,23 @@
 //! written with.
 //!
 //! The segments below are written by hand in that format, as the previous
-//! `serde` derive serialised it.
+//! `serde` derive serialised it. So is a spool of the format before event
+//! batches and record-mode runs were spooled with `"checked":true` (lines a
+//! drip of this version also reads back by a scan), beside lines that carry it.
 
 use drip::config::Config;
 use drip::runtime;
 use drip_emulator::Emulator;
 use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+
+/// Tests here take turns: `runtime::init` installs the one global runtime.
+static TURN: Mutex<()> = Mutex::new(());
+
+fn turn() -> MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// One segment of the previous format: a stream run nested in nothing, a
 /// record-mode run nested in it (started 2023-11-14T22:13:20Z, 1.5 s long),
@@ -45,6 +55,7 @@ fn config(emulator: &drip_emulator::EmulatorHandle, spool: &PathBuf) -> Config {
 
 #[test]
 fn a_spool_of_the_previous_format_replays_exactly_once() {
+    let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
     emulator.fund_balance("cus_up", 100.0);
     let spool = spool_dir();
@@ -112,5 +123,83 @@ fn a_spool_of_the_previous_format_replays_exactly_once() {
     let again = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
     assert_eq!(again.sent + again.duplicates, 0, "{again:?}");
     assert_eq!(emulator.events().len(), 3);
+    let _ = std::fs::remove_dir_all(&spool);
+}
+
+/// The format before `"checked"`: event batches and record-mode runs whose
+/// events are parsed in full and checked again at dispatch, then the same
+/// kinds in this version's lines (`"checked":true`, events kept as bytes).
+const CURRENT_FORMAT: &str = concat!(
+    r#"{"start_run":{"run":{"customerId":"cus_cur","workflowId":"","externalRunId":"xrun_cur_stream","idempotencyKey":"start:xrun_cur_stream"},"workflow":"current-streamer"}}"#,
+    "\n",
+    r#"{"stream_events":{"external_run_id":"xrun_cur_stream","events":[{"eventType":"tool.call","quantity":1.0,"units":"calls","metadata":{"duration_ms":0.5,"status":"ok","tool_name":"search"},"idempotencyKey":"evt_cur_1","timestamp":"2026-12-04T15:14:30.694Z"}]}}"#,
+    "\n",
+    r#"{"stream_events":{"external_run_id":"xrun_cur_stream","checked":true,"events":[{"eventType":"tool.call","quantity":1.0,"units":"calls","metadata":{"duration_ms":0.5,"status":"ok","tool_name":"search"},"idempotencyKey":"evt_cur_2","timestamp":"2026-12-04T15:14:30.695Z"},{"eventType":"tool.call","quantity":1.0,"units":"calls","metadata":{"duration_ms":0.7,"status":"error","tool_name":"fetch"},"idempotencyKey":"evt_cur_3","timestamp":"2026-12-04T15:14:30.696Z"}]}}"#,
+    "\n",
+    r#"{"record_run":{"run":{"customerId":"cus_cur","workflow":"current-recorder","events":[{"eventType":"agent.plan","description":"plan","idempotencyKey":"evt_cur_4","timestamp":"2026-12-04T15:14:30.697Z"}],"status":"COMPLETED","externalRunId":"xrun_cur_record_1","idempotencyKey":"rec:xrun_cur_record_1"},"parent_external_run_id":"xrun_cur_stream"}}"#,
+    "\n",
+    r#"{"record_run":{"checked":true,"run":{"customerId":"cus_cur","workflow":"current-recorder","events":[{"eventType":"tool.call","quantity":1.0,"units":"calls","metadata":{"duration_ms":0.5,"status":"ok","tool_name":"search"},"idempotencyKey":"evt_cur_5","timestamp":"2026-12-04T15:14:30.698Z"},{"eventType":"tool.call","quantity":1.0,"units":"calls","metadata":{"duration_ms":0.5,"status":"ok","tool_name":"search"},"idempotencyKey":"evt_cur_6","timestamp":"2026-12-04T15:14:30.699Z"}],"status":"FAILED","errorCode":"Timeout","externalRunId":"xrun_cur_record_2","idempotencyKey":"rec:xrun_cur_record_2"}}}"#,
+    "\n",
+    r#"{"end_run":{"external_run_id":"xrun_cur_stream","end":{"status":"COMPLETED","idempotencyKey":"end:xrun_cur_stream"}}}"#,
+    "\n",
+);
+
+#[test]
+fn a_spool_from_before_checked_lines_and_one_with_them_replay_exactly_once() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let spool = std::env::temp_dir().join(format!("drip-upgrade-current-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&spool);
+    let dir = config(&emulator, &spool).effective_spool_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    for n in 1..=2 {
+        std::fs::write(
+            dir.join(format!("seg-000000000000{n}-0000000000bbbb-00000000.jsonl")),
+            CURRENT_FORMAT,
+        )
+        .unwrap();
+    }
+    let report = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
+    assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
+    assert_eq!((report.sent, report.duplicates), (6, 6), "{report:?}");
+
+    let mut keys: Vec<_> = emulator
+        .events()
+        .into_iter()
+        .filter_map(|e| e.idempotency_key)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "evt_cur_1",
+            "evt_cur_2",
+            "evt_cur_3",
+            "evt_cur_4",
+            "evt_cur_5",
+            "evt_cur_6"
+        ]
+    );
+    let runs = emulator.runs();
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    let stream = runs
+        .iter()
+        .find(|r| r.external_run_id.as_deref() == Some("xrun_cur_stream"))
+        .unwrap();
+    assert_eq!(
+        (stream.status.as_str(), stream.event_count),
+        ("COMPLETED", 3)
+    );
+    let failed = runs
+        .iter()
+        .find(|r| r.external_run_id.as_deref() == Some("xrun_cur_record_2"))
+        .unwrap();
+    assert_eq!((failed.status.as_str(), failed.event_count), ("FAILED", 2));
+    assert_eq!(failed.error_code.as_deref(), Some("Timeout"));
+    let nested = runs
+        .iter()
+        .find(|r| r.external_run_id.as_deref() == Some("xrun_cur_record_1"))
+        .unwrap();
+    assert_eq!(nested.parent_run_id.as_deref(), Some(stream.id.as_str()));
     let _ = std::fs::remove_dir_all(&spool);
 }

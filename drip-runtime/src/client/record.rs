@@ -80,6 +80,28 @@ impl Client {
         Ok(Some(recorded))
     }
 
+    /// [`record_endpoint`](Self::record_endpoint) for a body already
+    /// serialised (its events spliced in as their JSON, each of which passed
+    /// the client's checks); `head` is the run without its events, checked
+    /// here as the typed call checks it.
+    pub(crate) async fn record_endpoint_raw(
+        &self,
+        head: &RecordRun,
+        body: bytes::Bytes,
+    ) -> Result<Option<RecordRunResult>> {
+        prepare::check_record(head)?;
+        let url = self.endpoint(&["runs", "record"])?;
+        let mut req = Request::new("POST /runs/record", Method::POST, url);
+        req.body = Some(body);
+        let reply = self.inner().send(&req).await?;
+        if reply.status == 404 {
+            return Ok(None);
+        }
+        let recorded: RecordRunResult = reply.decode(req.route)?;
+        super::run_index::remember(head.external_run_id.as_deref(), &recorded.run.id);
+        Ok(Some(recorded))
+    }
+
     fn record_request(&self, body: &RecordRun) -> Result<Request> {
         let url = self.endpoint(&["runs", "record"])?;
         Request::new("POST /runs/record", Method::POST, url).json(body)

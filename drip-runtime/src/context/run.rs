@@ -8,7 +8,7 @@ use crate::clock::{self, Tick};
 use crate::delivery::{Envelope, Lingering, MakeEnvelope, Submission, end_run};
 use crate::metadata::{Metadata, Value};
 use crate::model::idempotency::Reserved;
-use crate::model::{RecordRun, RunStatus, StartRun, time};
+use crate::model::{RecordRun, RunStatus, StartRun};
 use crate::runtime::Runtime;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -352,11 +352,9 @@ impl RunState {
         let pending = std::mem::replace(&mut buf.events, next);
         let external_run_id = self.external_run_id().to_owned();
         let anchor = self.started;
-        let submission =
-            Submission::deferred(pending.len() as u64, move || Envelope::StreamEvents {
-                external_run_id,
-                events: anchor.build(pending),
-            });
+        let submission = Submission::deferred(pending.len() as u64, move || {
+            super::pending::stream_batch(external_run_id, pending, |at| anchor.wall_of(at))
+        });
         runtime.send(submission, None);
     }
 
@@ -412,9 +410,14 @@ impl MakeEnvelope for RunState {
         run.error_code = error_code;
         run.error_message = error_message;
         run.metadata = Some(self.metadata(&values, &open_values));
-        run.events = self.started.build(pending);
-        Envelope::record(run, self.parent_external_run_id())
-            .for_external_customer(self.external_customer.clone())
+        let started = self.started;
+        super::pending::record_envelope(
+            run,
+            pending,
+            |at| started.wall_of(at),
+            self.parent_external_run_id(),
+        )
+        .for_external_customer(self.external_customer.clone())
     }
 }
 
@@ -447,18 +450,9 @@ struct Anchor {
 }
 
 impl Anchor {
-    /// RFC 3339 time of `at`.
-    fn timestamp_of(self, at: Tick) -> String {
-        time::rfc3339(self.wall + at.saturating_duration_since(self.at))
-    }
-
-    /// Wire events from buffered ones. Runs where the submission is taken:
-    /// on the transport thread, not in the caller's.
-    fn build(self, pending: Vec<PendingEvent>) -> Vec<crate::model::Event> {
-        pending
-            .into_iter()
-            .map(|e| e.into_event(|at| self.timestamp_of(at)))
-            .collect()
+    /// Wall-clock time of `at`.
+    fn wall_of(self, at: Tick) -> SystemTime {
+        self.wall + at.saturating_duration_since(self.at)
     }
 }
 

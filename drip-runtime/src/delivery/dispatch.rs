@@ -17,14 +17,14 @@ mod customers;
 
 use super::backoff;
 use super::envelope::{Envelope, Start, parent_depths};
-use super::event_wire::{self, EventJson};
+use super::event_wire::{self, EventRef};
 use super::report::Counters;
 use super::run_ids::RunIds;
 use super::spool::DeadLetters;
 use crate::Error;
 use crate::client::{Client, RetryPolicy, fallback};
 use crate::config::Config;
-use crate::model::{Event, RecordRun, TrackUsage};
+use crate::model::{RecordRun, TrackUsage};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
@@ -52,6 +52,7 @@ impl Progress {
                 .iter()
                 .map(|e| match e {
                     Envelope::StreamEvents { events, .. } => AtomicU32::new(events.len() as u32),
+                    Envelope::StreamWire { json, .. } => AtomicU32::new(json.len() as u32),
                     _ => AtomicU32::new(1),
                 })
                 .collect(),
@@ -143,11 +144,9 @@ impl Dispatcher {
     }
 
     /// Settles every envelope of a segment (or runs until the caller drops it).
-    /// `wire` holds the spool lines of event batches, by envelope (may be empty).
     pub(crate) async fn deliver(
         self: Arc<Self>,
         envelopes: Arc<Vec<Envelope>>,
-        wire: Arc<Vec<Option<EventJson>>>,
         progress: Arc<Progress>,
     ) {
         // 1. Stream-run starts: together, but a nested run's parent first
@@ -204,15 +203,18 @@ impl Dispatcher {
                 Envelope::StreamEvents { events, .. } => {
                     positions.extend((0..events.len()).map(|j| (i, j)));
                 }
+                Envelope::StreamWire { json, .. } => {
+                    positions.extend((0..json.len()).map(|j| (i, j)));
+                }
                 Envelope::StreamStart { .. } | Envelope::StreamEnd { .. } => {}
             }
         }
         for chunk in positions.chunks(self.batch_size.max(1)) {
             let (me, p, chunk) = (self.clone(), progress.clone(), chunk.to_vec());
-            let (envelopes, wire) = (envelopes.clone(), wire.clone());
-            jobs.push(Box::pin(async move {
-                me.emit_chunk(envelopes, wire, chunk, p).await
-            }));
+            let envelopes = envelopes.clone();
+            jobs.push(Box::pin(
+                async move { me.emit_chunk(envelopes, chunk, p).await },
+            ));
         }
         run_all(jobs).await;
 
@@ -350,12 +352,13 @@ impl Dispatcher {
         let Envelope::Run {
             run,
             parent_external_run_id,
+            events_json,
             ..
         } = envelope
         else {
             return progress.settle(index, 1);
         };
-        let n = run.events.len() as u64;
+        let n = envelope.items();
         let Some(customer) = self.customer_for(&run.customer_id, envelope).await else {
             return progress.settle(index, 1);
         };
@@ -376,9 +379,23 @@ impl Dispatcher {
             }
             Cow::Owned(changed)
         };
-        let result = self
-            .retrying(n, || self.client.record_endpoint(&body))
-            .await;
+        let result = match events_json {
+            // Spliced once; each attempt sends these bytes.
+            Some(events) => match record_body(&body, events) {
+                Some(bytes) => {
+                    self.retrying(n, || self.client.record_endpoint_raw(&body, bytes.clone()))
+                        .await
+                }
+                None => Err(Error::Validation {
+                    field: "events",
+                    reason: "a record-mode run whose body cannot be written".into(),
+                }),
+            },
+            None => {
+                self.retrying(n, || self.client.record_endpoint(&body))
+                    .await
+            }
+        };
         match result {
             Ok(Some(recorded)) => {
                 // A replayed run the server already has may report neither
@@ -393,6 +410,10 @@ impl Dispatcher {
             }
             Ok(None) => {
                 tracing::debug!(target: "drip", "/runs/record missing (404); recording through the fallback");
+                let mut body = body.into_owned();
+                if let Some(events) = events_json {
+                    body.events = events.typed();
+                }
                 if let Err(e) = self.record_in_steps(&body).await {
                     self.reject(envelope, &e);
                 }
@@ -483,7 +504,6 @@ impl Dispatcher {
     fn emit_chunk(
         self: Arc<Self>,
         envelopes: Arc<Vec<Envelope>>,
-        wire: Arc<Vec<Option<EventJson>>>,
         chunk: Vec<(usize, usize)>,
         progress: Arc<Progress>,
     ) -> Job {
@@ -493,33 +513,61 @@ impl Dispatcher {
                     progress.settle(*i, 1);
                 }
             };
-            let event_at = |&(i, j): &(usize, usize)| -> Option<(&str, &Event)> {
+            // Each event with whether the client's checks passed it already.
+            let event_at = |&(i, j): &(usize, usize)| -> Option<(&str, EventRef<'_>, bool)> {
                 match envelopes.get(i) {
                     Some(Envelope::StreamEvents {
                         external_run_id,
                         events,
-                    }) => Some((external_run_id.as_str(), events.get(j)?)),
+                    }) => Some((external_run_id, EventRef::Typed(events.get(j)?), false)),
+                    Some(Envelope::StreamWire {
+                        external_run_id,
+                        json,
+                    }) => Some((
+                        external_run_id,
+                        EventRef::Json(json.event(j)?),
+                        json.is_checked(),
+                    )),
                     _ => None,
                 }
             };
             // The server id of each run in the chunk; events of a run whose
             // start was refused or is missing are dead-lettered.
-            let mut run_ids: HashMap<&str, Option<String>> = HashMap::new();
-            for (ext, _) in chunk.iter().filter_map(event_at) {
-                if !run_ids.contains_key(ext) {
-                    let id = self.runs.wait_for(ext).await;
-                    run_ids.insert(ext, id);
+            // Kept by envelope index, ascending as the chunk is: looked up per
+            // event by a binary search, not a hash of the run's id.
+            let mut run_ids: Vec<(usize, Option<String>)> = Vec::new();
+            let mut by_run: HashMap<&str, Option<String>> = HashMap::new();
+            for &(i, _) in &chunk {
+                if run_ids.last().is_some_and(|&(last, _)| last == i) {
+                    continue;
                 }
+                let Some(ext) = envelopes.get(i).and_then(Envelope::external_run_id) else {
+                    continue;
+                };
+                let id = match by_run.get(ext) {
+                    Some(id) => id.clone(),
+                    None => {
+                        let id = self.runs.wait_for(ext).await;
+                        by_run.insert(ext, id.clone());
+                        id
+                    }
+                };
+                run_ids.push((i, id));
             }
+            let run_id_of = |i: usize| -> Option<&str> {
+                let k = run_ids.binary_search_by_key(&i, |&(at, _)| at).ok()?;
+                run_ids[k].1.as_deref()
+            };
             let mut chunk = chunk;
             chunk.retain(|at| {
-                let Some((ext, event)) = event_at(at) else {
+                let Some((ext, event, checked)) = event_at(at) else {
                     progress.settle(at.0, 1);
                     return false;
                 };
-                let refusal = match run_ids.get(ext) {
-                    Some(Some(_)) => event_wire::refusal(event),
-                    _ => Some(unknown_run()),
+                let refusal = match run_id_of(at.0) {
+                    Some(_) if checked => None,
+                    Some(_) => event_wire::refusal_of(event),
+                    None => Some(unknown_run()),
                 };
                 match refusal {
                     // What the server would refuse on its own is dead-lettered here.
@@ -535,15 +583,12 @@ impl Dispatcher {
                 return;
             }
             let n = chunk.len() as u64;
-            // Serialised once from the segment's events; each attempt sends these bytes.
-            let json_at =
-                |&(i, j): &(usize, usize)| -> Option<&[u8]> { wire.get(i)?.as_ref()?.event(j) };
+            // Spliced once from the segment's lines; each attempt sends these bytes.
             let body: bytes::Bytes = event_wire::BodyWriter::default()
                 .batch(
                     chunk.iter().filter_map(|at| {
-                        let (ext, event) = event_at(at)?;
-                        let run_id = run_ids.get(ext)?.as_deref()?;
-                        Some((run_id, event, json_at(at)))
+                        let (_, event, _) = event_at(at)?;
+                        Some((run_id_of(at.0)?, event))
                     }),
                     chunk.len(),
                 )
@@ -554,7 +599,7 @@ impl Dispatcher {
             match result {
                 Ok(answer) if answer.events.len() == chunk.len() => {
                     let events = chunk.iter().filter_map(event_at);
-                    for ((ext, event), outcome) in events.zip(&answer.events) {
+                    for ((ext, event, _), outcome) in events.zip(&answer.events) {
                         if outcome.skipped {
                             let error = Error::Api {
                                 status: 400,
@@ -592,22 +637,16 @@ impl Dispatcher {
                     tracing::debug!(target: "drip", error = %e, events = chunk.len(), "event batch refused; bisecting to isolate the refused events");
                     let mut left = chunk;
                     let right = left.split_off(left.len() / 2);
-                    let a = self.clone().emit_chunk(
-                        envelopes.clone(),
-                        wire.clone(),
-                        left,
-                        progress.clone(),
-                    );
-                    let b = self.clone().emit_chunk(
-                        envelopes.clone(),
-                        wire.clone(),
-                        right,
-                        progress.clone(),
-                    );
+                    let a = self
+                        .clone()
+                        .emit_chunk(envelopes.clone(), left, progress.clone());
+                    let b = self
+                        .clone()
+                        .emit_chunk(envelopes.clone(), right, progress.clone());
                     run_all(vec![a, b]).await;
                 }
                 Err(e) => {
-                    for (ext, event) in chunk.iter().filter_map(event_at) {
+                    for (ext, event, _) in chunk.iter().filter_map(event_at) {
                         self.reject(&one_event(ext, event), &e);
                     }
                     settle_all(&chunk);
@@ -652,10 +691,19 @@ impl Drop for KeyRefusal<'_> {
     }
 }
 
-fn one_event(ext: &str, event: &Event) -> Envelope {
+/// The `/runs/record` body of `run` (whose `events` is empty) with `events` spliced in.
+fn record_body(run: &RecordRun, events: &event_wire::RunEventsJson) -> Option<bytes::Bytes> {
+    let head = serde_json::to_vec(run).ok()?;
+    let mut body = Vec::new();
+    events.splice(&head, &mut body)?;
+    Some(body.into())
+}
+
+/// One event as a batch of its own, typed (for its dead letter).
+fn one_event(ext: &str, event: EventRef<'_>) -> Envelope {
     Envelope::StreamEvents {
         external_run_id: ext.to_owned(),
-        events: vec![event.clone()],
+        events: event_wire::typed(event).into_iter().collect(),
     }
 }
 

@@ -11,6 +11,7 @@
 
 mod legacy;
 
+use super::event_wire::{EventJson, RunEventsJson};
 use crate::model::{Charge, EndRun, Event, RecordRun, RunStatus, StartRun, TrackUsage};
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,11 @@ pub(crate) enum Envelope {
         /// (the request's `customerId`, empty until then) on the transport thread.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         external_customer: Option<String>,
+        /// The run's events as their JSON array, `run.events` then empty:
+        /// tool calls written straight into bytes, spliced into the body and
+        /// the spool line (`event_wire::RunEventsJson`), never through serde.
+        #[serde(skip)]
+        events_json: Option<RunEventsJson>,
     },
     /// Stream mode: `POST /runs`. `run.workflow_id` and `run.parent_run_id`
     /// are filled when it is sent (from `workflow` and the parent's server id).
@@ -54,6 +60,15 @@ pub(crate) enum Envelope {
         external_run_id: String,
         /// Events, keys and timestamps already fixed.
         events: Vec<Event>,
+    },
+    /// Stream mode: an event batch as its spool line, as the backlog keeps
+    /// it and dispatch sends it (`StreamEvents` once written, or read back
+    /// from a segment). Spooled as its line, never through serde.
+    #[serde(skip)]
+    StreamWire {
+        /// The run's client-made id (also in the line).
+        external_run_id: String,
+        json: EventJson,
     },
     /// Stream mode: `PATCH /runs/{id}` of the run with this client-made id.
     #[serde(rename = "end_run")]
@@ -88,6 +103,85 @@ impl Envelope {
         serde_json::from_slice::<Envelope>(line).or_else(|e| legacy::read(line).ok_or(e))
     }
 
+    /// Reads one spool line as the backlog keeps it: an event batch of this
+    /// format by a scan of its spans (`StreamWire`), a record-mode run's
+    /// events kept as their JSON (`events_json`), anything else as
+    /// [`from_line`](Self::from_line) does.
+    pub(crate) fn read_line(line: &bytes::Bytes) -> serde_json::Result<Envelope> {
+        if let Some((external_run_id, json)) = EventJson::scan(line) {
+            return Ok(Envelope::StreamWire {
+                external_run_id,
+                json,
+            });
+        }
+        if let Some((head, events)) = RunEventsJson::scan(line)
+            && let Ok(Envelope::Run {
+                run,
+                parent_external_run_id,
+                external_customer,
+                ..
+            }) = serde_json::from_slice::<Envelope>(&head)
+        {
+            return Ok(Envelope::Run {
+                run,
+                parent_external_run_id,
+                external_customer,
+                events_json: Some(events),
+            });
+        }
+        Self::from_line(line)
+    }
+
+    /// The same work with an event batch made into its spool line
+    /// (`StreamWire`), written in `scratch` first; other kinds unchanged.
+    pub(crate) fn into_wire(self, scratch: &mut Vec<u8>) -> Envelope {
+        match EventJson::of_in(&self, scratch) {
+            Some(json) => {
+                let Envelope::StreamEvents {
+                    external_run_id, ..
+                } = self
+                else {
+                    return self;
+                };
+                Envelope::StreamWire {
+                    external_run_id,
+                    json,
+                }
+            }
+            None => self,
+        }
+    }
+
+    /// The same work with an event batch kept as bytes made typed
+    /// (`StreamEvents`; an event that does not parse is left out), for the
+    /// rare paths that need typed events (a dead letter, a test's capture).
+    pub(crate) fn into_typed(self) -> Envelope {
+        match self {
+            Envelope::Run {
+                mut run,
+                parent_external_run_id,
+                external_customer,
+                events_json: Some(json),
+            } => {
+                run.events = json.typed();
+                Envelope::Run {
+                    run,
+                    parent_external_run_id,
+                    external_customer,
+                    events_json: None,
+                }
+            }
+            Envelope::StreamWire {
+                external_run_id,
+                json,
+            } => Envelope::StreamEvents {
+                external_run_id,
+                events: json.all_typed(),
+            },
+            other => other,
+        }
+    }
+
     /// A record-mode run of `run` (its `externalRunId` set), nested in the
     /// run `parent_external_run_id` if any.
     pub(crate) fn record(run: RecordRun, parent_external_run_id: Option<String>) -> Self {
@@ -95,6 +189,7 @@ impl Envelope {
             run,
             parent_external_run_id,
             external_customer: None,
+            events_json: None,
         };
         envelope.fill_keys();
         envelope
@@ -171,7 +266,9 @@ impl Envelope {
             | Envelope::Charge {
                 external_customer, ..
             } => external_customer.as_deref(),
-            Envelope::StreamEvents { .. } | Envelope::StreamEnd { .. } => None,
+            Envelope::StreamEvents { .. }
+            | Envelope::StreamWire { .. }
+            | Envelope::StreamEnd { .. } => None,
         }
     }
 
@@ -189,7 +286,9 @@ impl Envelope {
             | Envelope::Charge {
                 external_customer, ..
             } => Some(external_customer),
-            Envelope::StreamEvents { .. } | Envelope::StreamEnd { .. } => None,
+            Envelope::StreamEvents { .. }
+            | Envelope::StreamWire { .. }
+            | Envelope::StreamEnd { .. } => None,
         }
     }
 
@@ -228,8 +327,11 @@ impl Envelope {
     /// Billable items inside: events and usage records. Reports count these.
     pub(crate) fn items(&self) -> u64 {
         match self {
-            Envelope::Run { run, .. } => run.events.len() as u64,
+            Envelope::Run {
+                run, events_json, ..
+            } => (run.events.len() + events_json.as_ref().map_or(0, RunEventsJson::len)) as u64,
             Envelope::StreamEvents { events, .. } => events.len() as u64,
+            Envelope::StreamWire { json, .. } => json.len() as u64,
             Envelope::Usage { .. } | Envelope::Charge { .. } => 1,
             Envelope::StreamStart { .. } | Envelope::StreamEnd { .. } => 0,
         }
@@ -241,6 +343,9 @@ impl Envelope {
             Envelope::Run { run, .. } => run.external_run_id.as_deref(),
             Envelope::StreamStart { run, .. } => run.external_run_id.as_deref(),
             Envelope::StreamEvents {
+                external_run_id, ..
+            }
+            | Envelope::StreamWire {
                 external_run_id, ..
             }
             | Envelope::StreamEnd {

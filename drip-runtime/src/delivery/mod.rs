@@ -80,6 +80,9 @@ mod submit;
 mod transport;
 
 pub(crate) use envelope::{Envelope, end_run};
+#[cfg(test)]
+pub(crate) use event_wire::EventJson;
+pub(crate) use event_wire::{LineWriter, RunEventsJson};
 pub(crate) use linger::Lingering;
 pub use report::{FlushReport, Stats};
 pub(crate) use submission::{MakeEnvelope, Submission};

@@ -38,6 +38,32 @@ struct Files {
     current: PathBuf,
     previous: PathBuf,
     rotate_at: u64,
+    /// `current`, kept open between appends (two per stream run).
+    open: Mutex<Option<Appending>>,
+}
+
+/// The open file and what was appended through it.
+#[derive(Debug)]
+struct Appending {
+    file: fs::File,
+    /// Which file it is (see [`file_id`]).
+    id: Option<(u64, u64)>,
+    len: u64,
+}
+
+/// Device and inode of a file's metadata (Unix); `None` elsewhere, where
+/// the file is reopened for every append.
+fn file_id(metadata: &fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        None
+    }
 }
 
 #[derive(Debug, Default)]
@@ -76,6 +102,7 @@ impl RunIds {
             current: dir.join(FILE),
             previous: dir.join(PREVIOUS),
             rotate_at,
+            open: Mutex::new(None),
         };
         let known = files.read();
         let map = known
@@ -217,16 +244,9 @@ impl RunIds {
             return;
         };
         s.push('\n');
-        let written = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&files.current)
-            .and_then(|mut f| {
-                f.write_all(s.as_bytes())?;
-                f.metadata()
-            });
+        let written = files.append(s.as_bytes());
         match written {
-            Ok(file) => self.rotate_if_large(Some(file.len())),
+            Ok(len) => self.rotate_if_large(Some(len)),
             Err(e) => {
                 tracing::warn!(target: "drip", error = %e, "cannot record a stream run id in the spool; a replay after a restart may not find its run");
             }
@@ -243,6 +263,8 @@ impl RunIds {
         // Held across the rename and the rewrite, so that a run starting
         // meanwhile is written after the runs in flight, not lost between.
         let map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        // The open handle would follow the file to its new name.
+        *files.open.lock().unwrap_or_else(PoisonError::into_inner) = None;
         if let Err(e) = fs::rename(&files.current, &files.previous) {
             tracing::warn!(target: "drip", error = %e, "cannot rotate the drip stream-run file; it keeps growing");
             return;
@@ -273,6 +295,42 @@ impl RunIds {
 }
 
 impl Files {
+    /// Appends `bytes` to `current` (opened if need be, reopened once
+    /// another process sharing the spool rotated it: one `stat` per append
+    /// instead of an open and a close); the file's length after.
+    fn append(&self, bytes: &[u8]) -> std::io::Result<u64> {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let current = fs::metadata(&self.current).ok();
+        let stale = open
+            .as_ref()
+            .is_none_or(|o| o.id.is_none() || o.id != current.as_ref().and_then(file_id));
+        if stale {
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.current)?;
+            let metadata = file.metadata()?;
+            *open = Some(Appending {
+                file,
+                id: file_id(&metadata),
+                len: metadata.len(),
+            });
+        }
+        let Some(o) = open.as_mut() else {
+            return Err(std::io::Error::other("the stream-run file is not open"));
+        };
+        if let Err(e) = o.file.write_all(bytes) {
+            *open = None;
+            return Err(e);
+        }
+        // Other processes may append too: the length is the file's.
+        if !stale && let Some(m) = &current {
+            o.len = m.len();
+        }
+        o.len += bytes.len() as u64;
+        Ok(o.len)
+    }
+
     /// Both generations, the current one read last so that it wins.
     fn read(&self) -> HashMap<String, (String, bool)> {
         let mut map = HashMap::new();
@@ -399,6 +457,34 @@ mod tests {
         assert_eq!(second.get("run-42").as_deref(), Some("srv-42"));
         let carried = fs::read_to_string(dir.join(FILE)).unwrap();
         assert_eq!(carried.lines().count(), 100);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_process_keeping_the_file_open_follows_another_process_rotating_it() {
+        let dir = dir("shared");
+        let limit = 4_096;
+        let rotating = RunIds::load_with_limit(Some(&dir), false, limit);
+        let other = RunIds::load_with_limit(Some(&dir), false, u64::MAX);
+        other.started("before", "srv-before");
+        for i in 0..400 {
+            rotating.started(&format!("run-{i}"), &format!("srv-{i}"));
+            other.started(&format!("other-{i}"), &format!("srv-o{i}"));
+        }
+        assert!(dir.join(PREVIOUS).exists(), "the file was rotated");
+        // What the other process appended after the rotation is in the
+        // current file, however many appends it made to a handle opened
+        // before: a later process finds its newest runs.
+        let later = RunIds::load_with_limit(Some(&dir), false, u64::MAX);
+        let files = later.files.as_ref().unwrap().read();
+        assert_eq!(
+            files.get("other-399").map(|(id, _)| id.as_str()),
+            Some("srv-o399")
+        );
+        assert_eq!(
+            files.get("run-399").map(|(id, _)| id.as_str()),
+            Some("srv-399")
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -55,6 +55,7 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
             run,
             parent_external_run_id,
             external_customer,
+            ..
         } => &[
             customer_field(&run.customer_id, external_customer),
             ("externalCustomerId", external_customer.as_deref()),
@@ -83,6 +84,9 @@ fn first_refusal(envelope: &Envelope) -> Option<(&'static str, &str, IdentifierR
             ("correlationId", run.correlation_id.as_deref()),
         ],
         Envelope::StreamEvents {
+            external_run_id, ..
+        }
+        | Envelope::StreamWire {
             external_run_id, ..
         } => &[("externalRunId", Some(external_run_id.as_str()))],
         Envelope::StreamEnd {
@@ -189,6 +193,9 @@ fn count_and_log(privacy: &Sanitizer, field: &str, value: &str, refusal: Identif
 pub(crate) fn screen_envelope(envelope: &mut Envelope, privacy: &Sanitizer) -> (u64, bool) {
     let follows_dropped_start = match &*envelope {
         Envelope::StreamEvents {
+            external_run_id, ..
+        }
+        | Envelope::StreamWire {
             external_run_id, ..
         } => stream_was_dropped(external_run_id, false),
         Envelope::StreamEnd {

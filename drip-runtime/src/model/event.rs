@@ -240,7 +240,7 @@ pub(crate) fn tool_call_metadata(
 }
 
 /// Milliseconds to the microsecond: `Duration::from_nanos(42_400)` → `0.042`.
-fn duration_ms(duration: Duration) -> f64 {
+pub(crate) fn duration_ms(duration: Duration) -> f64 {
     // Whole microseconds first: the float then holds an exact-looking decimal.
     duration.as_micros() as f64 / 1000.0
 }

@@ -42,10 +42,37 @@ impl Reserved {
     pub(crate) fn key(self, prefix: &str) -> String {
         format!("{prefix}_{:016x}{:x}", process_nonce(), self.0)
     }
+
+    /// [`key`](Self::key) written into `out`, digits by hand (one is made
+    /// for every event on the transport thread).
+    pub(crate) fn write_key(self, prefix: &str, out: &mut Vec<u8>) {
+        out.extend_from_slice(prefix.as_bytes());
+        out.push(b'_');
+        push_hex(out, process_nonce(), 16);
+        push_hex(out, self.0, 1);
+    }
+}
+
+/// Appends `n` in lower-case hex, zero-padded to `width` digits.
+fn push_hex(out: &mut Vec<u8>, n: u64, width: u32) {
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(width);
+    for place in (0..digits).rev() {
+        out.push(b"0123456789abcdef"[((n >> (place * 4)) & 0xf) as usize]);
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_written_key_is_the_formatted_key() {
+        for n in [0, 1, 0xf, 0x10, 0xdead_beef, u64::MAX] {
+            let key = super::Reserved(n);
+            let mut out = b"x".to_vec();
+            key.write_key("evt", &mut out);
+            assert_eq!(out, format!("x{}", key.key("evt")).into_bytes());
+        }
+    }
+
     #[test]
     fn keys_carry_their_prefix_and_never_repeat() {
         let a = super::new_key("evt");

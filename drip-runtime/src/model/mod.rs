@@ -55,8 +55,8 @@ pub use entitlement_plan::{
     UpdateEntitlementRule,
 };
 pub(crate) use event::BuiltClean;
-pub(crate) use event::tool_call_metadata;
 pub use event::{Event, ToolStatus};
+pub(crate) use event::{duration_ms, tool_call_metadata};
 pub use execution_event::{
     EventOutcome, EventTrace, ExecutionEvent, ExecutionEventList, ListExecutionEvents,
 };

@@ -61,11 +61,12 @@ impl CaptureStore {
     fn accept(&self, env: Envelope, duration: Option<Duration>) {
         let mut log = self.log();
         let log = &mut *log;
-        match env {
+        match env.into_typed() {
             Envelope::Run {
                 run,
                 parent_external_run_id,
                 external_customer,
+                ..
             } => {
                 let external_run_id = run.external_run_id.unwrap_or_default();
                 log.deliveries.push(Delivery::Record {
@@ -129,6 +130,8 @@ impl CaptureStore {
                     run.events.extend(events);
                 }
             }
+            // Made typed above.
+            Envelope::StreamWire { .. } => {}
             Envelope::StreamEnd {
                 external_run_id,
                 end,

@@ -15,7 +15,6 @@ pub(super) use replay::claim_leftovers;
 
 use super::dispatch::{Dispatcher, Progress};
 use super::envelope::Envelope;
-use super::event_wire::EventJson;
 use super::report::Counters;
 use super::spool::{AppendError, SEGMENT_MAX_BYTES, SegmentFile, SegmentWriter, Spool};
 use super::submit::Shared;
@@ -37,11 +36,10 @@ fn estimated_bytes(envelope: &Envelope) -> usize {
     256 + 320 * envelope.items() as usize
 }
 
-/// Envelopes of a segment kept in memory, with the spool lines of its event
-/// batches (`wire[i]` for `envelopes[i]`; empty when read back from disk).
+/// Envelopes of a segment kept in memory, event batches as their spool
+/// lines (`Envelope::StreamWire`).
 struct Held {
     envelopes: Vec<Envelope>,
-    wire: Vec<Option<EventJson>>,
     /// Whether these are all the segment's envelopes. A segment that outgrew
     /// the memory budget keeps the ones it held; only the lines after them
     /// are read back from disk at its turn.
@@ -52,7 +50,6 @@ impl Default for Held {
     fn default() -> Self {
         Held {
             envelopes: Vec::new(),
-            wire: Vec::new(),
             complete: true,
         }
     }
@@ -116,7 +113,8 @@ pub(super) struct Backlog {
     memory_cap: usize,
     linger: Duration,
     next_segment_id: u64,
-    /// Where spool lines of event batches are written before they are kept.
+    /// Where spool lines of event batches are written before they are kept
+    /// (one allocation of exactly their size each).
     line: Vec<u8>,
 }
 
@@ -254,10 +252,13 @@ impl Backlog {
         let Some(writer) = active.writer.as_mut() else {
             return self.accept_in_memory(envelope, items);
         };
-        let json = EventJson::of_in(&envelope, &mut self.line);
-        let appended = match &json {
-            Some(json) => writer.append_line(&spool, json.line(), items),
-            None => writer.append(&spool, &envelope),
+        // An event batch stays its line from here to the wire.
+        let envelope = envelope.into_wire(&mut self.line);
+        let appended = match &envelope {
+            Envelope::StreamWire { json, .. } => {
+                writer.append_unterminated(&spool, json.line(), items)
+            }
+            _ => writer.append(&spool, &envelope),
         };
         match appended {
             Ok(line_bytes) => {
@@ -265,12 +266,12 @@ impl Backlog {
                 Counters::add(&self.shared.counters.unflushed, items);
                 active.items += items;
                 active.entries += 1;
-                // The envelope, and the line kept for the request body.
-                let bytes = line_bytes + json.as_ref().map_or(0, |j| j.line().len());
+                // An event batch is held as its line; other kinds are
+                // counted by theirs.
+                let bytes = line_bytes;
                 match &mut active.envelopes {
                     Some(held) if held.complete && self.in_memory + bytes <= self.memory_cap => {
                         held.envelopes.push(envelope);
-                        held.wire.push(json);
                         self.in_memory += bytes;
                         active.memory_bytes += bytes;
                     }
@@ -293,11 +294,14 @@ impl Backlog {
         let Some(active) = self.active.as_mut() else {
             return;
         };
-        let bytes = estimated_bytes(&envelope);
+        let envelope = envelope.into_wire(&mut self.line);
+        let bytes = match &envelope {
+            Envelope::StreamWire { json, .. } => json.line().len(),
+            _ => estimated_bytes(&envelope),
+        };
         match &mut active.envelopes {
             Some(held) if self.in_memory + bytes <= self.memory_cap => {
                 held.envelopes.push(envelope);
-                held.wire.push(None);
                 self.in_memory += bytes;
                 active.memory_bytes += bytes;
                 active.items += items;
@@ -389,7 +393,6 @@ impl Backlog {
         while let Some(mut segment) = self.sealed.pop_front() {
             let Held {
                 mut envelopes,
-                wire,
                 complete,
             } = match segment.envelopes.take() {
                 Some(held) => {
@@ -410,7 +413,6 @@ impl Backlog {
                     None => {}
                 }
             }
-            let wire = Arc::new(wire);
             // Keep later segments' envelopes in memory only within budget.
             self.trim_memory();
             let envelopes = Arc::new(envelopes);
@@ -423,7 +425,7 @@ impl Backlog {
                     done.clone(),
                 );
                 tokio::spawn(async move {
-                    dispatcher.deliver(envelopes, wire, progress).await;
+                    dispatcher.deliver(envelopes, progress).await;
                     let _ = done.send(());
                 })
             };

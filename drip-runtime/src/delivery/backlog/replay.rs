@@ -100,7 +100,8 @@ impl Backlog {
     /// in memory); counts what cannot be read as dropped.
     pub(super) fn read_back(&mut self, segment: &Sealed, kept: usize) -> Option<Vec<Envelope>> {
         let file = segment.file.as_ref()?;
-        match file.read_after(kept) {
+        // Inherited batches are read typed, to cross this process's boundary again.
+        match file.read_after(kept, segment.inherited) {
             Ok(contents) => {
                 self.report_damage(&contents, file.path());
                 let mut envelopes = contents.envelopes;

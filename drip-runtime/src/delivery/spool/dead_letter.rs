@@ -45,6 +45,19 @@ impl DeadLetters {
             "the Drip API refused a delivery permanently; it is in the dead-letter file and will not be retried"
         );
         let Some(path) = &self.path else { return };
+        // Events kept as bytes, written as events.
+        let typed;
+        let envelope = match envelope {
+            Envelope::StreamWire { .. }
+            | Envelope::Run {
+                events_json: Some(_),
+                ..
+            } => {
+                typed = envelope.clone().into_typed();
+                &typed
+            }
+            _ => envelope,
+        };
         let line = Line {
             at: crate::model::time::now_rfc3339(),
             reason: &reason,

@@ -3,6 +3,7 @@
 
 use super::{Spool, created_ms_from_name, io_error};
 use crate::delivery::envelope::Envelope;
+use crate::delivery::event_wire::EventJson;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -73,15 +74,23 @@ impl SegmentWriter {
         spool: &Spool,
         envelope: &Envelope,
     ) -> Result<usize, AppendError> {
-        self.line.clear();
-        if let Err(e) = serde_json::to_writer(&mut self.line, envelope) {
-            return Err(AppendError::Io(io::Error::other(e)));
+        if let Err(e) = write_line(envelope, &mut self.line) {
+            return Err(AppendError::Io(e));
         }
-        self.line.push(b'\n');
         let line = std::mem::take(&mut self.line);
         let result = self.append_line(spool, &line, envelope.items());
         self.line = line;
         result
+    }
+
+    /// Appends a line already serialised, without its newline, holding `items` items.
+    pub(crate) fn append_unterminated(
+        &mut self,
+        spool: &Spool,
+        line: &[u8],
+        items: u64,
+    ) -> Result<usize, AppendError> {
+        self.append_parts(spool, line, b"\n", items)
     }
 
     /// Appends a line already serialised (newline included) holding `items` items.
@@ -91,11 +100,27 @@ impl SegmentWriter {
         line: &[u8],
         items: u64,
     ) -> Result<usize, AppendError> {
-        let n = line.len() as u64;
+        self.append_parts(spool, line, b"", items)
+    }
+
+    /// Appends the line `head` + `tail`; its length.
+    fn append_parts(
+        &mut self,
+        spool: &Spool,
+        head: &[u8],
+        tail: &[u8],
+        items: u64,
+    ) -> Result<usize, AppendError> {
+        let len = head.len() + tail.len();
+        let n = len as u64;
         if !spool.reserve(n) {
             return Err(AppendError::Full);
         }
-        if let Err(e) = self.file.write_all(line) {
+        if let Err(e) = self
+            .file
+            .write_all(head)
+            .and_then(|()| self.file.write_all(tail))
+        {
             spool.release(n);
             return Err(AppendError::Io(e));
         }
@@ -103,7 +128,7 @@ impl SegmentWriter {
         self.items += items;
         self.unflushed += items;
         self.entries += 1;
-        Ok(line.len())
+        Ok(len)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -273,9 +298,10 @@ impl SegmentFile {
 
     /// Reads the envelopes back after the first `skip` lines (the ones a
     /// writer kept in memory, not parsed again), skipping (and reporting)
-    /// corrupt lines and a torn last line.
-    pub(crate) fn read_after(&self, skip: usize) -> io::Result<SegmentContents> {
-        Ok(parse_lines_after(&self.read_raw()?, skip))
+    /// corrupt lines and a torn last line. Event batches stay their lines
+    /// (`Envelope::StreamWire`) unless `typed`.
+    pub(crate) fn read_after(&self, skip: usize, typed: bool) -> io::Result<SegmentContents> {
+        Ok(parse_lines_after(self.read_raw()?.into(), skip, typed))
     }
 
     /// Billable items in the segment and its stream-run starts, found
@@ -309,9 +335,10 @@ impl SegmentFile {
     pub(crate) fn rewrite(&mut self, spool: &Spool, remaining: &[Envelope]) -> io::Result<()> {
         let tmp = self.path.with_extension("rewrite");
         let mut out = Vec::new();
+        let mut line = Vec::new();
         for env in remaining {
-            serde_json::to_writer(&mut out, env).map_err(io::Error::other)?;
-            out.push(b'\n');
+            write_line(env, &mut line)?;
+            out.extend_from_slice(&line);
         }
         let file = OpenOptions::new()
             .read(true)
@@ -337,19 +364,57 @@ impl SegmentFile {
     }
 }
 
-#[cfg(test)]
-fn parse_lines(raw: &[u8]) -> SegmentContents {
-    parse_lines_after(raw, 0)
+/// The spool line of `envelope` (newline included) in `line`: an event
+/// batch written by hand (`event_wire::EventJson`), anything else by serde.
+fn write_line(envelope: &Envelope, line: &mut Vec<u8>) -> io::Result<()> {
+    line.clear();
+    match envelope {
+        Envelope::StreamWire { json, .. } => {
+            line.extend_from_slice(json.line());
+            line.push(b'\n');
+        }
+        Envelope::Run {
+            events_json: Some(events),
+            ..
+        } => events
+            .write_line(envelope, line)
+            .ok_or_else(|| io::Error::other("a record-mode run that does not serialise"))?,
+        Envelope::StreamEvents {
+            external_run_id,
+            events,
+        } => {
+            EventJson::write(external_run_id, events, line)
+                .ok_or_else(|| io::Error::other("an event batch too large for a spool line"))?;
+        }
+        _ => {
+            serde_json::to_writer(&mut *line, envelope).map_err(io::Error::other)?;
+            line.push(b'\n');
+        }
+    }
+    Ok(())
 }
 
-fn parse_lines_after(raw: &[u8], mut skip: usize) -> SegmentContents {
+#[cfg(test)]
+fn parse_lines(raw: &[u8]) -> SegmentContents {
+    parse_lines_after(bytes::Bytes::copy_from_slice(raw), 0, true)
+}
+
+/// The envelopes after the first `skip` lines: event batches kept as their
+/// lines (`Envelope::read_line`) unless `typed`.
+fn parse_lines_after(raw: bytes::Bytes, mut skip: usize, typed: bool) -> SegmentContents {
     let mut contents = SegmentContents::default();
-    contents.torn_tail = for_each_line(raw, |line| {
+    contents.torn_tail = for_each_line(&raw, |line| {
         if skip > 0 {
             skip -= 1;
             return;
         }
-        match Envelope::from_line(line) {
+        let read = if typed {
+            Envelope::from_line(line)
+        } else {
+            // Batches keep a slice of the segment's bytes, not a copy.
+            Envelope::read_line(&raw.slice_ref(line))
+        };
+        match read {
             Ok(env) => contents.envelopes.push(env),
             Err(_) => contents.corrupt_lines += 1,
         }
@@ -362,7 +427,7 @@ fn parse_lines_after(raw: &[u8], mut skip: usize) -> SegmentContents {
 fn for_each_line(raw: &[u8], mut f: impl FnMut(&[u8])) -> bool {
     let mut rest = raw;
     while !rest.is_empty() {
-        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+        let Some(end) = memchr::memchr(b'\n', rest) else {
             return true;
         };
         let line = &rest[..end];
@@ -539,7 +604,7 @@ mod tests {
         assert_eq!(c.corrupt_lines, 1);
         assert!(c.torn_tail);
         // Lines held in memory are skipped, not parsed.
-        let after = parse_lines_after(raw.as_bytes(), 2);
+        let after = parse_lines_after(bytes::Bytes::copy_from_slice(raw.as_bytes()), 2, true);
         assert_eq!(after.envelopes.len(), 1);
         assert_eq!(after.corrupt_lines, 0);
     }
