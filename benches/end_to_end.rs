@@ -13,6 +13,9 @@
 //!   until `drip::flush` reports every event delivered to the sink. Each also
 //!   prints the transport thread's CPU time per event (Linux), which moves
 //!   far less than throughput with the machine's other load.
+//! * `e2e/stream_runs_of_1000`: the same with runs ten times as long; with
+//!   `e2e/stream` it splits the stream transport's CPU into what a tool-call
+//!   event costs and what a run's own start and end requests cost (printed).
 //!
 //! With `benches/node/node_modules` installed (`npm install` there), the
 //! official Node SDK is run once against the same sink afterwards and its
@@ -69,10 +72,6 @@ async fn runs_of(stream: bool, runs: u64, calls: u64) -> Duration {
     start.elapsed()
 }
 
-async fn runs(stream: bool, n: u64) -> Duration {
-    runs_of(stream, n, CALLS_PER_RUN).await
-}
-
 fn bench(c: &mut Criterion) {
     let sink = Arc::new(Sink::default());
     let url = sink::start(sink.clone());
@@ -108,39 +107,62 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
-    let transport = threads::named("drip-transport");
+    // Summed over the threads so named when asked: the transport starts
+    // with the first work handed over, which may be in the first case here.
+    let transport_cpu = || threads::total_cpu("drip-transport");
     let mut group = c.benchmark_group("e2e");
     group.sample_size(10);
-    for (name, stream) in [("stream", true), ("record", false)] {
-        let cpu_before = transport.first().and_then(|t| threads::cpu(t));
+    // Transport CPU per event, by case: a stream run's own start and end
+    // requests are spread over its events, so two run lengths tell the cost
+    // of a tool-call event from the cost of a run.
+    let mut cpu_per_event = std::collections::HashMap::new();
+    for (name, stream, calls) in [
+        ("stream", true, CALLS_PER_RUN),
+        ("stream_runs_of_1000", true, 1_000),
+        ("record", false, CALLS_PER_RUN),
+    ] {
+        let cpu_before = transport_cpu();
         let events_before = sink.events.load(Ordering::Relaxed);
-        let per_sample = 200u64; // runs
-        group.throughput(Throughput::Elements(per_sample * CALLS_PER_RUN));
+        let per_sample = 20_000 / calls; // runs
+        group.throughput(Throughput::Elements(per_sample * calls));
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {
                 let start = Instant::now();
                 let before = sink.events.load(Ordering::Relaxed);
                 rt.block_on(async {
                     for _ in 0..iters {
-                        runs(stream, per_sample).await;
+                        runs_of(stream, per_sample, calls).await;
                     }
                     drip::flush(Duration::from_secs(60)).await
                 });
                 let stored = sink.events.load(Ordering::Relaxed) - before;
-                assert_eq!(stored, iters * per_sample * CALLS_PER_RUN);
+                assert_eq!(stored, iters * per_sample * calls);
                 start.elapsed()
             })
         });
-        let cpu_after = transport.first().and_then(|t| threads::cpu(t));
+        let cpu_after = transport_cpu();
         let events = sink.events.load(Ordering::Relaxed) - events_before;
         if let (Some(before), Some(after), true) = (cpu_before, cpu_after, events > 0) {
+            let per_event = (after - before).as_nanos() as f64 / events as f64;
             println!(
-                "e2e/{name}: transport thread CPU {:.0} ns per event over {events} events",
-                (after - before).as_nanos() as f64 / events as f64
+                "e2e/{name}: transport thread CPU {per_event:.0} ns per event over {events} events"
             );
+            cpu_per_event.insert(name, per_event);
         }
     }
     group.finish();
+    // cpu(n) = event + run / n for runs of n events, from n = 100 and 1,000.
+    if let (Some(short), Some(long)) = (
+        cpu_per_event.get("stream"),
+        cpu_per_event.get("stream_runs_of_1000"),
+    ) {
+        let run = (short - long) / (1.0 / CALLS_PER_RUN as f64 - 1.0 / 1_000.0);
+        println!(
+            "e2e/stream: transport thread CPU ≈ {:.0} ns per tool-call event + ≈ {:.1} µs per run (its start and end)",
+            long - run / 1_000.0,
+            run / 1_000.0
+        );
+    }
     let report = guard.shutdown();
     assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
     let _ = std::fs::remove_dir_all(&spool);

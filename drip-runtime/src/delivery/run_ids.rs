@@ -38,8 +38,12 @@ struct Files {
     current: PathBuf,
     previous: PathBuf,
     rotate_at: u64,
-    /// `current`, kept open between appends (two per stream run).
+    /// `current`, kept open between appends.
     open: Mutex<Option<Appending>>,
+    /// Lines not yet written: two per stream run, written together
+    /// ([`RunIds::write_pending`]) before the segment holding a run's start
+    /// is settled, and every `linger`, so a run costs no write of its own.
+    pending: Mutex<Vec<u8>>,
 }
 
 /// The open file and what was appended through it.
@@ -103,6 +107,7 @@ impl RunIds {
             previous: dir.join(PREVIOUS),
             rotate_at,
             open: Mutex::new(None),
+            pending: Mutex::default(),
         };
         let known = files.read();
         let map = known
@@ -238,13 +243,29 @@ impl RunIds {
         });
     }
 
+    /// Queues `line` for the next [`RunIds::write_pending`].
     fn append(&self, line: Line) {
         let Some(files) = &self.files else { return };
-        let Ok(mut s) = serde_json::to_string(&line) else {
+        let mut pending = files.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        if serde_json::to_writer(&mut *pending, &line).is_ok() {
+            pending.push(b'\n');
+        }
+    }
+
+    /// Writes the lines queued since the last call. The pipeline calls it
+    /// before it deletes or shrinks a segment (whose stream starts would
+    /// otherwise be known to no later process) and every `linger` (for
+    /// another process replaying the same spool); a crash loses at most
+    /// lines whose starts are still in a segment on disk, and replaying
+    /// such a start gets the same run back (its key is fixed).
+    pub(crate) fn write_pending(&self) {
+        let Some(files) = &self.files else { return };
+        let bytes =
+            std::mem::take(&mut *files.pending.lock().unwrap_or_else(PoisonError::into_inner));
+        if bytes.is_empty() {
             return;
-        };
-        s.push('\n');
-        let written = files.append(s.as_bytes());
+        }
+        let written = files.append(&bytes);
         match written {
             Ok(len) => self.rotate_if_large(Some(len)),
             Err(e) => {
@@ -291,6 +312,12 @@ impl RunIds {
         if let Err(e) = written {
             tracing::warn!(target: "drip", error = %e, "cannot write the drip stream-run file after rotating it; runs in flight are still found in the previous one");
         }
+    }
+}
+
+impl Drop for RunIds {
+    fn drop(&mut self) {
+        self.write_pending();
     }
 }
 
@@ -390,6 +417,7 @@ mod tests {
         for i in 0..2_000 {
             ids.started(&format!("run-{i}"), &format!("srv-{i}"));
             ids.ended(&format!("run-{i}"));
+            ids.write_pending();
         }
         let lines = 2 * 2_000 * 30;
         assert!(
@@ -421,6 +449,7 @@ mod tests {
         let earlier = RunIds::load_with_limit(Some(&dir), true, u64::MAX);
         earlier.started("old", "srv-old");
         earlier.ended("old");
+        earlier.write_pending();
         let ids = RunIds::load_with_limit(Some(&dir), false, u64::MAX);
         assert_eq!(ids.get("old").as_deref(), Some("srv-old"));
         // "new"'s start is in those segments twice over (moved ahead, and in
@@ -447,6 +476,7 @@ mod tests {
         for i in 0..100 {
             first.started(&format!("run-{i}"), &format!("srv-{i}"));
         }
+        first.write_pending();
         let before = fs::metadata(dir.join(FILE)).unwrap().len();
         assert!(before > limit);
         RunIds::load_with_limit(Some(&dir), false, limit);
@@ -469,7 +499,9 @@ mod tests {
         other.started("before", "srv-before");
         for i in 0..400 {
             rotating.started(&format!("run-{i}"), &format!("srv-{i}"));
+            rotating.write_pending();
             other.started(&format!("other-{i}"), &format!("srv-o{i}"));
+            other.write_pending();
         }
         assert!(dir.join(PREVIOUS).exists(), "the file was rotated");
         // What the other process appended after the rotation is in the

@@ -224,6 +224,7 @@ impl Transport {
         let now = Instant::now();
         if now >= self.next_sweep {
             self.shared.lingering.sweep();
+            self.backlog.write_run_ids();
             self.next_sweep = now + self.linger;
         }
         self.backlog.take_spilled(queue);
@@ -306,6 +307,7 @@ impl Transport {
             }
         }
         self.backlog.abandon();
+        self.backlog.write_run_ids();
         self.shared.counters.in_flight.store(0, Ordering::Relaxed);
         self.backlog.publish_oldest();
         self.answer_flushes(true);

@@ -455,6 +455,11 @@ impl Backlog {
     }
 
     /// The delivery in progress is settled: its segment goes.
+    /// Writes the stream runs' server ids learnt since the last write.
+    pub(super) fn write_run_ids(&self) {
+        self.dispatcher.runs().write_pending();
+    }
+
     pub(super) fn finish_delivery(&mut self) {
         let Some(delivery) = self.delivering.take() else {
             return;
@@ -464,6 +469,8 @@ impl Backlog {
             .counters
             .spooled
             .fetch_sub(segment.spooled_items, Ordering::Relaxed);
+        // The server ids of the stream runs it started go to disk before it goes.
+        self.dispatcher.runs().write_pending();
         if let (Some(file), Some(spool)) = (segment.file, self.shared.spool.clone()) {
             file.delete(&spool);
         }
@@ -490,6 +497,8 @@ impl Backlog {
             return;
         };
         delivery.task.abort();
+        // The server ids of the stream runs it started go to disk before it shrinks.
+        self.dispatcher.runs().write_pending();
         let mut segment = delivery.segment;
         let Some(file) = segment.file.as_mut() else {
             self.shared
