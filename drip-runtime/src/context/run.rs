@@ -93,6 +93,15 @@ struct Buffer {
     phase: Phase,
     /// How a record-mode run ended, kept for delivery to make its record.
     ended: Option<Ending>,
+    /// Work made from the run after its own record, handed over with it.
+    then: Option<FollowUp>,
+}
+
+/// Work made from a run once it has ended (a request's usage record):
+/// handed over in the run's own queue slot (see `MakeEnvelope::follow_up`).
+struct FollowUp {
+    items: u64,
+    make: Box<dyn FnOnce(&RunState) -> Envelope + Send>,
 }
 
 /// The facts of a run's end.
@@ -159,6 +168,7 @@ impl RunState {
                 },
                 phase,
                 ended: None,
+                then: None,
             }),
             me,
         }
@@ -276,7 +286,8 @@ impl RunState {
                     error_message,
                     duration,
                 });
-                let items = buf.events.len() as u64;
+                let then = buf.then.as_ref().map_or(0, |t| t.items);
+                let items = buf.events.len() as u64 + then;
                 let Some(runtime) = buf.runtime.take() else {
                     return;
                 };
@@ -292,8 +303,13 @@ impl RunState {
                     self.external_run_id(),
                     end_run(status, error_code, error_message),
                 );
+                let then = buf.then.take();
                 if let Some(runtime) = buf.runtime.take() {
                     runtime.send(end, Some(duration));
+                    if let Some(FollowUp { items, make }) = then {
+                        let state = Arc::clone(&self);
+                        runtime.send(Submission::deferred(items, move || make(&state)), None);
+                    }
                 }
             }
         }
@@ -415,6 +431,13 @@ impl MakeEnvelope for RunState {
         run.events = self.started.build(pending);
         Envelope::record(run, self.parent_external_run_id())
             .for_external_customer(self.external_customer.clone())
+    }
+
+    fn follow_up(&self) -> Option<Submission> {
+        let FollowUp { items, make } = self.lock().then.take()?;
+        // The submission being taken holds the run, so it is still there.
+        let state = self.me.upgrade()?;
+        Some(Submission::deferred(items, move || make(&state)))
     }
 }
 
@@ -542,9 +565,10 @@ impl RunGuard {
     }
 
     /// Ends the run like [`finish`](RunGuard::finish) (`None`: like a
-    /// drop), then hands `then` to the run's runtime as one deferred
-    /// submission of `items` billable items, made from the run where the
-    /// pipeline takes it. An inactive run hands nothing over.
+    /// drop), with `then`, work of `items` billable items made from the run
+    /// where the pipeline takes it, handed over with the run's record (a
+    /// record-mode run: in the same queue slot) or right after its end (a
+    /// stream-mode run). An inactive run hands nothing over.
     pub(crate) fn finish_then(
         mut self,
         outcome: Option<Outcome>,
@@ -554,12 +578,11 @@ impl RunGuard {
         let Some(state) = self.state.take() else {
             return;
         };
-        // Taken first: the run lets its runtime go when it ends.
-        let runtime = state.runtime();
-        end_with(Arc::clone(&state), outcome);
-        if let Some(runtime) = runtime {
-            runtime.send(Submission::deferred(items, move || then(&state)), None);
-        }
+        state.lock().then = Some(FollowUp {
+            items,
+            make: Box::new(then),
+        });
+        end_with(state, outcome);
     }
 
     /// Runs `fut` with this run as the current run (on every poll, on any thread).

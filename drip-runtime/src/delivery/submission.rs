@@ -19,6 +19,14 @@ use std::sync::Arc;
 pub(crate) trait MakeEnvelope: Send + Sync {
     /// The envelope; called once, when the submission is taken.
     fn make_envelope(&self) -> Envelope;
+
+    /// Work handed over in the same queue slot and made right after the
+    /// envelope (a request's usage record, tracked with its run's end): one
+    /// hand-over on the caller's path instead of two. Asked for once, when
+    /// the submission is taken.
+    fn follow_up(&self) -> Option<Submission> {
+        None
+    }
 }
 
 /// An envelope, or the work that makes one.
@@ -59,6 +67,28 @@ impl Submission {
     /// pipeline takes it (like [`deferred`](Submission::deferred)).
     pub(crate) fn shared(items: u64, work: Arc<dyn MakeEnvelope>) -> Self {
         Submission::Shared { items, work }
+    }
+
+    /// The envelopes the submission makes, in order: its own, then its
+    /// work's follow-up if it has one (see [`MakeEnvelope::follow_up`]),
+    /// each as [`into_envelope`](Self::into_envelope) makes it. The
+    /// follow-up is made when the iterator reaches it.
+    pub(crate) fn into_envelopes(mut self, counters: &Counters) -> impl Iterator<Item = Envelope> {
+        let then = self.split_follow_up();
+        self.into_envelope(counters)
+            .into_iter()
+            .chain(then.into_iter().filter_map(|t| t.into_envelope(counters)))
+    }
+
+    /// Takes the follow-up out of a submission, leaving the submission
+    /// its own items (a build that panics then counts only its own).
+    pub(crate) fn split_follow_up(&mut self) -> Option<Submission> {
+        let Submission::Shared { items, work } = self else {
+            return None;
+        };
+        let then = work.follow_up()?;
+        *items = items.saturating_sub(then.items());
+        Some(then)
     }
 
     /// Taken from the queue by the transport: its items no longer count
@@ -201,6 +231,35 @@ mod tests {
             None
         );
         assert_eq!(counters.report().dropped, 3);
+    }
+
+    /// Work with a follow-up: one submission, two envelopes in order.
+    struct WithFollowUp;
+    impl MakeEnvelope for WithFollowUp {
+        fn make_envelope(&self) -> Envelope {
+            end()
+        }
+        fn follow_up(&self) -> Option<Submission> {
+            Some(Submission::deferred(1, || {
+                Envelope::stream_end("run_2", end_run(RunStatus::Failed, None, None))
+            }))
+        }
+    }
+
+    #[test]
+    fn a_follow_up_travels_in_its_works_slot_and_is_made_after_it() {
+        let counters = Counters::default();
+        let sub = Submission::shared(3, Arc::new(WithFollowUp));
+        assert_eq!(sub.items(), 3, "the slot counts the follow-up's items too");
+        let made: Vec<Envelope> = sub.into_envelopes(&counters).collect();
+        assert_eq!(made.len(), 2);
+        assert_eq!(made[0], end());
+        assert!(
+            matches!(&made[1], Envelope::StreamEnd { external_run_id, .. } if external_run_id == "run_2")
+        );
+        let mut sub = Submission::shared(3, Arc::new(WithFollowUp));
+        let then = sub.split_follow_up();
+        assert_eq!((sub.items(), then.map(|t| t.items())), (2, Some(1)));
     }
 
     #[test]

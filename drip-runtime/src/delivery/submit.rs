@@ -113,7 +113,11 @@ impl Pipeline {
     }
 
     #[cold]
-    fn spill(&self, envelope: Submission) {
+    fn spill(&self, mut envelope: Submission) {
+        if let Some(then) = envelope.split_follow_up() {
+            self.spill(envelope);
+            return self.spill(then);
+        }
         let shared = &self.shared;
         let items = envelope.items();
         let Some(envelope) = envelope.into_envelope(&shared.counters) else {

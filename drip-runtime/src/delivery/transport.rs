@@ -158,12 +158,13 @@ impl Transport {
                     Some(envelope) => {
                         // Consecutive event batches of one run become one
                         // envelope: one spool line and one entry to settle.
-                        let mut current = envelope.dequeued(self.counters()).into_envelope(self.counters());
-                        for _ in 0..ACCEPT_BURST {
-                            let Ok(next) = queue.try_recv() else { break };
-                            let Some(next) = next.dequeued(self.counters()).into_envelope(self.counters()) else {
-                                continue;
-                            };
+                        let shared = Arc::clone(&self.shared);
+                        let counters = &shared.counters;
+                        let burst = std::iter::once(envelope)
+                            .chain(std::iter::from_fn(|| queue.try_recv().ok()).take(ACCEPT_BURST))
+                            .flat_map(|s| s.dequeued(counters).into_envelopes(counters));
+                        let mut current: Option<Envelope> = None;
+                        for next in burst {
                             match current.as_mut() {
                                 None => current = Some(next),
                                 Some(current) => {
@@ -253,13 +254,11 @@ impl Transport {
     }
 
     fn drain_queue(&mut self, queue: &mut mpsc::Receiver<Submission>) {
-        while let Ok(envelope) = queue.try_recv() {
-            if let Some(envelope) = envelope
-                .dequeued(self.counters())
-                .into_envelope(self.counters())
-            {
-                self.backlog.accept(envelope);
-            }
+        let shared = Arc::clone(&self.shared);
+        let counters = &shared.counters;
+        let queued = std::iter::from_fn(|| queue.try_recv().ok());
+        for envelope in queued.flat_map(|s| s.dequeued(counters).into_envelopes(counters)) {
+            self.backlog.accept(envelope);
         }
     }
 

@@ -335,7 +335,16 @@ impl Runtime {
     pub(crate) fn send(&self, work: impl Into<Submission>, duration: Option<Duration>) {
         match &self.inner.sink {
             Destination::Pipeline(p) => p.submit(work.into()),
-            Destination::Other(sink) => sink.send(work.into(), duration),
+            // A sink takes work as it comes: a follow-up goes on its own,
+            // after the work it follows.
+            Destination::Other(sink) => {
+                let mut work = work.into();
+                let then = work.split_follow_up();
+                sink.send(work, duration);
+                if let Some(then) = then {
+                    sink.send(then, None);
+                }
+            }
         }
     }
 
