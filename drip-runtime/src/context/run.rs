@@ -28,19 +28,12 @@ pub(crate) const STREAM_CHUNK: usize = 256;
 const UNSWEPT_STREAM_EVERY: usize = 1;
 const UNSWEPT_OVERFLOW_EVERY: usize = 100;
 
-/// Event slots a run reserves: most runs record a handful, so this skips
-/// the first regrowths.
+/// Event slots a run reserves with its first event: most runs record a
+/// handful, so this skips the first regrowths. None are reserved before: a
+/// run that records nothing (an HTTP request whose handler calls no tool)
+/// allocates nothing for events, and an allocation on the caller's thread
+/// that the transport thread frees costs far more than its size suggests.
 const EVENTS_RESERVED: usize = 16;
-
-/// When a run reserves its event slots.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reserve {
-    /// When it starts (`#[drip::run]`: agents record events).
-    AtStart,
-    /// With its first event: runs an integration opens per unit of work
-    /// (an HTTP request) often record none, and then allocate none.
-    AtFirstEvent,
-}
 
 /// Prefix of a run's `externalRunId`.
 const RUN_ID_PREFIX: &str = "xrun";
@@ -130,7 +123,6 @@ impl RunState {
         correlation_id: Option<String>,
         parent: Option<Reserved>,
         runtime: Runtime,
-        reserve: Reserve,
         me: Weak<RunState>,
     ) -> Self {
         let phase = if site.stream {
@@ -162,10 +154,7 @@ impl RunState {
                 runtime: Some(runtime),
                 values: Vec::new(),
                 open_values: Vec::new(),
-                events: match reserve {
-                    Reserve::AtStart => Vec::with_capacity(EVENTS_RESERVED),
-                    Reserve::AtFirstEvent => Vec::new(),
-                },
+                events: Vec::new(),
                 phase,
                 ended: None,
                 then: None,
@@ -675,9 +664,8 @@ pub(crate) fn run_enter(
     site: &'static RunSite,
     customer_id: String,
     correlation_id: Option<String>,
-    reserve: Reserve,
 ) -> RunGuard {
-    open(site, customer_id, None, correlation_id, reserve)
+    open(site, customer_id, None, correlation_id)
 }
 
 /// Opens a run for the customer the application knows as `external`
@@ -687,9 +675,8 @@ pub(crate) fn run_enter_external(
     site: &'static RunSite,
     external: String,
     correlation_id: Option<String>,
-    reserve: Reserve,
 ) -> RunGuard {
-    open(site, String::new(), Some(external), correlation_id, reserve)
+    open(site, String::new(), Some(external), correlation_id)
 }
 
 fn open(
@@ -697,7 +684,6 @@ fn open(
     customer_id: String,
     external_customer: Option<String>,
     correlation_id: Option<String>,
-    reserve: Reserve,
 ) -> RunGuard {
     let customer = external_customer.as_deref().unwrap_or(&customer_id);
     if customer.trim().is_empty() {
@@ -727,7 +713,6 @@ fn open(
                 correlation_id,
                 parent,
                 runtime,
-                reserve,
                 me.clone(),
             )
         })),

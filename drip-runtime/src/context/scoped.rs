@@ -10,7 +10,7 @@
 //! instrumented future attach to the run, a dropped run ends `CANCELLED`,
 //! and a panic unwinding through it ends it `FAILED` with code `panic`.
 
-use super::run::{Reserve, RunGuard};
+use super::run::RunGuard;
 use super::site::{LiteralValue, Outcome, RunSite};
 use crate::delivery::Envelope;
 use crate::error::{Error, Result};
@@ -185,7 +185,7 @@ impl RunTemplate {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn start(&self, customer: impl Into<String>) -> ScopedRun {
-        self.open(|site| super::run::run_enter(site, customer.into(), None, Reserve::AtFirstEvent))
+        self.open(|site| super::run::run_enter(site, customer.into(), None))
     }
 
     /// Opens a run for `customer` carrying `correlation_id` (yours to join
@@ -205,14 +205,7 @@ impl RunTemplate {
         customer: impl Into<String>,
         correlation_id: impl Into<String>,
     ) -> ScopedRun {
-        self.open(|site| {
-            super::run::run_enter(
-                site,
-                customer.into(),
-                Some(correlation_id.into()),
-                Reserve::AtFirstEvent,
-            )
-        })
+        self.open(|site| super::run::run_enter(site, customer.into(), Some(correlation_id.into())))
     }
 
     /// A run opened by `enter` when the SDK is enabled, else an inactive one.
@@ -241,14 +234,7 @@ impl RunTemplate {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn start_external(&self, external_customer: &str) -> ScopedRun {
-        self.open(|site| {
-            super::run::run_enter_external(
-                site,
-                external_customer.to_owned(),
-                None,
-                Reserve::AtFirstEvent,
-            )
-        })
+        self.open(|site| super::run::run_enter_external(site, external_customer.to_owned(), None))
     }
 }
 

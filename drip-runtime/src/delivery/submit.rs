@@ -8,7 +8,7 @@ use super::report::Counters;
 use super::spool::{self, SEGMENT_MAX_BYTES, SegmentWriter, Spool};
 use super::{Pipeline, Submission};
 use crate::config::{Config, OverflowPolicy};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -27,6 +27,56 @@ pub(crate) struct Shared {
     pub(crate) spilling: AtomicBool,
     /// Streaming runs' buffers, swept by the transport every `linger`.
     pub(crate) lingering: Lingerers,
+    /// When callers wake the transport.
+    pub(crate) wake: Wake,
+}
+
+/// When callers wake the transport thread: not per submission (waking a
+/// parked thread is a system call on the caller's path), but once a batch
+/// is waiting or the queue is full — as opentelemetry-sdk's batch processor
+/// does. Otherwise the transport takes the queue on its own every `linger`
+/// (and before every flush and at shutdown), which bounds the delay.
+#[derive(Debug)]
+pub(crate) struct Wake {
+    /// Submissions queued since the transport last took the queue.
+    unseen: AtomicUsize,
+    /// Queued submissions that make a batch worth waking for.
+    batch: usize,
+    notify: tokio::sync::Notify,
+}
+
+impl Wake {
+    /// For a queue of `capacity` slots: a batch is half of it, at most 512.
+    pub(crate) fn new(capacity: usize) -> Wake {
+        Wake {
+            unseen: AtomicUsize::new(0),
+            batch: (capacity / 2).clamp(1, 512),
+            notify: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// One more submission is queued: wakes the transport if it makes a batch.
+    #[inline]
+    fn queued(&self) {
+        if self.unseen.fetch_add(1, Ordering::Relaxed) + 1 == self.batch {
+            self.now();
+        }
+    }
+
+    /// Wakes the transport (kept for it if it is not waiting yet).
+    pub(crate) fn now(&self) {
+        self.notify.notify_one();
+    }
+
+    /// The transport is taking the queue: later submissions start a new batch.
+    pub(crate) fn taking(&self) {
+        self.unseen.store(0, Ordering::Relaxed);
+    }
+
+    /// Completes when a caller wakes the transport.
+    pub(crate) fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.notify.notified()
+    }
 }
 
 /// The callers' side of the spool, used while the queue is full.
@@ -54,7 +104,7 @@ impl Pipeline {
             return self.spill(envelope);
         }
         match self.enqueue(envelope) {
-            Ok(()) => {}
+            Ok(()) => self.shared.wake.queued(),
             Err(mpsc::error::TrySendError::Full(envelope)) => self.overflow(envelope),
             Err(mpsc::error::TrySendError::Closed(envelope)) => self.orphan(envelope.items()),
         }
@@ -80,6 +130,8 @@ impl Pipeline {
 
     #[cold]
     fn overflow(&self, envelope: Submission) {
+        // The transport should take the queue now, whatever the policy.
+        self.shared.wake.now();
         match self.shared.config.overflow {
             OverflowPolicy::DropNewest => self
                 .shared
@@ -100,7 +152,7 @@ impl Pipeline {
                         std::thread::sleep(Duration::from_millis(1));
                     }
                     match self.enqueue(envelope) {
-                        Ok(()) => return,
+                        Ok(()) => return self.shared.wake.queued(),
                         Err(mpsc::error::TrySendError::Full(back)) => envelope = back,
                         Err(mpsc::error::TrySendError::Closed(back)) => {
                             return self.orphan(back.items());
