@@ -86,15 +86,22 @@ struct Buffer {
     phase: Phase,
     /// How a record-mode run ended, kept for delivery to make its record.
     ended: Option<Ending>,
-    /// Work made from the run after its own record, handed over with it.
+    /// Work made from the run with its own record, handed over with it.
     then: Option<FollowUp>,
+    /// The follow-up's envelope, made with the run's record.
+    made: Option<Envelope>,
 }
 
-/// Work made from a run once it has ended (a request's usage record):
-/// handed over in the run's own queue slot (see `MakeEnvelope::follow_up`).
+/// Makes the envelope that follows a run's record (a request's usage
+/// record), given the run's metadata when made with its record (to add to
+/// them, and read them).
+pub(crate) type MakeFollowUp = Box<dyn FnOnce(&RunState, Option<&mut Metadata>) -> Envelope + Send>;
+
+/// Work made from a run once it has ended: handed over in the run's own
+/// queue slot (see `MakeEnvelope::follow_up`).
 struct FollowUp {
     items: u64,
-    make: Box<dyn FnOnce(&RunState) -> Envelope + Send>,
+    make: MakeFollowUp,
 }
 
 /// The facts of a run's end.
@@ -158,6 +165,7 @@ impl RunState {
                 phase,
                 ended: None,
                 then: None,
+                made: None,
             }),
             me,
         }
@@ -297,7 +305,10 @@ impl RunState {
                     runtime.send(end, Some(duration));
                     if let Some(FollowUp { items, make }) = then {
                         let state = Arc::clone(&self);
-                        runtime.send(Submission::deferred(items, move || make(&state)), None);
+                        runtime.send(
+                            Submission::deferred(items, move || make(&state, None)),
+                            None,
+                        );
                     }
                 }
             }
@@ -396,6 +407,7 @@ impl MakeEnvelope for RunState {
         let values = std::mem::take(&mut buf.values);
         let open_values = std::mem::take(&mut buf.open_values);
         let ended = buf.ended.take();
+        let then = buf.then.take();
         drop(buf);
         let Ending {
             status,
@@ -416,17 +428,27 @@ impl MakeEnvelope for RunState {
         run.correlation_id = self.correlation_id.clone();
         run.error_code = error_code;
         run.error_message = error_message;
-        run.metadata = Some(self.metadata(&values, &open_values));
+        let mut metadata = self.metadata(&values, &open_values);
+        if let Some(FollowUp { make, .. }) = then {
+            let made = make(self, Some(&mut metadata));
+            self.lock().made = Some(made);
+        }
+        run.metadata = Some(metadata);
         run.events = self.started.build(pending);
         Envelope::record(run, self.parent_external_run_id())
             .for_external_customer(self.external_customer.clone())
     }
 
     fn follow_up(&self) -> Option<Submission> {
-        let FollowUp { items, make } = self.lock().then.take()?;
-        // The submission being taken holds the run, so it is still there.
+        let mut buf = self.lock();
+        if let Some(made) = buf.made.take() {
+            return Some(Submission::deferred(0, move || made));
+        }
+        // Not made with a record (the run streamed, or no record was made).
+        let FollowUp { make, .. } = buf.then.take()?;
+        drop(buf);
         let state = self.me.upgrade()?;
-        Some(Submission::deferred(items, move || make(&state)))
+        Some(Submission::deferred(0, move || make(&state, None)))
     }
 }
 
@@ -558,19 +580,11 @@ impl RunGuard {
     /// where the pipeline takes it, handed over with the run's record (a
     /// record-mode run: in the same queue slot) or right after its end (a
     /// stream-mode run). An inactive run hands nothing over.
-    pub(crate) fn finish_then(
-        mut self,
-        outcome: Option<Outcome>,
-        items: u64,
-        then: impl FnOnce(&RunState) -> Envelope + Send + 'static,
-    ) {
+    pub(crate) fn finish_then(mut self, outcome: Option<Outcome>, items: u64, then: MakeFollowUp) {
         let Some(state) = self.state.take() else {
             return;
         };
-        state.lock().then = Some(FollowUp {
-            items,
-            make: Box::new(then),
-        });
+        state.lock().then = Some(FollowUp { items, make: then });
         end_with(state, outcome);
     }
 

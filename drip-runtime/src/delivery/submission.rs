@@ -20,10 +20,11 @@ pub(crate) trait MakeEnvelope: Send + Sync {
     /// The envelope; called once, when the submission is taken.
     fn make_envelope(&self) -> Envelope;
 
-    /// Work handed over in the same queue slot and made right after the
+    /// Work handed over in the same queue slot and taken right after the
     /// envelope (a request's usage record, tracked with its run's end): one
-    /// hand-over on the caller's path instead of two. Asked for once, when
-    /// the submission is taken.
+    /// hand-over on the caller's path instead of two. Asked for once, after
+    /// [`make_envelope`](Self::make_envelope); its items are counted in the
+    /// slot's, so it counts none of its own.
     fn follow_up(&self) -> Option<Submission> {
         None
     }
@@ -71,24 +72,23 @@ impl Submission {
 
     /// The envelopes the submission makes, in order: its own, then its
     /// work's follow-up if it has one (see [`MakeEnvelope::follow_up`]),
-    /// each as [`into_envelope`](Self::into_envelope) makes it. The
-    /// follow-up is made when the iterator reaches it.
-    pub(crate) fn into_envelopes(mut self, counters: &Counters) -> impl Iterator<Item = Envelope> {
-        let then = self.split_follow_up();
-        self.into_envelope(counters)
-            .into_iter()
-            .chain(then.into_iter().filter_map(|t| t.into_envelope(counters)))
+    /// each as [`into_envelope`](Self::into_envelope) makes it.
+    pub(crate) fn into_envelopes(self, counters: &Counters) -> impl Iterator<Item = Envelope> {
+        let source = self.follow_up_source();
+        let first = self.into_envelope(counters);
+        let then = source
+            .and_then(|work| work.follow_up())
+            .and_then(|then| then.into_envelope(counters));
+        first.into_iter().chain(then)
     }
 
-    /// Takes the follow-up out of a submission, leaving the submission
-    /// its own items (a build that panics then counts only its own).
-    pub(crate) fn split_follow_up(&mut self) -> Option<Submission> {
-        let Submission::Shared { items, work } = self else {
-            return None;
-        };
-        let then = work.follow_up()?;
-        *items = items.saturating_sub(then.items());
-        Some(then)
+    /// The work whose follow-up to ask for once this submission's envelope
+    /// is made.
+    pub(crate) fn follow_up_source(&self) -> Option<Arc<dyn MakeEnvelope>> {
+        match self {
+            Submission::Shared { work, .. } => Some(Arc::clone(work)),
+            _ => None,
+        }
     }
 
     /// Taken from the queue by the transport: its items no longer count
@@ -240,7 +240,7 @@ mod tests {
             end()
         }
         fn follow_up(&self) -> Option<Submission> {
-            Some(Submission::deferred(1, || {
+            Some(Submission::deferred(0, || {
                 Envelope::stream_end("run_2", end_run(RunStatus::Failed, None, None))
             }))
         }
@@ -257,9 +257,6 @@ mod tests {
         assert!(
             matches!(&made[1], Envelope::StreamEnd { external_run_id, .. } if external_run_id == "run_2")
         );
-        let mut sub = Submission::shared(3, Arc::new(WithFollowUp));
-        let then = sub.split_follow_up();
-        assert_eq!((sub.items(), then.map(|t| t.items())), (2, Some(1)));
     }
 
     #[test]

@@ -165,11 +165,15 @@ impl Pipeline {
     }
 
     #[cold]
-    fn spill(&self, mut envelope: Submission) {
-        if let Some(then) = envelope.split_follow_up() {
-            self.spill(envelope);
-            return self.spill(then);
+    fn spill(&self, envelope: Submission) {
+        let source = envelope.follow_up_source();
+        self.spill_one(envelope);
+        if let Some(then) = source.and_then(|s| s.follow_up()) {
+            self.spill_one(then);
         }
+    }
+
+    fn spill_one(&self, envelope: Submission) {
         let shared = &self.shared;
         let items = envelope.items();
         let Some(envelope) = envelope.into_envelope(&shared.counters) else {

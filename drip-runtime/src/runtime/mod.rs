@@ -338,10 +338,10 @@ impl Runtime {
             // A sink takes work as it comes: a follow-up goes on its own,
             // after the work it follows.
             Destination::Other(sink) => {
-                let mut work = work.into();
-                let then = work.split_follow_up();
+                let work = work.into();
+                let source = work.follow_up_source();
                 sink.send(work, duration);
-                if let Some(then) = then {
+                if let Some(then) = source.and_then(|s| s.follow_up()) {
                     sink.send(then, None);
                 }
             }
