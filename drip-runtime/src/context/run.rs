@@ -88,8 +88,9 @@ struct Buffer {
     ended: Option<Ending>,
     /// Work made from the run with its own record, handed over with it.
     then: Option<FollowUp>,
-    /// The follow-up's envelope, made with the run's record.
-    made: Option<Envelope>,
+    /// The follow-up's envelope, made with the run's record (boxed: an
+    /// envelope is hundreds of bytes, which every run would carry).
+    made: Option<Box<Envelope>>,
 }
 
 /// Makes the envelope that follows a run's record (a request's usage
@@ -431,7 +432,7 @@ impl MakeEnvelope for RunState {
         let mut metadata = self.metadata(&values, &open_values);
         if let Some(FollowUp { make, .. }) = then {
             let made = make(self, Some(&mut metadata));
-            self.lock().made = Some(made);
+            self.lock().made = Some(Box::new(made));
         }
         run.metadata = Some(metadata);
         run.events = self.started.build(pending);
@@ -442,7 +443,7 @@ impl MakeEnvelope for RunState {
     fn follow_up(&self) -> Option<Submission> {
         let mut buf = self.lock();
         if let Some(made) = buf.made.take() {
-            return Some(Submission::deferred(0, move || made));
+            return Some(Submission::deferred(0, move || *made));
         }
         // Not made with a record (the run streamed, or no record was made).
         let FollowUp { make, .. } = buf.then.take()?;
