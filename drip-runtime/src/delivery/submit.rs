@@ -33,7 +33,8 @@ pub(crate) struct Shared {
 
 /// When callers wake the transport thread: not per submission (waking a
 /// parked thread is a system call on the caller's path), but once a batch
-/// is waiting or the queue is full — as opentelemetry-sdk's batch processor
+/// is waiting — [`Wake::BATCH`] submissions or [`Wake::ITEMS`] billable
+/// items — or the queue is full, as opentelemetry-sdk's batch processor
 /// does. Otherwise the transport takes the queue on its own every `linger`
 /// (and before every flush and at shutdown), which bounds the delay.
 #[derive(Debug)]
@@ -46,19 +47,28 @@ pub(crate) struct Wake {
 }
 
 impl Wake {
-    /// For a queue of `capacity` slots: a batch is half of it, at most 512.
+    /// Submissions that make a batch: one wake-up per 64 short runs or
+    /// requests costs each a fraction of a system call, and keeps the
+    /// transport working on a burst from its start.
+    const BATCH: usize = 64;
+    /// Billable items in the queue that make a batch (16 stream-mode chunks).
+    const ITEMS: u64 = 4_096;
+
+    /// For a queue of `capacity` slots (a batch is at most half of it).
     pub(crate) fn new(capacity: usize) -> Wake {
         Wake {
             unseen: AtomicUsize::new(0),
-            batch: (capacity / 2).clamp(1, 512),
+            batch: (capacity / 2).clamp(1, Self::BATCH),
             notify: tokio::sync::Notify::new(),
         }
     }
 
-    /// One more submission is queued: wakes the transport if it makes a batch.
+    /// One more submission of `items` is queued, after `before` items:
+    /// wakes the transport if that makes a batch.
     #[inline]
-    fn queued(&self) {
-        if self.unseen.fetch_add(1, Ordering::Relaxed) + 1 == self.batch {
+    fn queued(&self, before: u64, items: u64) {
+        let crossed = before < Self::ITEMS && before + items >= Self::ITEMS;
+        if self.unseen.fetch_add(1, Ordering::Relaxed) + 1 == self.batch || crossed {
             self.now();
         }
     }
@@ -104,7 +114,7 @@ impl Pipeline {
             return self.spill(envelope);
         }
         match self.enqueue(envelope) {
-            Ok(()) => self.shared.wake.queued(),
+            Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(envelope)) => self.overflow(envelope),
             Err(mpsc::error::TrySendError::Closed(envelope)) => self.orphan(envelope.items()),
         }
@@ -123,9 +133,16 @@ impl Pipeline {
             queued.fetch_sub(items, Ordering::Relaxed);
             return Err(mpsc::error::TrySendError::Full(envelope));
         }
-        self.queue.try_send(envelope).inspect_err(|_| {
-            queued.fetch_sub(items, Ordering::Relaxed);
-        })
+        self.queue.try_send(envelope).map_or_else(
+            |e| {
+                queued.fetch_sub(items, Ordering::Relaxed);
+                Err(e)
+            },
+            |()| {
+                self.shared.wake.queued(before, items);
+                Ok(())
+            },
+        )
     }
 
     #[cold]
@@ -152,7 +169,7 @@ impl Pipeline {
                         std::thread::sleep(Duration::from_millis(1));
                     }
                     match self.enqueue(envelope) {
-                        Ok(()) => return self.shared.wake.queued(),
+                        Ok(()) => return,
                         Err(mpsc::error::TrySendError::Full(back)) => envelope = back,
                         Err(mpsc::error::TrySendError::Closed(back)) => {
                             return self.orphan(back.items());
