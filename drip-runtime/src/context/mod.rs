@@ -17,6 +17,7 @@
 //! `std::thread::spawn` and `spawn_blocking` start with no run.
 
 mod current;
+mod customer;
 mod events;
 mod integration;
 mod pending;

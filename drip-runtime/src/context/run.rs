@@ -1,6 +1,7 @@
 //! A run: its identity, its buffered events, and how it ends.
 
 use super::current;
+use super::customer::CustomerId;
 use super::pending::{PendingEvent, RuntimeValues};
 use super::site::{Outcome, RunSite};
 use super::warn_once::{WarnOnce, warn_once};
@@ -48,7 +49,7 @@ const USAGE_KEY_PREFIX: &str = "usage";
 /// made there, on the transport thread, not on the caller's.
 pub(crate) struct RunState {
     pub(crate) site: &'static RunSite,
-    pub(crate) customer_id: String,
+    pub(crate) customer_id: CustomerId,
     /// `external_customer = …`: the application's id, resolved to Drip's
     /// (`customer_id`, empty until then) by delivery, off the caller's path.
     pub(crate) external_customer: Option<String>,
@@ -146,7 +147,7 @@ impl RunState {
         RunState {
             span: tracing::debug_span!(target: "drip::run", "drip.run", workflow = site.workflow),
             site,
-            customer_id,
+            customer_id: CustomerId::new(customer_id),
             external_customer,
             number: Reserved::next(),
             external_run_id: OnceLock::new(),
@@ -338,8 +339,8 @@ impl RunState {
                 announced: true,
                 flush_every,
             };
-            let mut start =
-                StartRun::new(self.customer_id.clone(), "").external_run_id(self.external_run_id());
+            let mut start = StartRun::new(self.customer_id.to_owned(), "")
+                .external_run_id(self.external_run_id());
             start.correlation_id = self.correlation_id.clone();
             start.metadata = Some(self.metadata(&buf.values, &buf.open_values));
             let start =
@@ -421,7 +422,7 @@ impl MakeEnvelope for RunState {
             error_message: None,
             duration: Duration::ZERO,
         });
-        let mut run = RecordRun::new(self.customer_id.clone(), self.site.workflow, status)
+        let mut run = RecordRun::new(self.customer_id.to_owned(), self.site.workflow, status)
             .external_run_id(self.external_run_id())
             // The end from the monotonic clock, so the duration the server
             // stores is the one measured here.

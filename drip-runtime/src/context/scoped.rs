@@ -386,7 +386,7 @@ impl ScopedRun {
     ) {
         let draft = usage.draft();
         let then = move |run: &RunState, _: Option<&mut Metadata>| {
-            let record = draft.into_record(run.customer_id.clone(), run.usage_key(), metadata());
+            let record = draft.into_record(run.customer_id.to_owned(), run.usage_key(), metadata());
             Envelope::usage(record).for_external_customer(run.external_customer.clone())
         };
         self.guard.finish_then(end.outcome(), 1, Box::new(then));
@@ -426,7 +426,7 @@ impl ScopedRun {
                     on_run.insert(key, value.clone());
                 }
             }
-            let record = draft.into_record(run.customer_id.clone(), run.usage_key(), facts);
+            let record = draft.into_record(run.customer_id.to_owned(), run.usage_key(), facts);
             Envelope::usage(record).for_external_customer(run.external_customer.clone())
         };
         self.guard.finish_then(end.outcome(), 1, Box::new(then));
