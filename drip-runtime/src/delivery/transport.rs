@@ -189,8 +189,11 @@ impl Transport {
                 },
                 Some(()) = done_rx.recv() => self.backlog.finish_delivery(),
                 () = shared.wake.notified() => {}
-                // The queue held more than one burst: take the rest at once.
-                () = std::future::ready(()), if taken == Taken::Burst => {}
+                // The queue held more than one burst: take the rest once the
+                // deliveries this thread runs have had their turn (taking
+                // without yielding would starve them while callers keep the
+                // queue full, and the spool would only grow).
+                () = tokio::task::yield_now(), if taken == Taken::Burst => {}
                 () = tokio::time::sleep_until(wake.into()) => {}
             }
         }
