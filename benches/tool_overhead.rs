@@ -97,14 +97,29 @@ async fn run_of_ten() {
 #[drip::run(customer = "cus_bench", workflow = "bench-empty")]
 async fn empty_run() {}
 
+/// Runs between two deliveries of everything recorded (untimed): callers
+/// that record millions of events a second would otherwise fill the spool
+/// (256 MiB) faster than the sink is sent to, and have their events dropped.
+const RUNS_PER_DELIVERY: u64 = 64;
+
 /// Times only the calls, in chunks of at most `CALLS_PER_RUN`.
-fn chunked(iters: u64, mut chunk: impl FnMut(u64) -> Duration) -> Duration {
+fn chunked(
+    rt: &tokio::runtime::Runtime,
+    iters: u64,
+    mut chunk: impl FnMut(u64) -> Duration,
+) -> Duration {
     let mut total = Duration::ZERO;
     let mut left = iters;
+    let mut runs = 0;
     while left > 0 {
         let n = left.min(CALLS_PER_RUN);
         total += chunk(n);
         left -= n;
+        runs += 1;
+        if runs % RUNS_PER_DELIVERY == 0 {
+            let report = rt.block_on(drip::flush(Duration::from_secs(60)));
+            assert!(report.is_complete(), "{report:?}");
+        }
     }
     total
 }
@@ -170,17 +185,17 @@ fn overhead(c: &mut Criterion) {
         .measurement_time(Duration::from_millis(300))
         .sample_size(10);
     group.bench_function("tool_async_inside_run", |b| {
-        b.iter_custom(|iters| chunked(iters, |n| rt.block_on(run_of_calls(n))))
+        b.iter_custom(|iters| chunked(&rt, iters, |n| rt.block_on(run_of_calls(n))))
     });
     group.bench_function("tool_sync_inside_run", |b| {
-        b.iter_custom(|iters| chunked(iters, run_of_sync_calls))
+        b.iter_custom(|iters| chunked(&rt, iters, run_of_sync_calls))
     });
     // A stream-mode run hands its calls over in chunks while it runs, so a
     // full queue would time the wait for a slot (`Block`): each run's
     // calls are delivered (untimed) before the next run starts.
     group.bench_function("tool_async_inside_stream_run", |b| {
         b.iter_custom(|iters| {
-            chunked(iters, |n| {
+            chunked(&rt, iters, |n| {
                 let spent = rt.block_on(stream_run_of_calls(n));
                 let report = rt.block_on(drip::flush(Duration::from_secs(60)));
                 assert!(report.is_complete(), "{report:?}");
@@ -239,7 +254,7 @@ fn overhead(c: &mut Criterion) {
     let capture = drip::testing::capture();
     group.bench_function("tool_async_inside_run_captured", |b| {
         b.iter_custom(|iters| {
-            chunked(iters, |n| {
+            chunked(&rt, iters, |n| {
                 let elapsed = rt.block_on(run_of_calls(n));
                 capture.clear();
                 elapsed
@@ -248,7 +263,7 @@ fn overhead(c: &mut Criterion) {
     });
     group.bench_function("tool_sync_inside_run_captured", |b| {
         b.iter_custom(|iters| {
-            chunked(iters, |n| {
+            chunked(&rt, iters, |n| {
                 let elapsed = run_of_sync_calls(n);
                 capture.clear();
                 elapsed

@@ -109,6 +109,8 @@ pub(crate) fn spawn(
 /// What one turn took from the queue.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Taken {
+    /// Nothing: the queue was empty.
+    Nothing,
     /// Everything it held.
     All,
     /// A burst; more is waiting.
@@ -169,6 +171,13 @@ impl Transport {
                 return;
             }
             self.housekeeping(&mut queue, &done_tx);
+            if taken != Taken::Nothing {
+                // The deliveries this thread runs get their turn after every
+                // burst taken: callers keeping the queue full (and a wake-up
+                // always pending) would otherwise starve them, and the spool
+                // would only grow.
+                tokio::task::yield_now().await;
+            }
             let wake = self.next_wake();
             tokio::select! {
                 biased;
@@ -189,11 +198,8 @@ impl Transport {
                 },
                 Some(()) = done_rx.recv() => self.backlog.finish_delivery(),
                 () = shared.wake.notified() => {}
-                // The queue held more than one burst: take the rest once the
-                // deliveries this thread runs have had their turn (taking
-                // without yielding would starve them while callers keep the
-                // queue full, and the spool would only grow).
-                () = tokio::task::yield_now(), if taken == Taken::Burst => {}
+                // The queue held more than one burst: take the rest at once.
+                () = std::future::ready(()), if taken == Taken::Burst => {}
                 () = tokio::time::sleep_until(wake.into()) => {}
             }
         }
@@ -206,7 +212,7 @@ impl Transport {
         self.shared.wake.taking();
         let shared = Arc::clone(&self.shared);
         let counters = &shared.counters;
-        let mut taken = Taken::All;
+        let mut taken = Taken::Nothing;
         let mut left = ACCEPT_BURST;
         let queued = std::iter::from_fn(|| {
             if left == 0 {
@@ -215,7 +221,10 @@ impl Transport {
             }
             left -= 1;
             match queue.try_recv() {
-                Ok(submission) => Some(submission),
+                Ok(submission) => {
+                    taken = Taken::All;
+                    Some(submission)
+                }
                 Err(mpsc::error::TryRecvError::Empty) => None,
                 Err(mpsc::error::TryRecvError::Disconnected) => {
                     taken = Taken::Closed;
