@@ -135,11 +135,12 @@ fn tool_calls_allocate_nothing_of_their_own() {
         "tool calls outside a run allocated"
     );
 
-    // Inside a run: 800 calls; the run's buffer doubles from 16 to 1,024
-    // slots (6 reallocations), but no call allocates for itself (≥ 800).
+    // Inside a run: 800 calls; the run's buffer is reserved with the first
+    // (16 slots) and doubles up to 1,024 (6 reallocations), but no call
+    // allocates for itself (≥ 800).
     for (mode, allocated) in [("async", ready(run_async())), ("sync", run_sync())] {
         assert!(
-            allocated <= 6,
+            allocated <= 7,
             "{} tool calls inside a {mode} run allocated {allocated} times",
             2 * CALLS
         );

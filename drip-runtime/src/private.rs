@@ -268,12 +268,7 @@ pub fn run_enter(
     if !enabled() {
         return RunGuard::inactive();
     }
-    crate::context::run_enter(
-        site,
-        customer.into(),
-        correlation_id,
-        crate::context::Reserve::AtStart,
-    )
+    crate::context::run_enter(site, customer.into(), correlation_id)
 }
 
 /// Opens a run for the customer the application knows as `external`
@@ -296,12 +291,7 @@ pub fn run_enter_external(
     if !enabled() {
         return RunGuard::inactive();
     }
-    crate::context::run_enter_external(
-        site,
-        external.into(),
-        correlation_id,
-        crate::context::Reserve::AtStart,
-    )
+    crate::context::run_enter_external(site, external.into(), correlation_id)
 }
 
 /// Values a measure key (`_tokens`, `_count`, `_ms`, `_bytes` …) accepts:

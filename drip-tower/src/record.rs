@@ -1,10 +1,11 @@
 //! What one request leaves behind: its run, its usage record.
 //!
 //! The request's path pays for opening the run (so the handler's tool calls
-//! attach to it), a few plain values, and handing the finished run — and,
-//! when billed, its usage record — to the delivery queue, a few words each.
-//! The request's facts are run metadata; they, the run's record and the
-//! usage record are made and screened on the transport thread.
+//! attach to it), a few plain values, and handing the finished run — with,
+//! when billed, its usage record in the same queue slot — to delivery. The
+//! request's facts are metadata of the run and of the usage record; a
+//! billed request's are made once, for both, on the transport thread, where
+//! both records are made and screened.
 
 use crate::billable::Finished;
 use crate::layer::Config;
@@ -172,6 +173,23 @@ impl Pending {
         };
         let billed = self.config.billable.bills(&finished);
         let response_bytes = (status.is_some() && ending != Ending::Cancelled).then_some(self.sent);
+        let end = match ending {
+            Ending::Completed => match status {
+                _ if self.grpc_error().is_some() => failed("grpc_error"),
+                Some(s) if s.is_server_error() => failed("http_server_error"),
+                Some(s) if s.is_client_error() => failed("http_client_error"),
+                _ => RunEnd::Completed,
+            },
+            Ending::BodyFailed => failed("http_body_error"),
+            // `CANCELLED`, or `FAILED` with code `panic` while a panic unwinds.
+            Ending::Disconnected | Ending::Cancelled | Ending::Panicked => RunEnd::Cancelled,
+        };
+        if billed {
+            // One set of facts for both records, made on the transport.
+            let facts = self.usage_metadata(ending, response_bytes);
+            run.end_and_track_with_facts(end, &self.config.usage, facts);
+            return;
+        }
         // Method and route are on the run's site. Only numbers are added on
         // a completed request's path; the ending, a string, only when it is
         // not `completed` (the run's status says that).
@@ -190,23 +208,7 @@ impl Pending {
         if let Some(code) = self.grpc_error() {
             run.metadata("error_code", code);
         }
-        let end = match ending {
-            Ending::Completed => match status {
-                _ if self.grpc_error().is_some() => failed("grpc_error"),
-                Some(s) if s.is_server_error() => failed("http_server_error"),
-                Some(s) if s.is_client_error() => failed("http_client_error"),
-                _ => RunEnd::Completed,
-            },
-            Ending::BodyFailed => failed("http_body_error"),
-            // `CANCELLED`, or `FAILED` with code `panic` while a panic unwinds.
-            Ending::Disconnected | Ending::Cancelled | Ending::Panicked => RunEnd::Cancelled,
-        };
-        if billed {
-            let metadata = self.usage_metadata(ending, response_bytes);
-            run.end_and_track(end, &self.config.usage, metadata);
-        } else {
-            run.end(end);
-        }
+        run.end(end);
     }
 
     /// The name of a gRPC response's error status, if it has one.
@@ -214,10 +216,10 @@ impl Pending {
         self.grpc_status.filter(|&c| c != 0).map(grpc_code_name)
     }
 
-    /// What makes the usage record's metadata, describing the request: its
-    /// method, route template, status, how it ended, its latency and its
-    /// body sizes — never the path, query, headers or bodies. Made, and
-    /// screened, on the transport thread.
+    /// What makes a billed request's facts, on its run and its usage
+    /// record: its method, route template, status, how it ended, its latency
+    /// and its body sizes — never the path, query, headers or bodies. Made,
+    /// and screened, on the transport thread.
     fn usage_metadata(
         &mut self,
         ending: Ending,

@@ -17,6 +17,7 @@
 //! `std::thread::spawn` and `spawn_blocking` start with no run.
 
 mod current;
+mod customer;
 mod events;
 mod integration;
 mod pending;
@@ -33,5 +34,5 @@ pub use propagate::{InCurrentRun, InRun, RunInfo, current_run, spawn};
 pub use scoped::{RunEnd, RunTemplate, ScopedRun};
 
 pub(crate) use crate::runtime::enabled;
-pub(crate) use run::{Reserve, run_enter, run_enter_external};
+pub(crate) use run::{run_enter, run_enter_external};
 pub(crate) use tool::{tool_begin_metered, tool_enter, tool_enter_metered};

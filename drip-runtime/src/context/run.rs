@@ -1,6 +1,7 @@
 //! A run: its identity, its buffered events, and how it ends.
 
 use super::current;
+use super::customer::CustomerId;
 use super::pending::{PendingEvent, RuntimeValues};
 use super::site::{Outcome, RunSite};
 use super::warn_once::{WarnOnce, warn_once};
@@ -28,19 +29,12 @@ pub(crate) const STREAM_CHUNK: usize = 256;
 const UNSWEPT_STREAM_EVERY: usize = 1;
 const UNSWEPT_OVERFLOW_EVERY: usize = 100;
 
-/// Event slots a run reserves: most runs record a handful, so this skips
-/// the first regrowths.
+/// Event slots a run reserves with its first event: most runs record a
+/// handful, so this skips the first regrowths. None are reserved before: a
+/// run that records nothing (an HTTP request whose handler calls no tool)
+/// allocates nothing for events, and an allocation on the caller's thread
+/// that the transport thread frees costs far more than its size suggests.
 const EVENTS_RESERVED: usize = 16;
-
-/// When a run reserves its event slots.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reserve {
-    /// When it starts (`#[drip::run]`: agents record events).
-    AtStart,
-    /// With its first event: runs an integration opens per unit of work
-    /// (an HTTP request) often record none, and then allocate none.
-    AtFirstEvent,
-}
 
 /// Prefix of a run's `externalRunId`.
 const RUN_ID_PREFIX: &str = "xrun";
@@ -55,7 +49,7 @@ const USAGE_KEY_PREFIX: &str = "usage";
 /// made there, on the transport thread, not on the caller's.
 pub(crate) struct RunState {
     pub(crate) site: &'static RunSite,
-    pub(crate) customer_id: String,
+    pub(crate) customer_id: CustomerId,
     /// `external_customer = …`: the application's id, resolved to Drip's
     /// (`customer_id`, empty until then) by delivery, off the caller's path.
     pub(crate) external_customer: Option<String>,
@@ -93,6 +87,23 @@ struct Buffer {
     phase: Phase,
     /// How a record-mode run ended, kept for delivery to make its record.
     ended: Option<Ending>,
+    /// Work made from the run with its own record, handed over with it.
+    then: Option<FollowUp>,
+    /// The follow-up's envelope, made with the run's record (boxed: an
+    /// envelope is hundreds of bytes, which every run would carry).
+    made: Option<Box<Envelope>>,
+}
+
+/// Makes the envelope that follows a run's record (a request's usage
+/// record), given the run's metadata when made with its record (to add to
+/// them, and read them).
+pub(crate) type MakeFollowUp = Box<dyn FnOnce(&RunState, Option<&mut Metadata>) -> Envelope + Send>;
+
+/// Work made from a run once it has ended: handed over in the run's own
+/// queue slot (see `MakeEnvelope::follow_up`).
+struct FollowUp {
+    items: u64,
+    make: MakeFollowUp,
 }
 
 /// The facts of a run's end.
@@ -121,7 +132,6 @@ impl RunState {
         correlation_id: Option<String>,
         parent: Option<Reserved>,
         runtime: Runtime,
-        reserve: Reserve,
         me: Weak<RunState>,
     ) -> Self {
         let phase = if site.stream {
@@ -137,7 +147,7 @@ impl RunState {
         RunState {
             span: tracing::debug_span!(target: "drip::run", "drip.run", workflow = site.workflow),
             site,
-            customer_id,
+            customer_id: CustomerId::new(customer_id),
             external_customer,
             number: Reserved::next(),
             external_run_id: OnceLock::new(),
@@ -153,12 +163,11 @@ impl RunState {
                 runtime: Some(runtime),
                 values: Vec::new(),
                 open_values: Vec::new(),
-                events: match reserve {
-                    Reserve::AtStart => Vec::with_capacity(EVENTS_RESERVED),
-                    Reserve::AtFirstEvent => Vec::new(),
-                },
+                events: Vec::new(),
                 phase,
                 ended: None,
+                then: None,
+                made: None,
             }),
             me,
         }
@@ -276,7 +285,8 @@ impl RunState {
                     error_message,
                     duration,
                 });
-                let items = buf.events.len() as u64;
+                let then = buf.then.as_ref().map_or(0, |t| t.items);
+                let items = buf.events.len() as u64 + then;
                 let Some(runtime) = buf.runtime.take() else {
                     return;
                 };
@@ -292,8 +302,16 @@ impl RunState {
                     self.external_run_id(),
                     end_run(status, error_code, error_message),
                 );
+                let then = buf.then.take();
                 if let Some(runtime) = buf.runtime.take() {
                     runtime.send(end, Some(duration));
+                    if let Some(FollowUp { items, make }) = then {
+                        let state = Arc::clone(&self);
+                        runtime.send(
+                            Submission::deferred(items, move || make(&state, None)),
+                            None,
+                        );
+                    }
                 }
             }
         }
@@ -321,8 +339,8 @@ impl RunState {
                 announced: true,
                 flush_every,
             };
-            let mut start =
-                StartRun::new(self.customer_id.clone(), "").external_run_id(self.external_run_id());
+            let mut start = StartRun::new(self.customer_id.to_owned(), "")
+                .external_run_id(self.external_run_id());
             start.correlation_id = self.correlation_id.clone();
             start.metadata = Some(self.metadata(&buf.values, &buf.open_values));
             let start =
@@ -389,6 +407,7 @@ impl MakeEnvelope for RunState {
         let values = std::mem::take(&mut buf.values);
         let open_values = std::mem::take(&mut buf.open_values);
         let ended = buf.ended.take();
+        let then = buf.then.take();
         drop(buf);
         let Ending {
             status,
@@ -401,7 +420,7 @@ impl MakeEnvelope for RunState {
             error_message: None,
             duration: Duration::ZERO,
         });
-        let mut run = RecordRun::new(self.customer_id.clone(), self.site.workflow, status)
+        let mut run = RecordRun::new(self.customer_id.to_owned(), self.site.workflow, status)
             .external_run_id(self.external_run_id())
             // The end from the monotonic clock, so the duration the server
             // stores is the one measured here.
@@ -409,7 +428,12 @@ impl MakeEnvelope for RunState {
         run.correlation_id = self.correlation_id.clone();
         run.error_code = error_code;
         run.error_message = error_message;
-        run.metadata = Some(self.metadata(&values, &open_values));
+        let mut metadata = self.metadata(&values, &open_values);
+        if let Some(FollowUp { make, .. }) = then {
+            let made = make(self, Some(&mut metadata));
+            self.lock().made = Some(Box::new(made));
+        }
+        run.metadata = Some(metadata);
         let started = self.started;
         super::pending::record_envelope(
             run,
@@ -418,6 +442,18 @@ impl MakeEnvelope for RunState {
             self.parent_external_run_id(),
         )
         .for_external_customer(self.external_customer.clone())
+    }
+
+    fn follow_up(&self) -> Option<Submission> {
+        let mut buf = self.lock();
+        if let Some(made) = buf.made.take() {
+            return Some(Submission::deferred(0, move || *made));
+        }
+        // Not made with a record (the run streamed, or no record was made).
+        let FollowUp { make, .. } = buf.then.take()?;
+        drop(buf);
+        let state = self.me.upgrade()?;
+        Some(Submission::deferred(0, move || make(&state, None)))
     }
 }
 
@@ -536,24 +572,16 @@ impl RunGuard {
     }
 
     /// Ends the run like [`finish`](RunGuard::finish) (`None`: like a
-    /// drop), then hands `then` to the run's runtime as one deferred
-    /// submission of `items` billable items, made from the run where the
-    /// pipeline takes it. An inactive run hands nothing over.
-    pub(crate) fn finish_then(
-        mut self,
-        outcome: Option<Outcome>,
-        items: u64,
-        then: impl FnOnce(&RunState) -> Envelope + Send + 'static,
-    ) {
+    /// drop), with `then`, work of `items` billable items made from the run
+    /// where the pipeline takes it, handed over with the run's record (a
+    /// record-mode run: in the same queue slot) or right after its end (a
+    /// stream-mode run). An inactive run hands nothing over.
+    pub(crate) fn finish_then(mut self, outcome: Option<Outcome>, items: u64, then: MakeFollowUp) {
         let Some(state) = self.state.take() else {
             return;
         };
-        // Taken first: the run lets its runtime go when it ends.
-        let runtime = state.runtime();
-        end_with(Arc::clone(&state), outcome);
-        if let Some(runtime) = runtime {
-            runtime.send(Submission::deferred(items, move || then(&state)), None);
-        }
+        state.lock().then = Some(FollowUp { items, make: then });
+        end_with(state, outcome);
     }
 
     /// Runs `fut` with this run as the current run (on every poll, on any thread).
@@ -646,9 +674,8 @@ pub(crate) fn run_enter(
     site: &'static RunSite,
     customer_id: String,
     correlation_id: Option<String>,
-    reserve: Reserve,
 ) -> RunGuard {
-    open(site, customer_id, None, correlation_id, reserve)
+    open(site, customer_id, None, correlation_id)
 }
 
 /// Opens a run for the customer the application knows as `external`
@@ -658,9 +685,8 @@ pub(crate) fn run_enter_external(
     site: &'static RunSite,
     external: String,
     correlation_id: Option<String>,
-    reserve: Reserve,
 ) -> RunGuard {
-    open(site, String::new(), Some(external), correlation_id, reserve)
+    open(site, String::new(), Some(external), correlation_id)
 }
 
 fn open(
@@ -668,7 +694,6 @@ fn open(
     customer_id: String,
     external_customer: Option<String>,
     correlation_id: Option<String>,
-    reserve: Reserve,
 ) -> RunGuard {
     let customer = external_customer.as_deref().unwrap_or(&customer_id);
     if customer.trim().is_empty() {
@@ -698,7 +723,6 @@ fn open(
                 correlation_id,
                 parent,
                 runtime,
-                reserve,
                 me.clone(),
             )
         })),

@@ -10,7 +10,7 @@
 //! instrumented future attach to the run, a dropped run ends `CANCELLED`,
 //! and a panic unwinding through it ends it `FAILED` with code `panic`.
 
-use super::run::{Reserve, RunGuard};
+use super::run::{RunGuard, RunState};
 use super::site::{LiteralValue, Outcome, RunSite};
 use crate::delivery::Envelope;
 use crate::error::{Error, Result};
@@ -185,7 +185,7 @@ impl RunTemplate {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn start(&self, customer: impl Into<String>) -> ScopedRun {
-        self.open(|site| super::run::run_enter(site, customer.into(), None, Reserve::AtFirstEvent))
+        self.open(|site| super::run::run_enter(site, customer.into(), None))
     }
 
     /// Opens a run for `customer` carrying `correlation_id` (yours to join
@@ -205,14 +205,7 @@ impl RunTemplate {
         customer: impl Into<String>,
         correlation_id: impl Into<String>,
     ) -> ScopedRun {
-        self.open(|site| {
-            super::run::run_enter(
-                site,
-                customer.into(),
-                Some(correlation_id.into()),
-                Reserve::AtFirstEvent,
-            )
-        })
+        self.open(|site| super::run::run_enter(site, customer.into(), Some(correlation_id.into())))
     }
 
     /// A run opened by `enter` when the SDK is enabled, else an inactive one.
@@ -241,14 +234,7 @@ impl RunTemplate {
     /// # Ok::<(), drip_runtime::Error>(())
     /// ```
     pub fn start_external(&self, external_customer: &str) -> ScopedRun {
-        self.open(|site| {
-            super::run::run_enter_external(
-                site,
-                external_customer.to_owned(),
-                None,
-                Reserve::AtFirstEvent,
-            )
-        })
+        self.open(|site| super::run::run_enter_external(site, external_customer.to_owned(), None))
     }
 }
 
@@ -399,10 +385,51 @@ impl ScopedRun {
         metadata: impl FnOnce() -> Metadata + Send + 'static,
     ) {
         let draft = usage.draft();
-        self.guard.finish_then(end.outcome(), 1, move |run| {
-            let record = draft.into_record(run.customer_id.clone(), run.usage_key(), metadata());
+        let then = move |run: &RunState, _: Option<&mut Metadata>| {
+            let record = draft.into_record(run.customer_id.to_owned(), run.usage_key(), metadata());
             Envelope::usage(record).for_external_customer(run.external_customer.clone())
-        });
+        };
+        self.guard.finish_then(end.outcome(), 1, Box::new(then));
+    }
+
+    /// Ends the run like [`end_and_track`](Self::end_and_track), with the
+    /// metadata `facts` makes on both records: the usage record's, and the
+    /// run's (beside those it has; a stream-mode run, which sent its
+    /// metadata when it started, does not take them). `facts` runs once,
+    /// off the caller's thread, so facts that describe the unit of work on
+    /// both records cost its path one hand-over and nothing per value.
+    ///
+    /// ```
+    /// let capture = drip_runtime::testing::capture();
+    /// let api_calls = drip_runtime::UsageTemplate::new("api-calls", 1.0)?;
+    /// let run = drip_runtime::RunTemplate::new("http-api")?.start("cus_1");
+    /// run.end_and_track_with_facts(drip_runtime::RunEnd::Completed, &api_calls, || {
+    ///     let mut m = drip_runtime::Metadata::new();
+    ///     m.insert("status_code", 200);
+    ///     m
+    /// });
+    /// assert_eq!(capture.usage()[0].metadata.get("status_code"), Some(&200.into()));
+    /// assert_eq!(capture.runs()[0].metadata.get("status_code"), Some(&200.into()));
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn end_and_track_with_facts(
+        self,
+        end: RunEnd,
+        usage: &UsageTemplate,
+        facts: impl FnOnce() -> Metadata + Send + 'static,
+    ) {
+        let draft = usage.draft();
+        let then = move |run: &RunState, on_run: Option<&mut Metadata>| {
+            let facts = facts();
+            if let Some(on_run) = on_run {
+                for (key, value) in facts.iter() {
+                    on_run.insert(key, value.clone());
+                }
+            }
+            let record = draft.into_record(run.customer_id.to_owned(), run.usage_key(), facts);
+            Envelope::usage(record).for_external_customer(run.external_customer.clone())
+        };
+        self.guard.finish_then(end.outcome(), 1, Box::new(then));
     }
 
     /// Ends the run with `end` and hands it to delivery.

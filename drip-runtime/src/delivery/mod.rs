@@ -127,6 +127,7 @@ impl Pipeline {
     pub(crate) fn start(config: Config, privacy: Arc<Sanitizer>) -> crate::Result<Arc<Pipeline>> {
         let spool = Spool::open(config.effective_spool_dir(), config.spool_max_bytes)?;
         let (queue, queue_rx) = mpsc::channel(config.queue_capacity);
+        let config_capacity = config.queue_capacity;
         let (control, control_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             config,
@@ -135,6 +136,7 @@ impl Pipeline {
             overflow: Mutex::new(Overflow::default()),
             spilling: AtomicBool::new(false),
             lingering: Lingerers::default(),
+            wake: submit::Wake::new(config_capacity),
         });
         let thread = transport::spawn(shared.clone(), queue_rx, control_rx)?;
         Ok(Arc::new(Pipeline {

@@ -19,6 +19,15 @@ use std::sync::Arc;
 pub(crate) trait MakeEnvelope: Send + Sync {
     /// The envelope; called once, when the submission is taken.
     fn make_envelope(&self) -> Envelope;
+
+    /// Work handed over in the same queue slot and taken right after the
+    /// envelope (a request's usage record, tracked with its run's end): one
+    /// hand-over on the caller's path instead of two. Asked for once, after
+    /// [`make_envelope`](Self::make_envelope); its items are counted in the
+    /// slot's, so it counts none of its own.
+    fn follow_up(&self) -> Option<Submission> {
+        None
+    }
 }
 
 /// An envelope, or the work that makes one.
@@ -59,6 +68,27 @@ impl Submission {
     /// pipeline takes it (like [`deferred`](Submission::deferred)).
     pub(crate) fn shared(items: u64, work: Arc<dyn MakeEnvelope>) -> Self {
         Submission::Shared { items, work }
+    }
+
+    /// The envelopes the submission makes, in order: its own, then its
+    /// work's follow-up if it has one (see [`MakeEnvelope::follow_up`]),
+    /// each as [`into_envelope`](Self::into_envelope) makes it.
+    pub(crate) fn into_envelopes(self, counters: &Counters) -> impl Iterator<Item = Envelope> {
+        let source = self.follow_up_source();
+        let first = self.into_envelope(counters);
+        let then = source
+            .and_then(|work| work.follow_up())
+            .and_then(|then| then.into_envelope(counters));
+        first.into_iter().chain(then)
+    }
+
+    /// The work whose follow-up to ask for once this submission's envelope
+    /// is made.
+    pub(crate) fn follow_up_source(&self) -> Option<Arc<dyn MakeEnvelope>> {
+        match self {
+            Submission::Shared { work, .. } => Some(Arc::clone(work)),
+            _ => None,
+        }
     }
 
     /// Taken from the queue by the transport: its items no longer count
@@ -201,6 +231,32 @@ mod tests {
             None
         );
         assert_eq!(counters.report().dropped, 3);
+    }
+
+    /// Work with a follow-up: one submission, two envelopes in order.
+    struct WithFollowUp;
+    impl MakeEnvelope for WithFollowUp {
+        fn make_envelope(&self) -> Envelope {
+            end()
+        }
+        fn follow_up(&self) -> Option<Submission> {
+            Some(Submission::deferred(0, || {
+                Envelope::stream_end("run_2", end_run(RunStatus::Failed, None, None))
+            }))
+        }
+    }
+
+    #[test]
+    fn a_follow_up_travels_in_its_works_slot_and_is_made_after_it() {
+        let counters = Counters::default();
+        let sub = Submission::shared(3, Arc::new(WithFollowUp));
+        assert_eq!(sub.items(), 3, "the slot counts the follow-up's items too");
+        let made: Vec<Envelope> = sub.into_envelopes(&counters).collect();
+        assert_eq!(made.len(), 2);
+        assert_eq!(made[0], end());
+        assert!(
+            matches!(&made[1], Envelope::StreamEnd { external_run_id, .. } if external_run_id == "run_2")
+        );
     }
 
     #[test]

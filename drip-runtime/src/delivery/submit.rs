@@ -8,7 +8,7 @@ use super::report::Counters;
 use super::spool::{self, SEGMENT_MAX_BYTES, SegmentWriter, Spool};
 use super::{Pipeline, Submission};
 use crate::config::{Config, OverflowPolicy};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -27,6 +27,66 @@ pub(crate) struct Shared {
     pub(crate) spilling: AtomicBool,
     /// Streaming runs' buffers, swept by the transport every `linger`.
     pub(crate) lingering: Lingerers,
+    /// When callers wake the transport.
+    pub(crate) wake: Wake,
+}
+
+/// When callers wake the transport thread: not per submission (waking a
+/// parked thread is a system call on the caller's path), but once a batch
+/// is waiting — [`Wake::BATCH`] submissions or [`Wake::ITEMS`] billable
+/// items — or the queue is full, as opentelemetry-sdk's batch processor
+/// does. Otherwise the transport takes the queue on its own every `linger`
+/// (and before every flush and at shutdown), which bounds the delay.
+#[derive(Debug)]
+pub(crate) struct Wake {
+    /// Submissions queued since the transport last took the queue.
+    unseen: AtomicUsize,
+    /// Queued submissions that make a batch worth waking for.
+    batch: usize,
+    notify: tokio::sync::Notify,
+}
+
+impl Wake {
+    /// Submissions that make a batch: one wake-up per 64 short runs or
+    /// requests costs each a fraction of a system call, and keeps the
+    /// transport working on a burst from its start.
+    const BATCH: usize = 64;
+    /// Billable items in the queue that make a batch (16 stream-mode chunks).
+    const ITEMS: u64 = 4_096;
+
+    /// For a queue of `capacity` slots (a batch is at most half of it).
+    pub(crate) fn new(capacity: usize) -> Wake {
+        Wake {
+            unseen: AtomicUsize::new(0),
+            batch: (capacity / 2).clamp(1, Self::BATCH),
+            notify: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// One more submission of `items` is queued, after `before` items:
+    /// wakes the transport if that makes a batch.
+    #[inline]
+    fn queued(&self, before: u64, items: u64) {
+        let crossed = before < Self::ITEMS && before + items >= Self::ITEMS;
+        if self.unseen.fetch_add(1, Ordering::Relaxed) + 1 == self.batch || crossed {
+            self.now();
+        }
+    }
+
+    /// Wakes the transport (kept for it if it is not waiting yet).
+    pub(crate) fn now(&self) {
+        self.notify.notify_one();
+    }
+
+    /// The transport is taking the queue: later submissions start a new batch.
+    pub(crate) fn taking(&self) {
+        self.unseen.store(0, Ordering::Relaxed);
+    }
+
+    /// Completes when a caller wakes the transport.
+    pub(crate) fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.notify.notified()
+    }
 }
 
 /// The callers' side of the spool, used while the queue is full.
@@ -73,13 +133,22 @@ impl Pipeline {
             queued.fetch_sub(items, Ordering::Relaxed);
             return Err(mpsc::error::TrySendError::Full(envelope));
         }
-        self.queue.try_send(envelope).inspect_err(|_| {
-            queued.fetch_sub(items, Ordering::Relaxed);
-        })
+        self.queue.try_send(envelope).map_or_else(
+            |e| {
+                queued.fetch_sub(items, Ordering::Relaxed);
+                Err(e)
+            },
+            |()| {
+                self.shared.wake.queued(before, items);
+                Ok(())
+            },
+        )
     }
 
     #[cold]
     fn overflow(&self, envelope: Submission) {
+        // The transport should take the queue now, whatever the policy.
+        self.shared.wake.now();
         match self.shared.config.overflow {
             OverflowPolicy::DropNewest => self
                 .shared
@@ -114,6 +183,14 @@ impl Pipeline {
 
     #[cold]
     fn spill(&self, envelope: Submission) {
+        let source = envelope.follow_up_source();
+        self.spill_one(envelope);
+        if let Some(then) = source.and_then(|s| s.follow_up()) {
+            self.spill_one(then);
+        }
+    }
+
+    fn spill_one(&self, envelope: Submission) {
         let shared = &self.shared;
         let items = envelope.items();
         let Some(envelope) = envelope.into_envelope(&shared.counters) else {

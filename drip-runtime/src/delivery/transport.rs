@@ -106,6 +106,19 @@ pub(crate) fn spawn(
         .map_err(|e| io("cannot start the drip transport thread", e))
 }
 
+/// What one turn took from the queue.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Taken {
+    /// Nothing: the queue was empty.
+    Nothing,
+    /// Everything it held.
+    All,
+    /// A burst; more is waiting.
+    Burst,
+    /// Everything, and every sender is gone.
+    Closed,
+}
+
 struct FlushWaiter {
     /// Answered once every segment with an id below this is settled.
     upto: u64,
@@ -133,8 +146,38 @@ impl Transport {
         mut control: mpsc::UnboundedReceiver<Control>,
     ) {
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<()>();
+        // Callers do not wake this thread per submission (see
+        // `submit::Wake`): each turn of the loop takes what the queue holds.
+        let shared = Arc::clone(&self.shared);
         loop {
+            let taken = self.accept_queued(&mut queue);
+            if taken == Taken::Closed {
+                // Every sender is gone: wait for the shutdown request.
+                if let Some(request) = control.recv().await {
+                    let (deadline, reply) = match request {
+                        Control::Shutdown { deadline, reply } => (deadline, Some(reply)),
+                        Control::Flush { deadline, reply } => {
+                            let _ = reply.send(self.counters().report());
+                            (deadline, None)
+                        }
+                    };
+                    let report = self
+                        .shutdown(&mut queue, &mut done_rx, &done_tx, deadline)
+                        .await;
+                    if let Some(reply) = reply {
+                        let _ = reply.send(report);
+                    }
+                }
+                return;
+            }
             self.housekeeping(&mut queue, &done_tx);
+            if taken != Taken::Nothing {
+                // The deliveries this thread runs get their turn after every
+                // burst taken: callers keeping the queue full (and a wake-up
+                // always pending) would otherwise starve them, and the spool
+                // would only grow.
+                tokio::task::yield_now().await;
+            }
             let wake = self.next_wake();
             tokio::select! {
                 biased;
@@ -154,50 +197,56 @@ impl Transport {
                     }
                 },
                 Some(()) = done_rx.recv() => self.backlog.finish_delivery(),
-                envelope = queue.recv() => match envelope {
-                    Some(envelope) => {
-                        // Consecutive event batches of one run become one
-                        // envelope: one spool line and one entry to settle.
-                        let mut current = envelope.dequeued(self.counters()).into_envelope(self.counters());
-                        for _ in 0..ACCEPT_BURST {
-                            let Ok(next) = queue.try_recv() else { break };
-                            let Some(next) = next.dequeued(self.counters()).into_envelope(self.counters()) else {
-                                continue;
-                            };
-                            match current.as_mut() {
-                                None => current = Some(next),
-                                Some(current) => {
-                                    if let Some(other) = coalesce(current, next) {
-                                        self.backlog.accept(std::mem::replace(current, other));
-                                    }
-                                }
-                            }
-                        }
-                        if let Some(current) = current {
-                            self.backlog.accept(current);
-                        }
-                    }
-                    // Every sender is gone: wait for the shutdown request.
-                    None => {
-                        if let Some(request) = control.recv().await {
-                            let (deadline, reply) = match request {
-                                Control::Shutdown { deadline, reply } => (deadline, Some(reply)),
-                                Control::Flush { deadline, reply } => {
-                                    let _ = reply.send(self.counters().report());
-                                    (deadline, None)
-                                }
-                            };
-                            let report = self.shutdown(&mut queue, &mut done_rx, &done_tx, deadline).await;
-                            if let Some(reply) = reply {
-                                let _ = reply.send(report);
-                            }
-                        }
-                        return;
-                    }
-                },
+                () = shared.wake.notified() => {}
+                // The queue held more than one burst: take the rest at once.
+                () = std::future::ready(()), if taken == Taken::Burst => {}
                 () = tokio::time::sleep_until(wake.into()) => {}
             }
         }
+    }
+
+    /// Takes up to a burst of submissions from the queue into the backlog.
+    /// Consecutive event batches of one run become one envelope: one spool
+    /// line and one entry to settle.
+    fn accept_queued(&mut self, queue: &mut mpsc::Receiver<Submission>) -> Taken {
+        self.shared.wake.taking();
+        let shared = Arc::clone(&self.shared);
+        let counters = &shared.counters;
+        let mut taken = Taken::Nothing;
+        let mut left = ACCEPT_BURST;
+        let queued = std::iter::from_fn(|| {
+            if left == 0 {
+                taken = Taken::Burst;
+                return None;
+            }
+            left -= 1;
+            match queue.try_recv() {
+                Ok(submission) => {
+                    taken = Taken::All;
+                    Some(submission)
+                }
+                Err(mpsc::error::TryRecvError::Empty) => None,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    taken = Taken::Closed;
+                    None
+                }
+            }
+        });
+        let mut current: Option<Envelope> = None;
+        for next in queued.flat_map(|s| s.dequeued(counters).into_envelopes(counters)) {
+            match current.as_mut() {
+                None => current = Some(next),
+                Some(current) => {
+                    if let Some(other) = coalesce(current, next) {
+                        self.backlog.accept(std::mem::replace(current, other));
+                    }
+                }
+            }
+        }
+        if let Some(current) = current {
+            self.backlog.accept(current);
+        }
+        taken
     }
 
     fn next_wake(&self) -> Instant {
@@ -254,13 +303,11 @@ impl Transport {
     }
 
     fn drain_queue(&mut self, queue: &mut mpsc::Receiver<Submission>) {
-        while let Ok(envelope) = queue.try_recv() {
-            if let Some(envelope) = envelope
-                .dequeued(self.counters())
-                .into_envelope(self.counters())
-            {
-                self.backlog.accept(envelope);
-            }
+        let shared = Arc::clone(&self.shared);
+        let counters = &shared.counters;
+        let queued = std::iter::from_fn(|| queue.try_recv().ok());
+        for envelope in queued.flat_map(|s| s.dequeued(counters).into_envelopes(counters)) {
+            self.backlog.accept(envelope);
         }
     }
 

@@ -335,7 +335,16 @@ impl Runtime {
     pub(crate) fn send(&self, work: impl Into<Submission>, duration: Option<Duration>) {
         match &self.inner.sink {
             Destination::Pipeline(p) => p.submit(work.into()),
-            Destination::Other(sink) => sink.send(work.into(), duration),
+            // A sink takes work as it comes: a follow-up goes on its own,
+            // after the work it follows.
+            Destination::Other(sink) => {
+                let work = work.into();
+                let source = work.follow_up_source();
+                sink.send(work, duration);
+                if let Some(then) = source.and_then(|s| s.follow_up()) {
+                    sink.send(then, None);
+                }
+            }
         }
     }
 

@@ -82,10 +82,11 @@ impl Backlog {
             )
         };
         // Built outside the lock: callers spilling meanwhile need not wait.
-        for envelope in older {
-            if let Some(envelope) = envelope.into_envelope(&shared.counters) {
-                self.accept(envelope);
-            }
+        for envelope in older
+            .into_iter()
+            .flat_map(|e| e.into_envelopes(&shared.counters))
+        {
+            self.accept(envelope);
         }
         let first_spilled = full
             .iter()
