@@ -12,8 +12,8 @@
 //! of no calls), so a run of 10 calls costs ≤ 10 × 60 + 300 = 900 ns
 //! (`run_of_10_tool_calls`); ≤ 100 ns per call inside a stream-mode run
 //! (`tool_async_inside_stream_run`); ≤ 20 ns outside a run or disabled.
-//! The per-run figures are given on the wall clock and on the calling
-//! thread's CPU clock (`_cpu`): on a machine with few cores the transport
+//! The per-run figures and the async record-mode call are given on the wall
+//! clock and on the calling thread's CPU clock (`_cpu`): on a machine with few cores the transport
 //! thread and the sink take the caller's core now and then, which the wall
 //! clock counts and the CPU clock does not. (That these paths do not allocate is a test,
 //! `tests/overhead_alloc.rs`, not a benchmark.)
@@ -189,6 +189,18 @@ fn overhead(c: &mut Criterion) {
     });
     group.bench_function("tool_sync_inside_run", |b| {
         b.iter_custom(|iters| chunked(&rt, iters, run_of_sync_calls))
+    });
+    // The same calls on the calling thread's CPU clock (the run's start and
+    // end included, under 1 ns a call in runs of 500): what the caller
+    // itself spends while the transport delivers on the other core.
+    group.bench_function("tool_async_inside_run_cpu", |b| {
+        b.iter_custom(|iters| {
+            chunked(&rt, iters, |n| {
+                cpu(&mut || {
+                    black_box(rt.block_on(run_of_calls(n)));
+                })
+            })
+        })
     });
     // A stream-mode run hands its calls over in chunks while it runs, so a
     // full queue would time the wait for a slot (`Block`): each run's
