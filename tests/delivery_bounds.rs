@@ -3,9 +3,13 @@
 //! small enough to read back in bounded memory (the next start replaying
 //! them is `reliability_restart`'s subject); against the emulator over loopback.
 
+#[path = "support/spool.rs"]
+mod spool;
+
 use drip::config::Config;
 use drip::runtime;
 use drip_emulator::Emulator;
+use spool::Spool;
 use std::time::Duration;
 
 /// A segment is sealed once it reaches 2 MiB; the envelope that crossed the
@@ -24,25 +28,16 @@ fn agent(calls: u64) {
     }
 }
 
-struct Spool(std::path::PathBuf);
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn a_burst_against_a_stalled_server_spools_everything_in_bounded_segments() {
     let emulator = Emulator::builder().start_blocking().unwrap();
     emulator.set_request_logging(false);
     emulator.faults().stall(true);
-    let spool = Spool(std::env::temp_dir().join(format!("drip-bounds-{}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&spool.0);
+    let spool = Spool::new("bounds", "burst");
     let config = || {
         Config::new(emulator.secret_key())
             .base_url(emulator.base_url())
-            .spool_dir(&spool.0)
+            .spool_dir(spool.path())
             .request_timeout(Duration::from_millis(500))
             .shutdown_deadline(Duration::from_secs(5))
     };

@@ -4,9 +4,13 @@
 //! emulator over loopback, stalled and then answering. Its own test binary:
 //! `drip::init` installs the one global runtime.
 
+#[path = "support/spool.rs"]
+mod spool;
+
 use drip::config::Config;
 use drip::runtime;
 use drip_emulator::Emulator;
+use spool::Spool;
 use std::time::Duration;
 
 #[drip::tool(name = "web-search")]
@@ -18,14 +22,6 @@ fn search(page: u64) -> u64 {
 fn agent(calls: u64) {
     for i in 0..calls {
         search(i);
-    }
-}
-
-struct Spool(std::path::PathBuf);
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -45,12 +41,11 @@ fn work_read_back_past_the_memory_budget_arrives_exactly_once() {
     let emulator = Emulator::builder().start_blocking().unwrap();
     emulator.set_request_logging(false);
     emulator.faults().stall(true);
-    let spool = Spool(std::env::temp_dir().join(format!("drip-readback-{}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&spool.0);
+    let spool = Spool::new("readback", "both");
     let guard = runtime::init(
         Config::new(emulator.secret_key())
             .base_url(emulator.base_url())
-            .spool_dir(&spool.0)
+            .spool_dir(spool.path())
             .request_timeout(Duration::from_millis(300))
             .max_backoff(Duration::from_millis(50))
             .shutdown_deadline(Duration::from_secs(120)),

@@ -7,10 +7,13 @@
 //!
 //! The installed runtime is process-global, so the tests of this file take turns.
 
+#[path = "support/spool.rs"]
+mod spool;
+
 use drip::OverflowPolicy;
 use drip::config::Config;
 use drip_emulator::{Emulator, EmulatorHandle};
-use std::path::PathBuf;
+use spool::Spool;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -20,26 +23,10 @@ fn turn() -> MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-struct Spool(PathBuf);
-
-impl Spool {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("drip-wake-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Spool(dir)
-    }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn config(emulator: &EmulatorHandle, spool: &Spool) -> Config {
     Config::new(emulator.secret_key())
         .base_url(emulator.base_url())
-        .spool_dir(&spool.0)
+        .spool_dir(spool.path())
         .linger(Duration::from_millis(20))
 }
 
@@ -68,7 +55,7 @@ fn short_run(calls: u64) {
 fn a_lone_run_is_delivered_without_a_flush_or_a_wake_up() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().expect("emulator");
-    let spool = Spool::new("lone");
+    let spool = Spool::new("wake", "lone");
     let guard = drip::init(config(&emulator, &spool)).expect("init");
 
     // One submission, far below a batch: no caller wakes the transport.
@@ -85,7 +72,7 @@ fn a_lone_run_is_delivered_without_a_flush_or_a_wake_up() {
 fn a_burst_through_a_full_queue_under_block_is_delivered_whole_and_once() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().expect("emulator");
-    let spool = Spool::new("burst");
+    let spool = Spool::new("wake", "burst");
     let guard = drip::init(
         config(&emulator, &spool)
             .queue_capacity(2)

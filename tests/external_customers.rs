@@ -5,10 +5,13 @@
 
 #[path = "support/log_buffer.rs"]
 mod log_buffer;
+#[path = "support/spool.rs"]
+mod spool;
 
 use drip_emulator::{Emulator, EmulatorHandle};
+use spool::Spool;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -46,48 +49,28 @@ async fn outer(user: String, tag: String) -> usize {
     inner + step(0).await
 }
 
-/// A spool directory removed when the test ends.
-struct Spool(PathBuf);
-
-impl Spool {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "drip-external-customers-{name}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        Spool(dir)
-    }
-
-    /// Everything written under the spool directory.
-    fn contents(&self) -> Vec<u8> {
-        fn walk(dir: &Path, out: &mut Vec<u8>) {
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else if let Ok(bytes) = std::fs::read(&path) {
-                    out.extend(bytes);
-                }
+/// Everything written under the spool directory.
+fn spool_contents(spool: &Spool) -> Vec<u8> {
+    fn walk(dir: &Path, out: &mut Vec<u8>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.extend(bytes);
             }
         }
-        let mut out = Vec::new();
-        walk(&self.0, &mut out);
-        out
     }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    let mut out = Vec::new();
+    walk(spool.path(), &mut out);
+    out
 }
 
 fn start(emulator: &EmulatorHandle, spool: &Spool) -> drip::Runtime {
     drip::Runtime::start(
         drip::Config::new(emulator.secret_key())
             .base_url(emulator.base_url())
-            .spool_dir(&spool.0)
+            .spool_dir(spool.path())
             .linger(Duration::from_millis(5))
             .max_backoff(Duration::from_millis(100)),
     )
@@ -224,7 +207,7 @@ fn posts_to_customers(emulator: &EmulatorHandle) -> usize {
 
 /// [`run_all`] through a runtime of its own, flushed completely: its stats.
 fn deliver_all(emulator: &EmulatorHandle, name: &str) -> drip::Stats {
-    let spool = Spool::new(name);
+    let spool = Spool::new("external-customers", name);
     let rt = start(emulator, &spool);
     run_all(&rt);
     let report = flush(&rt);
@@ -277,7 +260,7 @@ fn work_spooled_while_the_server_is_down_is_resolved_and_delivered_by_the_next_r
     logs();
     let emulator = Emulator::builder().start_blocking().expect("emulator");
     emulator.faults().error_rate(503, 1.0);
-    let spool = Spool::new("restart");
+    let spool = Spool::new("external-customers", "restart");
     let first = start(&emulator, &spool);
     run_all(&first);
     let report = first.shutdown(Duration::from_millis(300));
@@ -331,7 +314,7 @@ fn a_customer_that_already_exists_is_found_by_its_409_or_by_paging_never_duplica
     assert_eq!(pages, 2, "paged past the first 100");
 
     // Runs for existing ids (still without `existingCustomerId`) and a new one.
-    let spool = Spool::new("existing");
+    let spool = Spool::new("external-customers", "existing");
     let rt = start(&emulator, &spool);
     tokio.block_on(async {
         let _scope = rt.enter();
@@ -368,7 +351,7 @@ fn a_refused_get_or_create_dead_letters_that_users_work_once_and_the_rest_is_del
         .faults()
         .path_prefix(Some("/v1/customers"))
         .fail_next(&[403]);
-    let spool = Spool::new("refused");
+    let spool = Spool::new("external-customers", "refused");
     let rt = start(&emulator, &spool);
     tokio_rt().block_on(async {
         let _scope = rt.enter();
@@ -401,7 +384,7 @@ fn a_refused_get_or_create_dead_letters_that_users_work_once_and_the_rest_is_del
     let runs = emulator.runs();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].correlation_id.as_deref(), Some("fine-1"));
-    let dead = String::from_utf8_lossy(&spool.contents()).into_owned();
+    let dead = String::from_utf8_lossy(&spool_contents(&spool)).into_owned();
     assert!(dead.contains("CUSTOMER_NOT_RESOLVED"), "{dead}");
     let warnings = String::from_utf8(logs().0.lock().unwrap().clone()).unwrap();
     assert_eq!(
@@ -441,7 +424,7 @@ fn an_email_or_a_key_as_external_id_is_refused_and_never_leaves_the_process() {
     }
     assert!(emulator.requests().is_empty(), "nothing sent");
 
-    let spool = Spool::new("hostile");
+    let spool = Spool::new("external-customers", "hostile");
     let rt = start(&emulator, &spool);
     tokio.block_on(async {
         let _scope = rt.enter();
@@ -460,7 +443,7 @@ fn an_email_or_a_key_as_external_id_is_refused_and_never_leaves_the_process() {
         .iter()
         .flat_map(|r| r.path_and_query.bytes().chain(r.body.iter().copied()))
         .collect();
-    let spooled = spool.contents();
+    let spooled = spool_contents(&spool);
     let logged = lines.0.lock().unwrap().clone();
     for hostile in [EMAIL, KEY] {
         for (place, bytes) in [("wire", &wire), ("spool", &spooled), ("logs", &logged)] {

@@ -46,6 +46,17 @@ fn spool_dir() -> PathBuf {
     dir
 }
 
+/// The keys of the events the emulator stored, sorted.
+fn stored_event_keys(emulator: &drip_emulator::EmulatorHandle) -> Vec<String> {
+    let mut keys: Vec<_> = emulator
+        .events()
+        .into_iter()
+        .filter_map(|e| e.idempotency_key)
+        .collect();
+    keys.sort();
+    keys
+}
+
 fn config(emulator: &drip_emulator::EmulatorHandle, spool: &PathBuf) -> Config {
     Config::new(emulator.secret_key())
         .base_url(emulator.base_url())
@@ -101,12 +112,7 @@ fn a_spool_of_the_previous_format_replays_exactly_once() {
     assert_eq!(record.duration_ms, Some(1_500), "timing as written");
     assert_eq!(record.started_at, "2023-11-14T22:13:20.000Z");
 
-    let mut keys: Vec<_> = emulator
-        .events()
-        .into_iter()
-        .filter_map(|e| e.idempotency_key)
-        .collect();
-    keys.sort();
+    let keys = stored_event_keys(&emulator);
     assert_eq!(keys, ["evt_up_1", "evt_up_2", "evt_up_3"]);
     let usage: Vec<_> = emulator
         .usage()
@@ -163,12 +169,7 @@ fn a_spool_from_before_checked_lines_and_one_with_them_replay_exactly_once() {
     assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
     assert_eq!((report.sent, report.duplicates), (6, 6), "{report:?}");
 
-    let mut keys: Vec<_> = emulator
-        .events()
-        .into_iter()
-        .filter_map(|e| e.idempotency_key)
-        .collect();
-    keys.sort();
+    let keys = stored_event_keys(&emulator);
     assert_eq!(
         keys,
         [

@@ -4,11 +4,14 @@
 //!
 //! The installed runtime is process-global, so the tests of this file take turns.
 
+#[path = "support/spool.rs"]
+mod spool;
+
 use drip::config::Config;
 use drip::runtime;
 use drip_emulator::{Emulator, EmulatorHandle};
+use spool::Spool;
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -22,26 +25,10 @@ fn turn() -> MutexGuard<'static, ()> {
 /// The chunk a busy stream-mode run hands over (README, "Performance").
 const CHUNK: u64 = 256;
 
-struct Spool(PathBuf);
-
-impl Spool {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("drip-chunks-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Spool(dir)
-    }
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn config(emulator: &EmulatorHandle, spool: &Spool, linger: Duration) -> Config {
     Config::new(emulator.secret_key())
         .base_url(emulator.base_url())
-        .spool_dir(&spool.0)
+        .spool_dir(spool.path())
         .linger(linger)
         .max_backoff(Duration::from_millis(200))
 }
@@ -82,7 +69,7 @@ fn stored_in_order(emulator: &EmulatorHandle) -> Vec<String> {
 fn a_busy_stream_run_hands_whole_chunks_over_and_keeps_only_the_rest() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
-    let spool = Spool::new("busy");
+    let spool = Spool::new("chunks", "busy");
     // A linger longer than the test: only full chunks leave the run before
     // it ends, and the pipeline writes none of them out before the flush.
     let guard = runtime::init(config(&emulator, &spool, Duration::from_secs(600))).unwrap();
@@ -162,7 +149,7 @@ fn a_busy_stream_run_hands_whole_chunks_over_and_keeps_only_the_rest() {
 fn a_slow_stream_run_has_its_events_delivered_before_it_ends() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
-    let spool = Spool::new("slow");
+    let spool = Spool::new("chunks", "slow");
     let guard = runtime::init(config(&emulator, &spool, Duration::from_millis(20))).unwrap();
 
     streamer(3, &|| {
@@ -206,7 +193,7 @@ async fn stuck_streamer(calls: u64) {
 fn a_stream_run_that_panics_or_is_cancelled_loses_no_buffered_event() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
-    let spool = Spool::new("ends");
+    let spool = Spool::new("chunks", "ends");
     let guard = runtime::init(config(&emulator, &spool, Duration::from_secs(600))).unwrap();
 
     let calls = CHUNK + 10;

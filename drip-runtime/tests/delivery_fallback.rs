@@ -19,6 +19,16 @@ fn turn() -> MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Short pauses (linger, retry backoff), and time to deliver at shutdown.
+fn config(emulator: &drip_emulator::EmulatorHandle, spool: &std::path::Path) -> Config {
+    Config::new(emulator.secret_key())
+        .base_url(emulator.base_url())
+        .spool_dir(spool)
+        .linger(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
+        .shutdown_deadline(Duration::from_secs(60))
+}
+
 #[test]
 fn a_failed_fallback_step_is_retried_alone() {
     let _turn = turn();
@@ -31,15 +41,7 @@ fn a_failed_fallback_step_is_retried_alone() {
         .error_rate(503, 0.3);
     let spool = std::env::temp_dir().join(format!("drip-fallback-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);
-    let guard = runtime::init(
-        Config::new(emulator.secret_key())
-            .base_url(emulator.base_url())
-            .spool_dir(&spool)
-            .linger(Duration::from_millis(5))
-            .max_backoff(Duration::from_millis(20))
-            .shutdown_deadline(Duration::from_secs(60)),
-    )
-    .unwrap();
+    let guard = runtime::init(config(&emulator, &spool)).unwrap();
     for run in 0..20 {
         let events = (0..9)
             .map(|_| Event::tool_call("search", Duration::from_millis(1), ToolStatus::Ok))
@@ -101,14 +103,7 @@ fn runs_of_tool_calls_kept_as_bytes_go_through_the_fallback_intact() {
     emulator.faults().record_endpoint(false);
     let spool = std::env::temp_dir().join(format!("drip-fallback-bytes-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);
-    let guard = runtime::init(
-        Config::new(emulator.secret_key())
-            .base_url(emulator.base_url())
-            .spool_dir(&spool)
-            .linger(Duration::from_millis(5))
-            .shutdown_deadline(Duration::from_secs(60)),
-    )
-    .unwrap();
+    let guard = runtime::init(config(&emulator, &spool)).unwrap();
     for _ in 0..3 {
         let run = run_enter(&AGENT, "cus_fb", None);
         run.enter_sync(|| {
