@@ -28,6 +28,8 @@ pub mod meter;
 #[cfg(feature = "client")]
 pub mod model;
 #[cfg(feature = "client")]
+mod padded;
+#[cfg(feature = "client")]
 pub mod privacy;
 #[cfg(feature = "client")]
 #[doc(hidden)]

@@ -8,10 +8,13 @@
 //! and the counter makes keys unique inside the process. Making a key costs no
 //! syscall and no lock.
 
+use crate::padded::CachePadded;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// Alone on its cache line: the transport thread adds to it for every event
+/// it writes, and nothing that instrumented calls read may share that line.
+static COUNTER: CachePadded<AtomicU64> = CachePadded(AtomicU64::new(0));
 
 fn process_nonce() -> u64 {
     static NONCE: OnceLock<u64> = OnceLock::new();
