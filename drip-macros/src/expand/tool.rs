@@ -1,10 +1,11 @@
 //! `#[drip::tool]`: a `tool.call` event per call inside a run, usage on a
-//! meter outside one (with `customer` and `meter`), nothing otherwise.
+//! meter outside one (with `customer` or `external_customer`, and `meter`),
+//! nothing otherwise.
 
 use crate::diagnostics::Diagnostics;
 use crate::expand::common::{self, Target, Wrapper};
 use crate::parse::{self, ToolArgs};
-use crate::validate::{self, ToolPlan};
+use crate::validate::{self, Customer, ToolPlan};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -46,11 +47,23 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
             // itself, so `.await` and `?` work in it.
             {
                 let begun = common::local("__drip_begun");
-                let customer = common::customer_id(&p, customer);
-                let track = if plan.charge {
-                    quote!(#p::tool_enter_charged)
-                } else {
-                    quote!(#p::tool_enter_metered)
+                let (customer, track) = match (customer, plan.charge) {
+                    (Customer::Drip(expr), false) => (
+                        common::customer_id(&p, expr),
+                        quote!(#p::tool_enter_metered),
+                    ),
+                    (Customer::Drip(expr), true) => (
+                        common::customer_id(&p, expr),
+                        quote!(#p::tool_enter_charged),
+                    ),
+                    (Customer::External(expr), false) => (
+                        common::external_customer(&p, expr),
+                        quote!(#p::tool_enter_metered_external),
+                    ),
+                    (Customer::External(expr), true) => (
+                        common::external_customer(&p, expr),
+                        quote!(#p::tool_enter_charged_external),
+                    ),
                 };
                 quote! {
                     match #p::tool_begin_metered(&#site) {
