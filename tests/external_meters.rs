@@ -13,7 +13,6 @@ use drip::StreamMeter;
 use drip_emulator::{Emulator, EmulatorHandle};
 use spool::Spool;
 use std::collections::HashSet;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -44,14 +43,7 @@ fn scanner(customer: &str, account: &str) -> u32 {
 }
 
 fn start(emulator: &EmulatorHandle, spool: &Spool) -> drip::Runtime {
-    drip::Runtime::start(
-        drip::Config::new(emulator.secret_key())
-            .base_url(emulator.base_url())
-            .spool_dir(spool.path())
-            .linger(Duration::from_millis(5))
-            .max_backoff(Duration::from_millis(100)),
-    )
-    .expect("runtime")
+    drip::Runtime::start(spool.config(emulator)).expect("runtime")
 }
 
 fn flush(rt: &drip::Runtime) -> drip::FlushReport {
@@ -64,19 +56,7 @@ fn flush(rt: &drip::Runtime) -> drip::FlushReport {
 
 /// Every line drip logs, from every thread.
 fn logs() -> &'static log_buffer::LogBuffer {
-    static LINES: OnceLock<log_buffer::LogBuffer> = OnceLock::new();
-    LINES.get_or_init(|| {
-        let lines = log_buffer::LogBuffer::default();
-        let writer = lines.clone();
-        let _ = tracing::subscriber::set_global_default(
-            tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::WARN)
-                .without_time()
-                .with_writer(move || writer.clone())
-                .finish(),
-        );
-        lines
-    })
+    log_buffer::global(tracing::Level::WARN)
 }
 
 fn logged() -> String {

@@ -47,28 +47,16 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
             // itself, so `.await` and `?` work in it.
             {
                 let begun = common::local("__drip_begun");
-                let (customer, track) = match (customer, plan.charge) {
-                    (Customer::Drip(expr), false) => (
-                        common::customer_id(&p, expr),
-                        quote!(#p::tool_enter_metered),
-                    ),
-                    (Customer::Drip(expr), true) => (
-                        common::customer_id(&p, expr),
-                        quote!(#p::tool_enter_charged),
-                    ),
-                    (Customer::External(expr), false) => (
-                        common::external_customer(&p, expr),
-                        quote!(#p::tool_enter_metered_external),
-                    ),
-                    (Customer::External(expr), true) => (
-                        common::external_customer(&p, expr),
-                        quote!(#p::tool_enter_charged_external),
-                    ),
+                let (customer, whose) = match customer {
+                    Customer::Drip(expr) => (common::customer_id(&p, expr), ""),
+                    Customer::External(expr) => (common::external_customer(&p, expr), "_external"),
                 };
+                let how = if plan.charge { "charged" } else { "metered" };
+                let track = quote::format_ident!("tool_enter_{how}{whose}");
                 quote! {
                     match #p::tool_begin_metered(&#site) {
                         ::core::option::Option::Some(#begun) => #begun,
-                        ::core::option::Option::None => #track(&#site, #customer),
+                        ::core::option::Option::None => #p::#track(&#site, #customer),
                     }
                 }
             },
