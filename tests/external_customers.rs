@@ -12,7 +12,6 @@ use drip_emulator::{Emulator, EmulatorHandle};
 use spool::Spool;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 const USERS: usize = 5;
@@ -67,14 +66,7 @@ fn spool_contents(spool: &Spool) -> Vec<u8> {
 }
 
 fn start(emulator: &EmulatorHandle, spool: &Spool) -> drip::Runtime {
-    drip::Runtime::start(
-        drip::Config::new(emulator.secret_key())
-            .base_url(emulator.base_url())
-            .spool_dir(spool.path())
-            .linger(Duration::from_millis(5))
-            .max_backoff(Duration::from_millis(100)),
-    )
-    .expect("runtime")
+    drip::Runtime::start(spool.config(emulator)).expect("runtime")
 }
 
 fn client(emulator: &EmulatorHandle) -> drip::Client {
@@ -95,19 +87,7 @@ fn tokio_rt() -> tokio::runtime::Runtime {
 
 /// Every line drip logs, from every thread (the transport's included).
 fn logs() -> &'static log_buffer::LogBuffer {
-    static LINES: OnceLock<log_buffer::LogBuffer> = OnceLock::new();
-    LINES.get_or_init(|| {
-        let lines = log_buffer::LogBuffer::default();
-        let writer = lines.clone();
-        let _ = tracing::subscriber::set_global_default(
-            tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::DEBUG)
-                .without_time()
-                .with_writer(move || writer.clone())
-                .finish(),
-        );
-        lines
-    })
+    log_buffer::global(tracing::Level::DEBUG)
 }
 
 fn user(i: usize) -> String {

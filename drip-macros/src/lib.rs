@@ -49,8 +49,15 @@ use proc_macro::TokenStream;
 ///     vec![0; page as usize]
 /// }
 ///
+/// // … or names the customer by your own user id: drip gets or creates the Drip customer.
+/// #[drip::tool(external_customer = user_id, meter = "ocr_pages")]
+/// fn ocr(user_id: u64, image: &[u8]) -> usize {
+///     image.len()
+/// }
+///
 /// assert_eq!(word_count("three small words"), 3);
 /// assert_eq!(render_page("cus_42", 2).len(), 2);
+/// assert_eq!(ocr(8841, b"scan"), 4);
 /// ```
 ///
 /// Arguments (all optional):
@@ -67,7 +74,13 @@ use proc_macro::TokenStream;
 ///   (quantity 1) on `meter` for `customer` (Drip's customer id, as for
 ///   [`macro@run`]). Give both or neither. `expr` is
 ///   evaluated only then (not inside a run, not with the SDK disabled).
-/// - `charge` (with `customer` and `meter`): outside a run, each call is
+/// - `external_customer = expr, meter = "…"`: the same, for the customer your
+///   application knows by its own opaque id (`expr: Display`; never an
+///   e-mail address or other personal data, as for [`macro@run`]); delivery
+///   gets or creates the Drip customer for it. Give `customer` or
+///   `external_customer`, not both. An empty id records nothing (warned once);
+///   an id that breaks the identifier rule is dropped before it is sent.
+/// - `charge` (with `customer` or `external_customer`, and `meter`): outside a run, each call is
 ///   charged (`POST /usage`, a charge against the customer's balance) instead
 ///   of tracked as usage — through the same durable pipeline, its
 ///   idempotency key fixed before the first attempt, so it is charged exactly

@@ -167,6 +167,7 @@ pub(crate) struct ToolArgs {
     pub metadata: Option<Named<Vec<Entry>>>,
     pub error_message: Option<Span>,
     pub customer: Option<Named<Expr>>,
+    pub external_customer: Option<Named<Expr>>,
     pub meter: Option<LitStr>,
     pub charge: Option<Span>,
     pub krate: Option<Path>,
@@ -196,6 +197,7 @@ const TOOL_ARGS: &[&str] = &[
     "metadata",
     "error_message",
     "customer",
+    "external_customer",
     "meter",
     "charge",
     "crate",
@@ -225,6 +227,10 @@ impl ToolArgs {
                 "metadata" => out.metadata = list_value(arg, diag),
                 "error_message" => out.error_message = flag(arg, diag),
                 "customer" => out.customer = expr_value(arg, "customer = req.customer_id", diag),
+                "external_customer" => {
+                    out.external_customer =
+                        expr_value(arg, "external_customer = user.id.as_str()", diag)
+                }
                 "meter" => out.meter = str_value(arg, "meter = \"api_calls\"", diag),
                 "charge" => out.charge = flag(arg, diag),
                 "crate" => out.krate = path_value(arg, diag),

@@ -75,8 +75,9 @@ pub(crate) struct ToolPlan {
     pub metadata: CheckedMetadata,
     /// Where `error_message` was given (generated code checks the error type there).
     pub error_message: Option<Span>,
-    /// `customer = …, meter = "…"`: tracked as usage outside a run.
-    pub metered: Option<(Expr, String)>,
+    /// `customer = …` or `external_customer = …`, with `meter = "…"`:
+    /// tracked as usage outside a run.
+    pub metered: Option<(Customer, String)>,
     /// `charge`: outside a run, each call is charged instead of tracked.
     pub charge: bool,
     pub krate: Path,
@@ -85,7 +86,7 @@ pub(crate) struct ToolPlan {
 /// What `#[drip::run]` generates, fully decided.
 pub(crate) struct RunPlan {
     pub workflow: String,
-    pub customer: RunCustomer,
+    pub customer: Customer,
     pub correlation_id: Option<Expr>,
     pub metadata: CheckedMetadata,
     /// Where `error_message` was given (generated code checks the error type there).
@@ -94,8 +95,8 @@ pub(crate) struct RunPlan {
     pub krate: Path,
 }
 
-/// Whom a run is billed to.
-pub(crate) enum RunCustomer {
+/// Whom a run, or a metered tool outside a run, is billed to.
+pub(crate) enum Customer {
     /// `customer = …`: Drip's customer id.
     Drip(Expr),
     /// `external_customer = …`: the application's own id, resolved to a
@@ -116,37 +117,16 @@ pub(crate) fn tool(
     };
     let krate = args.krate.unwrap_or_else(default_crate);
     let metadata = metadata_arg(args.metadata.as_ref(), &krate, diag);
-    let unmetered = args.customer.is_none() && args.meter.is_none();
-    let metered = match (args.customer, args.meter) {
-        (Some(customer), Some(meter)) => {
-            check_customer_literal(&customer.value, "customer id", diag);
-            checked_label(&meter, "meter", "api_calls", diag).map(|m| (customer.value, m))
-        }
-        (None, Some(meter)) => {
-            diag.error_with_hint(
-                meter.span(),
-                "`meter` needs `customer` too: outside a run, the call is billed to that customer",
-                "add `customer = …` (an expression giving the customer id), or remove `meter`",
-            );
-            None
-        }
-        (Some(customer), None) => {
-            diag.error_with_hint(
-                customer.name_span,
-                "`customer` on a tool needs `meter` too: outside a run, the call is tracked on that meter",
-                "add `meter = \"…\"` (for example `meter = \"api_calls\"`), or remove `customer`",
-            );
-            None
-        }
-        (None, None) => None,
-    };
+    let unmetered =
+        args.customer.is_none() && args.external_customer.is_none() && args.meter.is_none();
+    let metered = tool_metered(args.customer, args.external_customer, args.meter, diag);
     if let Some(span) = args.charge
         && unmetered
     {
         diag.error_with_hint(
             span,
-            "`charge` needs `customer` and `meter`: outside a run, each call is charged to that customer on that meter",
-            "add `customer = …` and `meter = \"…\"`, or remove `charge`",
+            "`charge` needs `customer` (or `external_customer`) and `meter`: outside a run, each call is charged to that customer on that meter",
+            "add `customer = …` (Drip's customer id) or `external_customer = …` (your own user id), and `meter = \"…\"`; or remove `charge`",
         );
     }
     Some(ToolPlan {
@@ -255,20 +235,87 @@ fn checked_label(
     Some(value)
 }
 
+/// A tool's `customer` or `external_customer` (at most one) with `meter`:
+/// all three absent, or one customer and the meter. Reports every broken
+/// pairing, each at the argument that breaks it.
+fn tool_metered(
+    customer: Option<Named<Expr>>,
+    external: Option<Named<Expr>>,
+    meter: Option<LitStr>,
+    diag: &mut Diagnostics,
+) -> Option<(Customer, String)> {
+    let both = customer.is_some() && external.is_some();
+    if let (Some(_), Some(external)) = (&customer, &external) {
+        diag.error_with_hint(
+            external.name_span,
+            "give `customer` or `external_customer`, not both: a metered tool is billed to one customer",
+            "keep `customer = …` if you hold Drip's customer id, or `external_customer = …` for your own user id (drip gets or creates the Drip customer for it)",
+        );
+    }
+    let billed = match (customer, external) {
+        (Some(customer), external) => {
+            check_customer_literal(&customer.value, "customer id", diag);
+            if let Some(external) = &external {
+                check_customer_literal(&external.value, "external customer id", diag);
+            }
+            Some((
+                customer.name_span,
+                "customer",
+                Customer::Drip(customer.value),
+            ))
+        }
+        (None, Some(external)) => {
+            check_customer_literal(&external.value, "external customer id", diag);
+            Some((
+                external.name_span,
+                "external_customer",
+                Customer::External(external.value),
+            ))
+        }
+        (None, None) => None,
+    };
+    match (billed, meter) {
+        (Some((_, _, customer)), Some(meter)) => checked_label(&meter, "meter", "api_calls", diag)
+            .filter(|_| !both)
+            .map(|m| (customer, m)),
+        (None, Some(meter)) => {
+            diag.error_with_hint(
+                meter.span(),
+                "`meter` needs `customer` or `external_customer` too: outside a run, the call is billed to that customer",
+                "add `customer = …` (Drip's customer id) or `external_customer = …` (your own user id), or remove `meter`",
+            );
+            None
+        }
+        (Some((span, arg, _)), None) => {
+            diag.error_with_hint(
+                span,
+                format_args!(
+                    "`{arg}` on a tool needs `meter` too: outside a run, the call is tracked on that meter"
+                ),
+                format_args!(
+                    "add `meter = \"…\"` (for example `meter = \"api_calls\"`), or remove `{arg}`"
+                ),
+            );
+            None
+        }
+        (None, None) => None,
+    }
+}
+
 /// Exactly one of `customer` and `external_customer`.
 fn run_customer(
     customer: Option<Named<Expr>>,
     external: Option<Named<Expr>>,
     diag: &mut Diagnostics,
-) -> Option<RunCustomer> {
+) -> Option<Customer> {
     match (customer, external) {
         (Some(customer), None) => {
             check_customer_literal(&customer.value, "customer id", diag);
-            Some(RunCustomer::Drip(customer.value))
+            Some(Customer::Drip(customer.value))
         }
         (None, Some(external)) => {
             check_customer_literal(&external.value, "external customer id", diag);
-            Some(RunCustomer::External(external.value))
+            Some(Customer::External(external.value))
         }
         (Some(_), Some(external)) => {
             diag.error_with_hint(

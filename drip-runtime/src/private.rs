@@ -24,6 +24,7 @@
 //! If the future is dropped before `finish`, `ToolCall`'s `Drop` records
 //! `cancelled` (or `panicked` while unwinding).
 
+use crate::context::CustomerKind;
 use crate::metadata::Value;
 use std::borrow::Cow;
 
@@ -216,7 +217,48 @@ pub fn tool_enter(site: &'static ToolSite) -> ToolCall {
 /// it is an ordinary tool call and `customer` is not evaluated into a string.
 #[inline]
 pub fn tool_enter_metered(site: &'static ToolSite, customer: impl Into<String>) -> ToolCall {
-    crate::context::tool_enter_metered(site, || customer.into(), false)
+    crate::context::tool_enter_metered(site, || customer.into(), CustomerKind::Drip, false)
+}
+
+/// Like [`tool_enter_metered`], for tools given `external_customer = …` and
+/// `meter = "…"`: outside any run the call is tracked as usage (quantity 1)
+/// for the customer the application knows as `external` (resolved to Drip's
+/// customer by delivery, as for `drip::track_usage_external`). An empty id
+/// records nothing and warns once.
+///
+/// ```
+/// use drip_runtime::private::{tool_enter_metered_external, Outcome, ToolSite};
+/// static TOOL: ToolSite = ToolSite { name: "ocr", metadata: &[], meter: Some("pages"), error_message: false };
+/// let cap = drip_runtime::testing::capture();
+/// tool_enter_metered_external(&TOOL, "user_42").finish(Outcome::Ok);
+/// assert_eq!(cap.usage()[0].external_customer.as_deref(), Some("user_42"));
+/// assert!(!tool_enter_metered_external(&TOOL, "").is_active());
+/// ```
+#[inline]
+pub fn tool_enter_metered_external(
+    site: &'static ToolSite,
+    external: impl Into<String>,
+) -> ToolCall {
+    crate::context::tool_enter_metered(site, || external.into(), CustomerKind::External, false)
+}
+
+/// Like [`tool_enter_metered_external`], for tools also given `charge`:
+/// outside any run the call is charged (quantity 1, `POST /usage`) to the
+/// customer the application knows as `external`.
+///
+/// ```
+/// use drip_runtime::private::{tool_enter_charged_external, Outcome, ToolSite};
+/// static TOOL: ToolSite = ToolSite { name: "ocr", metadata: &[], meter: Some("ocr_pages"), error_message: false };
+/// let cap = drip_runtime::testing::capture();
+/// tool_enter_charged_external(&TOOL, "user_42").finish(Outcome::Ok);
+/// assert_eq!(cap.usage()[0].external_customer.as_deref(), Some("user_42"));
+/// ```
+#[inline]
+pub fn tool_enter_charged_external(
+    site: &'static ToolSite,
+    external: impl Into<String>,
+) -> ToolCall {
+    crate::context::tool_enter_metered(site, || external.into(), CustomerKind::External, true)
 }
 
 /// Like [`tool_enter_metered`], for tools also given `charge`: outside any
@@ -232,7 +274,7 @@ pub fn tool_enter_metered(site: &'static ToolSite, customer: impl Into<String>) 
 /// ```
 #[inline]
 pub fn tool_enter_charged(site: &'static ToolSite, customer: impl Into<String>) -> ToolCall {
-    crate::context::tool_enter_metered(site, || customer.into(), true)
+    crate::context::tool_enter_metered(site, || customer.into(), CustomerKind::Drip, true)
 }
 
 /// The first step of a metered tool call: the call itself when no customer

@@ -3,7 +3,7 @@
 //! that check what reaches the logs.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Clones share one buffer: give one to the subscriber, read the other.
 #[derive(Clone, Default)]
@@ -20,4 +20,24 @@ impl Write for LogBuffer {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The buffer behind the process's global subscriber, installed by the
+/// first call (at `level`; later calls' levels are ignored): every line drip
+/// logs from any thread, the transport's included.
+#[allow(dead_code)] // not every test that includes this file logs globally
+pub fn global(level: tracing::Level) -> &'static LogBuffer {
+    static LINES: OnceLock<LogBuffer> = OnceLock::new();
+    LINES.get_or_init(|| {
+        let lines = LogBuffer::default();
+        let writer = lines.clone();
+        let _ = tracing::subscriber::set_global_default(
+            tracing_subscriber::fmt()
+                .with_max_level(level)
+                .without_time()
+                .with_writer(move || writer.clone())
+                .finish(),
+        );
+        lines
+    })
 }

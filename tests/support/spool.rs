@@ -15,6 +15,17 @@ impl Spool {
     pub fn path(&self) -> &Path {
         &self.0
     }
+
+    /// A configuration delivering to `emulator` through this spool, handing
+    /// work over and retrying quickly.
+    #[allow(dead_code)] // not every test that includes this file uses it
+    pub fn config(&self, emulator: &drip_emulator::EmulatorHandle) -> drip::Config {
+        drip::Config::new(emulator.secret_key())
+            .base_url(emulator.base_url())
+            .spool_dir(self.path())
+            .linger(std::time::Duration::from_millis(5))
+            .max_backoff(std::time::Duration::from_millis(100))
+    }
 }
 
 impl Drop for Spool {

@@ -4,7 +4,7 @@
 use crate::diagnostics::Diagnostics;
 use crate::expand::common::{self, Target, Wrapper};
 use crate::parse::{self, RunArgs};
-use crate::validate::{self, RunCustomer, RunPlan};
+use crate::validate::{self, Customer, RunPlan};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -35,8 +35,8 @@ fn generate(target: Target, plan: &RunPlan) -> TokenStream {
     let error_message = plan.error_message.is_some();
     let stream = plan.stream;
     let (run_enter, customer) = match &plan.customer {
-        RunCustomer::Drip(expr) => (quote!(run_enter), common::customer_id(&p, expr)),
-        RunCustomer::External(expr) => (
+        Customer::Drip(expr) => (quote!(run_enter), common::customer_id(&p, expr)),
+        Customer::External(expr) => (
             quote!(run_enter_external),
             common::external_customer(&p, expr),
         ),

@@ -1,10 +1,11 @@
 //! `#[drip::tool]`: a `tool.call` event per call inside a run, usage on a
-//! meter outside one (with `customer` and `meter`), nothing otherwise.
+//! meter outside one (with `customer` or `external_customer`, and `meter`),
+//! nothing otherwise.
 
 use crate::diagnostics::Diagnostics;
 use crate::expand::common::{self, Target, Wrapper};
 use crate::parse::{self, ToolArgs};
-use crate::validate::{self, ToolPlan};
+use crate::validate::{self, Customer, ToolPlan};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -46,16 +47,16 @@ fn generate(target: Target, plan: &ToolPlan) -> TokenStream {
             // itself, so `.await` and `?` work in it.
             {
                 let begun = common::local("__drip_begun");
-                let customer = common::customer_id(&p, customer);
-                let track = if plan.charge {
-                    quote!(#p::tool_enter_charged)
-                } else {
-                    quote!(#p::tool_enter_metered)
+                let (customer, whose) = match customer {
+                    Customer::Drip(expr) => (common::customer_id(&p, expr), ""),
+                    Customer::External(expr) => (common::external_customer(&p, expr), "_external"),
                 };
+                let how = if plan.charge { "charged" } else { "metered" };
+                let track = quote::format_ident!("tool_enter_{how}{whose}");
                 quote! {
                     match #p::tool_begin_metered(&#site) {
                         ::core::option::Option::Some(#begun) => #begun,
-                        ::core::option::Option::None => #track(&#site, #customer),
+                        ::core::option::Option::None => #p::#track(&#site, #customer),
                     }
                 }
             },

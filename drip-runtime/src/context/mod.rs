@@ -35,4 +35,4 @@ pub use scoped::{RunEnd, RunTemplate, ScopedRun};
 
 pub(crate) use crate::runtime::enabled;
 pub(crate) use run::{run_enter, run_enter_external};
-pub(crate) use tool::{tool_begin_metered, tool_enter, tool_enter_metered};
+pub(crate) use tool::{CustomerKind, tool_begin_metered, tool_enter, tool_enter_metered};

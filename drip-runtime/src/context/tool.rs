@@ -55,7 +55,9 @@ enum Target {
 }
 
 struct UsageTarget {
+    /// Empty when `external_customer` names the customer: delivery resolves it.
     customer_id: String,
+    external_customer: Option<String>,
     meter: &'static str,
     runtime: Runtime,
     /// Charged (`POST /usage`) rather than tracked.
@@ -211,7 +213,10 @@ impl Active {
                             .metadata(metadata),
                     )
                 };
-                usage.runtime.send(envelope, None);
+                usage.runtime.send(
+                    envelope.for_external_customer(usage.external_customer),
+                    None,
+                );
             }
         }
     }
@@ -240,12 +245,23 @@ pub(crate) fn tool_begin_metered(site: &'static ToolSite) -> Option<ToolCall> {
     current::current().map(|run| ToolCall::in_run(run, site))
 }
 
+/// Whose id a metered tool's customer expression gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CustomerKind {
+    /// `customer = …`: Drip's id.
+    Drip,
+    /// `external_customer = …`: the application's id, resolved by delivery.
+    External,
+}
+
 /// Starts a metered tool call: inside a run like any tool, outside any run as
-/// usage for `customer` on `site.meter`. `customer` is only evaluated outside a run.
+/// usage for `customer` (an id of `kind`) on `site.meter`. `customer` is only
+/// evaluated outside a run.
 #[inline]
 pub(crate) fn tool_enter_metered(
     site: &'static ToolSite,
     customer: impl FnOnce() -> String,
+    kind: CustomerKind,
     charge: bool,
 ) -> ToolCall {
     if !super::enabled() {
@@ -257,14 +273,25 @@ pub(crate) fn tool_enter_metered(
     let Some(meter) = site.meter else {
         return outside_run(site);
     };
-    let customer_id = customer();
-    if customer_id.trim().is_empty() {
+    let id = customer();
+    if id.trim().is_empty() {
         warn_once(
             WarnOnce::EmptyCustomer,
-            "drip: a metered tool was called with an empty customer id and is not recorded; pass the customer's id to `customer = …`",
+            match kind {
+                CustomerKind::Drip => {
+                    "drip: a metered tool was called with an empty customer id and is not recorded; pass the customer's id to `customer = …`"
+                }
+                CustomerKind::External => {
+                    "drip: a metered tool was called with an empty external customer id and is not recorded; pass your own id for the customer to `external_customer = …`"
+                }
+            },
         );
         return ToolCall::inactive();
     }
+    let (customer_id, external_customer) = match kind {
+        CustomerKind::Drip => (id, None),
+        CustomerKind::External => (String::new(), Some(id)),
+    };
     let Some(runtime) = crate::runtime::current() else {
         return ToolCall::inactive();
     };
@@ -272,6 +299,7 @@ pub(crate) fn tool_enter_metered(
         active: Some(Active {
             target: Target::Usage(Box::new(UsageTarget {
                 customer_id,
+                external_customer,
                 meter,
                 runtime,
                 charge,

@@ -1,7 +1,9 @@
 //! [`StreamMeter`]: billing by accumulation.
 //!
 //! A meter sums the quantities added from any thread or task for one customer
-//! and meter, and charges the sum (`POST /usage`) when it flushes: on reaching a
+//! (Drip's id, or with [`StreamMeter::builder_external`] the application's own
+//! id, resolved by delivery like [`crate::track_usage_external`]'s) and meter,
+//! and charges the sum (`POST /usage`) when it flushes: on reaching a
 //! threshold, every interval, on [`StreamMeter::flush`], when its last handle
 //! drops, and when delivery shuts down ([`crate::shutdown`] or the
 //! [`crate::DripGuard`] dropping).
@@ -84,6 +86,7 @@ pub struct StreamMeter {
 #[must_use]
 pub struct StreamMeterBuilder {
     customer_id: String,
+    external_customer_id: Option<String>,
     meter: String,
     threshold: Option<f64>,
     interval: Option<Duration>,
@@ -116,7 +119,9 @@ pub struct Flushed {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
+    /// Empty for a meter of an external customer: delivery resolves it.
     customer_id: String,
+    external_customer_id: Option<String>,
     meter: String,
     metadata: Metadata,
     /// Flush once the total reaches this; and the per-slot value at which to look.
@@ -129,10 +134,60 @@ pub(crate) struct Inner {
 }
 
 impl StreamMeter {
-    /// A meter for `quantity` of `meter` used by `customer_id`.
+    /// A meter for `quantity` of `meter` used by `customer_id` (Drip's id).
+    ///
+    /// ```
+    /// let builder = drip_runtime::StreamMeter::builder("cus_1", "tokens");
+    /// # drop(builder);
+    /// ```
     pub fn builder(customer_id: impl Into<String>, meter: impl Into<String>) -> StreamMeterBuilder {
         StreamMeterBuilder {
             customer_id: customer_id.into(),
+            external_customer_id: None,
+            meter: meter.into(),
+            threshold: None,
+            interval: None,
+            metadata: Metadata::new(),
+        }
+    }
+
+    /// A meter for `quantity` of `meter` used by the customer the application
+    /// knows as `external_customer_id` (its own opaque user id — never an
+    /// e-mail address, a key or other personal data, which
+    /// [`start`](StreamMeterBuilder::start) refuses with [`Error::Validation`]).
+    /// Nothing waits for the network: each flush is spooled with the external
+    /// id, and the delivery thread gets or creates the Drip customer for it
+    /// (once per id, cached per runtime, again after a restart) before
+    /// charging, as for [`crate::track_usage_external`].
+    ///
+    /// ```
+    /// # let emulator = drip_emulator::Emulator::builder().start_blocking().unwrap();
+    /// # let dir = std::env::temp_dir().join(format!("drip-doc-meter-external-{}", std::process::id()));
+    /// let guard = drip_runtime::init(
+    ///     drip_runtime::Config::new(emulator.secret_key()).base_url(emulator.base_url())
+    /// #   .spool_dir(&dir)
+    /// )?;
+    /// let meter = drip_runtime::StreamMeter::builder_external("user_8841", "tokens").start()?;
+    /// assert_eq!(meter.external_customer_id(), Some("user_8841"));
+    /// meter.add(300.0)?;
+    /// drop(meter); // the last handle flushes
+    /// guard.shutdown();
+    /// let customer = &emulator.customers()[0];
+    /// assert_eq!(customer.external_customer_id.as_deref(), Some("user_8841"));
+    /// assert_eq!(emulator.charges()[0].customer_id, customer.id);
+    ///
+    /// let refused = drip_runtime::StreamMeter::builder_external("ada@example.com", "tokens").start();
+    /// assert!(matches!(refused, Err(drip_runtime::Error::Validation { field: "externalCustomerId", .. })));
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn builder_external(
+        external_customer_id: impl Into<String>,
+        meter: impl Into<String>,
+    ) -> StreamMeterBuilder {
+        StreamMeterBuilder {
+            customer_id: String::new(),
+            external_customer_id: Some(external_customer_id.into()),
             meter: meter.into(),
             threshold: None,
             interval: None,
@@ -194,9 +249,31 @@ impl StreamMeter {
         self.inner.pending.take()
     }
 
-    /// The customer charged.
+    /// Drip's id of the customer charged; empty for a meter made with
+    /// [`builder_external`](StreamMeter::builder_external), whose customer
+    /// delivery resolves.
+    ///
+    /// ```
+    /// let meter = drip_runtime::StreamMeter::builder("cus_1", "tokens").start()?;
+    /// assert_eq!(meter.customer_id(), "cus_1");
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
     pub fn customer_id(&self) -> &str {
         &self.inner.customer_id
+    }
+
+    /// The application's id of the customer charged, for a meter made with
+    /// [`builder_external`](StreamMeter::builder_external).
+    ///
+    /// ```
+    /// let external = drip_runtime::StreamMeter::builder_external("user_7", "tokens").start()?;
+    /// assert_eq!((external.customer_id(), external.external_customer_id()), ("", Some("user_7")));
+    /// let drip_id = drip_runtime::StreamMeter::builder("cus_1", "tokens").start()?;
+    /// assert_eq!(drip_id.external_customer_id(), None);
+    /// # Ok::<(), drip_runtime::Error>(())
+    /// ```
+    pub fn external_customer_id(&self) -> Option<&str> {
+        self.inner.external_customer_id.as_deref()
     }
 
     /// The meter charged.
@@ -231,17 +308,25 @@ impl StreamMeterBuilder {
         self
     }
 
-    /// Checks the settings and starts the meter.
+    /// Checks the settings and starts the meter. A customer id (Drip's or
+    /// the application's) that is empty or breaks the identifier rule — an
+    /// e-mail address, a key, other personal data — is refused with
+    /// [`Error::Validation`], its value not shown.
     ///
     /// ```
     /// let err = drip_runtime::StreamMeter::builder("", "tokens").start().unwrap_err();
     /// assert!(matches!(err, drip_runtime::Error::Validation { field: "customerId", .. }));
+    /// let err = drip_runtime::StreamMeter::builder_external("sk_live_51HqLyjWDarjtT1zdp7dc", "tokens").start().unwrap_err();
+    /// assert!(matches!(err, drip_runtime::Error::Validation { field: "externalCustomerId", .. }));
     /// let err = drip_runtime::StreamMeter::builder("cus_1", "tokens").flush_threshold(f64::NAN).start().unwrap_err();
     /// assert!(matches!(err, drip_runtime::Error::Validation { field: "flushThreshold", .. }));
     /// ```
     pub fn start(self) -> Result<StreamMeter> {
         use crate::client::prepare;
-        prepare::required("customerId", &self.customer_id)?;
+        match &self.external_customer_id {
+            Some(external) => prepare::required("externalCustomerId", external)?,
+            None => prepare::required("customerId", &self.customer_id)?,
+        }
         prepare::required("meter", &self.meter)?;
         if let Some(t) = self.threshold
             && !(t.is_finite() && t > 0.0)
@@ -264,6 +349,7 @@ impl StreamMeterBuilder {
         let interval = self.interval;
         let inner = Arc::new_cyclic(|weak| Inner {
             customer_id: self.customer_id,
+            external_customer_id: self.external_customer_id,
             meter: self.meter,
             metadata,
             threshold: self.threshold.map(|t| (t, Shards::per_slot(t))),
@@ -299,7 +385,8 @@ impl Inner {
                 crate::model::Charge::new(self.customer_id.clone(), self.meter.clone(), quantity)
                     .idempotency_key(idempotency_key.clone())
                     .metadata(self.metadata.clone()),
-            ),
+            )
+            .for_external_customer(self.external_customer_id.clone()),
             None,
         );
         Ok(Some(Flushed {
