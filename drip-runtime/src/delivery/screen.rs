@@ -190,6 +190,24 @@ fn count_and_log(privacy: &Sanitizer, field: &str, value: &str, refusal: Identif
 /// start was dropped, or when no event is left of a batch. Returns the
 /// items dropped and whether to keep the envelope; every drop is counted
 /// and the first logged (field and class, never the value).
+/// [`screen_envelope`] of an event batch of `items` tool calls of
+/// compile-time-checked parts for the run `external_run_id`, before the
+/// batch is made (a spilling caller's compact record): whether to keep it,
+/// its items counted as dropped otherwise. Only the run's id can break the rule.
+pub(crate) fn screen_clean_batch(external_run_id: &str, privacy: &Sanitizer) -> bool {
+    if stream_was_dropped(external_run_id, false) {
+        privacy.count(Kind::DroppedIdentifier);
+        return false;
+    }
+    match first_broken(&[("externalRunId", Some(external_run_id))]) {
+        Some((field, value, refusal)) => {
+            count_and_log(privacy, field, value, refusal);
+            false
+        }
+        None => true,
+    }
+}
+
 pub(crate) fn screen_envelope(envelope: &mut Envelope, privacy: &Sanitizer) -> (u64, bool) {
     let follows_dropped_start = match &*envelope {
         Envelope::StreamEvents {

@@ -101,6 +101,14 @@ pub(crate) struct Overflow {
     pub(crate) full: Vec<SegmentWriter>,
 }
 
+/// What a spilling caller appends: a stream chunk's compact record
+/// (`delivery/spill_record.rs`), or an envelope (before it is made: a
+/// submission).
+enum Line<E> {
+    Record(Vec<u8>),
+    Envelope(E),
+}
+
 /// Billable items the queue holds at most, whatever their envelopes: the
 /// queue's slots bound envelopes, this bounds their size (a record-mode run
 /// of 500 events is one envelope). A run's buffered tool call is a few words,
@@ -193,8 +201,31 @@ impl Pipeline {
     fn spill_one(&self, envelope: Submission) {
         let shared = &self.shared;
         let items = envelope.items();
-        let Some(envelope) = envelope.into_envelope(&shared.counters) else {
-            return;
+        let line = match envelope {
+            Submission::Chunk { chunk, .. } if shared.spool.is_some() => {
+                match chunk.spill_record() {
+                    Some(record) => {
+                        if !super::screen::screen_clean_batch(
+                            chunk.external_run_id(),
+                            &shared.counters.privacy,
+                        ) {
+                            return shared
+                                .counters
+                                .drop_items(items, "an identifier breaks the identifier rule");
+                        }
+                        Line::Record(record)
+                    }
+                    None => Line::Envelope(Submission::Chunk { items, chunk }),
+                }
+            }
+            other => Line::Envelope(other),
+        };
+        let line = match line {
+            Line::Record(record) => Line::Record(record),
+            Line::Envelope(submission) => match submission.into_envelope(&shared.counters) {
+                Some(envelope) => Line::Envelope(envelope),
+                None => return,
+            },
         };
         let Some(spool) = &shared.spool else {
             return shared
@@ -219,7 +250,11 @@ impl Pipeline {
         let Some(writer) = overflow.writer.as_mut() else {
             return;
         };
-        match writer.append(spool, &envelope) {
+        let appended = match &line {
+            Line::Record(record) => writer.append_unterminated(spool, record, items),
+            Line::Envelope(envelope) => writer.append(spool, envelope),
+        };
+        match appended {
             // Spooled once the transport flushes it (within `linger`).
             Ok(_) => Counters::add(&shared.counters.unflushed, items),
             Err(spool::AppendError::Full) => shared.counters.drop_items(items, "spool full"),
