@@ -244,7 +244,10 @@ fn a_spool_with_a_spill_record_replays_exactly_once_with_its_keys_and_timestamps
     let mut events = emulator.events();
     events.sort_by(|a, b| a.idempotency_key.cmp(&b.idempotency_key));
     assert_eq!(events.len(), 2, "{events:?}");
-    let keys: Vec<_> = events.iter().map(|e| e.idempotency_key.as_deref()).collect();
+    let keys: Vec<_> = events
+        .iter()
+        .map(|e| e.idempotency_key.as_deref())
+        .collect();
     assert_eq!(
         keys,
         [
