@@ -109,6 +109,12 @@ enum Line<E> {
     Envelope(E),
 }
 
+/// Events an overflow segment holds at most: a spill record is a tenth of
+/// the lines it stands for, and a segment is read back whole for delivery,
+/// so a segment of records is bounded by what its lines will take in memory
+/// (about a segment's size, at ~256 bytes an event), not by its own bytes.
+const SPILLED_ITEMS_MAX: u64 = SEGMENT_MAX_BYTES / 256;
+
 /// Billable items the queue holds at most, whatever their envelopes: the
 /// queue's slots bound envelopes, this bounds their size (a record-mode run
 /// of 500 events is one envelope). A run's buffered tool call is a few words,
@@ -263,7 +269,7 @@ impl Pipeline {
                 shared.counters.drop_items(items, "spool unwritable");
             }
         }
-        if writer.bytes() >= SEGMENT_MAX_BYTES
+        if (writer.bytes() >= SEGMENT_MAX_BYTES || writer.items() >= SPILLED_ITEMS_MAX)
             && let Some(full) = overflow.writer.take()
         {
             // Sealed (flushed and synced) by the transport, not under this lock.
