@@ -192,17 +192,24 @@ impl StreamChunk for BufferedChunk {
             pending.len(),
         )?;
         let mut sites: Vec<&'static ToolSite> = Vec::new();
+        // Calls in a row are mostly of one site: the last one is tried first.
+        let mut last = 0;
         for event in pending {
             let PendingEvent::Tool(call) = event else {
                 return None;
             };
-            let index = match sites.iter().position(|s| std::ptr::eq(*s, call.site)) {
-                Some(i) => i,
-                None => {
-                    sites.push(call.site);
-                    sites.len() - 1
+            let index = if sites.get(last).is_some_and(|s| std::ptr::eq(*s, call.site)) {
+                last
+            } else {
+                match sites.iter().position(|s| std::ptr::eq(*s, call.site)) {
+                    Some(i) => i,
+                    None => {
+                        sites.push(call.site);
+                        sites.len() - 1
+                    }
                 }
             };
+            last = index;
             let written = record.event(
                 u32::try_from(index).ok()?,
                 call.ended.saturating_duration_since(self.started_at),
