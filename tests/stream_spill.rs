@@ -190,7 +190,7 @@ fn spilled_stream_chunks_are_delivered_exactly_once_as_the_transport_would_send_
     assert_eq!(runs.len() as u64, THREADS * RUNS_PER_THREAD);
     assert!(
         runs.iter()
-            .all(|r| r.status == "COMPLETED" && r.event_count as u64 == CALLS_PER_RUN),
+            .all(|r| r.status == "COMPLETED" && r.event_count == CALLS_PER_RUN),
         "{runs:?}"
     );
 }

@@ -111,7 +111,7 @@ impl Envelope {
     /// The event batch a spill record stands for, as its line (`StreamWire`).
     fn spill_record(line: &[u8]) -> serde_json::Result<Envelope> {
         let (external_run_id, json) = super::spill_record::read(line)
-            .map_err(|e| <serde_json::Error as serde::de::Error>::custom(e))?;
+            .map_err(<serde_json::Error as serde::de::Error>::custom)?;
         Ok(Envelope::StreamWire {
             external_run_id,
             json,

@@ -478,7 +478,8 @@ mod tests {
 
     #[test]
     fn hostile_records_are_typed_errors_never_panics() {
-        let cases: Vec<(String, fn(&SpillRecordError) -> bool)> = vec![
+        type Expected = fn(&SpillRecordError) -> bool;
+        let cases: Vec<(String, Expected)> = vec![
             (GOOD[..GOOD.len() - 9].to_owned(), |e| {
                 matches!(e, SpillRecordError::Malformed(_))
             }),

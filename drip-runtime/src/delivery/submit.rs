@@ -102,11 +102,10 @@ pub(crate) struct Overflow {
 }
 
 /// What a spilling caller appends: a stream chunk's compact record
-/// (`delivery/spill_record.rs`), or an envelope (before it is made: a
-/// submission).
-enum Line<E> {
+/// (`delivery/spill_record.rs`), or an envelope.
+enum Line {
     Record(Vec<u8>),
-    Envelope(E),
+    Envelope(Box<super::Envelope>),
 }
 
 /// Events an overflow segment holds at most: a spill record is a tenth of
@@ -206,34 +205,40 @@ impl Pipeline {
         }
     }
 
+    /// What a spilling caller appends for `submission`: a stream chunk of
+    /// clean tool calls as its compact record, anything else as its envelope
+    /// (made now, across the sanitising boundary). `None` when nothing is
+    /// left to append (dropped and counted).
+    fn spill_line(&self, submission: Submission, items: u64) -> Option<Line> {
+        let counters = &self.shared.counters;
+        let submission = match submission {
+            // Without a spool, the chunk is dropped below either way.
+            Submission::Chunk { chunk, .. } if self.shared.spool.is_some() => {
+                match chunk.spill_record() {
+                    Some(record) => {
+                        if super::screen::screen_clean_batch(
+                            chunk.external_run_id(),
+                            &counters.privacy,
+                        ) {
+                            return Some(Line::Record(record));
+                        }
+                        counters.drop_items(items, "an identifier breaks the identifier rule");
+                        return None;
+                    }
+                    None => Submission::Chunk { items, chunk },
+                }
+            }
+            other => other,
+        };
+        let envelope = submission.into_envelope(counters)?;
+        Some(Line::Envelope(Box::new(envelope)))
+    }
+
     fn spill_one(&self, envelope: Submission) {
         let shared = &self.shared;
         let items = envelope.items();
-        let line = match envelope {
-            Submission::Chunk { chunk, .. } if shared.spool.is_some() => {
-                match chunk.spill_record() {
-                    Some(record) => {
-                        if !super::screen::screen_clean_batch(
-                            chunk.external_run_id(),
-                            &shared.counters.privacy,
-                        ) {
-                            return shared
-                                .counters
-                                .drop_items(items, "an identifier breaks the identifier rule");
-                        }
-                        Line::Record(record)
-                    }
-                    None => Line::Envelope(Submission::Chunk { items, chunk }),
-                }
-            }
-            other => Line::Envelope(other),
-        };
-        let line = match line {
-            Line::Record(record) => Line::Record(record),
-            Line::Envelope(submission) => match submission.into_envelope(&shared.counters) {
-                Some(envelope) => Line::Envelope(envelope),
-                None => return,
-            },
+        let Some(line) = self.spill_line(envelope, items) else {
+            return;
         };
         let Some(spool) = &shared.spool else {
             return shared
