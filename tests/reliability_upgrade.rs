@@ -153,21 +153,33 @@ const CURRENT_FORMAT: &str = concat!(
     "\n",
 );
 
-#[test]
-fn a_spool_from_before_checked_lines_and_one_with_them_replay_exactly_once() {
-    let _turn = turn();
-    let emulator = Emulator::builder().start_blocking().unwrap();
-    let spool = std::env::temp_dir().join(format!("drip-upgrade-current-{}", std::process::id()));
+/// A spool `drip-upgrade-<name>-<pid>` for `emulator` holding `segment`
+/// twice, in two segments an earlier process left (as a crash between
+/// sending and deleting leaves its work).
+fn spool_holding_twice(
+    emulator: &drip_emulator::EmulatorHandle,
+    name: &str,
+    segment: &str,
+) -> PathBuf {
+    let spool = std::env::temp_dir().join(format!("drip-upgrade-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);
-    let dir = config(&emulator, &spool).effective_spool_dir();
+    let dir = config(emulator, &spool).effective_spool_dir();
     std::fs::create_dir_all(&dir).unwrap();
     for n in 1..=2 {
         std::fs::write(
             dir.join(format!("seg-000000000000{n}-0000000000bbbb-00000000.jsonl")),
-            CURRENT_FORMAT,
+            segment,
         )
         .unwrap();
     }
+    spool
+}
+
+#[test]
+fn a_spool_from_before_checked_lines_and_one_with_them_replay_exactly_once() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let spool = spool_holding_twice(&emulator, "current", CURRENT_FORMAT);
     let report = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
     assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
     assert_eq!((report.sent, report.duplicates), (6, 6), "{report:?}");
@@ -226,17 +238,7 @@ const SPILL_RECORD_FORMAT: &str = concat!(
 fn a_spool_with_a_spill_record_replays_exactly_once_with_its_keys_and_timestamps() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
-    let spool = std::env::temp_dir().join(format!("drip-upgrade-spilled-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&spool);
-    let dir = config(&emulator, &spool).effective_spool_dir();
-    std::fs::create_dir_all(&dir).unwrap();
-    for n in 1..=2 {
-        std::fs::write(
-            dir.join(format!("seg-000000000000{n}-0000000000cccc-00000000.jsonl")),
-            SPILL_RECORD_FORMAT,
-        )
-        .unwrap();
-    }
+    let spool = spool_holding_twice(&emulator, "spilled", SPILL_RECORD_FORMAT);
     let report = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
     assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
     assert_eq!((report.sent, report.duplicates), (2, 2), "{report:?}");
