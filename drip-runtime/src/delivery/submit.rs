@@ -111,10 +111,11 @@ enum Line {
 /// Events an overflow segment holds at most: a spill record is a tenth of
 /// the lines it stands for, and a segment is read back whole for delivery,
 /// so a segment of records is bounded by what its lines will take in memory
-/// (about a segment's size, at ~256 bytes an event, as a segment the
-/// transport writes), not by its own bytes. Callers then create a file (a
-/// few tens of µs) per 8,192 events they spill, a few ns per event.
-const SPILLED_ITEMS_MAX: u64 = SEGMENT_MAX_BYTES / 256;
+/// (about two segments' size, at ~256 bytes an event), not by its own bytes.
+/// Callers create a file per 16,384 events they spill: tighter, creating
+/// files (tens of µs each in a directory of thousands) became most of a
+/// spilling caller's cost; looser, the replay's peak memory grows.
+const SPILLED_ITEMS_MAX: u64 = 2 * SEGMENT_MAX_BYTES / 256;
 
 /// Billable items the queue holds at most, whatever their envelopes: the
 /// queue's slots bound envelopes, this bounds their size (a record-mode run
