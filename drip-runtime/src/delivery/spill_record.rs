@@ -51,6 +51,8 @@ pub(crate) enum SpillRecordError {
     LiteralValue,
     #[error("a spill record holds more than {MAX_EVENTS} events")]
     TooManyEvents,
+    #[error("a spill record holds no event")]
+    NoEvents,
     #[error("a spill record's keys run past the end of the sequence")]
     KeyOverflow,
     #[error("a spill record's timestamp is out of range")]
@@ -394,6 +396,10 @@ pub(crate) fn read(line: &[u8]) -> Result<(String, EventJson), SpillRecordError>
     if record.events.count > MAX_EVENTS {
         return Err(SpillRecordError::TooManyEvents);
     }
+    // A caller spills only chunks that hold events.
+    if record.events.count == 0 {
+        return Err(SpillRecordError::NoEvents);
+    }
     let nonce = (record.nonce.len() == 16)
         .then(|| u64::from_str_radix(&record.nonce, 16).ok())
         .flatten()
@@ -526,6 +532,10 @@ mod tests {
                     &"[0,1,1,0],".repeat(MAX_EVENTS + 3),
                 ),
                 |e| matches!(e, SpillRecordError::TooManyEvents),
+            ),
+            (
+                GOOD.replace(r#"[[0,1000000,2500000,0],[0,2000000,1,1,"Timeout"]]"#, "[]"),
+                |e| matches!(e, SpillRecordError::NoEvents),
             ),
         ];
         for (line, expected) in cases {
