@@ -315,7 +315,7 @@ impl ToolRecord {
 }
 
 /// A site's literal as the event writer takes it.
-pub(crate) fn tool_value(v: LiteralValue) -> ToolValue<'static> {
+fn tool_value(v: LiteralValue) -> ToolValue<'static> {
     match v {
         LiteralValue::Str(s) => ToolValue::Str(s),
         LiteralValue::Int(n) => ToolValue::Int(n),
