@@ -11,7 +11,9 @@
 //! per run for its start, end and hand-over to delivery (`empty_run`: a run
 //! of no calls), so a run of 10 calls costs ≤ 10 × 60 + 300 = 900 ns
 //! (`run_of_10_tool_calls`); ≤ 100 ns per call inside a stream-mode run
-//! (`tool_async_inside_stream_run`); ≤ 20 ns outside a run or disabled.
+//! (`tool_async_inside_stream_run`), also when the queue is full and the
+//! caller spills its chunks to the spool itself
+//! (`tool_async_inside_stream_run_spilling_cpu`); ≤ 20 ns outside a run or disabled.
 //! The per-run figures and the async record-mode call are given on the wall
 //! clock and on the calling thread's CPU clock (`_cpu`): on a machine with few cores the transport
 //! thread and the sink take the caller's core now and then, which the wall
@@ -290,6 +292,53 @@ fn overhead(c: &mut Criterion) {
         })
     });
     drop(capture);
+
+    // A stream-mode run whose chunks spill: a queue of one slot and a server
+    // that never answers, so callers find the queue full and write each
+    // chunk to the spool themselves (a compact spill record). On the
+    // calling thread's CPU clock: what the caller spends, spilling included.
+    // Its own runtime, entered on this thread (a scoped runtime makes the
+    // on/off check take its thread-local path, a few ns slower).
+    let stalled = Arc::new(sink::Sink::default());
+    stalled.stall(true);
+    let stalled_url = sink::start(stalled.clone());
+    let spill_dir = std::env::temp_dir().join(format!("drip-bench-spill-{}", std::process::id()));
+    let spilling = drip::Runtime::start(
+        Config::new("sk_test_bench_0123456789")
+            .base_url(stalled_url)
+            .spool_dir(&spill_dir)
+            .spool_max_bytes(4 * 1024 * 1024 * 1024)
+            .queue_capacity(1)
+            .overflow(OverflowPolicy::Spill)
+            .shutdown_deadline(Duration::from_millis(200)),
+    )
+    .expect("a spilling runtime");
+    {
+        let _entered = spilling.enter();
+        group
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(1))
+            .sample_size(10);
+        group.bench_function("tool_async_inside_stream_run_spilling_cpu", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                let mut left = iters;
+                while left > 0 {
+                    let n = left.min(CALLS_PER_RUN);
+                    total += cpu(&mut || {
+                        black_box(rt.block_on(stream_run_of_calls(n)));
+                    });
+                    left -= n;
+                }
+                total
+            })
+        });
+    }
+    let spilled = spilling.shutdown(Duration::from_millis(200));
+    eprintln!("the spilling runtime at its end: {spilled:?}");
+    assert_eq!(spilled.dropped, 0, "{spilled:?}");
+    let _ = std::fs::remove_dir_all(&spill_dir);
+
     group.finish();
     // The runs above really were recorded and delivered, not skipped.
     let report = rt.block_on(drip::flush(Duration::from_secs(60)));

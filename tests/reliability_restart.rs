@@ -205,14 +205,30 @@ fn child_stream_until_killed() {
     }
 }
 
-/// With the server down and a queue of one, a burst makes callers spill;
-/// then prints `SPOOLED <n>` (what `stats()` calls spooled) over and over
-/// until killed.
+#[drip::tool(name = "burst-search")]
+fn burst_search(page: u64) -> u64 {
+    page + 1
+}
+
+#[drip::run(customer = "cus_burst", workflow = "burst-streamer", stream)]
+fn burst_stream(calls: u64) {
+    for i in 0..calls {
+        burst_search(i);
+    }
+}
+
+/// With the server down and a queue of one, a burst makes callers spill
+/// (record-mode runs, then stream-mode runs whose chunks spill as compact
+/// spill records); then prints `SPOOLED <n>` (what `stats()` calls spooled)
+/// over and over until killed.
 fn child_burst_then_report() {
     let _guard = runtime::init(child_config().queue_capacity(1)).unwrap();
     for run in 0..2_000u64 {
         let events = (0..10).map(|i| event(format!("burst-{run}-{i}"))).collect();
         hooks::submit_run("cus_burst", "burst-agent", &format!("burst-{run}"), events);
+    }
+    for _ in 0..8 {
+        burst_stream(1_000);
     }
     loop {
         let s = runtime::stats();

@@ -6,7 +6,10 @@
 //! The segments below are written by hand in that format, as the previous
 //! `serde` derive serialised it. So is a spool of the format before event
 //! batches and record-mode runs were spooled with `"checked":true` (lines a
-//! drip of this version also reads back by a scan), beside lines that carry it.
+//! drip of this version also reads back by a scan), beside lines that carry it,
+//! and a spool holding a stream chunk's compact spill record (written by a
+//! caller who found the queue full), whose keys and timestamps are made
+//! from its numbers when it is read back.
 
 use drip::config::Config;
 use drip::runtime;
@@ -150,21 +153,33 @@ const CURRENT_FORMAT: &str = concat!(
     "\n",
 );
 
-#[test]
-fn a_spool_from_before_checked_lines_and_one_with_them_replay_exactly_once() {
-    let _turn = turn();
-    let emulator = Emulator::builder().start_blocking().unwrap();
-    let spool = std::env::temp_dir().join(format!("drip-upgrade-current-{}", std::process::id()));
+/// A spool `drip-upgrade-<name>-<pid>` for `emulator` holding `segment`
+/// twice, in two segments an earlier process left (as a crash between
+/// sending and deleting leaves its work).
+fn spool_holding_twice(
+    emulator: &drip_emulator::EmulatorHandle,
+    name: &str,
+    segment: &str,
+) -> PathBuf {
+    let spool = std::env::temp_dir().join(format!("drip-upgrade-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);
-    let dir = config(&emulator, &spool).effective_spool_dir();
+    let dir = config(emulator, &spool).effective_spool_dir();
     std::fs::create_dir_all(&dir).unwrap();
     for n in 1..=2 {
         std::fs::write(
             dir.join(format!("seg-000000000000{n}-0000000000bbbb-00000000.jsonl")),
-            CURRENT_FORMAT,
+            segment,
         )
         .unwrap();
     }
+    spool
+}
+
+#[test]
+fn a_spool_from_before_checked_lines_and_one_with_them_replay_exactly_once() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let spool = spool_holding_twice(&emulator, "current", CURRENT_FORMAT);
     let report = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
     assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
     assert_eq!((report.sent, report.duplicates), (6, 6), "{report:?}");
@@ -202,5 +217,72 @@ fn a_spool_from_before_checked_lines_and_one_with_them_replay_exactly_once() {
         .find(|r| r.external_run_id.as_deref() == Some("xrun_cur_record_1"))
         .unwrap();
     assert_eq!(nested.parent_run_id.as_deref(), Some(stream.id.as_str()));
+    let _ = std::fs::remove_dir_all(&spool);
+}
+
+/// A stream run whose events a spilling caller wrote as a compact spill
+/// record (numbers per call, the tool sites once, one key block): the
+/// key nonce `00000000000000c4`, keys `…c4` + 0x20 and 0x21, the run's
+/// wall-clock start 2025-11-24T16:00:00Z and the calls' ends 1 ms and
+/// 1.5 s after it.
+const SPILL_RECORD_FORMAT: &str = concat!(
+    r#"{"start_run":{"run":{"customerId":"cus_spill","workflowId":"","externalRunId":"xrun_spill","idempotencyKey":"start:xrun_spill"},"workflow":"spill-streamer"}}"#,
+    "\n",
+    r#"{"spilled_events":{"external_run_id":"xrun_spill","nonce":"00000000000000c4","key":32,"wall_ns":1764000000000000000,"events":[[0,1000000,2500000,0],[1,1500000000,750000,1,"io::Error"]],"sites":[["web-search",[["region",0,"eu"],["attempt",1,2]]],["fetch",[["retry_count",1,3],["latency_ms",2,4598175219545276416]]]]}}"#,
+    "\n",
+    r#"{"end_run":{"external_run_id":"xrun_spill","end":{"status":"COMPLETED","idempotencyKey":"end:xrun_spill"}}}"#,
+    "\n",
+);
+
+#[test]
+fn a_spool_with_a_spill_record_replays_exactly_once_with_its_keys_and_timestamps() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    let spool = spool_holding_twice(&emulator, "spilled", SPILL_RECORD_FORMAT);
+    let report = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
+    assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
+    assert_eq!((report.sent, report.duplicates), (2, 2), "{report:?}");
+
+    let mut events = emulator.events();
+    events.sort_by(|a, b| a.idempotency_key.cmp(&b.idempotency_key));
+    assert_eq!(events.len(), 2, "{events:?}");
+    let keys: Vec<_> = events
+        .iter()
+        .map(|e| e.idempotency_key.as_deref())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            Some("evt_00000000000000c420"),
+            Some("evt_00000000000000c421")
+        ]
+    );
+    let (search, fetch) = (&events[0], &events[1]);
+    assert_eq!(search.event_type, "tool.call");
+    assert_eq!(
+        search.timestamp.as_deref(),
+        Some("2025-11-24T16:00:00.001Z")
+    );
+    assert_eq!(fetch.timestamp.as_deref(), Some("2025-11-24T16:00:01.500Z"));
+    assert_eq!(
+        search.metadata,
+        Some(serde_json::json!({
+            "tool_name": "web-search", "duration_ms": 2.5, "status": "ok",
+            "region": "eu", "attempt": 2
+        }))
+    );
+    assert_eq!(
+        fetch.metadata,
+        Some(serde_json::json!({
+            "tool_name": "fetch", "duration_ms": 0.75, "status": "error",
+            "error_type": "io::Error", "retry_count": 3, "latency_ms": 0.25
+        }))
+    );
+    let runs = emulator.runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(
+        (runs[0].status.as_str(), runs[0].event_count),
+        ("COMPLETED", 2)
+    );
     let _ = std::fs::remove_dir_all(&spool);
 }

@@ -11,9 +11,13 @@
 
 use super::site::{LiteralValue, ToolSite};
 use crate::clock::Tick;
-use crate::delivery::{Envelope, LineWriter, RunEventsJson};
+use crate::delivery::{
+    Envelope, EventJson, LineWriter, RunEventsJson, SPILL_MAX_EVENTS, SpillWriter, StreamChunk,
+    ToolCallFacts, ToolJsonWriter, ToolValue,
+};
 use crate::metadata::{Metadata, Value};
-use crate::model::{Event, RecordRun, ToolStatus, idempotency, time};
+use crate::model::idempotency::{self, Reserved};
+use crate::model::{Event, RecordRun, ToolStatus, time};
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
@@ -131,14 +135,8 @@ pub(crate) fn stream_batch(
     wall_of: impl Fn(Tick) -> SystemTime,
 ) -> Envelope {
     if pending.iter().all(PendingEvent::is_clean_tool) {
-        let mut line = LineWriter::checked(&external_run_id, pending.len());
-        let mut scratch = Scratch::default();
-        for event in &pending {
-            if let PendingEvent::Tool(call) = event {
-                line.event(|out| call.write_json(wall_of(call.ended), &mut scratch, out));
-            }
-        }
-        if let Some(json) = line.finish() {
+        let keys = Reserved::block(pending.len() as u64);
+        if let Some(json) = clean_line(&external_run_id, &pending, &wall_of, keys) {
             return Envelope::StreamWire {
                 external_run_id,
                 json,
@@ -153,6 +151,102 @@ pub(crate) fn stream_batch(
         external_run_id,
         events,
     }
+}
+
+/// A streaming run's buffered events as it hands them over: made into their
+/// batch ([`stream_batch`]) by the transport, or written as a compact spill
+/// record by a caller who finds the queue full.
+pub(crate) struct BufferedChunk {
+    pub(crate) external_run_id: String,
+    pub(crate) pending: Vec<PendingEvent>,
+    /// The run's start on the run clock and on the wall clock.
+    pub(crate) started_at: Tick,
+    pub(crate) started_wall: SystemTime,
+}
+
+impl StreamChunk for BufferedChunk {
+    fn make_envelope(self: Box<Self>) -> Envelope {
+        let (at, wall) = (self.started_at, self.started_wall);
+        stream_batch(self.external_run_id, self.pending, move |t| {
+            wall + t.saturating_duration_since(at)
+        })
+    }
+
+    fn external_run_id(&self) -> &str {
+        &self.external_run_id
+    }
+
+    /// Numbers only per call (`delivery/spill_record.rs`); each distinct
+    /// site's name and literals once, found by address among the few a
+    /// chunk holds.
+    fn spill_record(&self) -> Option<Vec<u8>> {
+        let pending = &self.pending;
+        if pending.len() > SPILL_MAX_EVENTS || !pending.iter().all(PendingEvent::is_clean_tool) {
+            return None;
+        }
+        let keys = Reserved::block(pending.len() as u64);
+        let mut record = SpillWriter::begin(
+            &self.external_run_id,
+            keys,
+            self.started_wall,
+            pending.len(),
+        )?;
+        let mut sites: Vec<&'static ToolSite> = Vec::new();
+        // Calls in a row are mostly of one site: the last one is tried first.
+        let mut last = 0;
+        for event in pending {
+            let PendingEvent::Tool(call) = event else {
+                return None;
+            };
+            let index = if sites.get(last).is_some_and(|s| std::ptr::eq(*s, call.site)) {
+                last
+            } else {
+                match sites.iter().position(|s| std::ptr::eq(*s, call.site)) {
+                    Some(i) => i,
+                    None => {
+                        sites.push(call.site);
+                        sites.len() - 1
+                    }
+                }
+            };
+            last = index;
+            let written = record.event(
+                u32::try_from(index).ok()?,
+                call.ended.saturating_duration_since(self.started_at),
+                call.elapsed,
+                call.status,
+                call.error_type(),
+            );
+            if !written {
+                return None;
+            }
+        }
+        for site in sites {
+            record.site(
+                site.name,
+                site.metadata.iter().map(|&(k, v)| (k, tool_value(v))),
+            );
+        }
+        Some(record.finish().0)
+    }
+}
+
+/// The spool line of a batch of clean tool calls, keyed from `keys` on.
+fn clean_line(
+    external_run_id: &str,
+    pending: &[PendingEvent],
+    wall_of: impl Fn(Tick) -> SystemTime,
+    keys: Reserved,
+) -> Option<EventJson> {
+    let mut line = LineWriter::checked(external_run_id, pending.len());
+    let mut writer = ToolJsonWriter::default();
+    for (i, event) in (0..).zip(pending) {
+        if let PendingEvent::Tool(call) = event {
+            let key = keys.nth(i)?;
+            line.event(|out| call.write_json(wall_of(call.ended), key, &mut writer, out));
+        }
+    }
+    line.finish()
 }
 
 /// A record-mode run's envelope (`run` without its events, nested in the
@@ -174,10 +268,13 @@ pub(crate) fn record_envelope(
             .collect();
         return Envelope::record(run, parent_external_run_id);
     }
-    let mut scratch = Scratch::default();
-    let json = RunEventsJson::write(&pending, pending.len(), |event, out| {
+    let mut writer = ToolJsonWriter::default();
+    let keys = Reserved::block(pending.len() as u64);
+    let json = RunEventsJson::write((0..).zip(&pending), pending.len(), |(i, event), out| {
         if let PendingEvent::Tool(call) = event {
-            call.write_json(wall_of(call.ended), &mut scratch, out);
+            // The block ends within the sequence: the add that reserved it did not wrap.
+            let key = keys.nth(i).unwrap_or(keys);
+            call.write_json(wall_of(call.ended), key, &mut writer, out);
         }
     });
     let mut envelope = Envelope::record(run, parent_external_run_id);
@@ -187,75 +284,43 @@ pub(crate) fn record_envelope(
     envelope
 }
 
-/// A metadata value of a clean tool call, borrowed.
-#[derive(Clone, Copy)]
-enum Entry<'a> {
-    Str(&'a str),
-    Float(f64),
-    Literal(LiteralValue),
-}
-
-/// What writing one tool call after another reuses.
-#[derive(Default)]
-struct Scratch<'a> {
-    entries: Vec<(&'static str, Entry<'a>)>,
-    timestamps: time::TimestampWriter,
-}
-
 impl ToolRecord {
     /// The JSON object of the event [`PendingEvent::into_event`] makes, as
-    /// serde writes it (fields in declaration order, metadata keys sorted,
-    /// drip's own keys winning over the site's), for a call of
-    /// compile-time-checked parts only.
-    fn write_json<'a>(&'a self, ended: SystemTime, scratch: &mut Scratch<'a>, out: &mut Vec<u8>) {
-        let entries = &mut scratch.entries;
-        entries.clear();
-        entries.extend([
-            ("tool_name", Entry::Str(self.site.name)),
-            (
-                "duration_ms",
-                Entry::Float(crate::model::duration_ms(self.elapsed)),
-            ),
-            ("status", Entry::Str(self.status.as_str())),
-        ]);
-        if let Some(kind) = self.extra.as_ref().and_then(|x| x.error_type.as_deref()) {
-            entries.push(("error_type", Entry::Str(kind)));
-        }
-        entries.extend(
-            self.site
-                .metadata
-                .iter()
-                .map(|&(k, v)| (k, Entry::Literal(v))),
+    /// serde writes it, for a call of compile-time-checked parts only, keyed
+    /// `key` (a number this process reserved).
+    fn write_json<'a>(
+        &'a self,
+        ended: SystemTime,
+        key: Reserved,
+        writer: &mut ToolJsonWriter<'a>,
+        out: &mut Vec<u8>,
+    ) {
+        writer.write(
+            ToolCallFacts {
+                name: self.site.name,
+                literals: self.site.metadata.iter().map(|&(k, v)| (k, tool_value(v))),
+                elapsed: self.elapsed,
+                status: self.status,
+                error_type: self.error_type(),
+                key: (idempotency::nonce(), key),
+                ended,
+            },
+            out,
         );
-        // Stable: of equal keys the first pushed stays, as `merge_user_metadata` keeps it.
-        entries.sort_by(|a, b| a.0.cmp(b.0));
-        entries.dedup_by(|later, first| later.0 == first.0);
-        out.extend_from_slice(
-            br#"{"eventType":"tool.call","quantity":1.0,"units":"calls","metadata":{"#,
-        );
-        for (i, (key, value)) in entries.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            // Writing JSON into a Vec cannot fail for these types.
-            let _ = serde_json::to_writer(&mut *out, key);
-            out.push(b':');
-            let _ = match *value {
-                Entry::Str(s) | Entry::Literal(LiteralValue::Str(s)) => {
-                    serde_json::to_writer(&mut *out, s)
-                }
-                Entry::Float(f) | Entry::Literal(LiteralValue::Float(f)) => {
-                    serde_json::to_writer(&mut *out, &f)
-                }
-                Entry::Literal(LiteralValue::Int(n)) => serde_json::to_writer(&mut *out, &n),
-                Entry::Literal(LiteralValue::Bool(b)) => serde_json::to_writer(&mut *out, &b),
-            };
-        }
-        out.extend_from_slice(br#"},"idempotencyKey":""#);
-        idempotency::Reserved::next().write_key("evt", out);
-        out.extend_from_slice(br#"","timestamp":""#);
-        scratch.timestamps.write(ended, out);
-        out.extend_from_slice(br#""}"#);
+    }
+
+    fn error_type(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|x| x.error_type.as_deref())
+    }
+}
+
+/// A site's literal as the event writer takes it.
+fn tool_value(v: LiteralValue) -> ToolValue<'static> {
+    match v {
+        LiteralValue::Str(s) => ToolValue::Str(s),
+        LiteralValue::Int(n) => ToolValue::Int(n),
+        LiteralValue::Float(f) => ToolValue::Float(f),
+        LiteralValue::Bool(b) => ToolValue::Bool(b),
     }
 }
 
@@ -350,7 +415,12 @@ mod tests {
         };
         for (direct, typed) in make().into_iter().zip(make()) {
             let mut out = Vec::new();
-            direct.write_json(wall, &mut Scratch::default(), &mut out);
+            direct.write_json(
+                wall,
+                Reserved::next(),
+                &mut ToolJsonWriter::default(),
+                &mut out,
+            );
             let parsed: serde_json::Value = serde_json::from_slice(&out).unwrap();
             let key = parsed["idempotencyKey"].as_str().unwrap();
             assert!(key.starts_with("evt_"), "{key}");
@@ -403,6 +473,98 @@ mod tests {
         };
         assert_eq!(events.len(), 3);
         assert!(events[0].is_built_clean() && !events[1].is_built_clean());
+    }
+
+    /// The key number a spill record starts its block at.
+    fn record_key(record: &[u8]) -> Reserved {
+        let parsed: serde_json::Value = serde_json::from_slice(record).unwrap();
+        Reserved::from_number(parsed["spilled_events"]["key"].as_u64().unwrap())
+    }
+
+    #[test]
+    fn a_spill_record_reads_back_as_the_line_the_transport_writes() {
+        let started_at = crate::clock::now();
+        // Nanoseconds and a leap to the next second, so timestamps differ.
+        let started_wall = UNIX_EPOCH + Duration::new(1_764_000_000, 999_456_789);
+        let later = |ns: u64| started_at + Duration::from_nanos(ns);
+        let call = |site, ns, status, error: Option<&'static str>| {
+            let mut r = record(site, status, error.map(Cow::Borrowed));
+            r.ended = later(ns);
+            r.elapsed = Duration::from_nanos(ns / 3 + 7);
+            PendingEvent::Tool(r)
+        };
+        let make = || BufferedChunk {
+            external_run_id: "run_\"spilled\"".into(),
+            pending: vec![
+                call(&PLAIN, 0, ToolStatus::Ok, None),
+                call(&LITERALS, 543_211, ToolStatus::Error, Some("io::Error")),
+                call(&PLAIN, 1_000_000_001, ToolStatus::Cancelled, None),
+                call(
+                    &LITERALS,
+                    2_500_000_000,
+                    ToolStatus::Panicked,
+                    Some("\"odd\"\u{e9}"),
+                ),
+                call(&PLAIN, 2_500_000_001, ToolStatus::Ok, None),
+            ],
+            started_at,
+            started_wall,
+        };
+        let chunk = make();
+        let record = chunk.spill_record().expect("clean calls spill compactly");
+        let (id, read) = crate::delivery::spill_record::read(&record).expect("reads back");
+        let wall_of = |t: Tick| started_wall + t.saturating_duration_since(started_at);
+        let direct = clean_line(
+            &chunk.external_run_id,
+            &chunk.pending,
+            wall_of,
+            record_key(&record),
+        )
+        .expect("a line");
+        assert_eq!(id, chunk.external_run_id);
+        assert_eq!(
+            String::from_utf8_lossy(read.line()),
+            String::from_utf8_lossy(direct.line())
+        );
+        assert_eq!(read, direct);
+        // The sites' table holds each distinct site once.
+        let text = String::from_utf8_lossy(&record).into_owned();
+        assert_eq!(text.matches("web-search").count(), 1, "{text}");
+        // And the envelope the transport makes reads the same, but for its keys.
+        let Envelope::StreamWire { json, .. } =
+            (Box::new(make()) as Box<dyn StreamChunk>).make_envelope()
+        else {
+            panic!("clean calls make a wire batch")
+        };
+        let strip = |e: Event| Event {
+            idempotency_key: String::new(),
+            ..e
+        };
+        assert_eq!(
+            json.all_typed().into_iter().map(strip).collect::<Vec<_>>(),
+            read.all_typed().into_iter().map(strip).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_chunk_with_anything_but_clean_calls_has_no_spill_record() {
+        let mut with_message = record(&PLAIN, ToolStatus::Error, None);
+        with_message.extra = ToolExtra::new(None, Some("boom".into()), None);
+        for odd in [
+            PendingEvent::Tool(with_message),
+            PendingEvent::Ready(Box::new(Event::plan("next"))),
+        ] {
+            let chunk = BufferedChunk {
+                external_run_id: "run_1".into(),
+                pending: vec![
+                    PendingEvent::Tool(record(&PLAIN, ToolStatus::Ok, None)),
+                    odd,
+                ],
+                started_at: crate::clock::now(),
+                started_wall: UNIX_EPOCH + Duration::from_secs(1_764_000_000),
+            };
+            assert!(chunk.spill_record().is_none());
+        }
     }
 
     #[test]

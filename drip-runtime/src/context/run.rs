@@ -368,12 +368,14 @@ impl RunState {
             _ => Vec::new(),
         };
         let pending = std::mem::replace(&mut buf.events, next);
-        let external_run_id = self.external_run_id().to_owned();
-        let anchor = self.started;
-        let submission = Submission::deferred(pending.len() as u64, move || {
-            super::pending::stream_batch(external_run_id, pending, |at| anchor.wall_of(at))
-        });
-        runtime.send(submission, None);
+        let items = pending.len() as u64;
+        let chunk = super::pending::BufferedChunk {
+            external_run_id: self.external_run_id().to_owned(),
+            pending,
+            started_at: self.started.at,
+            started_wall: self.started.wall,
+        };
+        runtime.send(Submission::chunk(items, Box::new(chunk)), None);
     }
 
     /// The run's metadata: the site's literals, then its run-time values

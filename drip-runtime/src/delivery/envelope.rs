@@ -99,15 +99,34 @@ pub(crate) enum Envelope {
 
 impl Envelope {
     /// Reads one spool line, in this format or the earlier one.
+    /// A spill record (`delivery/spill_record.rs`) reads as the typed
+    /// events of its batch, so that they cross the boundary again.
     pub(crate) fn from_line(line: &[u8]) -> serde_json::Result<Envelope> {
+        if super::spill_record::is_spill_record(line) {
+            return Self::spill_record(line).map(Envelope::into_typed);
+        }
         serde_json::from_slice::<Envelope>(line).or_else(|e| legacy::read(line).ok_or(e))
     }
 
+    /// The event batch a spill record stands for, as its line (`StreamWire`).
+    fn spill_record(line: &[u8]) -> serde_json::Result<Envelope> {
+        let (external_run_id, json) = super::spill_record::read(line)
+            .map_err(<serde_json::Error as serde::de::Error>::custom)?;
+        Ok(Envelope::StreamWire {
+            external_run_id,
+            json,
+        })
+    }
+
     /// Reads one spool line as the backlog keeps it: an event batch of this
-    /// format by a scan of its spans (`StreamWire`), a record-mode run's
+    /// format by a scan of its spans, a spill record made into its batch
+    /// (both `StreamWire`), a record-mode run's
     /// events kept as their JSON (`events_json`), anything else as
     /// [`from_line`](Self::from_line) does.
     pub(crate) fn read_line(line: &bytes::Bytes) -> serde_json::Result<Envelope> {
+        if super::spill_record::is_spill_record(line) {
+            return Self::spill_record(line);
+        }
         if let Some((external_run_id, json)) = EventJson::scan(line) {
             return Ok(Envelope::StreamWire {
                 external_run_id,

@@ -74,18 +74,20 @@ mod linger;
 mod report;
 mod run_ids;
 mod screen;
+pub(crate) mod spill_record;
 pub(crate) mod spool;
 mod submission;
 mod submit;
+mod tool_json;
 mod transport;
 
 pub(crate) use envelope::{Envelope, end_run};
-#[cfg(test)]
-pub(crate) use event_wire::EventJson;
-pub(crate) use event_wire::{LineWriter, RunEventsJson};
+pub(crate) use event_wire::{EventJson, LineWriter, RunEventsJson};
 pub(crate) use linger::Lingering;
 pub use report::{FlushReport, Stats};
-pub(crate) use submission::{MakeEnvelope, Submission};
+pub(crate) use spill_record::{MAX_EVENTS as SPILL_MAX_EVENTS, SpillWriter};
+pub(crate) use submission::{MakeEnvelope, StreamChunk, Submission};
+pub(crate) use tool_json::{ToolCallFacts, ToolJsonWriter, ToolValue};
 
 use crate::config::Config;
 use crate::privacy::Sanitizer;

@@ -184,6 +184,25 @@ fn count_and_log(privacy: &Sanitizer, field: &str, value: &str, refusal: Identif
     }
 }
 
+/// [`screen_envelope`] of an event batch of tool calls of
+/// compile-time-checked parts for the run `external_run_id`, before the
+/// batch is made (a spilling caller's compact record): whether to keep it,
+/// the caller counts its items as dropped otherwise. Only the run's id can
+/// break the rule.
+pub(crate) fn screen_clean_batch(external_run_id: &str, privacy: &Sanitizer) -> bool {
+    if stream_was_dropped(external_run_id, false) {
+        privacy.count(Kind::DroppedIdentifier);
+        return false;
+    }
+    match first_broken(&[("externalRunId", Some(external_run_id))]) {
+        Some((field, value, refusal)) => {
+            count_and_log(privacy, field, value, refusal);
+            false
+        }
+        None => true,
+    }
+}
+
 /// Applies the identifier rule to `envelope`: events whose identifiers
 /// break it are removed; the whole envelope is to be dropped when an
 /// envelope-level identifier breaks it, when it belongs to a stream whose
@@ -271,6 +290,21 @@ mod tests {
         assert_eq!(screen(&mut end()), (0, false));
         // The end forgot the stream: a later run reusing the id is not affected.
         assert_eq!(screen(&mut end()), (0, true));
+    }
+
+    #[test]
+    fn a_spilled_clean_batch_is_screened_by_its_run_id_and_its_streams_start() {
+        let privacy = Sanitizer::new();
+        assert!(screen_clean_batch("xrun_clean_batch", &privacy));
+        assert!(!screen_clean_batch("jane@example.com", &privacy));
+        let mut start = Envelope::stream_start(
+            StartRun::new("jane@example.com", "").external_run_id("run_spilled_after_drop"),
+            "wf",
+            None,
+        );
+        assert_eq!(screen(&mut start), (0, false));
+        assert!(!screen_clean_batch("run_spilled_after_drop", &privacy));
+        assert_eq!(privacy.counters().dropped_identifiers, 2);
     }
 
     #[test]

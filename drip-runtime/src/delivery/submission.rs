@@ -30,6 +30,22 @@ pub(crate) trait MakeEnvelope: Send + Sync {
     }
 }
 
+/// A stream-mode run's chunk of buffered events, handed over as data so
+/// that a caller who has to spill can write it compactly
+/// (`delivery/spill_record.rs`) instead of making its envelope.
+pub(crate) trait StreamChunk: Send {
+    /// The chunk's envelope; called once, when the pipeline takes it.
+    fn make_envelope(self: Box<Self>) -> Envelope;
+
+    /// The run's client-made id.
+    fn external_run_id(&self) -> &str;
+
+    /// The chunk's spill record (without its newline), or `None` when it
+    /// holds anything but tool calls of compile-time-checked parts (it is
+    /// then spilled as its envelope).
+    fn spill_record(&self) -> Option<Vec<u8>>;
+}
+
 /// An envelope, or the work that makes one.
 ///
 /// Every variant is a few words: a submission is moved by value into a
@@ -45,6 +61,10 @@ pub(crate) enum Submission {
     Shared {
         items: u64,
         work: Arc<dyn MakeEnvelope>,
+    },
+    Chunk {
+        items: u64,
+        chunk: Box<dyn StreamChunk>,
     },
 }
 
@@ -68,6 +88,13 @@ impl Submission {
     /// pipeline takes it (like [`deferred`](Submission::deferred)).
     pub(crate) fn shared(items: u64, work: Arc<dyn MakeEnvelope>) -> Self {
         Submission::Shared { items, work }
+    }
+
+    /// A stream-mode run's chunk of `items` events, made into its envelope
+    /// when the pipeline takes it (like [`deferred`](Submission::deferred)),
+    /// or written as a spill record by a caller who spills it.
+    pub(crate) fn chunk(items: u64, chunk: Box<dyn StreamChunk>) -> Self {
+        Submission::Chunk { items, chunk }
     }
 
     /// The envelopes the submission makes, in order: its own, then its
@@ -104,7 +131,9 @@ impl Submission {
     pub(crate) fn items(&self) -> u64 {
         match self {
             Submission::Ready(envelope) => envelope.items(),
-            Submission::Deferred { items, .. } | Submission::Shared { items, .. } => *items,
+            Submission::Deferred { items, .. }
+            | Submission::Shared { items, .. }
+            | Submission::Chunk { items, .. } => *items,
         }
     }
 
@@ -125,6 +154,7 @@ impl Submission {
             Submission::Ready(envelope) => *envelope,
             Submission::Deferred { make, .. } => make(),
             Submission::Shared { work, .. } => work.make_envelope(),
+            Submission::Chunk { chunk, .. } => chunk.make_envelope(),
         }
     }
 

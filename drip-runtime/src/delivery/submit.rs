@@ -101,6 +101,22 @@ pub(crate) struct Overflow {
     pub(crate) full: Vec<SegmentWriter>,
 }
 
+/// What a spilling caller appends: a stream chunk's compact record
+/// (`delivery/spill_record.rs`), or an envelope.
+enum Line {
+    Record(Vec<u8>),
+    Envelope(Box<super::Envelope>),
+}
+
+/// Events an overflow segment holds at most: a spill record is a tenth of
+/// the lines it stands for, and a segment is read back whole for delivery,
+/// so a segment of records is bounded by what its lines will take in memory
+/// (about two segments' size, at ~256 bytes an event), not by its own bytes.
+/// Callers create a file per 16,384 events they spill: tighter, creating
+/// files (tens of µs each in a directory of thousands) became most of a
+/// spilling caller's cost; looser, the replay's peak memory grows.
+const SPILLED_ITEMS_MAX: u64 = 2 * SEGMENT_MAX_BYTES / 256;
+
 /// Billable items the queue holds at most, whatever their envelopes: the
 /// queue's slots bound envelopes, this bounds their size (a record-mode run
 /// of 500 events is one envelope). A run's buffered tool call is a few words,
@@ -190,10 +206,39 @@ impl Pipeline {
         }
     }
 
+    /// What a spilling caller appends for `submission`: a stream chunk of
+    /// clean tool calls as its compact record, anything else as its envelope
+    /// (made now, across the sanitising boundary). `None` when nothing is
+    /// left to append (dropped and counted).
+    fn spill_line(&self, submission: Submission, items: u64) -> Option<Line> {
+        let counters = &self.shared.counters;
+        let submission = match submission {
+            // Without a spool, the chunk is dropped below either way.
+            Submission::Chunk { chunk, .. } if self.shared.spool.is_some() => {
+                match chunk.spill_record() {
+                    Some(record) => {
+                        if super::screen::screen_clean_batch(
+                            chunk.external_run_id(),
+                            &counters.privacy,
+                        ) {
+                            return Some(Line::Record(record));
+                        }
+                        counters.drop_items(items, "an identifier breaks the identifier rule");
+                        return None;
+                    }
+                    None => Submission::Chunk { items, chunk },
+                }
+            }
+            other => other,
+        };
+        let envelope = submission.into_envelope(counters)?;
+        Some(Line::Envelope(Box::new(envelope)))
+    }
+
     fn spill_one(&self, envelope: Submission) {
         let shared = &self.shared;
         let items = envelope.items();
-        let Some(envelope) = envelope.into_envelope(&shared.counters) else {
+        let Some(line) = self.spill_line(envelope, items) else {
             return;
         };
         let Some(spool) = &shared.spool else {
@@ -219,7 +264,11 @@ impl Pipeline {
         let Some(writer) = overflow.writer.as_mut() else {
             return;
         };
-        match writer.append(spool, &envelope) {
+        let appended = match &line {
+            Line::Record(record) => writer.append_unterminated(spool, record, items),
+            Line::Envelope(envelope) => writer.append(spool, envelope),
+        };
+        match appended {
             // Spooled once the transport flushes it (within `linger`).
             Ok(_) => Counters::add(&shared.counters.unflushed, items),
             Err(spool::AppendError::Full) => shared.counters.drop_items(items, "spool full"),
@@ -228,7 +277,7 @@ impl Pipeline {
                 shared.counters.drop_items(items, "spool unwritable");
             }
         }
-        if writer.bytes() >= SEGMENT_MAX_BYTES
+        if (writer.bytes() >= SEGMENT_MAX_BYTES || writer.items() >= SPILLED_ITEMS_MAX)
             && let Some(full) = overflow.writer.take()
         {
             // Sealed (flushed and synced) by the transport, not under this lock.

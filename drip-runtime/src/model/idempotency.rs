@@ -46,14 +46,44 @@ impl Reserved {
         format!("{prefix}_{:016x}{:x}", process_nonce(), self.0)
     }
 
-    /// [`key`](Self::key) written into `out`, digits by hand (one is made
-    /// for every event on the transport thread).
-    pub(crate) fn write_key(self, prefix: &str, out: &mut Vec<u8>) {
+    /// `n` consecutive numbers of the sequence with one relaxed add: the
+    /// first, the rest being [`nth`](Self::nth) of it. A batch of events
+    /// keys itself with one atomic operation, not one per event.
+    #[inline]
+    pub(crate) fn block(n: u64) -> Reserved {
+        Reserved(COUNTER.fetch_add(n, Ordering::Relaxed))
+    }
+
+    /// The `i`th number of a block starting here (`None` past the sequence's end).
+    pub(crate) fn nth(self, i: u64) -> Option<Reserved> {
+        self.0.checked_add(i).map(Reserved)
+    }
+
+    /// The number itself, as a spill record stores it.
+    pub(crate) fn number(self) -> u64 {
+        self.0
+    }
+
+    /// The number a spill record stored.
+    pub(crate) fn from_number(n: u64) -> Reserved {
+        Reserved(n)
+    }
+
+    /// [`key`](Self::key) of the process whose nonce is `nonce` (this one's
+    /// is [`nonce`]) written into `out`, digits by hand (one is made for
+    /// every event on the transport thread); a spill record written by an
+    /// earlier process keeps its keys.
+    pub(crate) fn write_key_of(self, nonce: u64, prefix: &str, out: &mut Vec<u8>) {
         out.extend_from_slice(prefix.as_bytes());
         out.push(b'_');
-        push_hex(out, process_nonce(), 16);
+        push_hex(out, nonce, 16);
         push_hex(out, self.0, 1);
     }
+}
+
+/// This process's key nonce, which a spill record carries once.
+pub(crate) fn nonce() -> u64 {
+    process_nonce()
 }
 
 /// Appends `n` in lower-case hex, zero-padded to `width` digits.
@@ -71,9 +101,22 @@ mod tests {
         for n in [0, 1, 0xf, 0x10, 0xdead_beef, u64::MAX] {
             let key = super::Reserved(n);
             let mut out = b"x".to_vec();
-            key.write_key("evt", &mut out);
+            key.write_key_of(super::nonce(), "evt", &mut out);
             assert_eq!(out, format!("x{}", key.key("evt")).into_bytes());
         }
+    }
+
+    #[test]
+    fn a_block_is_consecutive_numbers_no_later_key_repeats() {
+        let block = super::Reserved::block(3);
+        let after = super::Reserved::next();
+        assert!(after.number() >= block.number() + 3);
+        let third = block.nth(2).unwrap();
+        assert_eq!(third.number(), block.number() + 2);
+        let mut out = Vec::new();
+        third.write_key_of(super::nonce(), "evt", &mut out);
+        assert_eq!(out, third.key("evt").into_bytes());
+        assert_eq!(super::Reserved::from_number(u64::MAX).nth(1), None);
     }
 
     #[test]

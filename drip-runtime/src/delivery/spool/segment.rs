@@ -454,7 +454,9 @@ fn scan(raw: &[u8]) -> Scan {
     let mut scan = Scan::default();
     for_each_line(raw, |line| match serde_json::from_slice::<Skim>(line) {
         Ok(Skim::RecordRun(c)) => scan.items += c.run.events.0,
-        Ok(Skim::Run(c) | Skim::StreamEvents(c)) => scan.items += c.events.0,
+        Ok(Skim::Run(c) | Skim::StreamEvents(c) | Skim::SpilledEvents(c)) => {
+            scan.items += c.events.0
+        }
         Ok(Skim::TrackUsage(_) | Skim::RecordCharge(_) | Skim::Usage(_) | Skim::Charge(_)) => {
             scan.items += 1
         }
@@ -468,7 +470,8 @@ fn scan(raw: &[u8]) -> Scan {
 }
 
 /// An envelope line read for its item count and starts: the tags of
-/// [`Envelope`], then those of the earlier format (`envelope::legacy`).
+/// [`Envelope`], a spill record's (`delivery/spill_record.rs`), then those
+/// of the earlier format (`envelope::legacy`).
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Skim {
@@ -478,6 +481,7 @@ enum Skim {
     EndRun(serde::de::IgnoredAny),
     TrackUsage(serde::de::IgnoredAny),
     RecordCharge(serde::de::IgnoredAny),
+    SpilledEvents(EventCount),
     Run(EventCount),
     StreamStart(serde::de::IgnoredAny),
     StreamEnd(serde::de::IgnoredAny),
@@ -589,6 +593,38 @@ mod tests {
             .collect();
         assert_eq!(starts.len(), 2);
         assert_eq!(scanned.starts, starts);
+    }
+
+    #[test]
+    fn a_damaged_spill_record_loses_only_its_line() {
+        let record = concat!(
+            r#"{"spilled_events":{"external_run_id":"run_s","nonce":"00000000000000ab","key":1,"#,
+            r#""wall_ns":1764000000000000000,"events":[[0,1,2,0],[0,3,4,3]],"sites":[["t",[]]]}}"#
+        );
+        let end = serde_json::to_string(&Envelope::stream_end(
+            "run_s",
+            crate::delivery::envelope::end_run(crate::model::RunStatus::Completed, None, None),
+        ))
+        .unwrap();
+        let bad_index = record.replace("[0,3,4,3]", "[5,3,4,3]");
+        let raw = format!("{record}\n{bad_index}\n{end}\n{record}\n");
+        // This process's own segment: the batch as its line.
+        let own = parse_lines_after(bytes::Bytes::copy_from_slice(raw.as_bytes()), 0, false);
+        assert_eq!(own.corrupt_lines, 1);
+        assert_eq!(own.envelopes.len(), 3);
+        assert!(
+            matches!(&own.envelopes[0], Envelope::StreamWire { json, .. } if json.len() == 2 && json.is_checked())
+        );
+        assert!(matches!(&own.envelopes[1], Envelope::StreamEnd { .. }));
+        // An earlier process's: typed events, to cross this process's boundary again.
+        let inherited = parse_lines(raw.as_bytes());
+        assert_eq!(inherited.corrupt_lines, 1);
+        assert!(
+            matches!(&inherited.envelopes[0], Envelope::StreamEvents { events, .. } if events.len() == 2 && !events[0].is_built_clean())
+        );
+        // A scan counts the records' events (the damaged one's too: counted
+        // spooled, then dropped when read).
+        assert_eq!(scan(raw.as_bytes()).items, 6);
     }
 
     #[test]
