@@ -176,59 +176,89 @@ impl StreamChunk for BufferedChunk {
         &self.external_run_id
     }
 
-    /// Numbers only per call (`delivery/spill_record.rs`); each distinct
-    /// site's name and literals once, found by address among the few a
-    /// chunk holds.
     fn spill_record(&self) -> Option<Vec<u8>> {
         let pending = &self.pending;
-        if pending.len() > SPILL_MAX_EVENTS || !pending.iter().all(PendingEvent::is_clean_tool) {
+        if !spillable(pending) {
             return None;
         }
         let keys = Reserved::block(pending.len() as u64);
-        let mut record = SpillWriter::begin(
+        let record = SpillWriter::begin(
             &self.external_run_id,
             keys,
             self.started_wall,
             pending.len(),
         )?;
-        let mut sites: Vec<&'static ToolSite> = Vec::new();
-        // Calls in a row are mostly of one site: the last one is tried first.
-        let mut last = 0;
-        for event in pending {
-            let PendingEvent::Tool(call) = event else {
-                return None;
-            };
-            let index = if sites.get(last).is_some_and(|s| std::ptr::eq(*s, call.site)) {
-                last
-            } else {
-                match sites.iter().position(|s| std::ptr::eq(*s, call.site)) {
-                    Some(i) => i,
-                    None => {
-                        sites.push(call.site);
-                        sites.len() - 1
-                    }
-                }
-            };
-            last = index;
-            let written = record.event(
-                u32::try_from(index).ok()?,
-                call.ended.saturating_duration_since(self.started_at),
-                call.elapsed,
-                call.status,
-                call.error_type(),
-            );
-            if !written {
-                return None;
-            }
-        }
-        for site in sites {
-            record.site(
-                site.name,
-                site.metadata.iter().map(|&(k, v)| (k, tool_value(v))),
-            );
-        }
-        Some(record.finish().0)
+        Some(spill_events(record, pending, self.started_at)?.finish().0)
     }
+}
+
+/// A record-mode run's buffered events as the start of its spill record
+/// (ended with the run's own part by `SpillWriter::finish_run`), or `None`
+/// when they are not all clean tool calls (the run is then spilled as its
+/// envelope). `started` is the run's start on the run clock and the wall clock.
+pub(crate) fn run_spill_events(
+    pending: &[PendingEvent],
+    started: (Tick, SystemTime),
+) -> Option<SpillWriter> {
+    if pending.is_empty() || !spillable(pending) {
+        return None;
+    }
+    let keys = Reserved::block(pending.len() as u64);
+    let record = SpillWriter::begin_run(keys, started.1, pending.len())?;
+    spill_events(record, pending, started.0)
+}
+
+/// Whether `pending` fits one spill record: clean tool calls, not too many.
+fn spillable(pending: &[PendingEvent]) -> bool {
+    pending.len() <= SPILL_MAX_EVENTS && pending.iter().all(PendingEvent::is_clean_tool)
+}
+
+/// Writes clean tool calls into a spill record: numbers only per call
+/// (`delivery/spill_record.rs`); each distinct site's name and literals
+/// once, found by address among the few a run holds. `None` if any is not
+/// a tool call or does not fit the record.
+fn spill_events(
+    mut record: SpillWriter,
+    pending: &[PendingEvent],
+    started_at: Tick,
+) -> Option<SpillWriter> {
+    let mut sites: Vec<&'static ToolSite> = Vec::new();
+    // Calls in a row are mostly of one site: the last one is tried first.
+    let mut last = 0;
+    for event in pending {
+        let PendingEvent::Tool(call) = event else {
+            return None;
+        };
+        let index = if sites.get(last).is_some_and(|s| std::ptr::eq(*s, call.site)) {
+            last
+        } else {
+            match sites.iter().position(|s| std::ptr::eq(*s, call.site)) {
+                Some(i) => i,
+                None => {
+                    sites.push(call.site);
+                    sites.len() - 1
+                }
+            }
+        };
+        last = index;
+        let written = record.event(
+            u32::try_from(index).ok()?,
+            call.ended.saturating_duration_since(started_at),
+            call.elapsed,
+            call.status,
+            call.error_type(),
+        );
+        if !written {
+            return None;
+        }
+    }
+    for site in sites {
+        record.site(
+            site.name,
+            site.metadata.iter().map(|&(k, v)| (k, tool_value(v))),
+        );
+    }
+    Some(record)
 }
 
 /// The spool line of a batch of clean tool calls, keyed from `keys` on.

@@ -20,7 +20,8 @@
 //! literal tags 0 string, 1 integer, 2 float (its IEEE-754 bits, so the
 //! value reads back exactly), 3 bool (0 or 1).
 
-use super::event_wire::{EventJson, LineWriter};
+use super::Envelope;
+use super::event_wire::{LineWriter, RunEventsWriter};
 use super::tool_json::{ToolCallFacts, ToolJsonWriter, ToolValue};
 use crate::model::ToolStatus;
 use crate::model::idempotency::Reserved;
@@ -28,6 +29,7 @@ use serde::Deserialize;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const HEAD: &[u8] = b"{\"spilled_events\":{\"external_run_id\":";
+const RUN_HEAD: &[u8] = b"{\"spilled_run\":{";
 
 /// Events one record holds at most: a stream chunk is far smaller, and a
 /// reader bounds what a damaged or hostile line can make it allocate.
@@ -59,6 +61,10 @@ pub(crate) enum SpillRecordError {
     TimeOutOfRange,
     #[error("a spill record too long for one spool line")]
     TooLong,
+    #[error(
+        "a spill record's own part is not of its kind (a stream chunk's run id, a run without events)"
+    )]
+    Kind,
 }
 
 fn status_code(status: ToolStatus) -> u8 {
@@ -82,7 +88,7 @@ fn status_of(code: u8) -> Option<ToolStatus> {
 
 /// Whether `line` is a spill record (and is to be read by [`read`]).
 pub(crate) fn is_spill_record(line: &[u8]) -> bool {
-    line.starts_with(HEAD)
+    line.starts_with(HEAD) || line.starts_with(RUN_HEAD)
 }
 
 /// Writes one record into a buffer: [`begin`](Self::begin), an
@@ -104,12 +110,38 @@ impl SpillWriter {
         wall: SystemTime,
         events: usize,
     ) -> Option<SpillWriter> {
+        Self::open(keys, wall, events, external_run_id.len(), |out| {
+            out.extend_from_slice(HEAD);
+            // Writing JSON into a Vec cannot fail for a string.
+            let _ = serde_json::to_writer(&mut *out, external_run_id);
+            out.push(b',');
+        })
+    }
+
+    /// A record-mode run's record (its events keyed and timed as for
+    /// [`begin`](Self::begin)), ended by [`finish_run`](Self::finish_run)
+    /// with the run's own part, which is made once its events are written.
+    pub(crate) fn begin_run(
+        keys: Reserved,
+        wall: SystemTime,
+        events: usize,
+    ) -> Option<SpillWriter> {
+        Self::open(keys, wall, events, 512, |out| {
+            out.extend_from_slice(RUN_HEAD);
+        })
+    }
+
+    fn open(
+        keys: Reserved,
+        wall: SystemTime,
+        events: usize,
+        head_len: usize,
+        head: impl FnOnce(&mut Vec<u8>),
+    ) -> Option<SpillWriter> {
         let wall_ns = u64::try_from(wall.duration_since(UNIX_EPOCH).ok()?.as_nanos()).ok()?;
-        let mut out = Vec::with_capacity(160 + external_run_id.len() + events * 32);
-        out.extend_from_slice(HEAD);
-        // Writing JSON into a Vec cannot fail for a string.
-        let _ = serde_json::to_writer(&mut out, external_run_id);
-        out.extend_from_slice(b",\"nonce\":\"");
+        let mut out = Vec::with_capacity(160 + head_len + events * 32);
+        head(&mut out);
+        out.extend_from_slice(b"\"nonce\":\"");
         let nonce = crate::model::idempotency::nonce();
         for place in (0..16).rev() {
             out.push(b"0123456789abcdef"[((nonce >> (place * 4)) & 0xf) as usize]);
@@ -211,11 +243,26 @@ impl SpillWriter {
 
     /// The line, without its newline, and the events it holds.
     pub(crate) fn finish(mut self) -> (Vec<u8>, usize) {
+        self.end_sites();
+        self.out.extend_from_slice(b"]}}");
+        (self.out, self.events)
+    }
+
+    /// A run's record ended with the run's own part: `run`, an
+    /// `Envelope::Run` without events, already across the sanitising
+    /// boundary. `None` if it does not serialise.
+    pub(crate) fn finish_run(mut self, run: &Envelope) -> Option<(Vec<u8>, usize)> {
+        self.end_sites();
+        self.out.extend_from_slice(b"],\"run\":");
+        serde_json::to_writer(&mut self.out, run).ok()?;
+        self.out.extend_from_slice(b"}}");
+        Some((self.out, self.events))
+    }
+
+    fn end_sites(&mut self) {
         if self.sites == 0 {
             self.out.extend_from_slice(b"],\"sites\":[");
         }
-        self.out.extend_from_slice(b"]}}");
-        (self.out, self.events)
     }
 }
 
@@ -247,16 +294,23 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&digits[i..]);
 }
 
+/// A line of either kind; each kind's own part is checked by its reader.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Line {
-    spilled_events: Record,
+#[serde(rename_all = "snake_case")]
+enum Line {
+    SpilledEvents(Record),
+    SpilledRun(Record),
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Record {
-    external_run_id: String,
+    /// A stream chunk's run.
+    #[serde(default)]
+    external_run_id: Option<String>,
+    /// A record-mode run's own part: `Envelope::Run` without events.
+    #[serde(default)]
+    run: Option<Envelope>,
     nonce: String,
     key: u64,
     wall_ns: u64,
@@ -385,65 +439,153 @@ fn site_of(row: &SiteRow) -> Result<Site<'_>, SpillRecordError> {
     })
 }
 
-/// Reads a spill record (without its newline) into the run's client-made
-/// id and the event batch's line the transport would have written from the
-/// same calls (`"checked":true`: made of compile-time-checked parts). Every
-/// field is checked; nothing in a damaged line can panic.
-pub(crate) fn read(line: &[u8]) -> Result<(String, EventJson), SpillRecordError> {
-    let Line {
-        spilled_events: record,
-    } = serde_json::from_slice(line)?;
-    if record.events.count > MAX_EVENTS {
-        return Err(SpillRecordError::TooManyEvents);
-    }
-    // A caller spills only chunks that hold events.
-    if record.events.count == 0 {
-        return Err(SpillRecordError::NoEvents);
-    }
-    let nonce = (record.nonce.len() == 16)
-        .then(|| u64::from_str_radix(&record.nonce, 16).ok())
-        .flatten()
-        .ok_or(SpillRecordError::Nonce)?;
-    let sites = record
-        .sites
-        .iter()
-        .map(site_of)
-        .collect::<Result<Vec<_>, _>>()?;
-    let wall = UNIX_EPOCH
-        .checked_add(Duration::from_nanos(record.wall_ns))
-        .ok_or(SpillRecordError::TimeOutOfRange)?;
-    let keys = Reserved::from_number(record.key);
-    let mut out = LineWriter::checked(&record.external_run_id, record.events.rows.len());
-    let mut writer = ToolJsonWriter::default();
-    for (i, row) in (0u64..).zip(&record.events.rows) {
-        let site = sites
-            .get(row.site as usize)
-            .ok_or(SpillRecordError::SiteOutOfRange {
-                index: row.site,
-                sites: sites.len(),
-            })?;
-        let status = status_of(row.status).ok_or(SpillRecordError::Status(row.status))?;
-        let key = keys.nth(i).ok_or(SpillRecordError::KeyOverflow)?;
-        let ended = wall
-            .checked_add(Duration::from_nanos(row.end_ns))
-            .ok_or(SpillRecordError::TimeOutOfRange)?;
-        out.event(|json| {
-            writer.write(
-                ToolCallFacts {
-                    name: site.name,
-                    literals: site.literals.iter().copied(),
-                    elapsed: Duration::from_nanos(row.elapsed_ns),
-                    status,
-                    error_type: row.error_type.as_deref(),
-                    key: (nonce, key),
-                    ended,
-                },
+/// Reads a spill record (without its newline) into the envelope the
+/// transport would have made from the same calls: a stream chunk's event
+/// batch as its line (`Envelope::StreamWire`), a record-mode run with its
+/// events as their JSON array (`Envelope::Run` with `events_json`), both
+/// marked made of compile-time-checked parts. Every field is checked;
+/// nothing in a damaged line can panic.
+pub(crate) fn read_envelope(line: &[u8]) -> Result<Envelope, SpillRecordError> {
+    match serde_json::from_slice(line)? {
+        Line::SpilledEvents(record) => {
+            let Record {
+                external_run_id: Some(external_run_id),
+                run: None,
+                ..
+            } = &record
+            else {
+                return Err(SpillRecordError::Kind);
+            };
+            let mut out = LineWriter::checked(external_run_id, record.events.rows.len());
+            Events::of(&record)?.write_each(|event| out.event(event))?;
+            let json = out.finish().ok_or(SpillRecordError::TooLong)?;
+            let external_run_id = record.external_run_id.unwrap_or_default();
+            Ok(Envelope::StreamWire {
+                external_run_id,
                 json,
-            );
-        });
+            })
+        }
+        Line::SpilledRun(mut record) => {
+            let (None, Some(Envelope::Run { run, .. })) = (&record.external_run_id, &record.run)
+            else {
+                return Err(SpillRecordError::Kind);
+            };
+            // The run's part carries no events of its own.
+            if !run.events.is_empty() {
+                return Err(SpillRecordError::Kind);
+            }
+            let mut out = RunEventsWriter::new(record.events.rows.len());
+            Events::of(&record)?.write_each(|event| out.event(event))?;
+            let json = out.finish();
+            let Some(Envelope::Run {
+                run,
+                parent_external_run_id,
+                external_customer,
+                ..
+            }) = record.run.take()
+            else {
+                return Err(SpillRecordError::Kind);
+            };
+            Ok(Envelope::Run {
+                run,
+                parent_external_run_id,
+                external_customer,
+                events_json: Some(json),
+            })
+        }
     }
-    let json = out.finish().ok_or(SpillRecordError::TooLong)?;
-    Ok((record.external_run_id, json))
+}
+
+/// Reads a stream chunk's spill record into the run's client-made id and
+/// the batch's line (see [`read_envelope`]).
+#[cfg(test)]
+pub(crate) fn read(line: &[u8]) -> Result<(String, super::EventJson), SpillRecordError> {
+    match read_envelope(line)? {
+        Envelope::StreamWire {
+            external_run_id,
+            json,
+        } => Ok((external_run_id, json)),
+        _ => Err(SpillRecordError::Kind),
+    }
+}
+
+/// A record's parts every event is written from, checked.
+struct Events<'r> {
+    nonce: u64,
+    keys: Reserved,
+    wall: SystemTime,
+    sites: Vec<Site<'r>>,
+    rows: &'r [Row],
+}
+
+impl<'r> Events<'r> {
+    fn of(record: &'r Record) -> Result<Self, SpillRecordError> {
+        if record.events.count > MAX_EVENTS {
+            return Err(SpillRecordError::TooManyEvents);
+        }
+        // A caller spills only chunks and runs that hold events.
+        if record.events.count == 0 {
+            return Err(SpillRecordError::NoEvents);
+        }
+        let nonce = (record.nonce.len() == 16)
+            .then(|| u64::from_str_radix(&record.nonce, 16).ok())
+            .flatten()
+            .ok_or(SpillRecordError::Nonce)?;
+        let sites = record
+            .sites
+            .iter()
+            .map(site_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        let wall = UNIX_EPOCH
+            .checked_add(Duration::from_nanos(record.wall_ns))
+            .ok_or(SpillRecordError::TimeOutOfRange)?;
+        Ok(Events {
+            nonce,
+            keys: Reserved::from_number(record.key),
+            wall,
+            sites,
+            rows: &record.events.rows,
+        })
+    }
+
+    /// Writes every event, in order, each through `event` (which hands
+    /// the writer the buffer to append its JSON object to).
+    fn write_each(
+        &self,
+        mut event: impl FnMut(&mut dyn FnMut(&mut Vec<u8>)),
+    ) -> Result<(), SpillRecordError> {
+        let mut writer = ToolJsonWriter::default();
+        for (i, row) in (0u64..).zip(self.rows) {
+            let site =
+                self.sites
+                    .get(row.site as usize)
+                    .ok_or(SpillRecordError::SiteOutOfRange {
+                        index: row.site,
+                        sites: self.sites.len(),
+                    })?;
+            let status = status_of(row.status).ok_or(SpillRecordError::Status(row.status))?;
+            let key = self.keys.nth(i).ok_or(SpillRecordError::KeyOverflow)?;
+            let ended = self
+                .wall
+                .checked_add(Duration::from_nanos(row.end_ns))
+                .ok_or(SpillRecordError::TimeOutOfRange)?;
+            event(&mut |json| {
+                writer.write(
+                    ToolCallFacts {
+                        name: site.name,
+                        literals: site.literals.iter().copied(),
+                        elapsed: Duration::from_nanos(row.elapsed_ns),
+                        status,
+                        error_type: row.error_type.as_deref(),
+                        key: (self.nonce, key),
+                        ended,
+                    },
+                    json,
+                );
+            });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -454,7 +454,7 @@ fn scan(raw: &[u8]) -> Scan {
     let mut scan = Scan::default();
     for_each_line(raw, |line| match serde_json::from_slice::<Skim>(line) {
         Ok(Skim::RecordRun(c)) => scan.items += c.run.events.0,
-        Ok(Skim::Run(c) | Skim::StreamEvents(c) | Skim::SpilledEvents(c)) => {
+        Ok(Skim::Run(c) | Skim::StreamEvents(c) | Skim::SpilledEvents(c) | Skim::SpilledRun(c)) => {
             scan.items += c.events.0
         }
         Ok(Skim::TrackUsage(_) | Skim::RecordCharge(_) | Skim::Usage(_) | Skim::Charge(_)) => {
@@ -470,7 +470,7 @@ fn scan(raw: &[u8]) -> Scan {
 }
 
 /// An envelope line read for its item count and starts: the tags of
-/// [`Envelope`], a spill record's (`delivery/spill_record.rs`), then those
+/// [`Envelope`], the spill records' (`delivery/spill_record.rs`), then those
 /// of the earlier format (`envelope::legacy`).
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -482,6 +482,7 @@ enum Skim {
     TrackUsage(serde::de::IgnoredAny),
     RecordCharge(serde::de::IgnoredAny),
     SpilledEvents(EventCount),
+    SpilledRun(EventCount),
     Run(EventCount),
     StreamStart(serde::de::IgnoredAny),
     StreamEnd(serde::de::IgnoredAny),
