@@ -599,7 +599,7 @@ mod tests {
         r#""sites":[["lookup",[["region",0,"eu"],["n",1,-3],["ratio",2,4598175219545276416],["hot",3,1]]]]}}"#
     );
 
-    fn read_str(line: &str) -> Result<(String, EventJson), SpillRecordError> {
+    fn read_str(line: &str) -> Result<(String, super::super::EventJson), SpillRecordError> {
         read(line.as_bytes())
     }
 
