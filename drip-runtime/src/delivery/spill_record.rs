@@ -691,6 +691,137 @@ mod tests {
         assert!(matches!(read(&bytes), Err(SpillRecordError::Malformed(_))));
     }
 
+    /// A hand-written record-mode run: the stream record's events and
+    /// sites, then the run's own part.
+    const GOOD_RUN: &str = concat!(
+        r#"{"spilled_run":{"nonce":"00000000000000ab","key":16,"wall_ns":1764000000000000000,"#,
+        r#""events":[[0,1000000,2500000,0],[0,2000000,1,1,"Timeout"]],"sites":[["lookup",[["region",0,"eu"]]]],"#,
+        r#""run":{"record_run":{"run":{"customerId":"","workflow":"agent","events":[],"status":"COMPLETED","#,
+        r#""externalRunId":"run_r","metadata":{"k":"v"}},"parent_external_run_id":"run_p","external_customer":"user_1"}}}}"#
+    );
+
+    #[test]
+    fn a_hand_written_run_record_reads_as_its_run() {
+        let Envelope::Run {
+            run,
+            parent_external_run_id,
+            external_customer,
+            events_json: Some(json),
+        } = read_envelope(GOOD_RUN.as_bytes()).expect("a good record")
+        else {
+            panic!("a run with its events as JSON")
+        };
+        assert_eq!(run.external_run_id.as_deref(), Some("run_r"));
+        assert_eq!(run.workflow, "agent");
+        assert_eq!(parent_external_run_id.as_deref(), Some("run_p"));
+        assert_eq!(external_customer.as_deref(), Some("user_1"));
+        assert_eq!(
+            run.metadata.as_ref().and_then(|m| m.get("k")),
+            Some(&"v".into())
+        );
+        let events = json.typed();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1].idempotency_key, "evt_00000000000000ab11");
+        assert_eq!(events[1].timestamp, "2025-11-24T16:00:00.002Z");
+        let meta = |i: usize, k: &str| events[i].metadata.as_ref().unwrap().get(k).cloned();
+        assert_eq!(meta(0, "region"), Some("eu".into()));
+        assert_eq!(meta(1, "error_type"), Some("Timeout".into()));
+        // An earlier process's line: the run with typed events, to cross
+        // the boundary again.
+        let Envelope::Run {
+            run, events_json, ..
+        } = Envelope::from_line(GOOD_RUN.as_bytes()).expect("reads in full")
+        else {
+            panic!("a run")
+        };
+        assert!(events_json.is_none());
+        assert_eq!(run.events.len(), 2);
+        assert!(run.events.iter().all(|e| !e.is_built_clean()));
+    }
+
+    #[test]
+    fn hostile_run_records_are_typed_errors_never_panics() {
+        type Expected = fn(&SpillRecordError) -> bool;
+        let malformed: Expected = |e| matches!(e, SpillRecordError::Malformed(_));
+        let kind: Expected = |e| matches!(e, SpillRecordError::Kind);
+        let cases: Vec<(String, Expected)> = vec![
+            (GOOD_RUN[..GOOD_RUN.len() - 40].to_owned(), malformed),
+            (GOOD_RUN.replace("[0,2000000", "[3,2000000"), |e| {
+                matches!(e, SpillRecordError::SiteOutOfRange { index: 3, sites: 1 })
+            }),
+            (GOOD_RUN.replace("2500000,0]", "2500000,4]"), |e| {
+                matches!(e, SpillRecordError::Status(4))
+            }),
+            (
+                GOOD_RUN.replace(
+                    "[0,1000000,2500000,0],",
+                    &"[0,1,1,0],".repeat(MAX_EVENTS + 3),
+                ),
+                |e| matches!(e, SpillRecordError::TooManyEvents),
+            ),
+            (
+                GOOD_RUN.replace(r#"[[0,1000000,2500000,0],[0,2000000,1,1,"Timeout"]]"#, "[]"),
+                |e| matches!(e, SpillRecordError::NoEvents),
+            ),
+            // Wrong types in the run's part.
+            (
+                GOOD_RUN.replace(r#""customerId":"""#, r#""customerId":5"#),
+                malformed,
+            ),
+            (
+                GOOD_RUN.replace(r#""status":"COMPLETED""#, r#""status":"DONE""#),
+                malformed,
+            ),
+            (
+                GOOD_RUN.replace(r#""metadata":{"k":"v"}"#, r#""metadata":[1]"#),
+                malformed,
+            ),
+            (GOOD_RUN.replace(r#""run_p""#, "[]"), malformed),
+            // The run's part missing, of another kind, or with events of its own.
+            (
+                GOOD_RUN.replace(r#","run":{"record_run""#, r#","xrun":{"record_run""#),
+                malformed,
+            ),
+            (
+                GOOD_RUN.replace(
+                    r#""run":{"record_run":{"run":{"#,
+                    r#""external_run_id":"x","run":{"record_run":{"run":{"#,
+                ),
+                kind,
+            ),
+            (
+                GOOD_RUN.replace(
+                    r#""events":[],"#,
+                    r#""events":[{"eventType":"agent.plan","idempotencyKey":"k","timestamp":"2026-01-01T00:00:00Z"}],"#,
+                ),
+                kind,
+            ),
+            (
+                format!(
+                    "{}\"run\":{{\"end_run\":{{\"external_run_id\":\"r\",\"end\":{{\"status\":\"COMPLETED\"}}}}}}}}}}",
+                    &GOOD_RUN[..GOOD_RUN.find(r#""run":{"record_run""#).unwrap()]
+                ),
+                kind,
+            ),
+            // A stream record that carries a run's part.
+            (
+                GOOD.replace(
+                    r#""nonce""#,
+                    &format!(
+                        "\"run\":{},\"nonce\"",
+                        &GOOD_RUN[GOOD_RUN.find(r#"{"record_run""#).unwrap()..GOOD_RUN.len() - 2]
+                    ),
+                ),
+                kind,
+            ),
+        ];
+        for (line, expected) in cases {
+            let err = read_envelope(line.as_bytes()).expect_err(&line[..line.len().min(300)]);
+            assert!(expected(&err), "{err} for {}", &line[..line.len().min(300)]);
+            assert!(Envelope::from_line(line.as_bytes()).is_err());
+        }
+    }
+
     #[test]
     fn written_and_read_numbers_agree_at_their_limits() {
         for n in [0, 9, 10, 99, 100, 101, 4_294_967_296, u64::MAX] {
