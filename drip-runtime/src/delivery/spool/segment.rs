@@ -629,6 +629,39 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_run_record_loses_only_its_line() {
+        let record = concat!(
+            r#"{"spilled_run":{"nonce":"00000000000000ab","key":1,"wall_ns":1764000000000000000,"#,
+            r#""events":[[0,1,2,0],[0,3,4,2],[0,5,6,0]],"sites":[["t",[]]],"run":{"record_run":{"run":"#,
+            r#"{"customerId":"cus_1","workflow":"w","events":[],"status":"COMPLETED","externalRunId":"run_r"}}}}}"#
+        );
+        let damaged = [
+            record.replace("\"COMPLETED\"", "7"),
+            record.replace("[0,5,6,0]", "[0,5,6,0,\"E\",9]"),
+            record[..record.len() - 3].to_owned(),
+        ];
+        let raw = format!(
+            "{record}\n{}\n{}\n{record}\n{}\n",
+            damaged[0], damaged[1], damaged[2]
+        );
+        let own = parse_lines_after(bytes::Bytes::copy_from_slice(raw.as_bytes()), 0, false);
+        assert_eq!((own.corrupt_lines, own.envelopes.len()), (3, 2));
+        assert!(own.envelopes.iter().all(|e| matches!(
+            e,
+            Envelope::Run { events_json: Some(json), .. } if json.len() == 3
+        )));
+        let inherited = parse_lines(raw.as_bytes());
+        assert_eq!(inherited.corrupt_lines, 3);
+        assert!(inherited.envelopes.iter().all(|e| matches!(
+            e,
+            Envelope::Run { run, events_json: None, .. } if run.events.len() == 3
+        )));
+        // Counted like any run's events: the damaged ones' too, but for
+        // the one that is not JSON.
+        assert_eq!(scan(raw.as_bytes()).items, 12);
+    }
+
+    #[test]
     fn torn_and_corrupt_lines_are_skipped_and_reported() {
         let good = serde_json::to_string(&Envelope::stream_end(
             "r",
