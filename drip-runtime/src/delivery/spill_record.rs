@@ -1,7 +1,7 @@
 //! The compact spool line a spilling caller writes for a stream-mode chunk
-//! of clean tool calls (compile-time-checked parts only), turned into the
-//! chunk's event batch (`Envelope::StreamWire`) only when the line is read
-//! back, for sending or replay.
+//! or a record-mode run of clean tool calls (compile-time-checked parts
+//! only), turned into the chunk's event batch (`Envelope::StreamWire`) or the
+//! run's envelope only when the line is read back, for sending or replay.
 //!
 //! Making each event's JSON (key, RFC 3339 timestamp, sorted metadata, a
 //! float) is most of a chunk's cost; a caller that spills because the
@@ -19,6 +19,13 @@
 //! `{"spilled_events":{"external_run_id":…,"nonce":"<16 hex>","key":…,"wall_ns":…,"events":[[site,end_ns,elapsed_ns,status(,"error type")],…],"sites":[["name",[["key",tag,value],…]],…]}}`,
 //! literal tags 0 string, 1 integer, 2 float (its IEEE-754 bits, so the
 //! value reads back exactly), 3 bool (0 or 1).
+//!
+//! A record-mode run of clean tool calls spills the same events and sites,
+//! without the run's id up front but with the run's own part at the end
+//! (`Envelope::Run` without events, across the sanitising boundary, made
+//! once per run with serde), and reads back as the `Envelope::Run` with
+//! `events_json` the transport would have made:
+//! `{"spilled_run":{"nonce":…,"key":…,"wall_ns":…,"events":[…],"sites":[…],"run":{"record_run":{…}}}}`.
 
 use super::Envelope;
 use super::event_wire::{LineWriter, RunEventsWriter};
