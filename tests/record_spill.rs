@@ -57,7 +57,11 @@ fn agent(user: String, shard: u64, calls: u64) {
 }
 
 fn region_of(shard: u64) -> &'static str {
-    if shard % 2 == 0 { "eu-west" } else { EMAIL }
+    if shard.is_multiple_of(2) {
+        "eu-west"
+    } else {
+        EMAIL
+    }
 }
 
 /// A stream-mode run (started on the server before its children are
@@ -173,7 +177,7 @@ fn spilled_record_mode_runs_are_delivered_exactly_once_with_their_runs_parts() {
                 assert!(shards.insert(shard), "shard {shard} twice");
                 let region = run.metadata.as_ref().and_then(|m| m.get("region"));
                 let region = region.and_then(|r| r.as_str());
-                if shard % 2 == 0 {
+                if shard.is_multiple_of(2) {
                     assert_eq!(region, Some("eu-west"), "{run:?}");
                 } else {
                     assert_ne!(region, Some(EMAIL), "{run:?}");
