@@ -217,9 +217,17 @@ fn burst_stream(calls: u64) {
     }
 }
 
+#[drip::run(customer = "cus_burst", workflow = "burst-recorder")]
+fn burst_record(calls: u64) {
+    for i in 0..calls {
+        burst_search(i);
+    }
+}
+
 /// With the server down and a queue of one, a burst makes callers spill
 /// (record-mode runs, then stream-mode runs whose chunks spill as compact
-/// spill records); then prints `SPOOLED <n>` (what `stats()` calls spooled)
+/// spill records, then `#[drip::run]` record-mode runs, spilled as compact
+/// run records); then prints `SPOOLED <n>` (what `stats()` calls spooled)
 /// over and over until killed.
 fn child_burst_then_report() {
     let _guard = runtime::init(child_config().queue_capacity(1)).unwrap();
@@ -229,6 +237,9 @@ fn child_burst_then_report() {
     }
     for _ in 0..8 {
         burst_stream(1_000);
+    }
+    for _ in 0..8 {
+        burst_record(500);
     }
     loop {
         let s = runtime::stats();

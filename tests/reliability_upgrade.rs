@@ -9,7 +9,8 @@
 //! drip of this version also reads back by a scan), beside lines that carry it,
 //! and a spool holding a stream chunk's compact spill record (written by a
 //! caller who found the queue full), whose keys and timestamps are made
-//! from its numbers when it is read back.
+//! from its numbers when it is read back, and one holding a record-mode
+//! run's spill record (its events as numbers, then its own part).
 
 use drip::config::Config;
 use drip::runtime;
@@ -284,5 +285,75 @@ fn a_spool_with_a_spill_record_replays_exactly_once_with_its_keys_and_timestamps
         (runs[0].status.as_str(), runs[0].event_count),
         ("COMPLETED", 2)
     );
+    let _ = std::fs::remove_dir_all(&spool);
+}
+
+/// A record-mode run a spilling caller wrote as a compact spill record: its
+/// events as numbers (key nonce `00000000000000d5`, keys `…d5` + 0x40 and
+/// 0x41, ends 2 ms and 2.25 s after the run's wall-clock start
+/// 2025-11-24T16:00:00Z), then the run's own part as its envelope writes it.
+const RUN_SPILL_RECORD_FORMAT: &str = concat!(
+    r#"{"spilled_run":{"nonce":"00000000000000d5","key":64,"wall_ns":1764000000000000000,"#,
+    r#""events":[[0,2000000,1500000,0],[1,2250000000,250000,2,"Panic"]],"#,
+    r#""sites":[["web-search",[["region",0,"eu"]]],["fetch",[["retry_count",1,3]]]],"#,
+    r#""run":{"record_run":{"run":{"customerId":"cus_rspill","workflow":"spill-recorder","events":[],"#,
+    r#""status":"FAILED","errorCode":"Timeout","externalRunId":"xrun_rspill","idempotencyKey":"rec:xrun_rspill","#,
+    r#""startedAt":"2025-11-24T16:00:00.000Z","endedAt":"2025-11-24T16:00:03.000Z","durationMs":3000,"#,
+    r#""metadata":{"region":"eu"}}}}}}"#,
+    "\n",
+);
+
+#[test]
+fn a_spool_with_a_run_spill_record_replays_exactly_once_with_its_keys() {
+    let _turn = turn();
+    let emulator = Emulator::builder().start_blocking().unwrap();
+    emulator.fund_balance("cus_rspill", 100.0);
+    let spool = spool_holding_twice(&emulator, "run-spilled", RUN_SPILL_RECORD_FORMAT);
+    let report = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
+    assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
+    assert_eq!((report.sent, report.duplicates), (2, 2), "{report:?}");
+
+    let mut events = emulator.events();
+    events.sort_by(|a, b| a.idempotency_key.cmp(&b.idempotency_key));
+    let keys: Vec<_> = events
+        .iter()
+        .map(|e| e.idempotency_key.as_deref())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            Some("evt_00000000000000d540"),
+            Some("evt_00000000000000d541")
+        ]
+    );
+    let (search, fetch) = (&events[0], &events[1]);
+    assert_eq!(
+        search.timestamp.as_deref(),
+        Some("2025-11-24T16:00:00.002Z")
+    );
+    assert_eq!(fetch.timestamp.as_deref(), Some("2025-11-24T16:00:02.250Z"));
+    assert_eq!(
+        search.metadata,
+        Some(serde_json::json!({
+            "tool_name": "web-search", "duration_ms": 1.5, "status": "ok", "region": "eu"
+        }))
+    );
+    assert_eq!(
+        fetch.metadata,
+        Some(serde_json::json!({
+            "tool_name": "fetch", "duration_ms": 0.25, "status": "panicked",
+            "error_type": "Panic", "retry_count": 3
+        }))
+    );
+    let runs = emulator.runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let run = &runs[0];
+    assert_eq!(run.external_run_id.as_deref(), Some("xrun_rspill"));
+    assert_eq!((run.status.as_str(), run.event_count), ("FAILED", 2));
+    assert_eq!(run.error_code.as_deref(), Some("Timeout"));
+    assert_eq!(run.workflow_slug, "spill-recorder");
+    assert_eq!(run.idempotency_key.as_deref(), Some("rec:xrun_rspill"));
+    assert_eq!(run.metadata, Some(serde_json::json!({ "region": "eu" })));
+    assert_eq!(run.duration_ms, Some(3_000));
     let _ = std::fs::remove_dir_all(&spool);
 }

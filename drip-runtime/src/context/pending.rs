@@ -176,59 +176,89 @@ impl StreamChunk for BufferedChunk {
         &self.external_run_id
     }
 
-    /// Numbers only per call (`delivery/spill_record.rs`); each distinct
-    /// site's name and literals once, found by address among the few a
-    /// chunk holds.
     fn spill_record(&self) -> Option<Vec<u8>> {
         let pending = &self.pending;
-        if pending.len() > SPILL_MAX_EVENTS || !pending.iter().all(PendingEvent::is_clean_tool) {
+        if !spillable(pending) {
             return None;
         }
         let keys = Reserved::block(pending.len() as u64);
-        let mut record = SpillWriter::begin(
+        let record = SpillWriter::begin(
             &self.external_run_id,
             keys,
             self.started_wall,
             pending.len(),
         )?;
-        let mut sites: Vec<&'static ToolSite> = Vec::new();
-        // Calls in a row are mostly of one site: the last one is tried first.
-        let mut last = 0;
-        for event in pending {
-            let PendingEvent::Tool(call) = event else {
-                return None;
-            };
-            let index = if sites.get(last).is_some_and(|s| std::ptr::eq(*s, call.site)) {
-                last
-            } else {
-                match sites.iter().position(|s| std::ptr::eq(*s, call.site)) {
-                    Some(i) => i,
-                    None => {
-                        sites.push(call.site);
-                        sites.len() - 1
-                    }
-                }
-            };
-            last = index;
-            let written = record.event(
-                u32::try_from(index).ok()?,
-                call.ended.saturating_duration_since(self.started_at),
-                call.elapsed,
-                call.status,
-                call.error_type(),
-            );
-            if !written {
-                return None;
-            }
-        }
-        for site in sites {
-            record.site(
-                site.name,
-                site.metadata.iter().map(|&(k, v)| (k, tool_value(v))),
-            );
-        }
-        Some(record.finish().0)
+        Some(spill_events(record, pending, self.started_at)?.finish().0)
     }
+}
+
+/// A record-mode run's buffered events as the start of its spill record
+/// (ended with the run's own part by `SpillWriter::finish_run`), or `None`
+/// when they are not all clean tool calls (the run is then spilled as its
+/// envelope). `started` is the run's start on the run clock and the wall clock.
+pub(crate) fn run_spill_events(
+    pending: &[PendingEvent],
+    started: (Tick, SystemTime),
+) -> Option<SpillWriter> {
+    if pending.is_empty() || !spillable(pending) {
+        return None;
+    }
+    let keys = Reserved::block(pending.len() as u64);
+    let record = SpillWriter::begin_run(keys, started.1, pending.len())?;
+    spill_events(record, pending, started.0)
+}
+
+/// Whether `pending` fits one spill record: clean tool calls, not too many.
+fn spillable(pending: &[PendingEvent]) -> bool {
+    pending.len() <= SPILL_MAX_EVENTS && pending.iter().all(PendingEvent::is_clean_tool)
+}
+
+/// Writes clean tool calls into a spill record: numbers only per call
+/// (`delivery/spill_record.rs`); each distinct site's name and literals
+/// once, found by address among the few a run holds. `None` if any is not
+/// a tool call or does not fit the record.
+fn spill_events(
+    mut record: SpillWriter,
+    pending: &[PendingEvent],
+    started_at: Tick,
+) -> Option<SpillWriter> {
+    let mut sites: Vec<&'static ToolSite> = Vec::new();
+    // Calls in a row are mostly of one site: the last one is tried first.
+    let mut last = 0;
+    for event in pending {
+        let PendingEvent::Tool(call) = event else {
+            return None;
+        };
+        let index = if sites.get(last).is_some_and(|s| std::ptr::eq(*s, call.site)) {
+            last
+        } else {
+            match sites.iter().position(|s| std::ptr::eq(*s, call.site)) {
+                Some(i) => i,
+                None => {
+                    sites.push(call.site);
+                    sites.len() - 1
+                }
+            }
+        };
+        last = index;
+        let written = record.event(
+            u32::try_from(index).ok()?,
+            call.ended.saturating_duration_since(started_at),
+            call.elapsed,
+            call.status,
+            call.error_type(),
+        );
+        if !written {
+            return None;
+        }
+    }
+    for site in sites {
+        record.site(
+            site.name,
+            site.metadata.iter().map(|&(k, v)| (k, tool_value(v))),
+        );
+    }
+    Some(record)
 }
 
 /// The spool line of a batch of clean tool calls, keyed from `keys` on.
@@ -268,9 +298,20 @@ pub(crate) fn record_envelope(
             .collect();
         return Envelope::record(run, parent_external_run_id);
     }
-    let mut writer = ToolJsonWriter::default();
     let keys = Reserved::block(pending.len() as u64);
-    let json = RunEventsJson::write((0..).zip(&pending), pending.len(), |(i, event), out| {
+    clean_record_envelope(run, &pending, wall_of, parent_external_run_id, keys)
+}
+
+/// [`record_envelope`] of clean tool calls, keyed from `keys` on.
+fn clean_record_envelope(
+    run: RecordRun,
+    pending: &[PendingEvent],
+    wall_of: impl Fn(Tick) -> SystemTime,
+    parent_external_run_id: Option<String>,
+    keys: Reserved,
+) -> Envelope {
+    let mut writer = ToolJsonWriter::default();
+    let json = RunEventsJson::write((0..).zip(pending), pending.len(), |(i, event), out| {
         if let PendingEvent::Tool(call) = event {
             // The block ends within the sequence: the add that reserved it did not wrap.
             let key = keys.nth(i).unwrap_or(keys);
@@ -475,38 +516,45 @@ mod tests {
         assert!(events[0].is_built_clean() && !events[1].is_built_clean());
     }
 
-    /// The key number a spill record starts its block at.
+    /// The key number a spill record (of either kind) starts its block at.
     fn record_key(record: &[u8]) -> Reserved {
         let parsed: serde_json::Value = serde_json::from_slice(record).unwrap();
-        Reserved::from_number(parsed["spilled_events"]["key"].as_u64().unwrap())
+        let (_, body) = parsed.as_object().unwrap().iter().next().unwrap();
+        Reserved::from_number(body["key"].as_u64().unwrap())
     }
+
+    /// Clean calls of every status, of two sites, ending `started_at` on.
+    fn varied_calls(started_at: Tick) -> Vec<PendingEvent> {
+        let call = |site, ns, status, error: Option<&'static str>| {
+            let mut r = record(site, status, error.map(Cow::Borrowed));
+            r.ended = started_at + Duration::from_nanos(ns);
+            r.elapsed = Duration::from_nanos(ns / 3 + 7);
+            PendingEvent::Tool(r)
+        };
+        vec![
+            call(&PLAIN, 0, ToolStatus::Ok, None),
+            call(&LITERALS, 543_211, ToolStatus::Error, Some("io::Error")),
+            call(&PLAIN, 1_000_000_001, ToolStatus::Cancelled, None),
+            call(
+                &LITERALS,
+                2_500_000_000,
+                ToolStatus::Panicked,
+                Some("\"odd\"\u{e9}"),
+            ),
+            call(&PLAIN, 2_500_000_001, ToolStatus::Ok, None),
+        ]
+    }
+
+    /// Nanoseconds and a leap to the next second, so timestamps differ.
+    const SPILL_WALL: Duration = Duration::new(1_764_000_000, 999_456_789);
 
     #[test]
     fn a_spill_record_reads_back_as_the_line_the_transport_writes() {
         let started_at = crate::clock::now();
-        // Nanoseconds and a leap to the next second, so timestamps differ.
-        let started_wall = UNIX_EPOCH + Duration::new(1_764_000_000, 999_456_789);
-        let later = |ns: u64| started_at + Duration::from_nanos(ns);
-        let call = |site, ns, status, error: Option<&'static str>| {
-            let mut r = record(site, status, error.map(Cow::Borrowed));
-            r.ended = later(ns);
-            r.elapsed = Duration::from_nanos(ns / 3 + 7);
-            PendingEvent::Tool(r)
-        };
+        let started_wall = UNIX_EPOCH + SPILL_WALL;
         let make = || BufferedChunk {
             external_run_id: "run_\"spilled\"".into(),
-            pending: vec![
-                call(&PLAIN, 0, ToolStatus::Ok, None),
-                call(&LITERALS, 543_211, ToolStatus::Error, Some("io::Error")),
-                call(&PLAIN, 1_000_000_001, ToolStatus::Cancelled, None),
-                call(
-                    &LITERALS,
-                    2_500_000_000,
-                    ToolStatus::Panicked,
-                    Some("\"odd\"\u{e9}"),
-                ),
-                call(&PLAIN, 2_500_000_001, ToolStatus::Ok, None),
-            ],
+            pending: varied_calls(started_at),
             started_at,
             started_wall,
         };
@@ -544,6 +592,70 @@ mod tests {
             json.all_typed().into_iter().map(strip).collect::<Vec<_>>(),
             read.all_typed().into_iter().map(strip).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_run_spill_record_reads_back_as_the_envelope_the_transport_makes() {
+        let started_at = crate::clock::now();
+        let started_wall = UNIX_EPOCH + SPILL_WALL;
+        let pending = varied_calls(started_at);
+        let run = crate::model::RecordRun::new("cus_1", "agent", crate::model::RunStatus::Failed)
+            .external_run_id("run_\"r\"")
+            .timing(started_wall, started_wall + Duration::from_secs(3))
+            .metadata(
+                [
+                    ("events", Value::from("\"events\":[]")),
+                    ("n", Value::from(7)),
+                ]
+                .into_iter()
+                .collect::<Metadata>(),
+            );
+        let events = run_spill_events(&pending, (started_at, started_wall)).expect("clean calls");
+        let own = Envelope::record(run.clone(), Some("parent_1".into()))
+            .for_external_customer(Some("user_1".into()));
+        let (spilled, count) = events.finish_run(&own).expect("a record");
+        assert_eq!(count, pending.len());
+        let read = crate::delivery::spill_record::read_envelope(&spilled).expect("reads back");
+        let wall_of = |t: Tick| started_wall + t.saturating_duration_since(started_at);
+        let direct = clean_record_envelope(
+            run,
+            &pending,
+            wall_of,
+            Some("parent_1".into()),
+            record_key(&spilled),
+        )
+        .for_external_customer(Some("user_1".into()));
+        // The spool line each would be written as, byte for byte.
+        let line_of = |envelope: &Envelope| {
+            let Envelope::Run {
+                events_json: Some(json),
+                ..
+            } = envelope
+            else {
+                panic!("a run with its events as JSON: {envelope:?}")
+            };
+            let mut line = Vec::new();
+            json.write_line(envelope, &mut line).expect("a line");
+            String::from_utf8(line).unwrap()
+        };
+        assert_eq!(line_of(&read), line_of(&direct));
+        assert_eq!(read, direct);
+        // Each distinct site once, however many calls.
+        let text = String::from_utf8_lossy(&spilled).into_owned();
+        assert_eq!(text.matches("web-search").count(), 1, "{text}");
+
+        // Anything but clean calls, or none, keeps the envelope path.
+        let mut with_values = record(&PLAIN, ToolStatus::Ok, None);
+        with_values.extra =
+            ToolExtra::new(None, None, Some(Box::new(vec![("k", Value::from("v"))])));
+        assert!(
+            run_spill_events(
+                &[PendingEvent::Tool(with_values)],
+                (started_at, started_wall)
+            )
+            .is_none()
+        );
+        assert!(run_spill_events(&[], (started_at, started_wall)).is_none());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::pending::{PendingEvent, RuntimeValues};
 use super::site::{Outcome, RunSite};
 use super::warn_once::{WarnOnce, warn_once};
 use crate::clock::{self, Tick};
-use crate::delivery::{Envelope, Lingering, MakeEnvelope, Submission, end_run};
+use crate::delivery::{Envelope, Lingering, MakeEnvelope, SpilledRun, Submission, end_run};
 use crate::metadata::{Metadata, Value};
 use crate::model::idempotency::Reserved;
 use crate::model::{RecordRun, RunStatus, StartRun};
@@ -400,10 +400,10 @@ impl RunState {
     }
 }
 
-impl MakeEnvelope for RunState {
-    /// The record of a record-mode run that has ended, made where the
-    /// pipeline takes it: ids, metadata and wire events.
-    fn make_envelope(&self) -> Envelope {
+impl RunState {
+    /// A record-mode run's own part once it has ended (`RecordRun` without
+    /// events, its follow-up made with it), and its buffered events.
+    fn take_record(&self) -> (RecordRun, Vec<PendingEvent>) {
         let mut buf = self.lock();
         let pending = std::mem::take(&mut buf.events);
         let values = std::mem::take(&mut buf.values);
@@ -436,6 +436,15 @@ impl MakeEnvelope for RunState {
             self.lock().made = Some(Box::new(made));
         }
         run.metadata = Some(metadata);
+        (run, pending)
+    }
+}
+
+impl MakeEnvelope for RunState {
+    /// The record of a record-mode run that has ended, made where the
+    /// pipeline takes it: ids, metadata and wire events.
+    fn make_envelope(&self) -> Envelope {
+        let (run, pending) = self.take_record();
         let started = self.started;
         super::pending::record_envelope(
             run,
@@ -444,6 +453,20 @@ impl MakeEnvelope for RunState {
             self.parent_external_run_id(),
         )
         .for_external_customer(self.external_customer.clone())
+    }
+
+    /// The run's events are written from its buffer, then its own part is
+    /// made as for [`make_envelope`](Self::make_envelope); a run that has
+    /// ended records nothing more in between.
+    fn spill_parts(&self) -> Option<SpilledRun> {
+        let events = super::pending::run_spill_events(
+            &self.lock().events,
+            (self.started.at, self.started.wall),
+        )?;
+        let (run, _written) = self.take_record();
+        let run = Envelope::record(run, self.parent_external_run_id())
+            .for_external_customer(self.external_customer.clone());
+        Some(SpilledRun { events, run })
     }
 
     fn follow_up(&self) -> Option<Submission> {

@@ -100,7 +100,7 @@ pub(crate) enum Envelope {
 impl Envelope {
     /// Reads one spool line, in this format or the earlier one.
     /// A spill record (`delivery/spill_record.rs`) reads as the typed
-    /// events of its batch, so that they cross the boundary again.
+    /// events of its batch or run, so that they cross the boundary again.
     pub(crate) fn from_line(line: &[u8]) -> serde_json::Result<Envelope> {
         if super::spill_record::is_spill_record(line) {
             return Self::spill_record(line).map(Envelope::into_typed);
@@ -108,19 +108,16 @@ impl Envelope {
         serde_json::from_slice::<Envelope>(line).or_else(|e| legacy::read(line).ok_or(e))
     }
 
-    /// The event batch a spill record stands for, as its line (`StreamWire`).
+    /// The event batch (`StreamWire`) or the record-mode run (`Run` with
+    /// `events_json`) a spill record stands for.
     fn spill_record(line: &[u8]) -> serde_json::Result<Envelope> {
-        let (external_run_id, json) = super::spill_record::read(line)
-            .map_err(<serde_json::Error as serde::de::Error>::custom)?;
-        Ok(Envelope::StreamWire {
-            external_run_id,
-            json,
-        })
+        super::spill_record::read_envelope(line)
+            .map_err(<serde_json::Error as serde::de::Error>::custom)
     }
 
     /// Reads one spool line as the backlog keeps it: an event batch of this
     /// format by a scan of its spans, a spill record made into its batch
-    /// (both `StreamWire`), a record-mode run's
+    /// (both `StreamWire`) or its run (`Run`), a record-mode run's
     /// events kept as their JSON (`events_json`), anything else as
     /// [`from_line`](Self::from_line) does.
     pub(crate) fn read_line(line: &bytes::Bytes) -> serde_json::Result<Envelope> {

@@ -402,6 +402,38 @@ pub(crate) struct RunEventsJson {
 const EMPTY_EVENTS: &[u8] = b"\"events\":[]";
 const RECORD_HEAD: &[u8] = b"{\"record_run\":{";
 
+/// Writes a [`RunEventsJson`] one event at a time.
+pub(crate) struct RunEventsWriter {
+    array: Vec<u8>,
+    len: usize,
+}
+
+impl RunEventsWriter {
+    /// For about `capacity` events.
+    pub(crate) fn new(capacity: usize) -> Self {
+        let mut array = Vec::with_capacity(2 + capacity * 288);
+        array.push(b'[');
+        RunEventsWriter { array, len: 0 }
+    }
+
+    /// One event: `write` appends its JSON object.
+    pub(crate) fn event(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        if self.len > 0 {
+            self.array.push(b',');
+        }
+        write(&mut self.array);
+        self.len += 1;
+    }
+
+    pub(crate) fn finish(mut self) -> RunEventsJson {
+        self.array.push(b']');
+        RunEventsJson {
+            array: self.array.into(),
+            len: self.len,
+        }
+    }
+}
+
 impl RunEventsJson {
     /// Events written by `write`, one call per event into the array.
     pub(crate) fn write<T>(
@@ -409,21 +441,11 @@ impl RunEventsJson {
         capacity: usize,
         mut write: impl FnMut(T, &mut Vec<u8>),
     ) -> Self {
-        let mut array = Vec::with_capacity(2 + capacity * 288);
-        array.push(b'[');
-        let mut len = 0;
+        let mut array = RunEventsWriter::new(capacity);
         for item in items {
-            if len > 0 {
-                array.push(b',');
-            }
-            write(item, &mut array);
-            len += 1;
+            array.event(|out| write(item, out));
         }
-        array.push(b']');
-        RunEventsJson {
-            array: array.into(),
-            len,
-        }
+        array.finish()
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -86,7 +86,7 @@ pub(crate) use event_wire::{EventJson, LineWriter, RunEventsJson};
 pub(crate) use linger::Lingering;
 pub use report::{FlushReport, Stats};
 pub(crate) use spill_record::{MAX_EVENTS as SPILL_MAX_EVENTS, SpillWriter};
-pub(crate) use submission::{MakeEnvelope, StreamChunk, Submission};
+pub(crate) use submission::{MakeEnvelope, SpilledRun, StreamChunk, Submission};
 pub(crate) use tool_json::{ToolCallFacts, ToolJsonWriter, ToolValue};
 
 use crate::config::Config;

@@ -1,7 +1,7 @@
 //! The compact spool line a spilling caller writes for a stream-mode chunk
-//! of clean tool calls (compile-time-checked parts only), turned into the
-//! chunk's event batch (`Envelope::StreamWire`) only when the line is read
-//! back, for sending or replay.
+//! or a record-mode run of clean tool calls (compile-time-checked parts
+//! only), turned into the chunk's event batch (`Envelope::StreamWire`) or the
+//! run's envelope only when the line is read back, for sending or replay.
 //!
 //! Making each event's JSON (key, RFC 3339 timestamp, sorted metadata, a
 //! float) is most of a chunk's cost; a caller that spills because the
@@ -19,8 +19,16 @@
 //! `{"spilled_events":{"external_run_id":…,"nonce":"<16 hex>","key":…,"wall_ns":…,"events":[[site,end_ns,elapsed_ns,status(,"error type")],…],"sites":[["name",[["key",tag,value],…]],…]}}`,
 //! literal tags 0 string, 1 integer, 2 float (its IEEE-754 bits, so the
 //! value reads back exactly), 3 bool (0 or 1).
+//!
+//! A record-mode run of clean tool calls spills the same events and sites,
+//! without the run's id up front but with the run's own part at the end
+//! (`Envelope::Run` without events, across the sanitising boundary, made
+//! once per run with serde), and reads back as the `Envelope::Run` with
+//! `events_json` the transport would have made:
+//! `{"spilled_run":{"nonce":…,"key":…,"wall_ns":…,"events":[…],"sites":[…],"run":{"record_run":{…}}}}`.
 
-use super::event_wire::{EventJson, LineWriter};
+use super::Envelope;
+use super::event_wire::{LineWriter, RunEventsWriter};
 use super::tool_json::{ToolCallFacts, ToolJsonWriter, ToolValue};
 use crate::model::ToolStatus;
 use crate::model::idempotency::Reserved;
@@ -28,6 +36,7 @@ use serde::Deserialize;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const HEAD: &[u8] = b"{\"spilled_events\":{\"external_run_id\":";
+const RUN_HEAD: &[u8] = b"{\"spilled_run\":{";
 
 /// Events one record holds at most: a stream chunk is far smaller, and a
 /// reader bounds what a damaged or hostile line can make it allocate.
@@ -59,6 +68,10 @@ pub(crate) enum SpillRecordError {
     TimeOutOfRange,
     #[error("a spill record too long for one spool line")]
     TooLong,
+    #[error(
+        "a spill record's own part is not of its kind (a stream chunk's run id, a run without events)"
+    )]
+    Kind,
 }
 
 fn status_code(status: ToolStatus) -> u8 {
@@ -82,7 +95,7 @@ fn status_of(code: u8) -> Option<ToolStatus> {
 
 /// Whether `line` is a spill record (and is to be read by [`read`]).
 pub(crate) fn is_spill_record(line: &[u8]) -> bool {
-    line.starts_with(HEAD)
+    line.starts_with(HEAD) || line.starts_with(RUN_HEAD)
 }
 
 /// Writes one record into a buffer: [`begin`](Self::begin), an
@@ -104,12 +117,38 @@ impl SpillWriter {
         wall: SystemTime,
         events: usize,
     ) -> Option<SpillWriter> {
+        Self::open(keys, wall, events, external_run_id.len(), |out| {
+            out.extend_from_slice(HEAD);
+            // Writing JSON into a Vec cannot fail for a string.
+            let _ = serde_json::to_writer(&mut *out, external_run_id);
+            out.push(b',');
+        })
+    }
+
+    /// A record-mode run's record (its events keyed and timed as for
+    /// [`begin`](Self::begin)), ended by [`finish_run`](Self::finish_run)
+    /// with the run's own part, which is made once its events are written.
+    pub(crate) fn begin_run(
+        keys: Reserved,
+        wall: SystemTime,
+        events: usize,
+    ) -> Option<SpillWriter> {
+        Self::open(keys, wall, events, 512, |out| {
+            out.extend_from_slice(RUN_HEAD);
+        })
+    }
+
+    fn open(
+        keys: Reserved,
+        wall: SystemTime,
+        events: usize,
+        head_len: usize,
+        head: impl FnOnce(&mut Vec<u8>),
+    ) -> Option<SpillWriter> {
         let wall_ns = u64::try_from(wall.duration_since(UNIX_EPOCH).ok()?.as_nanos()).ok()?;
-        let mut out = Vec::with_capacity(160 + external_run_id.len() + events * 32);
-        out.extend_from_slice(HEAD);
-        // Writing JSON into a Vec cannot fail for a string.
-        let _ = serde_json::to_writer(&mut out, external_run_id);
-        out.extend_from_slice(b",\"nonce\":\"");
+        let mut out = Vec::with_capacity(160 + head_len + events * 32);
+        head(&mut out);
+        out.extend_from_slice(b"\"nonce\":\"");
         let nonce = crate::model::idempotency::nonce();
         for place in (0..16).rev() {
             out.push(b"0123456789abcdef"[((nonce >> (place * 4)) & 0xf) as usize]);
@@ -211,11 +250,26 @@ impl SpillWriter {
 
     /// The line, without its newline, and the events it holds.
     pub(crate) fn finish(mut self) -> (Vec<u8>, usize) {
+        self.end_sites();
+        self.out.extend_from_slice(b"]}}");
+        (self.out, self.events)
+    }
+
+    /// A run's record ended with the run's own part: `run`, an
+    /// `Envelope::Run` without events, already across the sanitising
+    /// boundary. `None` if it does not serialise.
+    pub(crate) fn finish_run(mut self, run: &Envelope) -> Option<(Vec<u8>, usize)> {
+        self.end_sites();
+        self.out.extend_from_slice(b"],\"run\":");
+        serde_json::to_writer(&mut self.out, run).ok()?;
+        self.out.extend_from_slice(b"}}");
+        Some((self.out, self.events))
+    }
+
+    fn end_sites(&mut self) {
         if self.sites == 0 {
             self.out.extend_from_slice(b"],\"sites\":[");
         }
-        self.out.extend_from_slice(b"]}}");
-        (self.out, self.events)
     }
 }
 
@@ -247,16 +301,23 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&digits[i..]);
 }
 
+/// A line of either kind; each kind's own part is checked by its reader.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Line {
-    spilled_events: Record,
+#[serde(rename_all = "snake_case")]
+enum Line {
+    SpilledEvents(Record),
+    SpilledRun(Record),
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Record {
-    external_run_id: String,
+    /// A stream chunk's run.
+    #[serde(default)]
+    external_run_id: Option<String>,
+    /// A record-mode run's own part: `Envelope::Run` without events.
+    #[serde(default)]
+    run: Option<Envelope>,
     nonce: String,
     key: u64,
     wall_ns: u64,
@@ -385,65 +446,153 @@ fn site_of(row: &SiteRow) -> Result<Site<'_>, SpillRecordError> {
     })
 }
 
-/// Reads a spill record (without its newline) into the run's client-made
-/// id and the event batch's line the transport would have written from the
-/// same calls (`"checked":true`: made of compile-time-checked parts). Every
-/// field is checked; nothing in a damaged line can panic.
-pub(crate) fn read(line: &[u8]) -> Result<(String, EventJson), SpillRecordError> {
-    let Line {
-        spilled_events: record,
-    } = serde_json::from_slice(line)?;
-    if record.events.count > MAX_EVENTS {
-        return Err(SpillRecordError::TooManyEvents);
-    }
-    // A caller spills only chunks that hold events.
-    if record.events.count == 0 {
-        return Err(SpillRecordError::NoEvents);
-    }
-    let nonce = (record.nonce.len() == 16)
-        .then(|| u64::from_str_radix(&record.nonce, 16).ok())
-        .flatten()
-        .ok_or(SpillRecordError::Nonce)?;
-    let sites = record
-        .sites
-        .iter()
-        .map(site_of)
-        .collect::<Result<Vec<_>, _>>()?;
-    let wall = UNIX_EPOCH
-        .checked_add(Duration::from_nanos(record.wall_ns))
-        .ok_or(SpillRecordError::TimeOutOfRange)?;
-    let keys = Reserved::from_number(record.key);
-    let mut out = LineWriter::checked(&record.external_run_id, record.events.rows.len());
-    let mut writer = ToolJsonWriter::default();
-    for (i, row) in (0u64..).zip(&record.events.rows) {
-        let site = sites
-            .get(row.site as usize)
-            .ok_or(SpillRecordError::SiteOutOfRange {
-                index: row.site,
-                sites: sites.len(),
-            })?;
-        let status = status_of(row.status).ok_or(SpillRecordError::Status(row.status))?;
-        let key = keys.nth(i).ok_or(SpillRecordError::KeyOverflow)?;
-        let ended = wall
-            .checked_add(Duration::from_nanos(row.end_ns))
-            .ok_or(SpillRecordError::TimeOutOfRange)?;
-        out.event(|json| {
-            writer.write(
-                ToolCallFacts {
-                    name: site.name,
-                    literals: site.literals.iter().copied(),
-                    elapsed: Duration::from_nanos(row.elapsed_ns),
-                    status,
-                    error_type: row.error_type.as_deref(),
-                    key: (nonce, key),
-                    ended,
-                },
+/// Reads a spill record (without its newline) into the envelope the
+/// transport would have made from the same calls: a stream chunk's event
+/// batch as its line (`Envelope::StreamWire`), a record-mode run with its
+/// events as their JSON array (`Envelope::Run` with `events_json`), both
+/// marked made of compile-time-checked parts. Every field is checked;
+/// nothing in a damaged line can panic.
+pub(crate) fn read_envelope(line: &[u8]) -> Result<Envelope, SpillRecordError> {
+    match serde_json::from_slice(line)? {
+        Line::SpilledEvents(record) => {
+            let Record {
+                external_run_id: Some(external_run_id),
+                run: None,
+                ..
+            } = &record
+            else {
+                return Err(SpillRecordError::Kind);
+            };
+            let mut out = LineWriter::checked(external_run_id, record.events.rows.len());
+            Events::of(&record)?.write_each(|event| out.event(event))?;
+            let json = out.finish().ok_or(SpillRecordError::TooLong)?;
+            let external_run_id = record.external_run_id.unwrap_or_default();
+            Ok(Envelope::StreamWire {
+                external_run_id,
                 json,
-            );
-        });
+            })
+        }
+        Line::SpilledRun(mut record) => {
+            let (None, Some(Envelope::Run { run, .. })) = (&record.external_run_id, &record.run)
+            else {
+                return Err(SpillRecordError::Kind);
+            };
+            // The run's part carries no events of its own.
+            if !run.events.is_empty() {
+                return Err(SpillRecordError::Kind);
+            }
+            let mut out = RunEventsWriter::new(record.events.rows.len());
+            Events::of(&record)?.write_each(|event| out.event(event))?;
+            let json = out.finish();
+            let Some(Envelope::Run {
+                run,
+                parent_external_run_id,
+                external_customer,
+                ..
+            }) = record.run.take()
+            else {
+                return Err(SpillRecordError::Kind);
+            };
+            Ok(Envelope::Run {
+                run,
+                parent_external_run_id,
+                external_customer,
+                events_json: Some(json),
+            })
+        }
     }
-    let json = out.finish().ok_or(SpillRecordError::TooLong)?;
-    Ok((record.external_run_id, json))
+}
+
+/// Reads a stream chunk's spill record into the run's client-made id and
+/// the batch's line (see [`read_envelope`]).
+#[cfg(test)]
+pub(crate) fn read(line: &[u8]) -> Result<(String, super::EventJson), SpillRecordError> {
+    match read_envelope(line)? {
+        Envelope::StreamWire {
+            external_run_id,
+            json,
+        } => Ok((external_run_id, json)),
+        _ => Err(SpillRecordError::Kind),
+    }
+}
+
+/// A record's parts every event is written from, checked.
+struct Events<'r> {
+    nonce: u64,
+    keys: Reserved,
+    wall: SystemTime,
+    sites: Vec<Site<'r>>,
+    rows: &'r [Row],
+}
+
+impl<'r> Events<'r> {
+    fn of(record: &'r Record) -> Result<Self, SpillRecordError> {
+        if record.events.count > MAX_EVENTS {
+            return Err(SpillRecordError::TooManyEvents);
+        }
+        // A caller spills only chunks and runs that hold events.
+        if record.events.count == 0 {
+            return Err(SpillRecordError::NoEvents);
+        }
+        let nonce = (record.nonce.len() == 16)
+            .then(|| u64::from_str_radix(&record.nonce, 16).ok())
+            .flatten()
+            .ok_or(SpillRecordError::Nonce)?;
+        let sites = record
+            .sites
+            .iter()
+            .map(site_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        let wall = UNIX_EPOCH
+            .checked_add(Duration::from_nanos(record.wall_ns))
+            .ok_or(SpillRecordError::TimeOutOfRange)?;
+        Ok(Events {
+            nonce,
+            keys: Reserved::from_number(record.key),
+            wall,
+            sites,
+            rows: &record.events.rows,
+        })
+    }
+
+    /// Writes every event, in order, each through `event` (which hands
+    /// the writer the buffer to append its JSON object to).
+    fn write_each(
+        &self,
+        mut event: impl FnMut(&mut dyn FnMut(&mut Vec<u8>)),
+    ) -> Result<(), SpillRecordError> {
+        let mut writer = ToolJsonWriter::default();
+        for (i, row) in (0u64..).zip(self.rows) {
+            let site =
+                self.sites
+                    .get(row.site as usize)
+                    .ok_or(SpillRecordError::SiteOutOfRange {
+                        index: row.site,
+                        sites: self.sites.len(),
+                    })?;
+            let status = status_of(row.status).ok_or(SpillRecordError::Status(row.status))?;
+            let key = self.keys.nth(i).ok_or(SpillRecordError::KeyOverflow)?;
+            let ended = self
+                .wall
+                .checked_add(Duration::from_nanos(row.end_ns))
+                .ok_or(SpillRecordError::TimeOutOfRange)?;
+            event(&mut |json| {
+                writer.write(
+                    ToolCallFacts {
+                        name: site.name,
+                        literals: site.literals.iter().copied(),
+                        elapsed: Duration::from_nanos(row.elapsed_ns),
+                        status,
+                        error_type: row.error_type.as_deref(),
+                        key: (self.nonce, key),
+                        ended,
+                    },
+                    json,
+                );
+            });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -457,7 +606,7 @@ mod tests {
         r#""sites":[["lookup",[["region",0,"eu"],["n",1,-3],["ratio",2,4598175219545276416],["hot",3,1]]]]}}"#
     );
 
-    fn read_str(line: &str) -> Result<(String, EventJson), SpillRecordError> {
+    fn read_str(line: &str) -> Result<(String, super::super::EventJson), SpillRecordError> {
         read(line.as_bytes())
     }
 
@@ -547,6 +696,137 @@ mod tests {
         let mut bytes = GOOD.as_bytes().to_vec();
         bytes[60] = 0xff;
         assert!(matches!(read(&bytes), Err(SpillRecordError::Malformed(_))));
+    }
+
+    /// A hand-written record-mode run: the stream record's events and
+    /// sites, then the run's own part.
+    const GOOD_RUN: &str = concat!(
+        r#"{"spilled_run":{"nonce":"00000000000000ab","key":16,"wall_ns":1764000000000000000,"#,
+        r#""events":[[0,1000000,2500000,0],[0,2000000,1,1,"Timeout"]],"sites":[["lookup",[["region",0,"eu"]]]],"#,
+        r#""run":{"record_run":{"run":{"customerId":"","workflow":"agent","events":[],"status":"COMPLETED","#,
+        r#""externalRunId":"run_r","metadata":{"k":"v"}},"parent_external_run_id":"run_p","external_customer":"user_1"}}}}"#
+    );
+
+    #[test]
+    fn a_hand_written_run_record_reads_as_its_run() {
+        let Envelope::Run {
+            run,
+            parent_external_run_id,
+            external_customer,
+            events_json: Some(json),
+        } = read_envelope(GOOD_RUN.as_bytes()).expect("a good record")
+        else {
+            panic!("a run with its events as JSON")
+        };
+        assert_eq!(run.external_run_id.as_deref(), Some("run_r"));
+        assert_eq!(run.workflow, "agent");
+        assert_eq!(parent_external_run_id.as_deref(), Some("run_p"));
+        assert_eq!(external_customer.as_deref(), Some("user_1"));
+        assert_eq!(
+            run.metadata.as_ref().and_then(|m| m.get("k")),
+            Some(&"v".into())
+        );
+        let events = json.typed();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1].idempotency_key, "evt_00000000000000ab11");
+        assert_eq!(events[1].timestamp, "2025-11-24T16:00:00.002Z");
+        let meta = |i: usize, k: &str| events[i].metadata.as_ref().unwrap().get(k).cloned();
+        assert_eq!(meta(0, "region"), Some("eu".into()));
+        assert_eq!(meta(1, "error_type"), Some("Timeout".into()));
+        // An earlier process's line: the run with typed events, to cross
+        // the boundary again.
+        let Envelope::Run {
+            run, events_json, ..
+        } = Envelope::from_line(GOOD_RUN.as_bytes()).expect("reads in full")
+        else {
+            panic!("a run")
+        };
+        assert!(events_json.is_none());
+        assert_eq!(run.events.len(), 2);
+        assert!(run.events.iter().all(|e| !e.is_built_clean()));
+    }
+
+    #[test]
+    fn hostile_run_records_are_typed_errors_never_panics() {
+        type Expected = fn(&SpillRecordError) -> bool;
+        let malformed: Expected = |e| matches!(e, SpillRecordError::Malformed(_));
+        let kind: Expected = |e| matches!(e, SpillRecordError::Kind);
+        let cases: Vec<(String, Expected)> = vec![
+            (GOOD_RUN[..GOOD_RUN.len() - 40].to_owned(), malformed),
+            (GOOD_RUN.replace("[0,2000000", "[3,2000000"), |e| {
+                matches!(e, SpillRecordError::SiteOutOfRange { index: 3, sites: 1 })
+            }),
+            (GOOD_RUN.replace("2500000,0]", "2500000,4]"), |e| {
+                matches!(e, SpillRecordError::Status(4))
+            }),
+            (
+                GOOD_RUN.replace(
+                    "[0,1000000,2500000,0],",
+                    &"[0,1,1,0],".repeat(MAX_EVENTS + 3),
+                ),
+                |e| matches!(e, SpillRecordError::TooManyEvents),
+            ),
+            (
+                GOOD_RUN.replace(r#"[[0,1000000,2500000,0],[0,2000000,1,1,"Timeout"]]"#, "[]"),
+                |e| matches!(e, SpillRecordError::NoEvents),
+            ),
+            // Wrong types in the run's part.
+            (
+                GOOD_RUN.replace(r#""customerId":"""#, r#""customerId":5"#),
+                malformed,
+            ),
+            (
+                GOOD_RUN.replace(r#""status":"COMPLETED""#, r#""status":"DONE""#),
+                malformed,
+            ),
+            (
+                GOOD_RUN.replace(r#""metadata":{"k":"v"}"#, r#""metadata":[1]"#),
+                malformed,
+            ),
+            (GOOD_RUN.replace(r#""run_p""#, "[]"), malformed),
+            // The run's part missing, of another kind, or with events of its own.
+            (
+                GOOD_RUN.replace(r#","run":{"record_run""#, r#","xrun":{"record_run""#),
+                malformed,
+            ),
+            (
+                GOOD_RUN.replace(
+                    r#""run":{"record_run":{"run":{"#,
+                    r#""external_run_id":"x","run":{"record_run":{"run":{"#,
+                ),
+                kind,
+            ),
+            (
+                GOOD_RUN.replace(
+                    r#""events":[],"#,
+                    r#""events":[{"eventType":"agent.plan","idempotencyKey":"k","timestamp":"2026-01-01T00:00:00Z"}],"#,
+                ),
+                kind,
+            ),
+            (
+                format!(
+                    "{}\"run\":{{\"end_run\":{{\"external_run_id\":\"r\",\"end\":{{\"status\":\"COMPLETED\"}}}}}}}}}}",
+                    &GOOD_RUN[..GOOD_RUN.find(r#""run":{"record_run""#).unwrap()]
+                ),
+                kind,
+            ),
+            // A stream record that carries a run's part.
+            (
+                GOOD.replace(
+                    r#""nonce""#,
+                    &format!(
+                        "\"run\":{},\"nonce\"",
+                        &GOOD_RUN[GOOD_RUN.find(r#"{"record_run""#).unwrap()..GOOD_RUN.len() - 2]
+                    ),
+                ),
+                kind,
+            ),
+        ];
+        for (line, expected) in cases {
+            let err = read_envelope(line.as_bytes()).expect_err(&line[..line.len().min(300)]);
+            assert!(expected(&err), "{err} for {}", &line[..line.len().min(300)]);
+            assert!(Envelope::from_line(line.as_bytes()).is_err());
+        }
     }
 
     #[test]

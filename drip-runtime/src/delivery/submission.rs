@@ -28,6 +28,25 @@ pub(crate) trait MakeEnvelope: Send + Sync {
     fn follow_up(&self) -> Option<Submission> {
         None
     }
+
+    /// For a caller who spills the work: its compact record's parts
+    /// ([`SpilledRun`]), made instead of the envelope, or `None` (nothing
+    /// taken: the envelope is made as usual) when the work holds anything
+    /// but tool calls of compile-time-checked parts. Like
+    /// [`make_envelope`](Self::make_envelope), it readies the follow-up.
+    fn spill_parts(&self) -> Option<SpilledRun> {
+        None
+    }
+}
+
+/// A record-mode run as a spilling caller writes it
+/// (`delivery/spill_record.rs`): its events as numbers, then its own part.
+pub(crate) struct SpilledRun {
+    /// The record, its events and sites written.
+    pub(crate) events: super::SpillWriter,
+    /// The run's own part: `Envelope::Run` without events, not yet across
+    /// the sanitising boundary.
+    pub(crate) run: Envelope,
 }
 
 /// A stream-mode run's chunk of buffered events, handed over as data so

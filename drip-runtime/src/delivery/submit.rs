@@ -6,7 +6,7 @@
 use super::linger::Lingerers;
 use super::report::Counters;
 use super::spool::{self, SEGMENT_MAX_BYTES, SegmentWriter, Spool};
-use super::{Pipeline, Submission};
+use super::{Pipeline, SpilledRun, Submission};
 use crate::config::{Config, OverflowPolicy};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -101,8 +101,8 @@ pub(crate) struct Overflow {
     pub(crate) full: Vec<SegmentWriter>,
 }
 
-/// What a spilling caller appends: a stream chunk's compact record
-/// (`delivery/spill_record.rs`), or an envelope.
+/// What a spilling caller appends: a stream chunk's or a record-mode run's
+/// compact record (`delivery/spill_record.rs`), or an envelope.
 enum Line {
     Record(Vec<u8>),
     Envelope(Box<super::Envelope>),
@@ -206,8 +206,9 @@ impl Pipeline {
         }
     }
 
-    /// What a spilling caller appends for `submission`: a stream chunk of
-    /// clean tool calls as its compact record, anything else as its envelope
+    /// What a spilling caller appends for `submission`: a stream chunk or a
+    /// record-mode run of clean tool calls as its compact record, anything
+    /// else as its envelope
     /// (made now, across the sanitising boundary). `None` when nothing is
     /// left to append (dropped and counted).
     fn spill_line(&self, submission: Submission, items: u64) -> Option<Line> {
@@ -229,10 +230,38 @@ impl Pipeline {
                     None => Submission::Chunk { items, chunk },
                 }
             }
+            Submission::Shared { work, .. } if self.shared.spool.is_some() => {
+                match work.spill_parts() {
+                    Some(parts) => return self.run_record(parts, items),
+                    None => Submission::Shared { items, work },
+                }
+            }
             other => other,
         };
         let envelope = submission.into_envelope(counters)?;
         Some(Line::Envelope(Box::new(envelope)))
+    }
+
+    /// A record-mode run's compact record: its own part across the
+    /// sanitising boundary and the identifier rule as its envelope would
+    /// cross them (its events, of compile-time-checked parts, need neither),
+    /// then written after its events.
+    fn run_record(&self, parts: SpilledRun, items: u64) -> Option<Line> {
+        let counters = &self.shared.counters;
+        let SpilledRun { events, mut run } = parts;
+        super::event_wire::prepare(&mut run, &counters.privacy);
+        let (_, keep) = super::screen::screen_envelope(&mut run, &counters.privacy);
+        if !keep {
+            counters.drop_items(items, "an identifier breaks the identifier rule");
+            return None;
+        }
+        match events.finish_run(&run) {
+            Some((record, _)) => Some(Line::Record(record)),
+            None => {
+                counters.drop_items(items, "a run that does not serialise (a drip bug)");
+                None
+            }
+        }
     }
 
     fn spill_one(&self, envelope: Submission) {

@@ -454,7 +454,7 @@ fn scan(raw: &[u8]) -> Scan {
     let mut scan = Scan::default();
     for_each_line(raw, |line| match serde_json::from_slice::<Skim>(line) {
         Ok(Skim::RecordRun(c)) => scan.items += c.run.events.0,
-        Ok(Skim::Run(c) | Skim::StreamEvents(c) | Skim::SpilledEvents(c)) => {
+        Ok(Skim::Run(c) | Skim::StreamEvents(c) | Skim::SpilledEvents(c) | Skim::SpilledRun(c)) => {
             scan.items += c.events.0
         }
         Ok(Skim::TrackUsage(_) | Skim::RecordCharge(_) | Skim::Usage(_) | Skim::Charge(_)) => {
@@ -470,7 +470,7 @@ fn scan(raw: &[u8]) -> Scan {
 }
 
 /// An envelope line read for its item count and starts: the tags of
-/// [`Envelope`], a spill record's (`delivery/spill_record.rs`), then those
+/// [`Envelope`], the spill records' (`delivery/spill_record.rs`), then those
 /// of the earlier format (`envelope::legacy`).
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -482,6 +482,7 @@ enum Skim {
     TrackUsage(serde::de::IgnoredAny),
     RecordCharge(serde::de::IgnoredAny),
     SpilledEvents(EventCount),
+    SpilledRun(EventCount),
     Run(EventCount),
     StreamStart(serde::de::IgnoredAny),
     StreamEnd(serde::de::IgnoredAny),
@@ -625,6 +626,39 @@ mod tests {
         // A scan counts the records' events (the damaged one's too: counted
         // spooled, then dropped when read).
         assert_eq!(scan(raw.as_bytes()).items, 6);
+    }
+
+    #[test]
+    fn a_damaged_run_record_loses_only_its_line() {
+        let record = concat!(
+            r#"{"spilled_run":{"nonce":"00000000000000ab","key":1,"wall_ns":1764000000000000000,"#,
+            r#""events":[[0,1,2,0],[0,3,4,2],[0,5,6,0]],"sites":[["t",[]]],"run":{"record_run":{"run":"#,
+            r#"{"customerId":"cus_1","workflow":"w","events":[],"status":"COMPLETED","externalRunId":"run_r"}}}}}"#
+        );
+        let damaged = [
+            record.replace("\"COMPLETED\"", "7"),
+            record.replace("[0,5,6,0]", "[0,5,6,0,\"E\",9]"),
+            record[..record.len() - 3].to_owned(),
+        ];
+        let raw = format!(
+            "{record}\n{}\n{}\n{record}\n{}\n",
+            damaged[0], damaged[1], damaged[2]
+        );
+        let own = parse_lines_after(bytes::Bytes::copy_from_slice(raw.as_bytes()), 0, false);
+        assert_eq!((own.corrupt_lines, own.envelopes.len()), (3, 2));
+        assert!(own.envelopes.iter().all(|e| matches!(
+            e,
+            Envelope::Run { events_json: Some(json), .. } if json.len() == 3
+        )));
+        let inherited = parse_lines(raw.as_bytes());
+        assert_eq!(inherited.corrupt_lines, 3);
+        assert!(inherited.envelopes.iter().all(|e| matches!(
+            e,
+            Envelope::Run { run, events_json: None, .. } if run.events.len() == 3
+        )));
+        // Counted like any run's events: the damaged ones' too, but for
+        // the one that is not JSON.
+        assert_eq!(scan(raw.as_bytes()).items, 12);
     }
 
     #[test]
