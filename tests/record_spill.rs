@@ -13,7 +13,6 @@ mod spool;
 #[path = "support/unix_ms.rs"]
 mod unix_ms;
 
-use drip::config::{Config, OverflowPolicy};
 use drip_emulator::Emulator;
 use spool::Spool;
 use std::collections::{HashMap, HashSet};
@@ -95,13 +94,7 @@ fn spilled_record_mode_runs_are_delivered_exactly_once_with_their_runs_parts() {
     emulator.set_request_logging(false);
     emulator.faults().stall(true);
     let spool = Spool::new("record-spill", "burst");
-    let config = Config::new(emulator.secret_key())
-        .base_url(emulator.base_url())
-        .spool_dir(spool.path())
-        .queue_capacity(1)
-        .overflow(OverflowPolicy::Spill)
-        .request_timeout(Duration::from_millis(300))
-        .shutdown_deadline(Duration::from_secs(5));
+    let config = spool.spilling_config(&emulator);
     let segments = config.effective_spool_dir();
     let guard = drip::init(config).unwrap();
 

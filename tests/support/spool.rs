@@ -26,6 +26,20 @@ impl Spool {
             .linger(std::time::Duration::from_millis(5))
             .max_backoff(std::time::Duration::from_millis(100))
     }
+
+    /// A configuration whose callers spill at once: a queue of one slot,
+    /// policy `Spill`, short request timeouts against a server the test
+    /// stalls, and time to deliver everything at shutdown.
+    #[allow(dead_code)] // not every test that includes this file uses it
+    pub fn spilling_config(&self, emulator: &drip_emulator::EmulatorHandle) -> drip::Config {
+        drip::Config::new(emulator.secret_key())
+            .base_url(emulator.base_url())
+            .spool_dir(self.path())
+            .queue_capacity(1)
+            .overflow(drip::OverflowPolicy::Spill)
+            .request_timeout(std::time::Duration::from_millis(300))
+            .shutdown_deadline(std::time::Duration::from_secs(5))
+    }
 }
 
 impl Drop for Spool {
