@@ -154,14 +154,15 @@ const CURRENT_FORMAT: &str = concat!(
     "\n",
 );
 
-/// A spool `drip-upgrade-<name>-<pid>` for `emulator` holding `segment`
-/// twice, in two segments an earlier process left (as a crash between
-/// sending and deleting leaves its work).
-fn spool_holding_twice(
+/// Replays, into `emulator`, a spool holding `segment` twice, in two
+/// segments an earlier process left (as a crash between sending and
+/// deleting leaves its work): the report once everything is sent, nothing
+/// refused or dropped. The spool (`drip-upgrade-<name>-<pid>`) is removed.
+fn replay_holding_twice(
     emulator: &drip_emulator::EmulatorHandle,
     name: &str,
     segment: &str,
-) -> PathBuf {
+) -> drip::FlushReport {
     let spool = std::env::temp_dir().join(format!("drip-upgrade-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&spool);
     let dir = config(emulator, &spool).effective_spool_dir();
@@ -173,16 +174,17 @@ fn spool_holding_twice(
         )
         .unwrap();
     }
-    spool
+    let report = runtime::init(config(emulator, &spool)).unwrap().shutdown();
+    let _ = std::fs::remove_dir_all(&spool);
+    assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
+    report
 }
 
 #[test]
 fn a_spool_from_before_checked_lines_and_one_with_them_replay_exactly_once() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
-    let spool = spool_holding_twice(&emulator, "current", CURRENT_FORMAT);
-    let report = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
-    assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
+    let report = replay_holding_twice(&emulator, "current", CURRENT_FORMAT);
     assert_eq!((report.sent, report.duplicates), (6, 6), "{report:?}");
 
     let keys = stored_event_keys(&emulator);
@@ -218,7 +220,6 @@ fn a_spool_from_before_checked_lines_and_one_with_them_replay_exactly_once() {
         .find(|r| r.external_run_id.as_deref() == Some("xrun_cur_record_1"))
         .unwrap();
     assert_eq!(nested.parent_run_id.as_deref(), Some(stream.id.as_str()));
-    let _ = std::fs::remove_dir_all(&spool);
 }
 
 /// A stream run whose events a spilling caller wrote as a compact spill
@@ -239,9 +240,7 @@ const SPILL_RECORD_FORMAT: &str = concat!(
 fn a_spool_with_a_spill_record_replays_exactly_once_with_its_keys_and_timestamps() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
-    let spool = spool_holding_twice(&emulator, "spilled", SPILL_RECORD_FORMAT);
-    let report = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
-    assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
+    let report = replay_holding_twice(&emulator, "spilled", SPILL_RECORD_FORMAT);
     assert_eq!((report.sent, report.duplicates), (2, 2), "{report:?}");
 
     let mut events = emulator.events();
@@ -285,7 +284,6 @@ fn a_spool_with_a_spill_record_replays_exactly_once_with_its_keys_and_timestamps
         (runs[0].status.as_str(), runs[0].event_count),
         ("COMPLETED", 2)
     );
-    let _ = std::fs::remove_dir_all(&spool);
 }
 
 /// A record-mode run a spilling caller wrote as a compact spill record: its
@@ -308,9 +306,7 @@ fn a_spool_with_a_run_spill_record_replays_exactly_once_with_its_keys() {
     let _turn = turn();
     let emulator = Emulator::builder().start_blocking().unwrap();
     emulator.fund_balance("cus_rspill", 100.0);
-    let spool = spool_holding_twice(&emulator, "run-spilled", RUN_SPILL_RECORD_FORMAT);
-    let report = runtime::init(config(&emulator, &spool)).unwrap().shutdown();
-    assert_eq!(report.rejected + report.dropped, 0, "{report:?}");
+    let report = replay_holding_twice(&emulator, "run-spilled", RUN_SPILL_RECORD_FORMAT);
     assert_eq!((report.sent, report.duplicates), (2, 2), "{report:?}");
 
     let mut events = emulator.events();
@@ -355,5 +351,4 @@ fn a_spool_with_a_run_spill_record_replays_exactly_once_with_its_keys() {
     assert_eq!(run.idempotency_key.as_deref(), Some("rec:xrun_rspill"));
     assert_eq!(run.metadata, Some(serde_json::json!({ "region": "eu" })));
     assert_eq!(run.duration_ms, Some(3_000));
-    let _ = std::fs::remove_dir_all(&spool);
 }

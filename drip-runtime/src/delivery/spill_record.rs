@@ -454,36 +454,19 @@ fn site_of(row: &SiteRow) -> Result<Site<'_>, SpillRecordError> {
 /// nothing in a damaged line can panic.
 pub(crate) fn read_envelope(line: &[u8]) -> Result<Envelope, SpillRecordError> {
     match serde_json::from_slice(line)? {
-        Line::SpilledEvents(record) => {
-            let Record {
-                external_run_id: Some(external_run_id),
-                run: None,
-                ..
-            } = &record
-            else {
+        Line::SpilledEvents(mut record) => {
+            let (Some(external_run_id), None) = (record.external_run_id.take(), &record.run) else {
                 return Err(SpillRecordError::Kind);
             };
-            let mut out = LineWriter::checked(external_run_id, record.events.rows.len());
+            let mut out = LineWriter::checked(&external_run_id, record.events.rows.len());
             Events::of(&record)?.write_each(|event| out.event(event))?;
             let json = out.finish().ok_or(SpillRecordError::TooLong)?;
-            let external_run_id = record.external_run_id.unwrap_or_default();
             Ok(Envelope::StreamWire {
                 external_run_id,
                 json,
             })
         }
         Line::SpilledRun(mut record) => {
-            let (None, Some(Envelope::Run { run, .. })) = (&record.external_run_id, &record.run)
-            else {
-                return Err(SpillRecordError::Kind);
-            };
-            // The run's part carries no events of its own.
-            if !run.events.is_empty() {
-                return Err(SpillRecordError::Kind);
-            }
-            let mut out = RunEventsWriter::new(record.events.rows.len());
-            Events::of(&record)?.write_each(|event| out.event(event))?;
-            let json = out.finish();
             let Some(Envelope::Run {
                 run,
                 parent_external_run_id,
@@ -493,11 +476,17 @@ pub(crate) fn read_envelope(line: &[u8]) -> Result<Envelope, SpillRecordError> {
             else {
                 return Err(SpillRecordError::Kind);
             };
+            // The run's part carries no events of its own.
+            if record.external_run_id.is_some() || !run.events.is_empty() {
+                return Err(SpillRecordError::Kind);
+            }
+            let mut out = RunEventsWriter::new(record.events.rows.len());
+            Events::of(&record)?.write_each(|event| out.event(event))?;
             Ok(Envelope::Run {
                 run,
                 parent_external_run_id,
                 external_customer,
-                events_json: Some(json),
+                events_json: Some(out.finish()),
             })
         }
     }
